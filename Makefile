@@ -1,0 +1,161 @@
+# complaintd — build, test, demo, benchmark and install.
+#
+#   make            build the daemon and the admin tool into build/
+#   make check      install missing Debian packages, then unit, fuzz-smoke
+#                   and integration tests (sanitizer build, real servers)
+#   make demo       install, build, run the daemon on sample complaints
+#   make bench      throughput / latency / RSS figures
+#   make install    PREFIX=/usr/local DESTDIR= ...
+#
+# pkg-config is evaluated lazily (recursive '=') so that 'make check' can
+# install the -dev packages first and then build in a sub-make.
+
+PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+CC       ?= cc
+BUILD    ?= build
+
+PKGS     = glib-2.0 gmime-3.0 libcurl libpcre2-8 libmariadb libmicrohttpd \
+           libsystemd uchardet libytnef
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+OPT      ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Werror=implicit-function-declaration
+DEFS     = -D_GNU_SOURCE -DCOMPLAINTD_SYSCONFDIR='"$(SYSCONFDIR)/complaintd"' \
+           -DCOMPLAINTD_DATADIR='"$(PREFIX)/share/complaintd"'
+ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(DEFS) -Isrc $(PKG_CFLAGS) $(CFLAGS)
+ALL_LIBS   = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+
+MAINS    = src/complaintd.c src/complaintctl.c
+LIB_SRC  = $(filter-out $(MAINS),$(wildcard src/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
+           libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
+           libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
+           libytnef0-dev libcmocka-dev \
+           mariadb-server mariadb-client dovecot-imapd python3 \
+           python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
+           valgrind wrk
+
+.PHONY: all asan deps check test unit fuzz-smoke integration demo bench \
+        install clean
+
+all: $(BUILD)/complaintd $(BUILD)/complaintctl
+
+# ---- install what is missing (idempotent, quiet) ------------------------
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    if [ "$$(id -u)" != 0 ]; then \
+	        echo "missing Debian packages; run as root or install:" $$missing >&2; \
+	        exit 1; fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq >/dev/null && \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# ---- normal build ---------------------------------------------------------
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libcomplaintd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+# ---- sanitizer build: what the tests run ----------------------------------
+ASAN = $(BUILD)/asan
+$(ASAN)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
+
+$(ASAN)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(ASAN)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN)/complaintd $(ASAN)/complaintctl: $(ASAN)/%: $(ASAN)/obj/%.o $(ASAN)/libcomplaintd.a
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libcomplaintd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
+
+asan: $(ASAN)/complaintd $(ASAN)/complaintctl \
+      $(UNIT_SRC:tests/unit/%.c=$(ASAN)/tests/%)
+
+# ---- fuzz targets (libFuzzer, clang) ---------------------------------------
+FUZZ = $(BUILD)/fuzz
+$(FUZZ)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+	@mkdir -p $(dir $@)
+	clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -O1 -c -o $@ $<
+
+$(FUZZ)/%: tests/fuzz/%.c $(LIB_SRC:src/%.c=$(FUZZ)/obj/%.o)
+	clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -O1 -o $@ $^ $(ALL_LIBS)
+
+# ---- tests ----------------------------------------------------------------
+export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+check: deps
+	$(MAKE) test
+
+test: unit fuzz-smoke integration
+
+unit: asan
+	@tests/run-unit $(ASAN)/tests
+
+fuzz-smoke: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+	@tests/run-fuzz $(FUZZ) tests/fuzz
+
+integration: asan all
+	@tests/integration/run $(ASAN)
+
+demo: deps
+	$(MAKE) all
+	@tests/demo/run $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	@tests/bench/run $(BUILD)
+
+# ---- install --------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/complaintd/rules \
+	    $(DESTDIR)$(PREFIX)/share/complaintd/templates \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/complaintd \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BUILD)/complaintd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BUILD)/complaintctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 rules/*.rules $(DESTDIR)$(PREFIX)/share/complaintd/rules/
+	install -m 644 templates/*.tmpl $(DESTDIR)$(PREFIX)/share/complaintd/templates/
+	install -m 644 src/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 src/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/complaintd/complaintd.conf ] || \
+	    install -m 640 src/complaintd.conf.sample \
+	        $(DESTDIR)$(SYSCONFDIR)/complaintd/complaintd.conf
+	install -m 644 src/complaintd.conf.sample $(DESTDIR)$(PREFIX)/share/complaintd/
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/complaintd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/complaintd.service
+
+clean:
+	rm -rf $(BUILD)
+
+.SECONDARY:
