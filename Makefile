@@ -95,8 +95,16 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libcomplaintd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
 
+# C programs the integration harness runs against real servers
+$(ASAN)/itests/%: tests/integration/%.c $(ASAN)/libcomplaintd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
+
+ITEST_SRC = $(wildcard tests/integration/test_*.c)
+
 asan: $(ASAN)/complaintd $(ASAN)/complaintctl \
-      $(UNIT_SRC:tests/unit/%.c=$(ASAN)/tests/%)
+      $(UNIT_SRC:tests/unit/%.c=$(ASAN)/tests/%) \
+      $(ITEST_SRC:tests/integration/%.c=$(ASAN)/itests/%)
 
 # ---- fuzz targets (libFuzzer, clang) ---------------------------------------
 FUZZ = $(BUILD)/fuzz
