@@ -15,6 +15,8 @@ SYSCONFDIR ?= /etc
 DESTDIR  ?=
 CC       ?= cc
 BUILD    ?= build
+V        ?= 0
+Q        = $(if $(filter 1,$(V)),,@)
 
 PKGS     = glib-2.0 gmime-3.0 libcurl libpcre2-8 libmariadb libmicrohttpd \
            libsystemd uchardet libytnef
@@ -69,36 +71,42 @@ deps:
 # ---- normal build ---------------------------------------------------------
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libcomplaintd.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
 
 # ---- sanitizer build: what the tests run ----------------------------------
 ASAN = $(BUILD)/asan
 $(ASAN)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
 
 $(ASAN)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(ASAN)/obj/%.o)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(ASAN)/complaintd $(ASAN)/complaintctl: $(ASAN)/%: $(ASAN)/obj/%.o $(ASAN)/libcomplaintd.a
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libcomplaintd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
 
 # C programs the integration harness runs against real servers
 $(ASAN)/itests/%: tests/integration/%.c $(ASAN)/libcomplaintd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
 
 ITEST_SRC = $(wildcard tests/integration/test_*.c)
 
@@ -110,10 +118,12 @@ asan: $(ASAN)/complaintd $(ASAN)/complaintctl \
 FUZZ = $(BUILD)/fuzz
 $(FUZZ)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
 	@mkdir -p $(dir $@)
-	clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -O1 -c -o $@ $<
+	@$(if $(Q),echo '  CLANG  $@';)true
+	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -O1 -c -o $@ $<
 
 $(FUZZ)/%: tests/fuzz/%.c $(LIB_SRC:src/%.c=$(FUZZ)/obj/%.o)
-	clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -O1 -o $@ $^ $(ALL_LIBS)
+	@$(if $(Q),echo '  CLANG  $@';)true
+	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -O1 -o $@ $^ $(ALL_LIBS)
 
 # ---- tests ----------------------------------------------------------------
 export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1:strict_string_checks=1

@@ -1,0 +1,110 @@
+/* config - the daemon's configuration: one INI file read with GLib's GKeyFile.
+ *
+ * Every key is declared once in a typed table (config.c) with its default,
+ * bounds and documentation; unknown groups and keys are errors, and every
+ * error names file, line and key. The struct is plain data: filled by
+ * config_load, read-only afterwards (shared between threads without locks),
+ * freed by config_free. Secrets are read from files whose mode allows no
+ * group or other access. */
+#ifndef COMPLAINTD_CONFIG_H
+#define COMPLAINTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+struct config_mailbox {
+	char *name;              /* from the group name "mailbox NAME" */
+	char *url;               /* imaps://host[:port] or imap://host[:port] */
+	char *user;
+	char *password_file;     /* password login ... */
+	char *oauth_token_file;  /* ... or XOAUTH2 with a token from a file ... */
+	char *oauth_token_command; /* ... or printed by a helper command */
+	char *folder;
+	char *processed_folder;  /* "" = mark \Seen and leave in place */
+	int64_t poll_interval;   /* seconds */
+	bool starttls;           /* imap:// only: require STARTTLS */
+	char *ca_file;           /* "" = system CAs */
+	bool verify;
+	int64_t import_older_than; /* seconds; on first attach older mail gets no ack */
+	int64_t timeout;         /* seconds per IMAP command */
+	int64_t batch;           /* messages per fetch and per transaction */
+};
+
+struct config {
+	char *path;
+
+	/* [daemon] */
+	char *log_level;
+	char *rules_dir;
+	char *templates_dir;
+	char *ref_prefix;
+	char *default_lang;
+
+	/* [database] */
+	char *db_host;
+	int64_t db_port;
+	char *db_socket;
+	char *db_user;
+	char *db_password;       /* read from db_password_file */
+	char *db_password_file;
+	char *db_name;
+	int64_t db_connect_timeout;
+
+	/* [smtp] */
+	char *smtp_url;
+	char *smtp_tls;          /* none, try, required */
+	char *smtp_user;
+	char *smtp_password;     /* read from smtp_password_file */
+	char *smtp_password_file;
+	char *smtp_ca_file;
+	bool smtp_verify;
+	char *smtp_helo;
+	int64_t smtp_timeout;
+	int64_t smtp_retry_min;
+	int64_t smtp_retry_max;
+	int64_t smtp_give_up;
+
+	/* [company] */
+	char *company_name;
+	char *company_from;      /* addr-spec acknowledgements come from */
+	char **company_addresses; /* all our own addresses, lower case, incl. from */
+
+	/* [acknowledge] */
+	int64_t ack_max_per_sender_hour;
+	int64_t ack_bounce_suppress;
+
+	/* [limits] */
+	int64_t max_message_size;
+	int64_t max_attachments;
+	int64_t max_attachment_size;
+	int64_t max_mime_depth;
+	int64_t max_mime_parts;
+	int64_t rules_match_limit;
+	int64_t rules_depth_limit;
+
+	GPtrArray *mailboxes;    /* struct config_mailbox* */
+};
+
+/* config_load - read and check FILE. On failure returns NULL and appends one
+ * "FILE:LINE: [group] key: problem" string per problem to errors. */
+struct config *config_load(const char *file, GPtrArray *errors);
+void config_free(struct config **cfg);
+
+/* config_read_secret - first line of a file that only its owner may read;
+ * NULL with *error_r set otherwise. Used for passwords and tokens. */
+char *config_read_secret(const char *file, char **error_r);
+
+/* config_is_own_address - true if addr is one of [company] addresses. */
+bool config_is_own_address(const struct config *cfg, const char *addr);
+
+/* config_parse_duration - "90", "30s", "5m", "2h", "7d", "1w" -> seconds. */
+bool config_parse_duration(const char *s, int64_t *out);
+/* config_parse_size - "512", "64k", "25M", "1G" -> bytes. */
+bool config_parse_size(const char *s, int64_t *out);
+
+/* config_dump - every key with its effective value (secrets hidden), in INI
+ * form; what `complaintd --dump-config` prints. g_free. */
+char *config_dump(const struct config *cfg);
+
+#endif
