@@ -1,0 +1,45 @@
+/* mailout - composes the mails the daemon sends (acknowledgements now;
+ * notifications, escalations and relayed replies later) as complete RFC 5322
+ * messages with CRLF line ends, ready for the outbox.
+ *
+ * Every value that goes into a header is cleaned first: CR, LF and other
+ * control characters become spaces, so no value can start a header of its
+ * own; non-ASCII text is RFC 2047-encoded by gmime. Message ids that are not
+ * well-formed are left out rather than passed on. */
+#ifndef COMPLAINTD_MAILOUT_H
+#define COMPLAINTD_MAILOUT_H
+
+#include <stdint.h>
+#include <glib.h>
+
+struct message;
+
+struct mailout {
+	const char *from_addr, *from_name;
+	const char *to_addr, *to_name;
+	const char *reply_to;        /* NULL: none */
+	const char *subject;
+	const char *body;            /* UTF-8 text; LF or CRLF */
+	const char *message_id;      /* without <>; required */
+	const char *in_reply_to;     /* without <>; NULL: none */
+	const struct message *thread;/* if set, References = its references + its id */
+	const char *auto_submitted;  /* "auto-replied", "auto-generated" or NULL */
+	const char *ref;             /* complaint reference for X-Complaintd-Ref */
+	int64_t date;                /* unix time */
+};
+
+/* mailout_compose - the whole message; never NULL for valid input. */
+GBytes *mailout_compose(const struct mailout *m);
+
+/* mailout_message_id - a new unique id "KIND.REF.RANDOM@DOMAIN" (no <>),
+ * DOMAIN taken from from_addr. g_free. */
+char *mailout_message_id(const char *kind, const char *ref, const char *from_addr);
+
+/* mailout_clean_header - copy of value with control characters turned into
+ * spaces and runs of blanks collapsed. g_free. */
+char *mailout_clean_header(const char *value);
+
+/* mailout_valid_id - true for an id that can go between <> in a header. */
+gboolean mailout_valid_id(const char *id);
+
+#endif
