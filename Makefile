@@ -10,6 +10,7 @@
 # pkg-config is evaluated lazily (recursive '=') so that 'make check' can
 # install the -dev packages first and then build in a sub-make.
 
+VERSION  = 0.1
 PREFIX   ?= /usr/local
 SYSCONFDIR ?= /etc
 DESTDIR  ?=
@@ -26,7 +27,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 OPT      ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
-DEFS     = -D_GNU_SOURCE -DCOMPLAINTD_SYSCONFDIR='"$(SYSCONFDIR)/complaintd"' \
+DEFS     = -D_GNU_SOURCE -DCOMPLAINTD_VERSION='"$(VERSION)"' -DCOMPLAINTD_SYSCONFDIR='"$(SYSCONFDIR)/complaintd"' \
            -DCOMPLAINTD_DATADIR='"$(PREFIX)/share/complaintd"'
 ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(DEFS) -Isrc $(PKG_CFLAGS) $(CFLAGS)
 ALL_LIBS   = $(PKG_LIBS) -lpthread -lm $(LDLIBS)

@@ -1,0 +1,97 @@
+/* daemon - loading configuration, rules and templates as one unit. */
+#include "daemon.h"
+
+#include "config.h"
+#include "holder.h"
+#include "log.h"
+#include "rules.h"
+#include "template.h"
+
+const char *const daemon_required_templates[] = { "ack", NULL };
+
+const char *daemon_default_config(void)
+{
+	const char *env = g_getenv("COMPLAINTD_CONFIG");
+	return env && *env ? env : COMPLAINTD_SYSCONFDIR "/complaintd.conf";
+}
+
+static void *rules_ref_fn(void *r) { return rules_ref(r); }
+static void rules_unref_fn(void *r) { struct rules *x = r; rules_unref(&x); }
+static void *tmpl_ref_fn(void *t) { return template_set_ref(t); }
+static void tmpl_unref_fn(void *t) { struct template_set *x = t; template_set_unref(&x); }
+
+static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
+				GPtrArray *warnings)
+{
+	struct rules_limits lim = {
+		.match_limit = (uint32_t)cfg->rules_match_limit,
+		.depth_limit = (uint32_t)cfg->rules_depth_limit,
+	};
+	return rules_load_dir(cfg->rules_dir, &lim, errors, warnings);
+}
+
+static struct template_set *load_templates(const struct config *cfg, GPtrArray *errors)
+{
+	return template_set_load(cfg->templates_dir, daemon_required_templates,
+				 cfg->default_lang, errors);
+}
+
+struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray *warnings)
+{
+	struct config *cfg = config_load(config_file, errors);
+	if (!cfg)
+		return NULL;
+	struct rules *rules = load_rules(cfg, errors, warnings);
+	struct template_set *tmpl = load_templates(cfg, errors);
+	if (!rules || !tmpl) {
+		rules_unref(&rules);
+		template_set_unref(&tmpl);
+		config_free(&cfg);
+		return NULL;
+	}
+	struct daemon *d = g_new0(struct daemon, 1);
+	d->cfg = cfg;
+	d->rule_count = rules_count(rules);
+	d->db = (struct store_params){
+		.host = cfg->db_host, .port = (unsigned)cfg->db_port,
+		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
+		.user = cfg->db_user, .password = cfg->db_password,
+		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
+	};
+	d->env.cfg = cfg;
+	d->env.rules = holder_new(rules, rules_ref_fn, rules_unref_fn);
+	d->env.templates = holder_new(tmpl, tmpl_ref_fn, tmpl_unref_fn);
+	return d;
+}
+
+void daemon_free(struct daemon **dp)
+{
+	struct daemon *d = *dp;
+	if (!d)
+		return;
+	holder_free(&d->env.rules);
+	holder_free(&d->env.templates);
+	config_free(&d->cfg);
+	g_free(d);
+	*dp = NULL;
+}
+
+int daemon_reload(struct daemon *d, GPtrArray *errors)
+{
+	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+	struct rules *rules = load_rules(d->cfg, errors, warnings);
+	struct template_set *tmpl = load_templates(d->cfg, errors);
+	for (unsigned i = 0; i < warnings->len; i++)
+		log_warn("rules: %s", (char *)g_ptr_array_index(warnings, i));
+	g_ptr_array_unref(warnings);
+	if (!rules || !tmpl) {
+		rules_unref(&rules);
+		template_set_unref(&tmpl);
+		d->reloads_failed++;
+		return -1;
+	}
+	d->rule_count = rules_count(rules);
+	holder_swap(d->env.rules, rules);
+	holder_swap(d->env.templates, tmpl);
+	return 0;
+}

@@ -1,0 +1,328 @@
+/* pipeline - duplicate check, classification, storage, acknowledgement. */
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "holder.h"
+#include "log.h"
+#include "mailout.h"
+#include "message.h"
+#include "rules.h"
+#include "store.h"
+#include "template.h"
+
+struct pipeline {
+	const struct pipeline_env *env;
+	struct store *store;
+	/* taken per batch so a reload never changes rules halfway through one */
+	struct rules *rules;
+	struct template_set *templates;
+};
+
+struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
+{
+	struct pipeline *p = g_new0(struct pipeline, 1);
+	p->env = env;
+	p->store = store;
+	return p;
+}
+
+void pipeline_free(struct pipeline **pp)
+{
+	struct pipeline *p = *pp;
+	if (!p)
+		return;
+	g_free(p);
+	*pp = NULL;
+}
+
+const char *pipeline_outcome_name(enum pipeline_outcome o)
+{
+	static const char *const names[] = { "pending", "new", "duplicate", "stored", "failed" };
+	return o <= PIPELINE_FAILED ? names[o] : "?";
+}
+
+void pipeline_item_clear(struct pipeline_item *it)
+{
+	g_free(it->error);
+	it->error = NULL;
+	it->outcome = PIPELINE_PENDING;
+	it->complaint_id = 0;
+	it->ref[0] = '\0';
+	it->ack_queued = false;
+}
+
+/* machine_mail - mail no one should answer (RFC 3834): auto-replies,
+ * bounces, lists. Stored, but no complaint is opened for it. */
+static bool machine_mail(const struct message *m)
+{
+	return msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST);
+}
+
+/* handle_bounce - a hard bounce (5.1.x: no such user/domain) of one of our
+ * mails stops further mail to that address for a while. */
+static int handle_bounce(struct pipeline *p, const struct message *m, int64_t now, GError **err)
+{
+	const char *status = msg_header(m, "X-Complaintd-Bounce-Status");
+	const char *rcpt = msg_header(m, "X-Complaintd-Bounce-Recipient");
+	if (!status || !rcpt || !g_str_has_prefix(status, "5.1."))
+		return 0;
+	int64_t until = now + p->env->cfg->ack_bounce_suppress;
+	char *reason = g_strdup_printf("hard bounce %s", status);
+	int rc = store_suppress(p->store, rcpt, until, reason, err);
+	if (rc == 0)
+		log_info("suppressing mail rcpt=%s status=%s", rcpt, status);
+	g_free(reason);
+	return rc;
+}
+
+/* ack_allowed - RFC 3834 and our own limits; says why not in the log. */
+static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64_t now,
+		       bool *allowed, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	const char *to = msg_reply_to(it->msg) ? msg_reply_to(it->msg) : msg_from_addr(it->msg);
+	const char *why = NULL;
+	*allowed = false;
+	if (it->no_ack)
+		why = "historic import";
+	else if (!to || (msg_flags(it->msg) & MSG_F_NO_SENDER))
+		why = "no sender address";
+	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
+		why = "from our own address";
+	if (!why) {
+		int s = store_suppression_active(p->store, to, now, err);
+		if (s < 0)
+			return -1;
+		if (s > 0)
+			why = "address suppressed after a hard bounce";
+	}
+	if (!why && cfg->ack_max_per_sender_hour >= 0) {
+		unsigned sent = 0;
+		if (store_count_outbox_since(p->store, to, "ack", now - 3600, &sent, err) < 0)
+			return -1;
+		if (sent >= (unsigned)cfg->ack_max_per_sender_hour)
+			why = "per-sender hourly limit reached";
+	}
+	if (why)
+		log_info("no acknowledgement ref=%s reason=\"%s\"", it->ref, why);
+	*allowed = why == NULL;
+	return 0;
+}
+
+static char *format_time(int64_t t)
+{
+	GDateTime *dt = g_date_time_new_from_unix_local(t);
+	char *s = g_date_time_format(dt, "%Y-%m-%d %H:%M");
+	g_date_time_unref(dt);
+	return s;
+}
+
+/* queue_ack - render the acknowledgement and write its outbox row. */
+static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *category,
+		     int64_t now, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	const struct message *m = it->msg;
+	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
+	const char *to = msg_reply_to(m) ? msg_reply_to(m) : msg_from_addr(m);
+	char *received = format_time(msg_date(m) ? msg_date(m) : now);
+	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_insert(vars, "ref", it->ref);
+	g_hash_table_insert(vars, "customer_name", (char *)(msg_from_name(m) ? msg_from_name(m) : ""));
+	g_hash_table_insert(vars, "customer_addr", (char *)to);
+	g_hash_table_insert(vars, "subject", (char *)(msg_subject(m) ? msg_subject(m) : ""));
+	g_hash_table_insert(vars, "category", (char *)category);
+	g_hash_table_insert(vars, "company", cfg->company_name);
+	g_hash_table_insert(vars, "company_from", cfg->company_from);
+	g_hash_table_insert(vars, "received", received);
+	char *subject = template_render_subject(t, vars);
+	char *body = template_render(t, vars);
+	char *id = mailout_message_id("ack", it->ref, cfg->company_from);
+	struct mailout out = {
+		.from_addr = cfg->company_from, .from_name = cfg->company_name,
+		.to_addr = to, .to_name = msg_from_name(m),
+		.subject = subject, .body = body, .message_id = id,
+		.in_reply_to = msg_message_id(m), .thread = m,
+		.auto_submitted = "auto-replied", .ref = it->ref, .date = now,
+	};
+	GBytes *raw = mailout_compose(&out);
+	uint64_t outbox_id = 0;
+	int rc = store_outbox_add(p->store, it->complaint_id, "ack", cfg->company_from, to, id,
+				  g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), now,
+				  &outbox_id, err);
+	if (rc == 0)
+		it->ack_queued = true;
+	g_bytes_unref(raw);
+	g_free(id);
+	g_free(body);
+	g_free(subject);
+	g_hash_table_unref(vars);
+	g_free(received);
+	return rc;
+}
+
+static int store_hits(struct pipeline *p, uint64_t complaint_id, uint64_t row,
+		      const struct verdict *v, GError **err)
+{
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		if (store_add_hit(p->store, complaint_id, row, h->rule, h->field, h->match,
+				  h->effect, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* new_complaint - classify, store complaint + message + hits, queue the ack. */
+static int new_complaint(struct pipeline *p, struct pipeline_item *it, int64_t now,
+			 uint64_t *row, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	struct verdict *v = rules_classify(p->rules, it->msg);
+	int rc = -1;
+	char severity = verdict_severity(v);
+	if (store_new_complaint(p->store, it->msg, verdict_category(v), severity,
+				verdict_route(v), cfg->ref_prefix, now, &it->complaint_id,
+				it->ref, sizeof(it->ref), err) < 0)
+		goto out;
+	if (store_add_message(p->store, it->complaint_id, it->msg, "in", now, false, row, err) < 0)
+		goto out;
+	if (store_hits(p, it->complaint_id, *row, v, err) < 0)
+		goto out;
+	char *detail = g_strdup_printf("category=%s severity=%c channel=%s",
+				       verdict_category(v), severity,
+				       msg_channel_name(msg_channel(it->msg)));
+	rc = store_add_event(p->store, it->complaint_id, now, msg_from_addr(it->msg),
+			     "received", detail, err);
+	g_free(detail);
+	if (rc < 0)
+		goto out;
+	bool allowed = false;
+	rc = ack_allowed(p, it, now, &allowed, err);
+	if (rc == 0 && allowed)
+		rc = queue_ack(p, it, verdict_category(v), now, err);
+	if (rc == 0)
+		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
+			 it->ref, verdict_category(v), severity,
+			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
+			 it->ack_queued ? "queued" : "no");
+out:
+	verdict_free(&v);
+	return rc;
+}
+
+/* ingest_one - everything for one item inside the open transaction. */
+static int ingest_one(struct pipeline *p, struct pipeline_item *it, int64_t now, GError **err)
+{
+	uint64_t row = 0, complaint = 0;
+	int found = 0;
+	if (it->mailbox) {
+		found = store_find_source(p->store, it->mailbox, it->uidvalidity, it->uid,
+					  &row, &complaint, err);
+		if (found < 0)
+			return -1;
+		if (found) {
+			it->outcome = PIPELINE_DUPLICATE;
+			it->complaint_id = complaint;
+			return 0;
+		}
+	}
+	char *key = store_dedup_key(it->msg);
+	found = store_find_dedup(p->store, key, &row, &complaint, err);
+	g_free(key);
+	if (found < 0)
+		return -1;
+	if (found) {
+		/* the same mail again, e.g. delivered to two of our addresses */
+		it->outcome = PIPELINE_DUPLICATE;
+		it->complaint_id = complaint;
+	} else if (machine_mail(it->msg)) {
+		if (msg_flags(it->msg) & MSG_F_BOUNCE && handle_bounce(p, it->msg, now, err) < 0)
+			return -1;
+		if (store_add_message(p->store, 0, it->msg, "in", now, false, &row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_STORED;
+	} else {
+		if (new_complaint(p, it, now, &row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_NEW;
+	}
+	if (it->mailbox &&
+	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, row, err) < 0)
+		return -1;
+	return 0;
+}
+
+static bool connection_lost(const GError *e)
+{
+	return e && e->domain == STORE_ERROR && e->code == STORE_ERROR_CONNECTION;
+}
+
+/* run_tx - items in one transaction; on failure all of them are PENDING again. */
+static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n, int64_t now,
+		  GError **err)
+{
+	if (store_begin(p->store, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (ingest_one(p, &items[i], now, err) < 0) {
+			store_rollback(p->store);
+			for (unsigned j = 0; j < n; j++)
+				pipeline_item_clear(&items[j]);
+			return -1;
+		}
+	}
+	if (store_commit(p->store, err) < 0) {
+		for (unsigned j = 0; j < n; j++)
+			pipeline_item_clear(&items[j]);
+		return -1;
+	}
+	return 0;
+}
+
+int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		    int64_t now, GError **err)
+{
+	p->rules = holder_get(p->env->rules);
+	p->templates = holder_get(p->env->templates);
+	for (unsigned i = 0; i < n; i++)
+		pipeline_item_clear(&items[i]);
+	GError *batch_err = NULL;
+	int rc = run_tx(p, items, n, now, &batch_err);
+	if (rc < 0 && connection_lost(batch_err)) {
+		g_propagate_error(err, batch_err);
+		goto out;
+	}
+	if (rc < 0 && n == 1) {
+		items[0].outcome = PIPELINE_FAILED;
+		items[0].error = g_strdup(batch_err->message);
+		g_clear_error(&batch_err);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		/* one item broke the batch: isolate it, keep the others */
+		log_warn("batch of %u failed, retrying one by one: %s", n, batch_err->message);
+		g_clear_error(&batch_err);
+		rc = 0;
+		for (unsigned i = 0; i < n && rc == 0; i++) {
+			GError *one = NULL;
+			if (run_tx(p, &items[i], 1, now, &one) == 0)
+				continue;
+			if (connection_lost(one)) {
+				g_propagate_error(err, one);
+				rc = -1;
+			} else {
+				items[i].outcome = PIPELINE_FAILED;
+				items[i].error = g_strdup(one->message);
+				g_error_free(one);
+			}
+		}
+	}
+out:
+	rules_unref(&p->rules);
+	template_set_unref(&p->templates);
+	return rc;
+}

@@ -1,0 +1,164 @@
+/* sender - the outbox sender thread. */
+#include "sender.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "smtp.h"
+#include "store.h"
+
+#define CLAIM_MAX 50
+#define LEASE_SECONDS 300
+
+struct sender {
+	const struct config *cfg;
+	const struct store_params *db;
+	GThread *thread;
+	char owner[96];
+};
+
+int64_t sender_backoff(const struct config *cfg, unsigned attempts)
+{
+	int64_t d = cfg->smtp_retry_min;
+	for (unsigned i = 1; i < attempts && d < cfg->smtp_retry_max; i++)
+		d *= 2;
+	return MIN(d, cfg->smtp_retry_max);
+}
+
+/* deliver - one item; records the outcome. -1 only for database trouble. */
+static int deliver(const struct config *cfg, struct store *store, struct smtp *smtp,
+		   struct outbox_item *it, int64_t now, GError **err)
+{
+	char *reply = NULL;
+	GError *serr = NULL;
+	int rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
+			   g_bytes_get_size(it->raw), &reply, &serr);
+	const char *why = reply ? reply : serr ? serr->message : "unknown";
+	int out;
+	if (rc == 0) {
+		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s",
+			 (unsigned long long)it->id, it->kind, it->rcpt, it->message_id);
+		out = store_outbox_sent(store, it->id, now, err);
+	} else if (rc == 2) {
+		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", (unsigned long long)it->id,
+			 it->rcpt, why);
+		out = store_outbox_failed(store, it->id, why, err);
+		if (out == 0 && strstr(why, "5.1."))
+			out = store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress,
+					     why, err);
+	} else if (now - it->created_at > cfg->smtp_give_up) {
+		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s",
+			  (unsigned long long)it->id, it->rcpt, it->attempts + 1, why);
+		out = store_outbox_failed(store, it->id, why, err);
+	} else {
+		int64_t next = now + sender_backoff(cfg, it->attempts + 1);
+		log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s",
+			 (unsigned long long)it->id, it->rcpt, it->attempts + 1,
+			 (long long)(next - now), why);
+		out = store_outbox_retry(store, it->id, next, why, err);
+	}
+	g_free(reply);
+	g_clear_error(&serr);
+	return out;
+}
+
+int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
+		    const char *owner, int64_t now, char **error_r)
+{
+	GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
+	GError *err = NULL;
+	int handled = 0;
+	if (store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err) < 0) {
+		handled = -1;
+	} else {
+		for (unsigned i = 0; i < items->len && handled >= 0; i++) {
+			if (deliver(cfg, store, smtp, g_ptr_array_index(items, i), now, &err) < 0)
+				handled = -1;
+			else
+				handled++;
+		}
+	}
+	if (handled < 0) {
+		*error_r = g_strdup(err ? err->message : "outbox failed");
+		g_clear_error(&err);
+	}
+	g_ptr_array_unref(items);
+	return handled;
+}
+
+static struct smtp *connect_relay(const struct config *cfg)
+{
+	enum smtp_tls tls = !strcmp(cfg->smtp_tls, "none") ? SMTP_TLS_NONE
+			    : !strcmp(cfg->smtp_tls, "required") ? SMTP_TLS_REQUIRED
+			    : SMTP_TLS_TRY;
+	struct smtp_params sp = {
+		.url = cfg->smtp_url,
+		.user = *cfg->smtp_user ? cfg->smtp_user : NULL,
+		.password = cfg->smtp_password,
+		.ca_file = *cfg->smtp_ca_file ? cfg->smtp_ca_file : NULL,
+		.verify = cfg->smtp_verify, .tls = tls,
+		.helo = *cfg->smtp_helo ? cfg->smtp_helo : NULL,
+		.timeout_s = (unsigned)cfg->smtp_timeout,
+	};
+	return smtp_new(&sp);
+}
+
+static gpointer sender_thread(gpointer data)
+{
+	struct sender *s = data;
+	struct store *store = NULL;
+	struct smtp *smtp = connect_relay(s->cfg);
+	int64_t backoff = 0;
+	while (!lifecycle_stopping()) {
+		GError *err = NULL;
+		char *error = NULL;
+		int n = 0;
+		if (!store && !(store = store_open(s->db, &err)))
+			error = g_strdup_printf("database: %s", err->message);
+		else
+			n = sender_run_once(s->cfg, store, smtp, s->owner,
+					    g_get_real_time() / G_USEC_PER_SEC, &error);
+		g_clear_error(&err);
+		if (error) {
+			if (store && store_ping(store, NULL) < 0)
+				store_close(&store);
+			backoff = backoff ? MIN(backoff * 2, 60) : 1;
+			log_warn("outbox: %s; retrying in %llds", error, (long long)backoff);
+			g_free(error);
+			lifecycle_sleep(LIFECYCLE_GENERAL, backoff * 1000);
+			continue;
+		}
+		backoff = 0;
+		/* a full claim means more may be waiting: go again at once */
+		if (n < CLAIM_MAX)
+			lifecycle_sleep(LIFECYCLE_OUTBOX, 1000);
+	}
+	smtp_free(&smtp);
+	store_close(&store);
+	return NULL;
+}
+
+struct sender *sender_start(const struct config *cfg, const struct store_params *db)
+{
+	struct sender *s = g_new0(struct sender, 1);
+	s->cfg = cfg;
+	s->db = db;
+	char host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	g_snprintf(s->owner, sizeof(s->owner), "%s:%d", host, (int)getpid());
+	s->thread = g_thread_new("outbox", sender_thread, s);
+	return s;
+}
+
+void sender_join(struct sender **sp)
+{
+	struct sender *s = *sp;
+	if (!s)
+		return;
+	g_thread_join(s->thread);
+	g_free(s);
+	*sp = NULL;
+}

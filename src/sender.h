@@ -1,0 +1,35 @@
+/* sender - the outbox sender thread: claims pending mail from the outbox,
+ * hands it to the SMTP relay, and records the outcome.
+ *
+ * Delivery is at least once: a row is claimed with a lease, sent, then marked
+ * sent. A crash after the relay took the mail but before the mark sends it
+ * again after the lease ends, with the same Message-ID (the stored bytes are
+ * sent unchanged). Temporary failures retry with exponential back-off up to
+ * [smtp] retry_max and give up after give_up_after; a permanent 5xx fails the
+ * row at once, and a 5.1.x (no such user) also suppresses the address. */
+#ifndef COMPLAINTD_SENDER_H
+#define COMPLAINTD_SENDER_H
+
+#include <stdint.h>
+
+struct config;
+struct store;
+struct store_params;
+struct smtp;
+
+struct sender;
+
+/* sender_start - cfg and db are borrowed and must outlive the sender. */
+struct sender *sender_start(const struct config *cfg, const struct store_params *db);
+void sender_join(struct sender **s);
+
+/* sender_run_once - claim and send what is due at now with the caller's
+ * connections; returns mails handled or -1 with *error_r. For tests and
+ * `complaintctl outbox flush`. */
+int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
+		    const char *owner, int64_t now, char **error_r);
+
+/* sender_backoff - delay before attempt number attempts+1 (attempts >= 1). */
+int64_t sender_backoff(const struct config *cfg, unsigned attempts);
+
+#endif
