@@ -1,10 +1,11 @@
 /* holder - one reloadable, refcounted object shared between threads. */
 #include "holder.h"
 
+#include <pthread.h>
 #include <glib.h>
 
 struct holder {
-	GMutex lock;
+	pthread_mutex_t lock;  /* pthread, not GMutex: ThreadSanitizer sees these */
 	void *obj;
 	holder_ref_fn ref;
 	holder_unref_fn unref;
@@ -14,7 +15,7 @@ struct holder {
 struct holder *holder_new(void *obj, holder_ref_fn ref, holder_unref_fn unref)
 {
 	struct holder *h = g_new0(struct holder, 1);
-	g_mutex_init(&h->lock);
+	pthread_mutex_init(&h->lock, NULL);
 	h->obj = obj;
 	h->ref = ref;
 	h->unref = unref;
@@ -28,26 +29,26 @@ void holder_free(struct holder **hp)
 		return;
 	if (h->obj)
 		h->unref(h->obj);
-	g_mutex_clear(&h->lock);
+	pthread_mutex_destroy(&h->lock);
 	g_free(h);
 	*hp = NULL;
 }
 
 void *holder_get(struct holder *h)
 {
-	g_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->lock);
 	void *obj = h->obj ? h->ref(h->obj) : NULL;
-	g_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->lock);
 	return obj;
 }
 
 void holder_swap(struct holder *h, void *obj)
 {
-	g_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->lock);
 	void *old = h->obj;
 	h->obj = obj;
 	h->generation++;
-	g_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->lock);
 	/* unref outside the lock: freeing a big rule set must not stall readers */
 	if (old)
 		h->unref(old);
@@ -55,8 +56,8 @@ void holder_swap(struct holder *h, void *obj)
 
 unsigned holder_generation(struct holder *h)
 {
-	g_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->lock);
 	unsigned g = h->generation;
-	g_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->lock);
 	return g;
 }

@@ -3,7 +3,6 @@
 #include "rules.h"
 #include "rulefile.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #define RULES_MAX_FILE_BYTES (4u * 1024u * 1024u)
@@ -888,50 +887,4 @@ void verdict_free(struct verdict **vp)
 	rules_unref(&v->r);
 	g_free(v);
 	*vp = NULL;
-}
-
-/* ---- holder for hot reload -------------------------------------------- */
-
-/* A pthread mutex rather than GMutex: GLib's futex-based mutex is
- * invisible to ThreadSanitizer, and this one lets TSan check the reload
- * path. */
-struct rules_holder {
-	pthread_mutex_t lock;   /* held only to copy or swap a pointer */
-	struct rules *cur;
-};
-
-struct rules_holder *rules_holder_new(struct rules *r)
-{
-	struct rules_holder *h = g_new0(struct rules_holder, 1);
-	pthread_mutex_init(&h->lock, NULL);
-	h->cur = r;
-	return h;
-}
-
-struct rules *rules_holder_get(struct rules_holder *h)
-{
-	pthread_mutex_lock(&h->lock);
-	struct rules *r = h->cur ? rules_ref(h->cur) : NULL;
-	pthread_mutex_unlock(&h->lock);
-	return r;
-}
-
-void rules_holder_swap(struct rules_holder *h, struct rules *r)
-{
-	pthread_mutex_lock(&h->lock);
-	struct rules *old = h->cur;
-	h->cur = r;
-	pthread_mutex_unlock(&h->lock);
-	rules_unref(&old); /* outside the lock: may free a large set */
-}
-
-void rules_holder_free(struct rules_holder **hp)
-{
-	struct rules_holder *h = *hp;
-	if (h == NULL)
-		return;
-	rules_unref(&h->cur);
-	pthread_mutex_destroy(&h->lock);
-	g_free(h);
-	*hp = NULL;
 }

@@ -5,7 +5,7 @@
  * string, compiled once (PCRE2, UTF + UCP, JIT where available) and is then
  * immutable: any number of threads may classify with it at once. It is
  * reference counted, so a reload can build a new set beside the old one and
- * swap it in (struct rules_holder) while classifications in flight finish
+ * swap it in (struct holder, holder.h) while classifications in flight finish
  * on the old set.
  *
  * Classification never fails as a whole: a rule whose match hits the match,
@@ -27,7 +27,6 @@
 
 struct rules;
 struct verdict;
-struct rules_holder;
 
 /* One rule that fired (and was not cancelled). */
 struct rule_hit {
@@ -102,13 +101,5 @@ const char *verdict_error(const struct verdict *v, unsigned i);
 char *verdict_format(const struct verdict *v);
 void verdict_free(struct verdict **v);
 
-/* rules_holder - the rule set in force, for hot reload. get returns a new
- * reference (rules_unref it when done); swap installs r (taking over the
- * caller's reference; may be NULL) and drops the holder's reference to the
- * old set, which lives on until its last user lets go. */
-struct rules_holder *rules_holder_new(struct rules *r);
-struct rules *rules_holder_get(struct rules_holder *h);
-void rules_holder_swap(struct rules_holder *h, struct rules *r);
-void rules_holder_free(struct rules_holder **h);
 
 #endif

@@ -12,6 +12,10 @@
 
 #include "message.h"
 #include "rules.h"
+#include "holder.h"
+
+static void *holder_rules_ref(void *r) { return rules_ref(r); }
+static void holder_rules_unref(void *r) { struct rules *x = r; rules_unref(&x); }
 
 /* Tests run from the top of the source tree (make unit); COMPLAINTD_SRCDIR
  * overrides that for running a binary from elsewhere. */
@@ -635,7 +639,7 @@ static void test_load_broken_fixtures(void **state)
 /* ---- threads and hot reload -------------------------------------------- */
 
 struct thr {
-	struct rules_holder *h;
+	struct holder *h;
 	gint stop;
 	gint bad;
 	gint done;
@@ -646,7 +650,7 @@ static gpointer classifier(gpointer p)
 	struct thr *t = p;
 	struct message *m = mk("坏了", "the kettle is broken, refund please");
 	while (!g_atomic_int_get(&t->stop)) {
-		struct rules *r = rules_holder_get(t->h);
+		struct rules *r = holder_get(t->h);
 		struct verdict *v = rules_classify(r, m);
 		rules_unref(&r); /* the verdict keeps the set alive */
 		if (strcmp(verdict_category(v), "quality") != 0 ||
@@ -663,12 +667,12 @@ static void test_threads_swap(void **state)
 {
 	static const char txt[] = "rule Q any /坏了/\n score quality 3\n"
 				  "rule P any /refund/i\n score price 2\n";
-	struct thr t = { rules_holder_new(load_ok(txt)), 0, 0, 0 };
+	struct thr t = { holder_new(load_ok(txt), holder_rules_ref, holder_rules_unref), 0, 0, 0 };
 	GThread *th[4];
 	for (int i = 0; i < 4; i++)
 		th[i] = g_thread_new("classify", classifier, &t);
 	for (int i = 0; i < 50; i++) {
-		rules_holder_swap(t.h, load_ok(txt));
+		holder_swap(t.h, load_ok(txt));
 		g_usleep(1000);
 	}
 	while (g_atomic_int_get(&t.done) < 200)
@@ -677,9 +681,9 @@ static void test_threads_swap(void **state)
 	for (int i = 0; i < 4; i++)
 		g_thread_join(th[i]);
 	assert_int_equal(t.bad, 0);
-	rules_holder_swap(t.h, NULL);
-	assert_null(rules_holder_get(t.h));
-	rules_holder_free(&t.h);
+	holder_swap(t.h, NULL);
+	assert_null(holder_get(t.h));
+	holder_free(&t.h);
 	assert_null(t.h);
 }
 
