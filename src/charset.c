@@ -201,22 +201,26 @@ static bool is_single_byte(const char *cs)
 }
 
 /* guess - try the detector's answer, then the charsets Chinese customers
- * actually use, strictly; NULL when none of them fits. */
+ * actually use, strictly; NULL when none of them fits. uchardet is weak on
+ * short strings (a subject) and readily calls GBK "Windows-1252" or Greek:
+ * text that is mostly high bytes is tried as CJK first. */
 static char *guess(const char *data, size_t len)
 {
 	if (g_utf8_validate(data, len, NULL))
 		return drop_nul(g_strndup(data, len), len);
 	char *det = charset_detect(data, len);
 	char *out = NULL;
-	if (det && !is_utf8_name(det))
+	bool det_latin = det && is_single_byte(det);
+	bool cjk_first = !det_latin || high_byte_percent(data, len) >= 40;
+	if (det && !is_utf8_name(det) && !det_latin)
 		out = convert(data, len, det, true);
-	/* uchardet is weak on short strings (a subject); GB18030 is the most
-	 * common legacy charset in our mail and rejects most non-GB input */
-	static const char *const fallbacks[] = { "GB18030", "BIG5-HKSCS", "CP932" };
-	for (size_t i = 0; !out && i < G_N_ELEMENTS(fallbacks); i++)
-		out = convert(data, len, fallbacks[i], true);
-	if (!out && det && is_single_byte(det))
+	static const char *const cjk[] = { "GB18030", "BIG5-HKSCS", "CP932" };
+	for (size_t i = 0; !out && cjk_first && i < G_N_ELEMENTS(cjk); i++)
+		out = convert(data, len, cjk[i], true);
+	if (!out && det_latin)
 		out = convert(data, len, det, false);
+	for (size_t i = 0; !out && !cjk_first && i < G_N_ELEMENTS(cjk); i++)
+		out = convert(data, len, cjk[i], true);
 	g_free(det);
 	return out;
 }
