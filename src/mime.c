@@ -813,7 +813,19 @@ static void multipart(struct ctx *c, GMimeMultipart *mp, unsigned depth)
 			msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* read receipt */
 		}
 	}
-	if (is_type(obj, "multipart", "alternative")) {
+	if (g_mime_multipart_get_count(mp) == 0) {
+		/* boundary never found: the whole body is in the prologue */
+		msg_add_flags(c->m, MSG_F_PARSE_ERROR);
+		note(c, "multipart without parts (boundary not found)");
+		const char *pro = g_mime_multipart_get_prologue(mp);
+		if (pro) {
+			char *u = charset_to_utf8(pro, strlen(pro), NULL, NULL);
+			if (c->plain->len)
+				g_string_append(c->plain, "\n\n");
+			g_string_append(c->plain, u);
+			g_free(u);
+		}
+	} else if (is_type(obj, "multipart", "alternative")) {
 		alternative(c, mp, depth);
 	} else {
 		int n = g_mime_multipart_get_count(mp);
@@ -1101,13 +1113,24 @@ static void header_flags(struct ctx *c)
 
 /* ---- top level ---------------------------------------------------------------- */
 
-static void headers(struct ctx *c, GMimeObject *top)
+/* headers - the message's headers, then the Content-* ones that gmime keeps
+ * on the top-level MIME part instead. */
+static void headers(struct ctx *c, GMimeMessage *gm)
 {
-	GMimeHeaderList *hl = g_mime_object_get_header_list(top);
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
 	int n = hl ? g_mime_header_list_get_count(hl) : 0;
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 		one_header(c, g_mime_header_get_name(h), g_mime_header_get_raw_value(h));
+	}
+	GMimeObject *body = g_mime_message_get_mime_part(gm);
+	hl = body ? g_mime_object_get_header_list(body) : NULL;
+	n = hl ? g_mime_header_list_get_count(hl) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *name = g_mime_header_get_name(h);
+		if (name && g_ascii_strncasecmp(name, "Content-", 8) == 0)
+			one_header(c, name, g_mime_header_get_raw_value(h));
 	}
 }
 
@@ -1146,6 +1169,47 @@ static char *strip_nul(const char *data, size_t *len)
 	return copy;
 }
 
+static bool is_field_line(const char *p, const char *le)
+{
+	const char *q = p;
+	while (q < le && *q > ' ' && *q < 0x7f && *q != ':')
+		q++;
+	return q > p && q < le && *q == ':';
+}
+
+/* repair_headers - a copy with the header lines gmime chokes on (no colon,
+ * mbox "From " line, bad field names) dropped, for a second attempt. */
+static char *repair_headers(const char *data, size_t *len)
+{
+	GString *s = g_string_sized_new(*len);
+	const char *p = data, *end = data + *len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *le = nl ? nl + 1 : end;
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+			break; /* end of the header block */
+		if (is_field_line(p, le) || ((*p == ' ' || *p == '\t') && s->len))
+			g_string_append_len(s, p, le - p);
+		p = le;
+	}
+	g_string_append_len(s, p, end - p);
+	*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+static GMimeMessage *construct(struct ctx *c, const char *data, size_t len)
+{
+	if (!len)
+		return NULL;
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *gm = g_mime_parser_construct_message(parser, c->opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return gm;
+}
+
 struct message *mime_parse(const char *data, size_t len,
 			   const struct mime_limits *lim)
 {
@@ -1176,21 +1240,27 @@ struct message *mime_parse(const char *data, size_t len,
 	}
 	c.opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(c.opts, on_parser_warning, &c);
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data ? data : "", len);
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	GMimeMessage *gm = len ? g_mime_parser_construct_message(parser, c.opts) : NULL;
+	GMimeMessage *gm = construct(&c, data, len);
+	char *repaired = NULL;
+	if (!gm && len) {
+		size_t rlen = len;
+		repaired = repair_headers(data, &rlen);
+		gm = construct(&c, repaired, rlen);
+		if (gm) {
+			msg_add_flags(c.m, MSG_F_PARSE_ERROR);
+			note(&c, "malformed header lines dropped");
+		}
+	}
 	if (!gm) {
 		unparsable(&c, data ? data : "", len);
 	} else {
 		walk(&c, g_mime_message_get_mime_part(gm), 1);
-		headers(&c, GMIME_OBJECT(gm));
+		headers(&c, gm);
 		header_flags(&c);
 		choose_text(&c);
 		g_object_unref(gm);
 	}
-	g_object_unref(parser);
-	g_object_unref(stream);
+	g_free(repaired);
 	g_mime_parser_options_free(c.opts);
 	g_string_free(c.plain, TRUE);
 	g_string_free(c.html, TRUE);
