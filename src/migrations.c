@@ -1,0 +1,213 @@
+/* migrations - the schema, one versioned migration after another.
+ *
+ * Conventions: utf8mb4 everywhere, InnoDB, utf8mb4_unicode_520_ci for text
+ * people search, utf8mb4_bin where bytes must match exactly (references,
+ * Message-IDs, digests, mailbox names). Times are DATETIME(6) in UTC (the
+ * store sets the session time zone to +00:00). "references" is a reserved
+ * word in SQL, so the References header lives in messages.reference_ids;
+ * the row ids of messages are called message_row_id wherever a Message-ID
+ * could be meant. */
+#include "migrations.h"
+
+#include <glib.h>
+
+#define TABLE_OPTS " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" \
+	" COLLATE=utf8mb4_unicode_520_ci"
+#define BIN " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+
+const char migrations_bootstrap_sql[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" version INT UNSIGNED NOT NULL PRIMARY KEY,"
+	" name VARCHAR(128) NOT NULL,"
+	" applied_at DATETIME(6) NOT NULL"
+	")" TABLE_OPTS;
+
+static const char *const m1_initial[] = {
+	"CREATE TABLE IF NOT EXISTS complaints ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" ref VARCHAR(40)" BIN " NOT NULL,"
+	" channel ENUM('email','web') NOT NULL,"
+	" status ENUM('new','acknowledged','in_progress','resolved','closed',"
+	"  'reopened') NOT NULL DEFAULT 'new',"
+	" category VARCHAR(20) NOT NULL,"
+	" severity CHAR(1) NOT NULL,"
+	" route VARCHAR(64) NULL,"
+	" customer_addr VARCHAR(320) NOT NULL DEFAULT '',"
+	" customer_name VARCHAR(255) NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL,"
+	" lang VARCHAR(8) NOT NULL DEFAULT 'en',"
+	" created_at DATETIME(6) NOT NULL,"
+	" updated_at DATETIME(6) NOT NULL,"
+	" acknowledged_at DATETIME(6) NULL,"
+	" resolved_at DATETIME(6) NULL,"
+	" closed_at DATETIME(6) NULL,"
+	" UNIQUE KEY uk_complaints_ref (ref),"
+	" KEY ix_complaints_status (status),"
+	" KEY ix_complaints_customer (customer_addr),"
+	" KEY ix_complaints_created (created_at)"
+	")" TABLE_OPTS,
+
+	/* One row per (prefix, day): the last sequence number handed out. */
+	"CREATE TABLE IF NOT EXISTS ref_counters ("
+	" prefix VARCHAR(16)" BIN " NOT NULL,"
+	" day DATE NOT NULL,"
+	" last_no INT UNSIGNED NOT NULL,"
+	" PRIMARY KEY (prefix, day)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS messages ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" direction ENUM('in','out') NOT NULL,"
+	" channel ENUM('email','web') NOT NULL,"
+	" message_id VARCHAR(255)" BIN " NULL,"
+	" dedup_key CHAR(64)" BIN " NULL,"
+	" in_reply_to VARCHAR(255)" BIN " NULL,"
+	" reference_ids TEXT" BIN " NULL,"
+	" from_addr VARCHAR(320) NOT NULL DEFAULT '',"
+	" from_name VARCHAR(255) NOT NULL DEFAULT '',"
+	" recipients TEXT NULL,"
+	" subject TEXT NULL,"
+	" body MEDIUMTEXT NULL,"
+	" lang VARCHAR(8) NOT NULL DEFAULT 'en',"
+	" flags INT UNSIGNED NOT NULL DEFAULT 0,"
+	" notes TEXT NULL,"
+	" raw LONGBLOB NULL,"
+	" raw_sha256 CHAR(64)" BIN " NULL,"
+	" sent_at DATETIME(6) NULL,"
+	" received_at DATETIME(6) NOT NULL,"
+	" quarantined TINYINT(1) NOT NULL DEFAULT 0,"
+	" UNIQUE KEY uk_messages_dedup (dedup_key),"
+	" KEY ix_messages_message_id (message_id),"
+	" KEY ix_messages_complaint (complaint_id),"
+	" CONSTRAINT fk_messages_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS message_sources ("
+	" mailbox VARCHAR(64)" BIN " NOT NULL,"
+	" uidvalidity INT UNSIGNED NOT NULL,"
+	" uid INT UNSIGNED NOT NULL,"
+	" message_row_id BIGINT UNSIGNED NOT NULL,"
+	" added_at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (mailbox, uidvalidity, uid),"
+	" KEY ix_sources_message (message_row_id),"
+	" CONSTRAINT fk_sources_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS attachments ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" message_row_id BIGINT UNSIGNED NOT NULL,"
+	" filename VARCHAR(255) NOT NULL DEFAULT '',"
+	" content_type VARCHAR(255) NOT NULL DEFAULT '',"
+	" size BIGINT UNSIGNED NOT NULL,"
+	" sha256 CHAR(64)" BIN " NOT NULL,"
+	" content LONGBLOB NULL,"
+	" KEY ix_attachments_message (message_row_id),"
+	" KEY ix_attachments_sha256 (sha256),"
+	" CONSTRAINT fk_attachments_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS rule_hits ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" message_row_id BIGINT UNSIGNED NULL,"
+	" rule VARCHAR(128) NOT NULL,"
+	" field VARCHAR(128) NOT NULL DEFAULT '',"
+	" matched TEXT NULL,"
+	" effect VARCHAR(255) NOT NULL DEFAULT '',"
+	" KEY ix_rule_hits_rule (rule),"
+	" KEY ix_rule_hits_complaint (complaint_id),"
+	" KEY ix_rule_hits_message (message_row_id),"
+	" CONSTRAINT fk_rule_hits_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id),"
+	" CONSTRAINT fk_rule_hits_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" kind VARCHAR(32) NOT NULL,"
+	" mail_from VARCHAR(320) NOT NULL,"
+	" rcpt VARCHAR(320) NOT NULL,"
+	" message_id VARCHAR(255)" BIN " NOT NULL,"
+	" raw MEDIUMBLOB NOT NULL,"
+	" status ENUM('pending','sending','sent','failed','suppressed')"
+	"  NOT NULL DEFAULT 'pending',"
+	" attempts INT UNSIGNED NOT NULL DEFAULT 0,"
+	" next_attempt_at DATETIME(6) NOT NULL,"
+	" claimed_by VARCHAR(64) NULL,"
+	" claimed_until DATETIME(6) NULL,"
+	" last_error TEXT NULL,"
+	" created_at DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NULL,"
+	" KEY ix_outbox_status_next (status, next_attempt_at),"
+	" KEY ix_outbox_rcpt_created (rcpt, created_at),"
+	" KEY ix_outbox_message_id (message_id),"
+	" KEY ix_outbox_complaint (complaint_id),"
+	" CONSTRAINT fk_outbox_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS events ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" actor VARCHAR(320) NOT NULL DEFAULT '',"
+	" kind VARCHAR(32) NOT NULL,"
+	" detail TEXT NULL,"
+	" KEY ix_events_complaint (complaint_id, at),"
+	" KEY ix_events_kind_at (kind, at),"
+	" CONSTRAINT fk_events_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	/* uidvalidity 0 means "not attached yet": RFC 3501 UIDVALIDITY is
+	 * never 0, and a lease may create the row before the first poll. */
+	"CREATE TABLE IF NOT EXISTS mailboxes ("
+	" name VARCHAR(64)" BIN " NOT NULL PRIMARY KEY,"
+	" uidvalidity INT UNSIGNED NOT NULL DEFAULT 0,"
+	" last_uid INT UNSIGNED NOT NULL DEFAULT 0,"
+	" attached_at DATETIME(6) NOT NULL,"
+	" lease_owner VARCHAR(64) NULL,"
+	" lease_until DATETIME(6) NULL"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS suppressions ("
+	" addr VARCHAR(320) NOT NULL PRIMARY KEY,"
+	" suppressed_until DATETIME(6) NOT NULL,"
+	" reason TEXT NULL,"
+	" created_at DATETIME(6) NOT NULL"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS quarantine ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" mailbox VARCHAR(64)" BIN " NOT NULL DEFAULT '',"
+	" uidvalidity INT UNSIGNED NOT NULL DEFAULT 0,"
+	" uid INT UNSIGNED NOT NULL DEFAULT 0,"
+	" reason TEXT NULL,"
+	" raw LONGBLOB NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" KEY ix_quarantine_at (at),"
+	" KEY ix_quarantine_source (mailbox, uidvalidity, uid)"
+	")" TABLE_OPTS,
+	NULL
+};
+
+static const struct migration all[] = {
+	{ 1, "initial schema", m1_initial },
+};
+
+const struct migration *migrations_list(unsigned *n)
+{
+	*n = G_N_ELEMENTS(all);
+	return all;
+}
+
+int migrations_latest(void)
+{
+	return all[G_N_ELEMENTS(all) - 1].version;
+}

@@ -1,0 +1,1584 @@
+/* store - complaintd's MariaDB store: prepared statements only.
+ *
+ * Every statement lives in the st_sql table below and is prepared the first
+ * time it is used on a connection, then reused with fresh bindings. After a
+ * reconnect the handles are dropped and re-prepared lazily. Values reach
+ * the server only as bound parameters; long values (raw mail, bodies,
+ * attachments) are bound in place, not copied. */
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "log.h"
+#include "migrations.h"
+
+G_DEFINE_QUARK(complaintd-store-error-quark, store_error)
+
+/* Column sizes the schema declares; longer text is cut at a character
+ * boundary (better stored cut than refused: nothing is lost, raw keeps it). */
+#define LEN_ADDR     320  /* characters */
+#define LEN_NAME     255
+#define LEN_MSGID    255
+#define LEN_LANG     8
+#define LEN_RULE     128
+#define LEN_EFFECT   255
+#define LEN_KIND     32
+#define LEN_OWNER    64
+#define TEXT_BYTES   65535u
+#define MEDIUM_BYTES 16777215u
+
+#define LOCK_NAME "complaintd.migrate"
+
+enum st {
+	ST_FIND_SOURCE, ST_FIND_DEDUP, ST_ADD_SOURCE, ST_FIND_THREAD,
+	ST_FIND_REF, ST_REF_NEXT, ST_NEW_COMPLAINT, ST_ADD_MESSAGE,
+	ST_ADD_ATTACHMENT, ST_ADD_HIT, ST_ADD_EVENT, ST_SET_STATUS,
+	ST_OUTBOX_ADD, ST_OUTBOX_COUNT_SINCE, ST_OUTBOX_COUNT_SINCE_ANY,
+	ST_OUTBOX_BY_MID, ST_OUTBOX_CLAIM_DUE, ST_OUTBOX_CLAIM_STALE,
+	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
+	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
+	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
+	ST_MIG_RECORD, ST_COUNT
+};
+
+#define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
+	" raw, attempts"
+
+static const char *const st_sql[ST_COUNT] = {
+	[ST_FIND_SOURCE] =
+		"SELECT s.message_row_id, m.complaint_id FROM message_sources s"
+		" JOIN messages m ON m.id = s.message_row_id"
+		" WHERE s.mailbox = ? AND s.uidvalidity = ? AND s.uid = ?",
+	[ST_FIND_DEDUP] =
+		"SELECT id, complaint_id FROM messages WHERE dedup_key = ?",
+	[ST_ADD_SOURCE] =
+		"INSERT INTO message_sources (mailbox, uidvalidity, uid,"
+		" message_row_id, added_at) VALUES (?, ?, ?, ?, ?)",
+	[ST_FIND_THREAD] =
+		"(SELECT complaint_id FROM messages WHERE message_id = ?"
+		"  AND complaint_id IS NOT NULL LIMIT 1)"
+		" UNION ALL (SELECT complaint_id FROM outbox WHERE message_id = ?"
+		"  AND complaint_id IS NOT NULL LIMIT 1) LIMIT 1",
+	[ST_FIND_REF] =
+		"SELECT id, status FROM complaints WHERE ref = ?",
+	/* LAST_INSERT_ID(expr) hands the new value back in the OK packet: one
+	 * round trip, and the row lock serialises concurrent allocators. */
+	[ST_REF_NEXT] =
+		"INSERT INTO ref_counters (prefix, day, last_no)"
+		" VALUES (?, ?, LAST_INSERT_ID(?))"
+		" ON DUPLICATE KEY UPDATE last_no = LAST_INSERT_ID(last_no + ?)",
+	[ST_NEW_COMPLAINT] =
+		"INSERT INTO complaints (ref, channel, status, category, severity,"
+		" route, customer_addr, customer_name, subject, lang, created_at,"
+		" updated_at) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_ADD_MESSAGE] =
+		"INSERT INTO messages (complaint_id, direction, channel, message_id,"
+		" dedup_key, in_reply_to, reference_ids, from_addr, from_name,"
+		" recipients, subject, body, lang, flags, notes, raw, raw_sha256,"
+		" sent_at, received_at, quarantined) VALUES (?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_ADD_ATTACHMENT] =
+		"INSERT INTO attachments (message_row_id, filename, content_type,"
+		" size, sha256, content) VALUES (?, ?, ?, ?, ?, ?)",
+	[ST_ADD_HIT] =
+		"INSERT INTO rule_hits (complaint_id, message_row_id, rule, field,"
+		" matched, effect) VALUES (?, ?, ?, ?, ?, ?)",
+	[ST_ADD_EVENT] =
+		"INSERT INTO events (complaint_id, at, actor, kind, detail)"
+		" VALUES (?, ?, ?, ?, ?)",
+	/* MariaDB assigns left to right, so the stamps read the old status. */
+	[ST_SET_STATUS] =
+		"UPDATE complaints SET"
+		" acknowledged_at = IF(? = 'acknowledged',"
+		"  COALESCE(acknowledged_at, ?), acknowledged_at),"
+		" resolved_at = IF(? = 'resolved', ?, resolved_at),"
+		" closed_at = IF(? = 'closed', ?, closed_at),"
+		" status = ?, updated_at = ? WHERE id = ?",
+	[ST_OUTBOX_ADD] =
+		"INSERT INTO outbox (complaint_id, kind, mail_from, rcpt,"
+		" message_id, raw, status, attempts, next_attempt_at, created_at)"
+		" VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+	[ST_OUTBOX_COUNT_SINCE] =
+		"SELECT COUNT(*) FROM outbox WHERE rcpt = ? AND created_at >= ?"
+		" AND kind = ?",
+	[ST_OUTBOX_COUNT_SINCE_ANY] =
+		"SELECT COUNT(*) FROM outbox WHERE rcpt = ? AND created_at >= ?",
+	[ST_OUTBOX_BY_MID] =
+		"SELECT id, complaint_id, rcpt, kind FROM outbox"
+		" WHERE message_id = ? ORDER BY id DESC LIMIT 1",
+	/* Walks ix_outbox_status_next in order: no filesort, so LIMIT stops
+	 * the scan and only the rows handed out get locked. */
+	[ST_OUTBOX_CLAIM_DUE] =
+		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'pending'"
+		" AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"
+		" FOR UPDATE SKIP LOCKED",
+	[ST_OUTBOX_CLAIM_STALE] =
+		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"
+		" AND claimed_until < ? LIMIT ? FOR UPDATE SKIP LOCKED",
+	[ST_OUTBOX_MARK] =
+		"UPDATE outbox SET status = 'sending', claimed_by = ?,"
+		" claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+	[ST_OUTBOX_SENT] =
+		"UPDATE outbox SET status = 'sent', sent_at = ?, claimed_by = NULL,"
+		" claimed_until = NULL WHERE id = ?",
+	[ST_OUTBOX_RETRY] =
+		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
+		" last_error = ?, claimed_by = NULL, claimed_until = NULL"
+		" WHERE id = ?",
+	[ST_OUTBOX_END] =
+		"UPDATE outbox SET status = ?, last_error = ?, claimed_by = NULL,"
+		" claimed_until = NULL WHERE id = ?",
+	[ST_OUTBOX_PENDING] =
+		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+	[ST_SUPP_ACTIVE] =
+		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
+	[ST_SUPPRESS] =
+		"INSERT INTO suppressions (addr, suppressed_until, reason,"
+		" created_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+		" suppressed_until = GREATEST(suppressed_until,"
+		"  VALUES(suppressed_until)), reason = VALUES(reason)",
+	[ST_MAILBOX_GET] =
+		"SELECT uidvalidity, last_uid, attached_at FROM mailboxes"
+		" WHERE name = ?",
+	[ST_MAILBOX_SET] =
+		"INSERT INTO mailboxes (name, uidvalidity, last_uid, attached_at)"
+		" VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+		" uidvalidity = VALUES(uidvalidity), last_uid = VALUES(last_uid)",
+	/* Owner first (decided on the old values), then the deadline only if
+	 * the owner is now us: taking, renewing and refusing in one statement. */
+	[ST_LEASE_TAKE] =
+		"INSERT INTO mailboxes (name, uidvalidity, last_uid, attached_at,"
+		" lease_owner, lease_until) VALUES (?, 0, 0, ?, ?, ?)"
+		" ON DUPLICATE KEY UPDATE"
+		" lease_owner = IF(lease_owner IS NULL OR lease_until IS NULL"
+		"  OR lease_owner = VALUES(lease_owner) OR lease_until < ?,"
+		"  VALUES(lease_owner), lease_owner),"
+		" lease_until = IF(lease_owner = VALUES(lease_owner),"
+		"  VALUES(lease_until), lease_until)",
+	[ST_LEASE_OWNER] =
+		"SELECT lease_owner FROM mailboxes WHERE name = ?",
+	[ST_QUARANTINE] =
+		"INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, at)"
+		" VALUES (?, ?, ?, ?, ?, ?)",
+	[ST_MIG_RECORD] =
+		"INSERT INTO schema_migrations (version, name, applied_at)"
+		" VALUES (?, ?, UTC_TIMESTAMP(6))",
+};
+
+struct store {
+	MYSQL *db;
+	MYSQL_STMT *st[ST_COUNT];
+	char *host, *socket, *user, *password, *database;
+	unsigned port, connect_timeout, io_timeout;
+	GTimeZone *tz;
+	bool in_txn;
+	bool broken;   /* connection lost: refuse work until reconnected */
+	/* numbers taken by store_reserve_refs, for one prefix and day */
+	char rsv_prefix[17];
+	int rsv_day;   /* yyyymmdd */
+	uint32_t rsv_next, rsv_last;
+};
+
+/* ---- errors --------------------------------------------------------------- */
+
+static enum store_error classify(unsigned code)
+{
+	switch (code) {
+	case CR_CONNECTION_ERROR: case CR_CONN_HOST_ERROR:
+	case CR_SERVER_GONE_ERROR: case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED: case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED: case ER_NET_READ_ERROR:
+	case ER_NET_READ_INTERRUPTED: case ER_NET_ERROR_ON_WRITE:
+		return STORE_ERROR_CONNECTION;
+	case ER_LOCK_DEADLOCK: case ER_LOCK_WAIT_TIMEOUT:
+		return STORE_ERROR_RETRY;
+	case ER_DUP_ENTRY: case ER_DUP_ENTRY_WITH_KEY_NAME:
+		return STORE_ERROR_DUPLICATE;
+	case ER_NO_REFERENCED_ROW: case ER_NO_REFERENCED_ROW_2:
+	case ER_ROW_IS_REFERENCED: case ER_ROW_IS_REFERENCED_2:
+	case ER_BAD_NULL_ERROR: case WARN_DATA_TRUNCATED:
+	case ER_TRUNCATED_WRONG_VALUE: case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+	case ER_DATA_TOO_LONG:
+		return STORE_ERROR_CONSTRAINT;
+	case ER_NO_SUCH_TABLE: case ER_BAD_FIELD_ERROR:
+		return STORE_ERROR_SCHEMA;
+	default:
+		return STORE_ERROR_FAILED;
+	}
+}
+
+/* fail - set err from a server/client error code; a lost connection also
+ * ends the transaction and marks the store broken. Returns -1. */
+static int fail(struct store *s, unsigned code, const char *msg,
+		const char *what, GError **err)
+{
+	enum store_error e = classify(code);
+	if (e == STORE_ERROR_CONNECTION) {
+		s->broken = true;
+		s->in_txn = false;
+	}
+	g_set_error(err, STORE_ERROR, e, "%s: %s (%u)", what, msg, code);
+	return -1;
+}
+
+static int fail_db(struct store *s, const char *what, GError **err)
+{
+	return fail(s, mysql_errno(s->db), mysql_error(s->db), what, err);
+}
+
+static int fail_st(struct store *s, MYSQL_STMT *st, enum st id, GError **err)
+{
+	char what[48];
+	snprintf(what, sizeof what, "%.40s", st_sql[id]);
+	return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), what, err);
+}
+
+static int bad_arg(GError **err, const char *what)
+{
+	g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "%s", what);
+	return -1;
+}
+
+/* ---- text helpers ----------------------------------------------------------- */
+
+/* clip_chars - bytes of s that hold at most max characters (UTF-8). */
+static size_t clip_chars(const char *s, size_t max)
+{
+	size_t i = 0, n = 0;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && n++ == max)
+			break;
+	}
+	return i;
+}
+
+/* clip_bytes - at most max bytes of s (length len), not splitting a
+ * character. */
+static size_t clip_bytes(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+/* ---- parameter binding --------------------------------------------------- */
+
+struct pb {
+	MYSQL_BIND b[24];
+	MYSQL_TIME t[8];
+	uint64_t u[16];
+	unsigned nb, nt, nu;
+};
+
+static MYSQL_BIND *pb_next(struct pb *p)
+{
+	g_assert(p->nb < G_N_ELEMENTS(p->b));
+	MYSQL_BIND *b = &p->b[p->nb++];
+	memset(b, 0, sizeof *b);
+	return b;
+}
+
+static void pb_null(struct pb *p)
+{
+	pb_next(p)->buffer_type = MYSQL_TYPE_NULL;
+}
+
+/* The connector reads an input length from *length: point it at the
+ * bind's own buffer_length so no side array is needed. */
+static void pb_data(struct pb *p, enum enum_field_types type, const void *d,
+		    size_t len)
+{
+	MYSQL_BIND *b = pb_next(p);
+	b->buffer_type = type;
+	b->buffer = (void *)d;
+	b->buffer_length = len;
+	b->length = &b->buffer_length;
+}
+
+static void pb_strn(struct pb *p, const char *s, size_t len)
+{
+	if (!s)
+		pb_null(p);
+	else
+		pb_data(p, MYSQL_TYPE_STRING, s, len);
+}
+
+static void pb_str(struct pb *p, const char *s)
+{
+	pb_strn(p, s, s ? strlen(s) : 0);
+}
+
+/* pb_chars - s cut to max characters. */
+static void pb_chars(struct pb *p, const char *s, size_t max)
+{
+	pb_strn(p, s, s ? clip_chars(s, max) : 0);
+}
+
+/* pb_text - s cut to max bytes. */
+static void pb_text(struct pb *p, const char *s, size_t max)
+{
+	pb_strn(p, s, s ? clip_bytes(s, strlen(s), max) : 0);
+}
+
+static void pb_blob(struct pb *p, const void *d, size_t len)
+{
+	if (!d)
+		pb_null(p);
+	else
+		pb_data(p, MYSQL_TYPE_BLOB, d, len);
+}
+
+static void pb_u64(struct pb *p, uint64_t v)
+{
+	g_assert(p->nu < G_N_ELEMENTS(p->u));
+	MYSQL_BIND *b = pb_next(p);
+	p->u[p->nu] = v;
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = &p->u[p->nu++];
+	b->is_unsigned = 1;
+}
+
+/* pb_id - a row id, 0 meaning NULL. */
+static void pb_id(struct pb *p, uint64_t v)
+{
+	if (v)
+		pb_u64(p, v);
+	else
+		pb_null(p);
+}
+
+static void pb_tm(struct pb *p, enum enum_field_types type, const struct tm *tm)
+{
+	g_assert(p->nt < G_N_ELEMENTS(p->t));
+	MYSQL_TIME *t = &p->t[p->nt++];
+	memset(t, 0, sizeof *t);
+	t->year = tm->tm_year + 1900;
+	t->month = tm->tm_mon + 1;
+	t->day = tm->tm_mday;
+	t->hour = tm->tm_hour;
+	t->minute = tm->tm_min;
+	t->second = tm->tm_sec;
+	t->time_type = type == MYSQL_TYPE_DATE ? MYSQL_TIMESTAMP_DATE
+					       : MYSQL_TIMESTAMP_DATETIME;
+	MYSQL_BIND *b = pb_next(p);
+	b->buffer_type = type;
+	b->buffer = t;
+	b->buffer_length = sizeof *t;
+}
+
+/* pb_time - unix seconds as a UTC DATETIME. */
+static void pb_time(struct pb *p, int64_t unix_time)
+{
+	time_t t = (time_t)unix_time;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	pb_tm(p, MYSQL_TYPE_DATETIME, &tm);
+}
+
+static void pb_date(struct pb *p, int yyyymmdd)
+{
+	struct tm tm = {
+		.tm_year = yyyymmdd / 10000 - 1900,
+		.tm_mon = yyyymmdd / 100 % 100 - 1,
+		.tm_mday = yyyymmdd % 100,
+	};
+	pb_tm(p, MYSQL_TYPE_DATE, &tm);
+}
+
+/* ---- statements ------------------------------------------------------------ */
+
+static MYSQL_STMT *stmt_get(struct store *s, enum st id, GError **err)
+{
+	if (s->broken) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
+			    "connection lost; reconnect first");
+		return NULL;
+	}
+	if (s->st[id])
+		return s->st[id];
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st) {
+		fail_db(s, "mysql_stmt_init", err);
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, st_sql[id], (unsigned long)strlen(st_sql[id]))) {
+		fail_st(s, st, id, err);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	s->st[id] = st;
+	return st;
+}
+
+/* exec - bind p and execute statement id; NULL + err on failure. */
+static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
+			GError **err)
+{
+	MYSQL_STMT *st = stmt_get(s, id, err);
+	if (!st)
+		return NULL;
+	g_assert(mysql_stmt_param_count(st) == p->nb);
+	if (mysql_stmt_bind_param(st, p->b) || mysql_stmt_execute(st)) {
+		fail_st(s, st, id, err);
+		return NULL;
+	}
+	return st;
+}
+
+/* ---- result rows ------------------------------------------------------------- */
+
+/* Fixed-size columns land in u/t; variable ones are bound with no buffer
+ * and fetched afterwards at their real length (rb_str, rb_bytes). */
+struct rb {
+	MYSQL_BIND b[10];
+	uint64_t u[10];
+	MYSQL_TIME t[10];
+	unsigned long len[10];
+	my_bool null[10];
+	unsigned n;
+};
+
+static unsigned rb_col(struct rb *r, enum enum_field_types type, void *buf)
+{
+	g_assert(r->n < G_N_ELEMENTS(r->b));
+	unsigned i = r->n++;
+	MYSQL_BIND *b = &r->b[i];
+	memset(b, 0, sizeof *b);
+	b->buffer_type = type;
+	b->buffer = buf;
+	b->is_null = &r->null[i];
+	b->length = &r->len[i];
+	if (type == MYSQL_TYPE_LONGLONG) {
+		b->is_unsigned = 1;
+		b->buffer_length = sizeof r->u[i];
+	} else if (type == MYSQL_TYPE_DATETIME) {
+		b->buffer_length = sizeof r->t[i];
+	}
+	return i;
+}
+
+static void rb_u64(struct rb *r) { rb_col(r, MYSQL_TYPE_LONGLONG, &r->u[r->n]); }
+static void rb_time(struct rb *r) { rb_col(r, MYSQL_TYPE_DATETIME, &r->t[r->n]); }
+static void rb_var(struct rb *r) { rb_col(r, MYSQL_TYPE_BLOB, NULL); }
+
+/* rb_start - bind r as the result of st and buffer the rows client side. */
+static int rb_start(struct store *s, MYSQL_STMT *st, enum st id, struct rb *r,
+		    GError **err)
+{
+	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st)) {
+		fail_st(s, st, id, err);
+		mysql_stmt_free_result(st);
+		return -1;
+	}
+	return 0;
+}
+
+/* rb_fetch - 1 row, 0 no more rows, -1 error. */
+static int rb_fetch(struct store *s, MYSQL_STMT *st, enum st id, GError **err)
+{
+	int rc = mysql_stmt_fetch(st);
+	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED)
+		return 1;
+	if (rc == MYSQL_NO_DATA)
+		return 0;
+	return fail_st(s, st, id, err);
+}
+
+static void *rb_fetch_var(MYSQL_STMT *st, struct rb *r, unsigned i)
+{
+	unsigned long n = r->len[i], got = 0;
+	char *buf = g_malloc(n + 1);
+	if (n > 0) {
+		MYSQL_BIND b;
+		memset(&b, 0, sizeof b);
+		b.buffer_type = MYSQL_TYPE_BLOB;
+		b.buffer = buf;
+		b.buffer_length = n + 1;
+		b.length = &got;
+		mysql_stmt_fetch_column(st, &b, i, 0);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* rb_str - column i as a new string, NULL for SQL NULL. */
+static char *rb_str(MYSQL_STMT *st, struct rb *r, unsigned i)
+{
+	return r->null[i] ? NULL : rb_fetch_var(st, r, i);
+}
+
+static GBytes *rb_bytes(MYSQL_STMT *st, struct rb *r, unsigned i)
+{
+	if (r->null[i])
+		return g_bytes_new(NULL, 0);
+	return g_bytes_new_take(rb_fetch_var(st, r, i), r->len[i]);
+}
+
+static uint64_t rb_id(struct rb *r, unsigned i)
+{
+	return r->null[i] ? 0 : r->u[i];
+}
+
+static int64_t rb_unix(struct rb *r, unsigned i)
+{
+	if (r->null[i])
+		return 0;
+	const MYSQL_TIME *t = &r->t[i];
+	struct tm tm = {
+		.tm_year = (int)t->year - 1900, .tm_mon = (int)t->month - 1,
+		.tm_mday = (int)t->day, .tm_hour = (int)t->hour,
+		.tm_min = (int)t->minute, .tm_sec = (int)t->second,
+	};
+	return (int64_t)timegm(&tm);
+}
+
+/* query_two_ids - run a SELECT of two id columns expecting at most one
+ * row: 1 found, 0 not, -1 error. */
+static int query_two_ids(struct store *s, enum st id, struct pb *p,
+			 uint64_t *a, uint64_t *b, GError **err)
+{
+	MYSQL_STMT *st = exec(s, id, p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	if (rb_start(s, st, id, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, id, err);
+	if (rc == 1) {
+		if (a)
+			*a = rb_id(&r, 0);
+		if (b)
+			*b = rb_id(&r, 1);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+/* query_count - a SELECT of one integer, 0 when there is no row. */
+static int query_count(struct store *s, enum st id, struct pb *p,
+		       uint64_t *n, GError **err)
+{
+	MYSQL_STMT *st = exec(s, id, p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	if (rb_start(s, st, id, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, id, err);
+	*n = rc == 1 ? rb_id(&r, 0) : 0;
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+/* ---- connection ------------------------------------------------------------- */
+
+static void library_init_once(void)
+{
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		mysql_library_init(0, NULL, NULL);
+		g_once_init_leave(&done, 1);
+	}
+}
+
+static void drop_statements(struct store *s)
+{
+	for (unsigned i = 0; i < ST_COUNT; i++) {
+		if (s->st[i])
+			mysql_stmt_close(s->st[i]);
+		s->st[i] = NULL;
+	}
+}
+
+static void disconnect(struct store *s)
+{
+	drop_statements(s);
+	if (s->db)
+		mysql_close(s->db);
+	s->db = NULL;
+	s->in_txn = false;
+}
+
+static int db_connect(struct store *s, GError **err)
+{
+	unsigned ct = s->connect_timeout ? s->connect_timeout : 10;
+	unsigned io = s->io_timeout ? s->io_timeout : 60;
+	unsigned long max_packet = 1UL << 30;
+	my_bool no = 0;
+	unsigned int no_infile = 0;
+
+	library_init_once();
+	s->db = mysql_init(NULL);
+	if (!s->db)
+		return bad_arg(err, "mysql_init: out of memory");
+	mysql_options(s->db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(s->db, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_options(s->db, MYSQL_OPT_READ_TIMEOUT, &io);
+	mysql_options(s->db, MYSQL_OPT_WRITE_TIMEOUT, &io);
+	mysql_options(s->db, MYSQL_OPT_RECONNECT, &no);
+	mysql_options(s->db, MYSQL_OPT_LOCAL_INFILE, &no_infile);
+	mysql_options(s->db, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
+	/* UTC times; strict mode so that nothing is silently mangled (we cut
+	 * long text ourselves); READ COMMITTED avoids gap locks between
+	 * daemons inserting side by side. */
+	mysql_options(s->db, MYSQL_INIT_COMMAND,
+		      "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+		      "NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+		      "NO_ENGINE_SUBSTITUTION', innodb_lock_wait_timeout = 20");
+	mysql_options(s->db, MYSQL_INIT_COMMAND,
+		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+	if (!mysql_real_connect(s->db, s->socket ? NULL : s->host, s->user,
+				s->password, s->database, s->port, s->socket,
+				0)) {
+		unsigned code = mysql_errno(s->db);
+		g_set_error(err, STORE_ERROR,
+			    classify(code) == STORE_ERROR_CONNECTION ?
+			    STORE_ERROR_CONNECTION : STORE_ERROR_FAILED,
+			    "connect to %s: %s (%u)",
+			    s->socket ? s->socket : s->host ? s->host : "localhost",
+			    mysql_error(s->db), code);
+		mysql_close(s->db);
+		s->db = NULL;
+		s->broken = true;
+		return -1;
+	}
+	if (mysql_autocommit(s->db, 1))
+		return fail_db(s, "autocommit", err);
+	s->broken = false;
+	s->in_txn = false;
+	return 0;
+}
+
+struct store *store_open(const struct store_params *p, GError **err)
+{
+	struct store *s = g_new0(struct store, 1);
+	s->host = g_strdup(p->host);
+	s->socket = g_strdup(p->socket && *p->socket ? p->socket : NULL);
+	s->user = g_strdup(p->user);
+	s->password = g_strdup(p->password);
+	s->database = g_strdup(p->database);
+	s->port = p->port;
+	s->connect_timeout = p->connect_timeout;
+	s->io_timeout = p->io_timeout;
+	if (p->ref_timezone) {
+		s->tz = g_time_zone_new_identifier(p->ref_timezone);
+		if (!s->tz) {
+			g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED,
+				    "unknown time zone '%s'", p->ref_timezone);
+			store_close(&s);
+			return NULL;
+		}
+	} else {
+		s->tz = g_time_zone_new_local();
+	}
+	if (db_connect(s, err) < 0) {
+		store_close(&s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+	if (!s)
+		return;
+	disconnect(s);
+	if (s->password)
+		memset(s->password, 0, strlen(s->password));
+	g_free(s->host);
+	g_free(s->socket);
+	g_free(s->user);
+	g_free(s->password);
+	g_free(s->database);
+	if (s->tz)
+		g_time_zone_unref(s->tz);
+	g_free(s);
+	*sp = NULL;
+}
+
+int store_reconnect(struct store *s, GError **err)
+{
+	disconnect(s);
+	return db_connect(s, err);
+}
+
+int store_ping(struct store *s, GError **err)
+{
+	if (s->db && !s->broken && mysql_ping(s->db) == 0)
+		return 0;
+	if (s->db && !s->broken)
+		log_warn("store: connection lost: %s", mysql_error(s->db));
+	if (store_reconnect(s, err) < 0)
+		return -1;
+	log_info("store: reconnected");
+	return 0;
+}
+
+unsigned long store_connection_id(struct store *s)
+{
+	return s->db && !s->broken ? mysql_thread_id(s->db) : 0;
+}
+
+/* ---- plain queries (constant SQL only: migrations, transactions) ------------ */
+
+static int run_sql(struct store *s, const char *sql, GError **err)
+{
+	if (s->broken)
+		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "query", err);
+	if (mysql_real_query(s->db, sql, (unsigned long)strlen(sql)))
+		return fail_db(s, "query", err);
+	MYSQL_RES *res = mysql_store_result(s->db);
+	if (res)
+		mysql_free_result(res);
+	else if (mysql_field_count(s->db) != 0)
+		return fail_db(s, "query", err);
+	return 0;
+}
+
+/* sql_int - the first column of the first row of a constant query. */
+static int sql_int(struct store *s, const char *sql, long long *v,
+		   GError **err)
+{
+	if (s->broken)
+		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "query", err);
+	if (mysql_real_query(s->db, sql, (unsigned long)strlen(sql)))
+		return fail_db(s, "query", err);
+	MYSQL_RES *res = mysql_store_result(s->db);
+	if (!res)
+		return fail_db(s, "query", err);
+	MYSQL_ROW row = mysql_fetch_row(res);
+	*v = row && row[0] ? g_ascii_strtoll(row[0], NULL, 10) : 0;
+	mysql_free_result(res);
+	return 0;
+}
+
+/* ---- schema ----------------------------------------------------------------- */
+
+int store_schema_version(struct store *s, int *current, int *latest,
+			 GError **err)
+{
+	long long v = 0;
+	GError *e = NULL;
+	if (latest)
+		*latest = migrations_latest();
+	if (sql_int(s, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+		    &v, &e) < 0) {
+		if (e->code != STORE_ERROR_SCHEMA) {
+			g_propagate_error(err, e);
+			return -1;
+		}
+		g_error_free(e);  /* no bookkeeping table yet: version 0 */
+		v = 0;
+	}
+	if (current)
+		*current = (int)v;
+	return 0;
+}
+
+static int apply_migration(struct store *s, const struct migration *m,
+			   GError **err)
+{
+	for (const char *const *sql = m->statements; *sql; sql++) {
+		if (run_sql(s, *sql, err) < 0) {
+			g_prefix_error(err, "migration %d (%s): ", m->version,
+				       m->name);
+			return -1;
+		}
+	}
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, (uint64_t)m->version);
+	pb_str(&p, m->name);
+	if (!exec(s, ST_MIG_RECORD, &p, err))
+		return -1;
+	log_info("store: applied migration version=%d name=\"%s\"",
+		 m->version, m->name);
+	return 0;
+}
+
+static int migrate_locked(struct store *s, int *applied, GError **err)
+{
+	int current;
+	unsigned n;
+	const struct migration *all = migrations_list(&n);
+
+	if (run_sql(s, migrations_bootstrap_sql, err) < 0 ||
+	    store_schema_version(s, &current, NULL, err) < 0)
+		return -1;
+	if (current > migrations_latest())
+		log_warn("store: schema version %d is newer than this binary's %d",
+			 current, migrations_latest());
+	for (unsigned i = 0; i < n; i++) {
+		if (all[i].version <= current)
+			continue;
+		if (apply_migration(s, &all[i], err) < 0)
+			return -1;
+		(*applied)++;
+	}
+	return 0;
+}
+
+int store_migrate(struct store *s, int *applied, GError **err)
+{
+	long long got = 0;
+	int count = 0;
+	if (s->in_txn)
+		return bad_arg(err, "store_migrate inside a transaction");
+	if (sql_int(s, "SELECT GET_LOCK('" LOCK_NAME "', 120)", &got, err) < 0)
+		return -1;
+	if (got != 1)
+		return bad_arg(err, "store_migrate: timed out waiting for the "
+			       "migration lock");
+	int rc = migrate_locked(s, &count, err);
+	if (!s->broken)
+		run_sql(s, "DO RELEASE_LOCK('" LOCK_NAME "')", NULL);
+	if (applied)
+		*applied = count;
+	return rc;
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+int store_begin(struct store *s, GError **err)
+{
+	if (s->in_txn)
+		return bad_arg(err, "store_begin: already in a transaction");
+	if (run_sql(s, "START TRANSACTION", err) < 0)
+		return -1;
+	s->in_txn = true;
+	return 0;
+}
+
+/* A lost connection during COMMIT leaves the outcome unknown; the caller
+ * retries, and idempotent ingestion finds what did commit. */
+int store_commit(struct store *s, GError **err)
+{
+	if (!s->in_txn)
+		return bad_arg(err, "store_commit: no transaction");
+	if (s->broken)
+		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "commit", err);
+	if (mysql_commit(s->db))
+		return fail_db(s, "commit", err);
+	s->in_txn = false;
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (s->db && !s->broken && mysql_rollback(s->db))
+		fail_db(s, "rollback", NULL);
+	s->in_txn = false;
+}
+
+bool store_in_transaction(const struct store *s)
+{
+	return s->in_txn;
+}
+
+/* ---- idempotency ------------------------------------------------------------- */
+
+char *store_dedup_key(const struct message *m)
+{
+	const char *mid = msg_message_id(m);
+	char *input;
+	if (mid && *mid) {
+		char *lower = g_utf8_strdown(mid, -1);
+		input = g_strconcat("mid:", lower, NULL);
+		g_free(lower);
+	} else if (*msg_raw_sha256(m)) {
+		input = g_strconcat("raw:", msg_raw_sha256(m), NULL);
+	} else {
+		return NULL;
+	}
+	char *key = g_compute_checksum_for_string(G_CHECKSUM_SHA256, input, -1);
+	g_free(input);
+	return key;
+}
+
+int store_find_source(struct store *s, const char *mailbox,
+		      uint32_t uidvalidity, uint32_t uid, uint64_t *msg_row,
+		      uint64_t *complaint_id, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, mailbox);
+	pb_u64(&p, uidvalidity);
+	pb_u64(&p, uid);
+	return query_two_ids(s, ST_FIND_SOURCE, &p, msg_row, complaint_id, err);
+}
+
+int store_find_dedup(struct store *s, const char *dedup_key,
+		     uint64_t *msg_row, uint64_t *complaint_id, GError **err)
+{
+	if (!dedup_key)
+		return 0;
+	struct pb p = { .nb = 0 };
+	pb_str(&p, dedup_key);
+	return query_two_ids(s, ST_FIND_DEDUP, &p, msg_row, complaint_id, err);
+}
+
+int store_add_source(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, uint64_t msg_row,
+		     int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, mailbox);
+	pb_u64(&p, uidvalidity);
+	pb_u64(&p, uid);
+	pb_u64(&p, msg_row);
+	pb_time(&p, now);
+	return exec(s, ST_ADD_SOURCE, &p, err) ? 0 : -1;
+}
+
+/* ---- threading ---------------------------------------------------------------- */
+
+int store_find_thread(struct store *s, const char *message_id,
+		      uint64_t *complaint_id, GError **err)
+{
+	if (!message_id || !*message_id)
+		return 0;
+	size_t len = clip_chars(message_id, LEN_MSGID);
+	struct pb p = { .nb = 0 };
+	pb_strn(&p, message_id, len);
+	pb_strn(&p, message_id, len);
+	uint64_t n;
+	int rc = query_count(s, ST_FIND_THREAD, &p, &n, err);
+	if (rc == 1 && complaint_id)
+		*complaint_id = n;
+	return rc;
+}
+
+int store_find_ref(struct store *s, const char *ref, uint64_t *complaint_id,
+		   char **status, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, ref);
+	MYSQL_STMT *st = exec(s, ST_FIND_REF, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_var(&r);
+	if (rb_start(s, st, ST_FIND_REF, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_FIND_REF, err);
+	if (rc == 1) {
+		if (complaint_id)
+			*complaint_id = rb_id(&r, 0);
+		if (status)
+			*status = rb_str(st, &r, 1);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+/* ---- references ---------------------------------------------------------------- */
+
+static bool prefix_ok(const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+	if (n < 1 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(prefix[i]))
+			return false;
+	return true;
+}
+
+/* ref_day - yyyymmdd of now in the reference time zone. */
+static int ref_day(struct store *s, int64_t now)
+{
+	GDateTime *utc = g_date_time_new_from_unix_utc(now);
+	if (!utc)
+		return 19700101;
+	GDateTime *local = g_date_time_to_timezone(utc, s->tz);
+	int ymd = g_date_time_get_year(local) * 10000 +
+		  g_date_time_get_month(local) * 100 +
+		  g_date_time_get_day_of_month(local);
+	g_date_time_unref(local);
+	g_date_time_unref(utc);
+	return ymd;
+}
+
+/* ref_take - add n to the (prefix, day) counter; *last = the new value,
+ * so last-n+1 .. last are ours. */
+static int ref_take(struct store *s, const char *prefix, int day, unsigned n,
+		    uint32_t *last, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, prefix);
+	pb_date(&p, day);
+	pb_u64(&p, n);
+	pb_u64(&p, n);
+	MYSQL_STMT *st = exec(s, ST_REF_NEXT, &p, err);
+	if (!st)
+		return -1;
+	*last = (uint32_t)mysql_stmt_insert_id(st);
+	return 0;
+}
+
+int store_reserve_refs(struct store *s, const char *ref_prefix, int64_t now,
+		       unsigned n, GError **err)
+{
+	uint32_t last;
+	if (!prefix_ok(ref_prefix))
+		return bad_arg(err, "bad reference prefix");
+	if (s->in_txn)
+		return bad_arg(err, "store_reserve_refs inside a transaction");
+	if (n == 0 || n > 1000000)
+		return bad_arg(err, "store_reserve_refs: bad count");
+	int day = ref_day(s, now);
+	if (ref_take(s, ref_prefix, day, n, &last, err) < 0)
+		return -1;
+	g_strlcpy(s->rsv_prefix, ref_prefix, sizeof s->rsv_prefix);
+	s->rsv_day = day;
+	s->rsv_next = last - n + 1;
+	s->rsv_last = last;
+	return 0;
+}
+
+/* next_ref_no - a number from the reserved block, else from the counter. */
+static int next_ref_no(struct store *s, const char *prefix, int day,
+		       uint32_t *no, GError **err)
+{
+	if (s->rsv_day == day && strcmp(s->rsv_prefix, prefix) == 0 &&
+	    s->rsv_next != 0 && s->rsv_next <= s->rsv_last) {
+		*no = s->rsv_next++;
+		return 0;
+	}
+	return ref_take(s, prefix, day, 1, no, err);
+}
+
+int store_new_complaint(struct store *s, const struct message *m,
+			const char *category, char severity,
+			const char *route, const char *ref_prefix, int64_t now,
+			uint64_t *id, char *ref, size_t ref_size,
+			GError **err)
+{
+	uint32_t no;
+	char sev = severity;
+	if (!prefix_ok(ref_prefix))
+		return bad_arg(err, "bad reference prefix");
+	if (sev < 'A' || sev > 'C')
+		return bad_arg(err, "bad severity");
+	if (!category || !*category)
+		return bad_arg(err, "missing category");
+	if (ref_size < STORE_REF_MAX)
+		return bad_arg(err, "reference buffer too small");
+	int day = ref_day(s, now);
+	if (next_ref_no(s, ref_prefix, day, &no, err) < 0)
+		return -1;
+	snprintf(ref, ref_size, "%s-%08d-%04u", ref_prefix, day, no);
+
+	const char *from = msg_from_addr(m), *name = msg_from_name(m);
+	struct pb p = { .nb = 0 };
+	pb_str(&p, ref);
+	pb_str(&p, msg_channel_name(msg_channel(m)));
+	pb_chars(&p, category, 20);
+	pb_strn(&p, &sev, 1);
+	pb_chars(&p, route, 64);
+	pb_chars(&p, from ? from : "", LEN_ADDR);
+	pb_chars(&p, name ? name : "", LEN_NAME);
+	pb_text(&p, msg_subject(m) ? msg_subject(m) : "", TEXT_BYTES);
+	pb_chars(&p, msg_lang(m), LEN_LANG);
+	pb_time(&p, now);
+	pb_time(&p, now);
+	MYSQL_STMT *st = exec(s, ST_NEW_COMPLAINT, &p, err);
+	if (!st)
+		return -1;
+	if (id)
+		*id = mysql_stmt_insert_id(st);
+	return 0;
+}
+
+/* ---- messages ------------------------------------------------------------------- */
+
+/* join_list - items joined by sep, NULL when there are none. */
+static char *join_list(const struct message *m, unsigned n,
+		       const char *(*get)(const struct message *, unsigned),
+		       const char *sep)
+{
+	if (n == 0)
+		return NULL;
+	GString *g = g_string_new(NULL);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			g_string_append(g, sep);
+		g_string_append(g, get(m, i));
+	}
+	return g_string_free(g, FALSE);
+}
+
+static int add_attachments(struct store *s, const struct message *m,
+			   uint64_t msg_row, GError **err)
+{
+	for (unsigned i = 0; i < msg_attachment_count(m); i++) {
+		const struct msg_attachment *a = msg_attachment(m, i);
+		gsize size = 0;
+		const void *data = a->data ? g_bytes_get_data(a->data, &size) : NULL;
+		struct pb p = { .nb = 0 };
+		pb_u64(&p, msg_row);
+		pb_chars(&p, a->filename ? a->filename : "", LEN_NAME);
+		pb_chars(&p, a->content_type ? a->content_type : "", LEN_NAME);
+		pb_u64(&p, size);
+		pb_str(&p, a->sha256);
+		pb_blob(&p, data ? data : "", size);
+		if (!exec(s, ST_ADD_ATTACHMENT, &p, err))
+			return -1;
+	}
+	return 0;
+}
+
+int store_add_message(struct store *s, uint64_t complaint_id,
+		      const struct message *m, const char *direction,
+		      int64_t now, bool quarantined, uint64_t *msg_row,
+		      GError **err)
+{
+	if (!direction || (strcmp(direction, "in") && strcmp(direction, "out")))
+		return bad_arg(err, "direction must be \"in\" or \"out\"");
+	char *dedup = store_dedup_key(m);
+	char *refs = join_list(m, msg_reference_count(m), msg_reference, " ");
+	char *rcpts = join_list(m, msg_recipient_count(m), msg_recipient, ", ");
+	char *notes = join_list(m, msg_note_count(m), msg_note, "\n");
+	const char *from = msg_from_addr(m), *name = msg_from_name(m);
+	GBytes *raw = msg_raw(m);
+	gsize raw_len = 0;
+	const void *raw_data = raw ? g_bytes_get_data(raw, &raw_len) : NULL;
+	const char *text = msg_text(m);
+
+	struct pb p = { .nb = 0 };
+	pb_id(&p, complaint_id);
+	pb_str(&p, direction);
+	pb_str(&p, msg_channel_name(msg_channel(m)));
+	pb_chars(&p, msg_message_id(m), LEN_MSGID);
+	pb_str(&p, dedup);
+	pb_chars(&p, msg_in_reply_to(m), LEN_MSGID);
+	pb_text(&p, refs, TEXT_BYTES);
+	pb_chars(&p, from ? from : "", LEN_ADDR);
+	pb_chars(&p, name ? name : "", LEN_NAME);
+	pb_text(&p, rcpts, TEXT_BYTES);
+	pb_text(&p, msg_subject(m), TEXT_BYTES);
+	pb_strn(&p, text, clip_bytes(text, strlen(text), MEDIUM_BYTES));
+	pb_chars(&p, msg_lang(m), LEN_LANG);
+	pb_u64(&p, msg_flags(m));
+	pb_text(&p, notes, TEXT_BYTES);
+	pb_blob(&p, raw_data ? raw_data : (raw ? "" : NULL), raw_len);
+	pb_str(&p, *msg_raw_sha256(m) ? msg_raw_sha256(m) : NULL);
+	if (msg_date(m) > 0)
+		pb_time(&p, msg_date(m));
+	else
+		pb_null(&p);
+	pb_time(&p, now);
+	pb_u64(&p, quarantined ? 1 : 0);
+
+	MYSQL_STMT *st = exec(s, ST_ADD_MESSAGE, &p, err);
+	int rc = -1;
+	if (st) {
+		uint64_t row = mysql_stmt_insert_id(st);
+		if (msg_row)
+			*msg_row = row;
+		rc = add_attachments(s, m, row, err);
+	}
+	g_free(dedup);
+	g_free(refs);
+	g_free(rcpts);
+	g_free(notes);
+	return rc;
+}
+
+int store_add_hit(struct store *s, uint64_t complaint_id, uint64_t msg_row,
+		  const char *rule, const char *field, const char *matched,
+		  const char *effect, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_id(&p, complaint_id);
+	pb_id(&p, msg_row);
+	pb_chars(&p, rule ? rule : "", LEN_RULE);
+	pb_chars(&p, field ? field : "", LEN_RULE);
+	pb_text(&p, matched, TEXT_BYTES);
+	pb_chars(&p, effect ? effect : "", LEN_EFFECT);
+	return exec(s, ST_ADD_HIT, &p, err) ? 0 : -1;
+}
+
+int store_add_event(struct store *s, uint64_t complaint_id, int64_t at,
+		    const char *actor, const char *kind, const char *detail,
+		    GError **err)
+{
+	if (!kind || !*kind)
+		return bad_arg(err, "event without kind");
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	pb_time(&p, at);
+	pb_chars(&p, actor ? actor : "", LEN_ADDR);
+	pb_chars(&p, kind, LEN_KIND);
+	pb_text(&p, detail, TEXT_BYTES);
+	return exec(s, ST_ADD_EVENT, &p, err) ? 0 : -1;
+}
+
+int store_set_status(struct store *s, uint64_t complaint_id,
+		     const char *status, int64_t now, GError **err)
+{
+	static const char *const known[] = { "new", "acknowledged",
+		"in_progress", "resolved", "closed", "reopened" };
+	bool ok = false;
+	for (unsigned i = 0; status && i < G_N_ELEMENTS(known); i++)
+		ok = ok || strcmp(status, known[i]) == 0;
+	if (!ok) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONSTRAINT,
+			    "unknown status '%s'", status ? status : "(null)");
+		return -1;
+	}
+	struct pb p = { .nb = 0 };
+	pb_str(&p, status);
+	pb_time(&p, now);
+	pb_str(&p, status);
+	pb_time(&p, now);
+	pb_str(&p, status);
+	pb_time(&p, now);
+	pb_str(&p, status);
+	pb_time(&p, now);
+	pb_u64(&p, complaint_id);
+	return exec(s, ST_SET_STATUS, &p, err) ? 0 : -1;
+}
+
+/* ---- outbox ---------------------------------------------------------------------- */
+
+int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
+		     const char *mail_from, const char *rcpt,
+		     const char *message_id, const void *raw, size_t len,
+		     int64_t now, uint64_t *id, GError **err)
+{
+	if (!kind || !mail_from || !rcpt || !message_id || !raw)
+		return bad_arg(err, "store_outbox_add: missing field");
+	struct pb p = { .nb = 0 };
+	pb_id(&p, complaint_id);
+	pb_chars(&p, kind, LEN_KIND);
+	pb_str(&p, mail_from);
+	pb_str(&p, rcpt);
+	pb_str(&p, message_id);
+	pb_blob(&p, raw, len);
+	pb_time(&p, now);
+	pb_time(&p, now);
+	MYSQL_STMT *st = exec(s, ST_OUTBOX_ADD, &p, err);
+	if (!st)
+		return -1;
+	if (id)
+		*id = mysql_stmt_insert_id(st);
+	return 0;
+}
+
+int store_count_outbox_since(struct store *s, const char *rcpt,
+			     const char *kind, int64_t since, unsigned *n,
+			     GError **err)
+{
+	struct pb p = { .nb = 0 };
+	uint64_t v;
+	pb_str(&p, rcpt);
+	pb_time(&p, since);
+	if (kind)
+		pb_str(&p, kind);
+	if (query_count(s, kind ? ST_OUTBOX_COUNT_SINCE :
+			ST_OUTBOX_COUNT_SINCE_ANY, &p, &v, err) < 0)
+		return -1;
+	*n = (unsigned)v;
+	return 0;
+}
+
+int store_outbox_find_by_message_id(struct store *s, const char *message_id,
+				    uint64_t *id, uint64_t *complaint_id,
+				    char **rcpt, char **kind, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, message_id);
+	MYSQL_STMT *st = exec(s, ST_OUTBOX_BY_MID, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	rb_var(&r);
+	rb_var(&r);
+	if (rb_start(s, st, ST_OUTBOX_BY_MID, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_OUTBOX_BY_MID, err);
+	if (rc == 1) {
+		if (id)
+			*id = rb_id(&r, 0);
+		if (complaint_id)
+			*complaint_id = rb_id(&r, 1);
+		if (rcpt)
+			*rcpt = rb_str(st, &r, 2);
+		if (kind)
+			*kind = rb_str(st, &r, 3);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+void outbox_item_free(struct outbox_item *it)
+{
+	if (!it)
+		return;
+	g_free(it->kind);
+	g_free(it->mail_from);
+	g_free(it->rcpt);
+	g_free(it->message_id);
+	if (it->raw)
+		g_bytes_unref(it->raw);
+	g_free(it);
+}
+
+/* claim_select - run one of the claim queries, appending the rows. */
+static int claim_select(struct store *s, enum st id, int64_t now,
+			unsigned max, GPtrArray *items, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
+	pb_u64(&p, max);
+	MYSQL_STMT *st = exec(s, id, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	for (int i = 0; i < 5; i++)
+		rb_var(&r);
+	rb_u64(&r);
+	if (rb_start(s, st, id, &r, err) < 0)
+		return -1;
+	int rc;
+	while ((rc = rb_fetch(s, st, id, err)) == 1) {
+		struct outbox_item *it = g_new0(struct outbox_item, 1);
+		it->id = rb_id(&r, 0);
+		it->complaint_id = rb_id(&r, 1);
+		it->kind = rb_str(st, &r, 2);
+		it->mail_from = rb_str(st, &r, 3);
+		it->rcpt = rb_str(st, &r, 4);
+		it->message_id = rb_str(st, &r, 5);
+		it->raw = rb_bytes(st, &r, 6);
+		it->attempts = (unsigned)rb_id(&r, 7) + 1;
+		g_ptr_array_add(items, it);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+static int claim_locked(struct store *s, const char *owner, int64_t now,
+			int64_t lease_seconds, unsigned max, GPtrArray *items,
+			GError **err)
+{
+	if (claim_select(s, ST_OUTBOX_CLAIM_DUE, now, max, items, err) < 0)
+		return -1;
+	if (items->len < max &&
+	    claim_select(s, ST_OUTBOX_CLAIM_STALE, now, max - items->len,
+			 items, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < items->len; i++) {
+		const struct outbox_item *it = items->pdata[i];
+		struct pb p = { .nb = 0 };
+		pb_chars(&p, owner, LEN_OWNER);
+		pb_time(&p, now + lease_seconds);
+		pb_u64(&p, it->id);
+		if (!exec(s, ST_OUTBOX_MARK, &p, err))
+			return -1;
+	}
+	return 0;
+}
+
+int store_outbox_claim(struct store *s, const char *owner, int64_t now,
+		       int64_t lease_seconds, unsigned max, GPtrArray *out,
+		       GError **err)
+{
+	if (!owner || !*owner)
+		return bad_arg(err, "store_outbox_claim: no owner");
+	if (max == 0)
+		return 0;
+	if (store_begin(s, err) < 0)
+		return -1;
+	GPtrArray *items = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)outbox_item_free);
+	if (claim_locked(s, owner, now, lease_seconds, max, items, err) < 0 ||
+	    store_commit(s, err) < 0) {
+		store_rollback(s);
+		g_ptr_array_unref(items);
+		return -1;
+	}
+	int n = (int)items->len;
+	for (unsigned i = 0; i < items->len; i++)
+		g_ptr_array_add(out, items->pdata[i]);
+	g_ptr_array_set_free_func(items, NULL);
+	g_ptr_array_unref(items);
+	return n;
+}
+
+int store_outbox_sent(struct store *s, uint64_t id, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
+	pb_u64(&p, id);
+	return exec(s, ST_OUTBOX_SENT, &p, err) ? 0 : -1;
+}
+
+int store_outbox_retry(struct store *s, uint64_t id, int64_t next_at,
+		       const char *error, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, next_at);
+	pb_text(&p, error, TEXT_BYTES);
+	pb_u64(&p, id);
+	return exec(s, ST_OUTBOX_RETRY, &p, err) ? 0 : -1;
+}
+
+static int outbox_end(struct store *s, uint64_t id, const char *status,
+		      const char *error, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, status);
+	pb_text(&p, error, TEXT_BYTES);
+	pb_u64(&p, id);
+	return exec(s, ST_OUTBOX_END, &p, err) ? 0 : -1;
+}
+
+int store_outbox_failed(struct store *s, uint64_t id, const char *error,
+			GError **err)
+{
+	return outbox_end(s, id, "failed", error, err);
+}
+
+int store_outbox_suppressed(struct store *s, uint64_t id, const char *reason,
+			    GError **err)
+{
+	return outbox_end(s, id, "suppressed", reason, err);
+}
+
+int store_outbox_pending(struct store *s, unsigned *n, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	uint64_t v;
+	if (query_count(s, ST_OUTBOX_PENDING, &p, &v, err) < 0)
+		return -1;
+	*n = (unsigned)v;
+	return 0;
+}
+
+/* ---- suppressions ---------------------------------------------------------------- */
+
+int store_suppression_active(struct store *s, const char *addr, int64_t now,
+			     GError **err)
+{
+	struct pb p = { .nb = 0 };
+	uint64_t v;
+	pb_str(&p, addr);
+	pb_time(&p, now);
+	return query_count(s, ST_SUPP_ACTIVE, &p, &v, err);
+}
+
+int store_suppress(struct store *s, const char *addr, int64_t until,
+		   const char *reason, int64_t now, GError **err)
+{
+	if (!addr || !*addr)
+		return bad_arg(err, "store_suppress: no address");
+	struct pb p = { .nb = 0 };
+	pb_str(&p, addr);
+	pb_time(&p, until);
+	pb_text(&p, reason, TEXT_BYTES);
+	pb_time(&p, now);
+	return exec(s, ST_SUPPRESS, &p, err) ? 0 : -1;
+}
+
+/* ---- mailboxes ---------------------------------------------------------------------- */
+
+int store_mailbox_get(struct store *s, const char *name, uint32_t *uidvalidity,
+		      uint32_t *last_uid, int64_t *attached_at, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, name);
+	MYSQL_STMT *st = exec(s, ST_MAILBOX_GET, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	rb_time(&r);
+	if (rb_start(s, st, ST_MAILBOX_GET, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_MAILBOX_GET, err);
+	if (rc == 1) {
+		if (uidvalidity)
+			*uidvalidity = (uint32_t)rb_id(&r, 0);
+		if (last_uid)
+			*last_uid = (uint32_t)rb_id(&r, 1);
+		if (attached_at)
+			*attached_at = rb_unix(&r, 2);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+int store_mailbox_set(struct store *s, const char *name, uint32_t uidvalidity,
+		      uint32_t last_uid, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, name);
+	pb_u64(&p, uidvalidity);
+	pb_u64(&p, last_uid);
+	pb_time(&p, now);
+	return exec(s, ST_MAILBOX_SET, &p, err) ? 0 : -1;
+}
+
+int store_mailbox_lease(struct store *s, const char *name, const char *owner,
+			int64_t now, int64_t seconds, GError **err)
+{
+	if (!owner || !*owner || strlen(owner) > LEN_OWNER)
+		return bad_arg(err, "store_mailbox_lease: bad owner");
+	struct pb p = { .nb = 0 };
+	pb_str(&p, name);
+	pb_time(&p, now);
+	pb_str(&p, owner);
+	pb_time(&p, now + seconds);
+	pb_time(&p, now);
+	if (!exec(s, ST_LEASE_TAKE, &p, err))
+		return -1;
+
+	struct pb q = { .nb = 0 };
+	pb_str(&q, name);
+	MYSQL_STMT *st = exec(s, ST_LEASE_OWNER, &q, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_var(&r);
+	if (rb_start(s, st, ST_LEASE_OWNER, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_LEASE_OWNER, err);
+	if (rc == 1) {
+		char *holder = rb_str(st, &r, 0);
+		rc = holder && strcmp(holder, owner) == 0;
+		g_free(holder);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+int store_quarantine(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, const char *reason,
+		     const void *raw, size_t len, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, mailbox ? mailbox : "");
+	pb_u64(&p, uidvalidity);
+	pb_u64(&p, uid);
+	pb_text(&p, reason, TEXT_BYTES);
+	pb_blob(&p, raw, len);
+	pb_time(&p, now);
+	return exec(s, ST_QUARANTINE, &p, err) ? 0 : -1;
+}

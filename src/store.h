@@ -1,0 +1,260 @@
+/* store - everything complaintd keeps in MariaDB.
+ *
+ * One struct store is one database connection; use it from one thread at a
+ * time (each daemon thread opens its own). Every statement is a prepared
+ * statement, prepared once per connection on first use and reused; values
+ * are only ever bound, never spliced into SQL.
+ *
+ * Times are unix seconds (int64_t) and stored as UTC DATETIME(6).
+ *
+ * Errors: functions return 0 on success and -1 with *err set (domain
+ * STORE_ERROR), lookups return 1 found / 0 not found / -1 error. The code
+ * tells the caller what to do:
+ *   STORE_ERROR_CONNECTION  the server went away (or never answered). The
+ *                           open transaction is gone. Call store_ping()
+ *                           (reconnects) and retry the whole transaction.
+ *   STORE_ERROR_RETRY       deadlock or lock wait timeout: roll back and
+ *                           retry the whole transaction.
+ *   STORE_ERROR_DUPLICATE   a unique key already holds that value (e.g. a
+ *                           message with the same dedup key committed by
+ *                           another daemon): roll back, the lookups will
+ *                           now find it.
+ *   STORE_ERROR_CONSTRAINT  another constraint (foreign key, NOT NULL, bad
+ *                           enum value): a bug or bad input, not transient.
+ *   STORE_ERROR_SCHEMA      the schema is not what this binary expects.
+ *   STORE_ERROR_FAILED      anything else.
+ *
+ * Batching: one commit costs about as much as a few hundred inserts, so the
+ * caller groups many messages into one transaction (store_begin, N x
+ * (find, new_complaint, add_message, add_hit, outbox_add ...), store_commit)
+ * and on any error rolls back and retries or splits the batch. */
+#ifndef COMPLAINTD_STORE_H
+#define COMPLAINTD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "message.h"
+
+#define STORE_ERROR (store_error_quark())
+GQuark store_error_quark(void);
+
+enum store_error {
+	STORE_ERROR_FAILED,
+	STORE_ERROR_CONNECTION,
+	STORE_ERROR_RETRY,
+	STORE_ERROR_DUPLICATE,
+	STORE_ERROR_CONSTRAINT,
+	STORE_ERROR_SCHEMA,
+};
+
+/* Strings are copied by store_open. socket, when set, is used instead of
+ * host/port. Timeouts in seconds, 0 = default (connect 10, read/write 60).
+ * ref_timezone names the zone whose calendar day goes into references
+ * ("Asia/Shanghai"); NULL = the process's local zone. */
+struct store_params {
+	const char *host;
+	unsigned port;
+	const char *socket;
+	const char *user;
+	const char *password;
+	const char *database;
+	unsigned connect_timeout;
+	unsigned io_timeout;
+	const char *ref_timezone;
+};
+
+/* ---- connection --------------------------------------------------------- */
+
+/* store_open - connect (utf8mb4, UTC session, READ COMMITTED, strict SQL
+ * mode, autocommit on). NULL + err on failure (STORE_ERROR_CONNECTION if
+ * the server could not be reached). */
+struct store *store_open(const struct store_params *p, GError **err);
+/* store_close - disconnect, free, set *s to NULL; NULL-safe. */
+void store_close(struct store **s);
+/* store_ping - check the connection; if the server went away, reconnect
+ * (statements are re-prepared lazily). 0 when usable afterwards. */
+int store_ping(struct store *s, GError **err);
+/* store_reconnect - drop the connection and open a new one. */
+int store_reconnect(struct store *s, GError **err);
+
+/* store_connection_id - the server's id of this connection (for logs and
+ * for tests that kill it); 0 when not connected. */
+unsigned long store_connection_id(struct store *s);
+
+/* ---- schema --------------------------------------------------------------- */
+
+/* store_migrate - apply pending migrations in order, recording each in
+ * schema_migrations. Safe to run twice, and from several processes at once
+ * (serialised with GET_LOCK). *applied (may be NULL) gets how many ran.
+ * A database newer than this binary is left alone (logged). */
+int store_migrate(struct store *s, int *applied, GError **err);
+/* store_schema_version - *current: highest applied (0 = none),
+ * *latest: highest this binary knows. */
+int store_schema_version(struct store *s, int *current, int *latest,
+			 GError **err);
+
+/* ---- transactions --------------------------------------------------------- */
+
+int store_begin(struct store *s, GError **err);
+int store_commit(struct store *s, GError **err);
+/* store_rollback - never fails from the caller's view (a lost connection
+ * has rolled back already). */
+void store_rollback(struct store *s);
+bool store_in_transaction(const struct store *s);
+
+/* ---- idempotency ---------------------------------------------------------- */
+
+/* store_dedup_key - the message's dedup key: hex SHA-256 of
+ * "mid:" + lower-cased Message-ID, else of "raw:" + raw SHA-256 (hex);
+ * NULL when the message has neither. Pure; free with g_free. */
+char *store_dedup_key(const struct message *m);
+
+/* store_find_source - was this mailbox/UIDVALIDITY/UID stored already?
+ * 1 found (*msg_row, *complaint_id set; complaint_id 0 = none), 0 not,
+ * -1 error. Out pointers may be NULL. */
+int store_find_source(struct store *s, const char *mailbox,
+		      uint32_t uidvalidity, uint32_t uid, uint64_t *msg_row,
+		      uint64_t *complaint_id, GError **err);
+/* store_find_dedup - is a message with this dedup key stored? as above. */
+int store_find_dedup(struct store *s, const char *dedup_key,
+		     uint64_t *msg_row, uint64_t *complaint_id, GError **err);
+/* store_add_source - record that the mailbox UID holds message msg_row
+ * (also for a copy of a known message found in a second mailbox). */
+int store_add_source(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, uint64_t msg_row,
+		     int64_t now, GError **err);
+
+/* ---- threading ------------------------------------------------------------ */
+
+/* store_find_thread - the complaint a Message-ID (without <>) belongs to:
+ * one of our stored messages in or out, or an outbox mail. 1/0/-1. */
+int store_find_thread(struct store *s, const char *message_id,
+		      uint64_t *complaint_id, GError **err);
+/* store_find_ref - the complaint with this reference ("C-20240501-0007"):
+ * 1/0/-1; *status (may be NULL) gets a newly allocated status name. */
+int store_find_ref(struct store *s, const char *ref, uint64_t *complaint_id,
+		   char **status, GError **err);
+
+/* ---- writes (normally inside store_begin/commit) -------------------------- */
+
+/* store_new_complaint - allocate a reference PREFIX-YYYYMMDD-NNNN (prefix:
+ * 1-16 of A-Z a-z 0-9; day of now in the reference time zone; NNNN counts
+ * per prefix and day, at least 4 digits) and insert the complaint (status
+ * 'new', customer = the message's From). ref gets the reference
+ * (ref_size >= STORE_REF_MAX). Numbers come from store_reserve_refs's
+ * block when one is held for this prefix and day, else from the counter row,
+ * which then stays locked until commit (other daemons wait for it). */
+#define STORE_REF_MAX 41
+int store_new_complaint(struct store *s, const struct message *m,
+			const char *category, char severity,
+			const char *route, const char *ref_prefix, int64_t now,
+			uint64_t *id, char *ref, size_t ref_size,
+			GError **err);
+/* store_reserve_refs - outside a transaction: take n numbers for
+ * (prefix, day of now) in one short autocommit statement and keep them for
+ * the next store_new_complaint calls on this connection. References stay
+ * unique and sortable, but numbers of a rolled-back batch are skipped. */
+int store_reserve_refs(struct store *s, const char *ref_prefix, int64_t now,
+		       unsigned n, GError **err);
+
+/* store_add_message - insert the message (direction "in" or "out") with its
+ * raw source and attachments; complaint_id 0 = none (e.g. quarantined).
+ * The dedup key is store_dedup_key(m). Long values are bound, not copied. */
+int store_add_message(struct store *s, uint64_t complaint_id,
+		      const struct message *m, const char *direction,
+		      int64_t now, bool quarantined, uint64_t *msg_row,
+		      GError **err);
+int store_add_hit(struct store *s, uint64_t complaint_id, uint64_t msg_row,
+		  const char *rule, const char *field, const char *matched,
+		  const char *effect, GError **err);
+int store_add_event(struct store *s, uint64_t complaint_id, int64_t at,
+		    const char *actor, const char *kind, const char *detail,
+		    GError **err);
+/* store_set_status - also stamps acknowledged_at (first time only),
+ * resolved_at, closed_at. STORE_ERROR_CONSTRAINT for an unknown status;
+ * 0 also when the complaint does not exist (nothing changed). */
+int store_set_status(struct store *s, uint64_t complaint_id,
+		     const char *status, int64_t now, GError **err);
+
+/* ---- outbox ---------------------------------------------------------------- */
+
+/* store_outbox_add - queue a complete rendered mail (raw, len bytes) with
+ * its stable Message-ID; due at once. complaint_id 0 = none. */
+int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
+		     const char *mail_from, const char *rcpt,
+		     const char *message_id, const void *raw, size_t len,
+		     int64_t now, uint64_t *id, GError **err);
+/* store_count_outbox_since - mails of kind (NULL = any) to rcpt created at
+ * or after since: for per-sender rate limits. */
+int store_count_outbox_since(struct store *s, const char *rcpt,
+			     const char *kind, int64_t since, unsigned *n,
+			     GError **err);
+/* store_outbox_find_by_message_id - for bounces: the outbox row whose mail
+ * had this Message-ID. 1/0/-1; *rcpt, *kind newly allocated (g_free); any
+ * out pointer may be NULL. */
+int store_outbox_find_by_message_id(struct store *s, const char *message_id,
+				     uint64_t *id, uint64_t *complaint_id,
+				     char **rcpt, char **kind, GError **err);
+
+struct outbox_item {
+	uint64_t id;
+	uint64_t complaint_id; /* 0 = none */
+	char *kind, *mail_from, *rcpt, *message_id;
+	GBytes *raw;
+	unsigned attempts;     /* including this one */
+};
+void outbox_item_free(struct outbox_item *it); /* NULL-safe; GDestroyNotify-able */
+
+/* store_outbox_claim - in its own transaction (not inside store_begin):
+ * lock up to max due rows (pending with next_attempt_at <= now, or
+ * 'sending' whose lease ran out) with FOR UPDATE SKIP LOCKED, so that
+ * several senders never get the same row; mark them 'sending', claimed by
+ * owner until now + lease_seconds, attempts + 1; commit. Appends
+ * struct outbox_item * to out (caller sets the free func); returns the
+ * number claimed or -1. */
+int store_outbox_claim(struct store *s, const char *owner, int64_t now,
+		       int64_t lease_seconds, unsigned max, GPtrArray *out,
+		       GError **err);
+int store_outbox_sent(struct store *s, uint64_t id, int64_t now, GError **err);
+/* store_outbox_retry - back to 'pending', due at next_at, error kept. */
+int store_outbox_retry(struct store *s, uint64_t id, int64_t next_at,
+		       const char *error, GError **err);
+/* store_outbox_failed - permanent failure. */
+int store_outbox_failed(struct store *s, uint64_t id, const char *error,
+			GError **err);
+/* store_outbox_suppressed - not sent because the rcpt is suppressed. */
+int store_outbox_suppressed(struct store *s, uint64_t id, const char *reason,
+			    GError **err);
+/* store_outbox_pending - rows pending or sending. */
+int store_outbox_pending(struct store *s, unsigned *n, GError **err);
+
+/* ---- suppressions ---------------------------------------------------------- */
+
+/* store_suppression_active - 1 when mail to addr is suppressed at now. */
+int store_suppression_active(struct store *s, const char *addr, int64_t now,
+			     GError **err);
+/* store_suppress - suppress until (a later existing until is kept). */
+int store_suppress(struct store *s, const char *addr, int64_t until,
+		   const char *reason, int64_t now, GError **err);
+
+/* ---- mailboxes ------------------------------------------------------------- */
+
+/* store_mailbox_get - 1 found / 0 not / -1. uidvalidity 0 = never polled. */
+int store_mailbox_get(struct store *s, const char *name, uint32_t *uidvalidity,
+		      uint32_t *last_uid, int64_t *attached_at, GError **err);
+/* store_mailbox_set - create (attached_at = now) or update. */
+int store_mailbox_set(struct store *s, const char *name, uint32_t uidvalidity,
+		      uint32_t last_uid, int64_t now, GError **err);
+/* store_mailbox_lease - take or renew the polling lease of a mailbox for
+ * owner until now + seconds; 1 held by owner, 0 held by someone else. */
+int store_mailbox_lease(struct store *s, const char *name, const char *owner,
+			int64_t now, int64_t seconds, GError **err);
+/* store_quarantine - keep a message that could not be processed. */
+int store_quarantine(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, const char *reason,
+		     const void *raw, size_t len, int64_t now, GError **err);
+
+#endif
