@@ -16,6 +16,7 @@
 #include "log.h"
 #include "message.h"
 #include "mime.h"
+#include <gmime/gmime.h>
 #include "msgdump.h"
 #include "store.h"
 
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
 		int rc = cmd->run(&ctl, argc - skip, argv + skip);
 		if (rc == 2)
 			usage(stderr);
-		mime_shutdown();
+		g_mime_shutdown();
 		return rc;
 	}
 	fprintf(stderr, "complaintctl: unknown command '%s'\n", argv[0]);

@@ -17,6 +17,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
+#include <gmime/gmime.h>
 #include "poller.h"
 #include "sender.h"
 #include "store.h"
@@ -190,6 +191,6 @@ int main(int argc, char **argv)
 	daemon_free(&d);
 	g_ptr_array_unref(errors);
 	g_ptr_array_unref(warnings);
-	mime_shutdown();
+	g_mime_shutdown();
 	return rc;
 }

@@ -70,7 +70,7 @@ static int handle_bounce(struct pipeline *p, const struct message *m, int64_t no
 		return 0;
 	int64_t until = now + p->env->cfg->ack_bounce_suppress;
 	char *reason = g_strdup_printf("hard bounce %s", status);
-	int rc = store_suppress(p->store, rcpt, until, reason, err);
+	int rc = store_suppress(p->store, rcpt, until, reason, now, err);
 	if (rc == 0)
 		log_info("suppressing mail rcpt=%s status=%s", rcpt, status);
 	g_free(reason);
@@ -250,14 +250,16 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, int64_t now,
 		it->outcome = PIPELINE_NEW;
 	}
 	if (it->mailbox &&
-	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, row, err) < 0)
+	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, row, now, err) < 0)
 		return -1;
 	return 0;
 }
 
 static bool connection_lost(const GError *e)
 {
-	return e && e->domain == STORE_ERROR && e->code == STORE_ERROR_CONNECTION;
+	/* RETRY is a deadlock or lock wait timeout: the whole batch may go again */
+	return e && e->domain == STORE_ERROR &&
+	       (e->code == STORE_ERROR_CONNECTION || e->code == STORE_ERROR_RETRY);
 }
 
 /* run_tx - items in one transaction; on failure all of them are PENDING again. */

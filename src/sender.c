@@ -47,8 +47,8 @@ static int deliver(const struct config *cfg, struct store *store, struct smtp *s
 			 it->rcpt, why);
 		out = store_outbox_failed(store, it->id, why, err);
 		if (out == 0 && strstr(why, "5.1."))
-			out = store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress,
-					     why, err);
+			out = store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress, why, now,
+					     err);
 	} else if (now - it->created_at > cfg->smtp_give_up) {
 		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s",
 			  (unsigned long long)it->id, it->rcpt, it->attempts + 1, why);

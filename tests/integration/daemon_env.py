@@ -1,0 +1,235 @@
+"""Running complaintd against the real test servers: config files, start,
+stop, kill -9, and waiting on what it wrote to MariaDB and the SMTP sink.
+
+Used by the end-to-end tests, the demo and the benchmark."""
+
+import email
+import email.header
+import email.policy
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import servers
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+COMPANY_FROM = "complaints@shop.example"
+OTHER_OWN = "service@shop.example"
+
+SANITIZER_MARKS = (b"ERROR: AddressSanitizer", b"runtime error:",
+                   b"ERROR: LeakSanitizer")
+
+
+def write_secret(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+
+
+class Daemon:
+    """One complaintd configured for the given servers.
+
+    mailboxes: list of (name, dovecot user, folder, extra keys dict)."""
+
+    def __init__(self, srv, bindir, mailboxes=None, extra=None,
+                 rules_dir=None):
+        self.srv = srv
+        self.bindir = bindir
+        self.dir = tempfile.mkdtemp(prefix="ctd-daemon-")
+        self.conf = os.path.join(self.dir, "complaintd.conf")
+        self.log = os.path.join(self.dir, "complaintd.log")
+        self.proc = None
+        self.logs_seen = []
+        mailboxes = mailboxes if mailboxes is not None else [
+            ("main", "alice", "INBOX", {})]
+        self.write_config(mailboxes, extra or {}, rules_dir)
+
+    def write_config(self, mailboxes, extra, rules_dir=None):
+        db, dc, sink = self.srv.db, self.srv.dovecot, self.srv.sink
+        write_secret(os.path.join(self.dir, "db.pw"), db.password)
+        groups = {
+            "daemon": {"log_level": "info",
+                       "rules_dir": rules_dir or os.path.join(ROOT, "rules"),
+                       "templates_dir": os.path.join(ROOT, "templates"),
+                       "ref_prefix": "CMP", "default_lang": "zh"},
+            "database": {"host": servers.LOOPBACK, "port": str(db.port),
+                         "user": db.user, "password_file": "db.pw",
+                         "name": db.database, "connect_timeout": "5s"},
+            "smtp": {"url": f"smtp://{servers.LOOPBACK}:{sink.port}",
+                     "tls": "none", "retry_min": "1s", "retry_max": "2s",
+                     "timeout": "10s"},
+            "company": {"name": "Example Shop 示例商城",
+                        "from": COMPANY_FROM,
+                        "addresses": f"{COMPANY_FROM}; {OTHER_OWN}"},
+            "acknowledge": {"max_per_sender_per_hour": "1000"},
+        }
+        for group, keys in extra.items():
+            groups.setdefault(group, {}).update(keys)
+        lines = []
+        for group, keys in groups.items():
+            lines.append(f"[{group}]")
+            lines += [f"{k} = {v}" for k, v in keys.items()]
+            lines.append("")
+        for name, user, folder, keys in mailboxes:
+            write_secret(os.path.join(self.dir, f"{user}.pw"), dc.users[user])
+            mb = {"url": f"imap://{servers.LOOPBACK}:{dc.port}",
+                  "user": user, "password_file": f"{user}.pw",
+                  "folder": folder, "poll_interval": "1s",
+                  "starttls": "true", "ca_file": dc.ca["ca"],
+                  "timeout": "20s"}
+            mb.update(keys)
+            lines.append(f"[mailbox {name}]")
+            lines += [f"{k} = {v}" for k, v in mb.items()]
+            lines.append("")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines))
+
+    def ctl(self, *args, check=True):
+        r = subprocess.run([os.path.join(self.bindir, "complaintctl"),
+                            "-c", self.conf, *args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if check and r.returncode != 0:
+            raise AssertionError(f"complaintctl {' '.join(args)} failed "
+                                 f"({r.returncode}): {r.stderr.decode()}")
+        return r
+
+    def migrate(self):
+        self.ctl("db", "migrate")
+
+    def start(self):
+        assert self.proc is None or self.proc.poll() is not None
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.bindir, "complaintd"), "-c", self.conf],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+        return self.proc
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout=60):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("complaintd did not stop on SIGTERM")
+        return self.proc.returncode
+
+    def log_text(self):
+        with open(self.log, "rb") as f:
+            return f.read()
+
+    def assert_clean_log(self):
+        text = self.log_text()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                i = text.index(mark)
+                raise AssertionError("sanitizer report in complaintd log:\n" +
+                                     text[max(0, i - 2000):i + 4000].decode(
+                                         "utf-8", "replace"))
+
+    def close(self):
+        if self.alive():
+            self.stop()
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+# ---- the database, read with pymysql -----------------------------------
+
+def query(srv, sql, args=None):
+    conn = srv.db.connect()
+    try:
+        with conn.cursor() as c:
+            c.execute(sql, args)
+            return c.fetchall()
+    finally:
+        conn.close()
+
+
+def scalar(srv, sql, args=None):
+    rows = query(srv, sql, args)
+    return rows[0][0] if rows else None
+
+
+def reset(srv, folders=(("alice", "INBOX"), ("bob", "INBOX"))):
+    """A fresh database and empty mailboxes and sink, between tests."""
+    db = srv.db
+    conn = db._root_conn()
+    with conn.cursor() as c:
+        c.execute(f"DROP DATABASE IF EXISTS `{db.database}`")
+        c.execute(f"CREATE DATABASE `{db.database}` CHARACTER SET utf8mb4 "
+                  "COLLATE utf8mb4_unicode_ci")
+    conn.close()
+    for user, folder in folders:
+        empty_folder(srv, user, folder)
+    srv.sink.clear()
+    srv.sink.control({"reject": [], "tempfail": False})
+
+
+def empty_folder(srv, user, folder):
+    c = srv.dovecot.imap(user)
+    try:
+        typ, _ = c.select(servers._q(folder))
+        if typ == "OK":
+            c.store("1:*", "+FLAGS.SILENT", "(\\Deleted)")
+            c.expunge()
+    finally:
+        c.logout()
+
+
+def wait_for(what, fn, timeout=120, interval=0.25):
+    """Poll fn until it returns a true value; AssertionError on timeout."""
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} "
+                         f"(last: {last!r})")
+
+
+def complaints(srv):
+    return scalar(srv, "SELECT COUNT(*) FROM complaints") or 0
+
+
+# ---- mail at the sink ----------------------------------------------------
+
+def parse_mail(data):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def decoded_subject(msg):
+    return str(email.header.make_header(
+        email.header.decode_header(msg["Subject"] or "")))
+
+
+def acks(srv):
+    """Parsed acknowledgements at the sink (Auto-Submitted: auto-replied)."""
+    out = []
+    for m in srv.sink.messages():
+        msg = parse_mail(m["data"])
+        if msg["X-Complaintd-Ref"] is not None:
+            msg.envelope = m
+            out.append(msg)
+    return out
+
+
+def msgid(value):
+    return (value or "").strip().strip("<>")

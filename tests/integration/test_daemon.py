@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+"""End-to-end tests of complaintd against real MariaDB, Dovecot and an SMTP
+sink that this script starts on free loopback ports and always tears down.
+
+usage: test_daemon.py BINDIR [TEST ...]     (BINDIR holds complaintd, complaintctl)
+"""
+
+import glob
+import imaplib
+import os
+import random
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import servers  # noqa: E402
+from daemon_env import (COMPANY_FROM, OTHER_OWN, ROOT, Daemon, acks,  # noqa: E402
+                        complaints, decoded_subject, msgid, parse_mail, query,
+                        reset, scalar, wait_for)
+
+DATA = os.path.join(ROOT, "tests", "data")
+MACHINE = ("sp_bounce_511.eml", "sp_bounce_rfc822.eml", "sp_list.eml",
+           "sp_ooo_autoreply.eml", "sp_ooo_zh.eml")
+
+
+def sample_mails():
+    """(name, raw) of every sample mail, sorted."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(DATA, "mail", "*.eml"))):
+        with open(path, "rb") as f:
+            out.append((os.path.basename(path), f.read()))
+    return out
+
+
+def header(raw, name):
+    msg = parse_mail(raw)
+    return msg[name]
+
+
+def synthetic_mail(i, size=4096, sender=None):
+    """A plain 4 KB complaint mail with a unique Message-ID."""
+    topics = [("Broken kettle", "The kettle I bought leaks and the handle cracked."),
+              ("配送太慢", "快递一直没到，客服态度很差，没人理我。"),
+              ("Overcharged", "I was charged twice and want a refund of the difference."),
+              ("假货", "买到的是假冒产品，商标是仿冒的。")]
+    subj, body = topics[i % len(topics)]
+    body = (body + "\n") * (size // (len(body.encode()) + 1) + 1)
+    raw = (f"From: Customer {i} <{sender or f'customer{i}@mail.example'}>\r\n"
+           f"To: {COMPANY_FROM}\r\n"
+           f"Subject: {subj} #{i}\r\n"
+           f"Date: Mon, 23 Nov 2026 10:00:00 +0800\r\n"
+           f"Message-ID: <synthetic.{i}.{random.getrandbits(48):x}@mail.example>\r\n"
+           "MIME-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n")
+    return (raw.encode() + body.encode().replace(b"\n", b"\r\n"))[:size + 400]
+
+
+# ---------------------------------------------------------------------------
+
+def test_sample_mails(srv, bindir):
+    """The sample mails over IMAP: complaints with the expected categories,
+    acknowledgements threaded with decoded subjects, sources \\Seen."""
+    mails = sample_mails()
+    assert len(mails) >= 50, "expected at least 50 sample mails"
+    srv.dovecot.append_many("alice", "INBOX", [raw for _, raw in mails])
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        want = len(mails) - len(MACHINE)
+        wait_for("all messages stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == len(mails))
+        wait_for("acknowledgements", lambda: len(acks(srv)) >= want, 60)
+        assert complaints(srv) == want, f"{complaints(srv)} complaints, want {want}"
+        wrong = []
+        by_id = {}
+        for name, raw in mails:
+            mid = msgid(header(raw, "Message-ID"))
+            row = query(srv, "SELECT c.category, c.severity, c.ref FROM messages m "
+                        "JOIN complaints c ON c.id = m.complaint_id "
+                        "WHERE m.message_id = %s", (mid,))
+            if name in MACHINE:
+                assert not row, f"{name}: machine mail opened a complaint"
+                continue
+            assert row, f"{name}: no complaint"
+            cat, sev, ref = row[0]
+            by_id[mid] = (name, ref)
+            if cat != header(raw, "X-Expected-Category"):
+                wrong.append(f"{name}: {cat}, expected {header(raw, 'X-Expected-Category')}")
+        assert not wrong, "wrong categories:\n  " + "\n  ".join(wrong)
+        got = acks(srv)
+        assert len(got) == want, f"{len(got)} acknowledgements, want {want}"
+        for a in got:
+            irt = msgid(a["In-Reply-To"])
+            assert irt in by_id, f"ack In-Reply-To {irt} matches no sample"
+            name, ref = by_id.pop(irt)
+            assert irt in a["References"], f"{name}: References lacks {irt}"
+            subj = decoded_subject(a)
+            assert f"[{ref}]" in subj, f"{name}: subject {subj!r} lacks [{ref}]"
+            assert a["Auto-Submitted"] == "auto-replied"
+            assert COMPANY_FROM in a["From"]
+            assert a.envelope["mail_from"] == COMPANY_FROM
+        assert not by_id, f"no acknowledgement for {sorted(v[0] for v in by_id.values())}"
+        wait_for("all sources \\Seen",
+                 lambda: srv.dovecot.seen_count("alice") == len(mails), 20)
+        assert d.stop() == 0, "complaintd did not exit 0 on SIGTERM"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_machine_and_own_mail(srv, bindir):
+    """Auto-replies, bounces, list mail and mail from our own address are
+    stored and never answered; a 5.1.1 bounce suppresses the address."""
+    names = ["sp_ooo_autoreply.eml", "sp_ooo_zh.eml", "sp_bounce_511.eml", "sp_list.eml"]
+    raws = [open(os.path.join(DATA, "mail", n), "rb").read() for n in names]
+    own = synthetic_mail(1, sender=OTHER_OWN)
+    srv.dovecot.append_many("alice", "INBOX", raws + [own])
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("5 messages stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 5)
+        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 5, 20)
+        time.sleep(2)  # give the sender time to do anything wrong
+        assert acks(srv) == [], "machine or own mail was answered"
+        assert scalar(srv, "SELECT COUNT(*) FROM outbox") == 0
+        assert complaints(srv) == 1, "only the mail from our own address is a complaint"
+        bounced = header(raws[2], "X-Failed-Recipients") or ""
+        sup = query(srv, "SELECT addr FROM suppressions")
+        assert sup, "5.1.1 bounce did not suppress its recipient"
+        if bounced:
+            assert sup[0][0].lower() == bounced.strip().lower()
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_kill9_nothing_lost(srv, bindir):
+    """kill -9 while ingesting 200 mails, several times: exactly 200
+    complaints, every one acknowledged; a repeated acknowledgement only with
+    the same Message-ID."""
+    n = 200
+    raws = [synthetic_mail(i) for i in range(n)]
+    srv.dovecot.append_many("alice", "INBOX", raws)
+    d = Daemon(srv, bindir, mailboxes=[("main", "alice", "INBOX", {"batch": "20"})])
+    kills = 0
+    try:
+        d.migrate()
+        for round_ in range(5):
+            d.start()
+            time.sleep(random.uniform(0.5, 2.5))
+            if complaints(srv) >= n and len(acks(srv)) >= n:
+                break
+            d.kill9()
+            kills += 1
+        if not d.alive():
+            d.start()
+        wait_for(f"{n} complaints", lambda: complaints(srv) >= n, 180)
+        wait_for(f"{n} acknowledged", lambda: len({msgid(a["In-Reply-To"])
+                                                   for a in acks(srv)}) >= n, 120)
+        assert complaints(srv) == n, f"{complaints(srv)} complaints after {kills} kills"
+        per_original = {}
+        for a in acks(srv):
+            per_original.setdefault(msgid(a["In-Reply-To"]), set()).add(msgid(a["Message-ID"]))
+        assert len(per_original) == n
+        twice = [k for k, ids in per_original.items() if len(ids) > 1]
+        assert not twice, f"acknowledged twice with different Message-IDs: {twice[:5]}"
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == n, 30)
+        print(f"    ({kills} kills, {len(acks(srv))} acknowledgements for {n} complaints)")
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_database_outage(srv, bindir):
+    """MariaDB stopped for 30 s while mail arrives: nothing lost, and the
+    daemon recovers without a restart."""
+    n = 120
+    d = Daemon(srv, bindir, mailboxes=[("main", "alice", "INBOX", {"batch": "10"})])
+    try:
+        d.migrate()
+        d.start()
+        srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(60)])
+        wait_for("first complaints", lambda: complaints(srv) > 0, 60, 0.05)
+        srv.db.stop()
+        srv.dovecot.append_many("alice", "INBOX",
+                                [synthetic_mail(i) for i in range(60, n)])
+        time.sleep(30)
+        assert d.alive(), "complaintd died while the database was down"
+        srv.db.start()
+        wait_for(f"{n} complaints", lambda: complaints(srv) == n, 120)
+        wait_for(f"{n} acknowledgements", lambda: len(acks(srv)) >= n, 120)
+        assert d.alive(), "complaintd needed a restart"
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == n, 30)
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_smtp_down(srv, bindir):
+    """SMTP relay down: acknowledgements wait in the outbox and go out once
+    it is back."""
+    srv.sink.stop()
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(5)])
+        wait_for("5 complaints", lambda: complaints(srv) == 5)
+        time.sleep(3)
+        assert scalar(srv, "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'") == 5
+        assert scalar(srv, "SELECT MAX(attempts) FROM outbox") >= 1, "no delivery attempt"
+        srv.sink.start()
+        wait_for("5 acknowledgements", lambda: len(acks(srv)) == 5, 60)
+        wait_for("outbox drained", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM outbox WHERE status='sent'") == 5, 20)
+        d.assert_clean_log()
+    finally:
+        srv.sink.start()
+        d.close()
+
+
+def test_hostile_mails(srv, bindir):
+    """Malformed and hostile mails are stored (or quarantined) with a logged
+    reason; no crash, no sanitizer report, the mail behind them flows."""
+    paths = sorted(glob.glob(os.path.join(DATA, "hostile", "*")))
+    raws = [open(p, "rb").read() for p in paths if os.path.isfile(p)]
+    raws.append(b"From: long@mail.example\r\nSubject: long line\r\n\r\n" +
+                b"x" * (10 * 1024 * 1024) + b"\r\n")
+    assert len(raws) >= 20
+    uids = []
+    c = srv.dovecot.imap("alice")
+    for raw in raws:
+        try:
+            uids.append(srv.dovecot.append("alice", "INBOX", raw, conn=c))
+        except imaplib.IMAP4.error as e:
+            # Dovecot itself refuses a few (e.g. NUL bytes in headers); they
+            # never reach a mailbox, so there is nothing to ingest
+            print(f"    (dovecot refused one hostile mail: {str(e)[:60]})")
+    c.logout()
+    good = synthetic_mail(7)
+    srv.dovecot.append("alice", "INBOX", good)
+    total = len(uids) + 1
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("every hostile mail stored or quarantined", lambda: (
+            scalar(srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") +
+            scalar(srv, "SELECT COUNT(*) FROM quarantine")) >= total, 120)
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == total, 30)
+        assert d.alive()
+        flagged = scalar(srv, "SELECT COUNT(*) FROM messages WHERE flags <> 0")
+        assert flagged > 0, "no hostile mail was flagged"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_same_mail_two_mailboxes(srv, bindir):
+    """The same mail delivered to two watched addresses makes one complaint
+    and one acknowledgement; both copies are marked seen."""
+    raw = synthetic_mail(3)
+    srv.dovecot.append("alice", "INBOX", raw)
+    srv.dovecot.append("bob", "INBOX", raw)
+    d = Daemon(srv, bindir, mailboxes=[("a", "alice", "INBOX", {}),
+                                       ("b", "bob", "INBOX", {})])
+    try:
+        d.migrate()
+        d.start()
+        wait_for("both seen", lambda: srv.dovecot.seen_count("alice") == 1 and
+                 srv.dovecot.seen_count("bob") == 1, 60)
+        wait_for("acknowledgement", lambda: len(acks(srv)) >= 1)
+        time.sleep(2)
+        assert complaints(srv) == 1
+        assert len(acks(srv)) == 1
+        assert scalar(srv, "SELECT COUNT(*) FROM message_sources") == 2
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_processed_folder_and_uidvalidity(srv, bindir):
+    """Mail is moved to the processed folder after the commit; a recreated
+    folder (new UIDVALIDITY) with old and new mail makes no duplicates."""
+    dc = srv.dovecot
+    dc.create_folder("alice", "Complaints")
+    dc.create_folder("alice", "Done")
+    first = [synthetic_mail(i) for i in range(3)]
+    dc.append_many("alice", "Complaints", first)
+    mb = [("main", "alice", "Complaints", {"processed_folder": "Done"})]
+    d = Daemon(srv, bindir, mailboxes=mb)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("moved", lambda: dc.count("alice", "Done") == 3 and
+                 dc.count("alice", "Complaints") == 0, 60)
+        assert complaints(srv) == 3
+        d.stop()
+        c = dc.imap("alice")
+        c.delete("Complaints")
+        c.create("Complaints")
+        c.logout()
+        dc.append_many("alice", "Complaints", first + [synthetic_mail(10)])
+        d.start()
+        wait_for("moved again", lambda: dc.count("alice", "Complaints") == 0, 60)
+        assert complaints(srv) == 4, f"{complaints(srv)} complaints after UIDVALIDITY change"
+        d.assert_clean_log()
+        assert b"UIDVALIDITY changed" in d.log_text()
+    finally:
+        d.close()
+        empty_done = [("alice", "Done")]
+        for user, folder in empty_done:
+            from daemon_env import empty_folder
+            empty_folder(srv, user, folder)
+
+
+def test_historic_import(srv, bindir):
+    """On first attach, mail older than import_older_than is stored without
+    an acknowledgement; recent mail is answered."""
+    c = srv.dovecot.imap("alice")
+    old = synthetic_mail(20)
+    c.append("INBOX", None, imaplib.Time2Internaldate(time.time() - 30 * 86400), old)
+    new = synthetic_mail(21)
+    c.append("INBOX", None, imaplib.Time2Internaldate(time.time()), new)
+    c.logout()
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("2 complaints", lambda: complaints(srv) == 2)
+        wait_for("1 acknowledgement", lambda: len(acks(srv)) == 1)
+        time.sleep(2)
+        got = acks(srv)
+        assert len(got) == 1
+        assert msgid(got[0]["In-Reply-To"]) == msgid(header(new, "Message-ID"))
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_poison_message_quarantined(srv, bindir):
+    """A message the database refuses is quarantined and flagged on the
+    server; the messages around it are stored."""
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        conn = srv.db.connect(autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
+                        "IF NEW.subject LIKE '%POISON%' THEN "
+                        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison for the test'; "
+                        "END IF")
+        conn.close()
+        raws = [synthetic_mail(30), synthetic_mail(31).replace(b"Subject: ", b"Subject: POISON "),
+                synthetic_mail(32)]
+        srv.dovecot.append_many("alice", "INBOX", raws)
+        d.start()
+        wait_for("quarantine", lambda: scalar(srv, "SELECT COUNT(*) FROM quarantine") == 1)
+        wait_for("others stored", lambda: complaints(srv) == 2)
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 3, 30)
+        flags = srv.dovecot.flags("alice")
+        assert sum(1 for f in flags.values() if "$Quarantined" in f) == 1
+        assert b"quarantined" in d.log_text()
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_config_check(srv, bindir):
+    """--check names file, line and key of each problem and exits non-zero;
+    a good configuration passes."""
+    d = Daemon(srv, bindir)
+    try:
+        daemon = os.path.join(bindir, "complaintd")
+        r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True)
+        assert r.returncode == 0, r.stderr.decode()
+        assert b"ok" in r.stdout
+        with open(d.conf, "a") as f:
+            f.write("\n[smtp]\nretry_min = soon\n")
+        text = open(d.conf).read()
+        r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True)
+        assert r.returncode == 78, r.returncode
+        err = r.stderr.decode()
+        line = text.count("\n", 0, text.index("retry_min = soon")) + 1
+        want = f"{d.conf}:{line}: [smtp] retry_min: 'soon' is not a duration"
+        assert want in err, f"expected {want!r} in:\n{err}"
+    finally:
+        d.close()
+
+
+def test_sighup_bad_rules_keep_old(srv, bindir):
+    """SIGHUP with a broken rule file keeps the rules in force and logs
+    file:line; a good change is taken."""
+    import shutil
+    import tempfile
+    rules = tempfile.mkdtemp(prefix="ctd-rules-")
+    for p in glob.glob(os.path.join(ROOT, "rules", "*.rules")):
+        shutil.copy(p, rules)
+    d = Daemon(srv, bindir, rules_dir=rules)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("started", lambda: b"started" in d.log_text(), 30)
+        with open(os.path.join(rules, "99-broken.rules"), "w") as f:
+            f.write("rule BROKEN subject /(unclosed/\n    score quality 1\n")
+        d.proc.send_signal(1)
+        wait_for("reload refused", lambda: b"reload refused" in d.log_text(), 20)
+        assert b"99-broken.rules:1:" in d.log_text()
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(0))
+        wait_for("still classifying", lambda: complaints(srv) == 1)
+        os.unlink(os.path.join(rules, "99-broken.rules"))
+        d.proc.send_signal(1)
+        wait_for("reloaded", lambda: b"reloaded rules=" in d.log_text(), 20)
+        assert d.alive()
+        d.assert_clean_log()
+    finally:
+        d.close()
+        shutil.rmtree(rules, ignore_errors=True)
+
+
+TESTS = [test_config_check, test_sample_mails, test_machine_and_own_mail,
+         test_same_mail_two_mailboxes, test_historic_import,
+         test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
+         test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
+         test_kill9_nothing_lost, test_database_outage]
+
+
+def main():
+    bindir = os.path.abspath(sys.argv[1])
+    only = set(sys.argv[2:])
+    tests = [t for t in TESTS if not only or t.__name__ in only]
+    failed = []
+    with servers.Servers() as srv:
+        for t in tests:
+            reset(srv)
+            start = time.time()
+            print(f"  {t.__name__} ...", flush=True)
+            try:
+                t(srv, bindir)
+                print(f"  ok   {t.__name__} ({time.time() - start:.1f}s)", flush=True)
+            except Exception:
+                failed.append(t.__name__)
+                print(f"  FAIL {t.__name__} ({time.time() - start:.1f}s)", flush=True)
+                traceback.print_exc()
+    print(f"integration: {len(tests) - len(failed)}/{len(tests)} passed"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
