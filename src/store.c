@@ -44,7 +44,7 @@ enum st {
 	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -166,9 +166,40 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_QUARANTINE] =
 		"INSERT INTO quarantine (mailbox, uidvalidity, uid, reason, raw, at)"
 		" VALUES (?, ?, ?, ?, ?, ?)",
+	/* source and dedup lookups in one round trip; the source row first */
+	[ST_FIND_KNOWN] =
+		"(SELECT 1, s.message_row_id, m.complaint_id FROM message_sources s"
+		"  JOIN messages m ON m.id = s.message_row_id"
+		"  WHERE s.mailbox = ? AND s.uidvalidity = ? AND s.uid = ?)"
+		" UNION ALL (SELECT 2, id, complaint_id FROM messages"
+		"  WHERE dedup_key = ?) ORDER BY 1 LIMIT 1",
 	[ST_MIG_RECORD] =
 		"INSERT INTO schema_migrations (version, name, applied_at)"
 		" VALUES (?, ?, UTC_TIMESTAMP(6))",
+};
+
+enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_KINDS };
+#define DEFER_CHUNK 32
+#define DEFER_MAXCOLS 6
+
+/* One deferred row: ids, a time, and up to 4 owned strings with lengths. */
+struct drow {
+	uint64_t id[2];
+	MYSQL_TIME at;
+	char *str[4];
+	unsigned long len[4];
+};
+
+static const struct {
+	const char *head;  /* INSERT ... VALUES */
+	const char *row;   /* one row's placeholders */
+	unsigned cols;
+} defer_sql[DEFER_KINDS] = {
+	[DEFER_HIT] = { "INSERT INTO rule_hits (complaint_id, message_row_id,"
+			" rule, field, matched, effect) VALUES ",
+			"(?, ?, ?, ?, ?, ?)", 6 },
+	[DEFER_EVENT] = { "INSERT INTO events (complaint_id, at, actor, kind,"
+			  " detail) VALUES ", "(?, ?, ?, ?, ?)", 5 },
 };
 
 struct store {
@@ -183,6 +214,11 @@ struct store {
 	char rsv_prefix[17];
 	int rsv_day;   /* yyyymmdd */
 	uint32_t rsv_next, rsv_last;
+	/* rule hits and events written inside a transaction wait here and go
+	 * to the server as multi-row INSERTs just before COMMIT */
+	GPtrArray *defer[DEFER_KINDS];          /* struct drow * */
+	MYSQL_STMT *multi[DEFER_KINDS][DEFER_CHUNK + 1];
+	MYSQL_BIND *mbind;                      /* DEFER_CHUNK * DEFER_MAXCOLS */
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -599,6 +635,136 @@ static void drop_statements(struct store *s)
 			mysql_stmt_close(s->st[i]);
 		s->st[i] = NULL;
 	}
+	for (unsigned k = 0; k < DEFER_KINDS; k++)
+		for (unsigned n = 0; n <= DEFER_CHUNK; n++) {
+			if (s->multi[k][n])
+				mysql_stmt_close(s->multi[k][n]);
+			s->multi[k][n] = NULL;
+		}
+}
+
+/* ---- deferred multi-row inserts ---------------------------------------------- */
+
+static void drow_free(gpointer p)
+{
+	struct drow *r = p;
+	for (unsigned i = 0; i < G_N_ELEMENTS(r->str); i++)
+		g_free(r->str[i]);
+	g_free(r);
+}
+
+static void defer_clear(struct store *s)
+{
+	for (unsigned k = 0; k < DEFER_KINDS; k++)
+		if (s->defer[k])
+			g_ptr_array_set_size(s->defer[k], 0);
+}
+
+/* drow_str - keep the first len bytes of v (NULL stays NULL). */
+static void drow_str(struct drow *r, unsigned i, const char *v, size_t len)
+{
+	r->str[i] = v ? g_strndup(v, len) : NULL;
+	r->len[i] = (unsigned long)len;
+}
+
+static void defer_add(struct store *s, enum defer_kind k, struct drow *r)
+{
+	if (!s->defer[k])
+		s->defer[k] = g_ptr_array_new_with_free_func(drow_free);
+	g_ptr_array_add(s->defer[k], r);
+}
+
+/* multi_get - the prepared INSERT for n rows of kind k. */
+static MYSQL_STMT *multi_get(struct store *s, enum defer_kind k, unsigned n,
+			     GError **err)
+{
+	if (s->multi[k][n])
+		return s->multi[k][n];
+	GString *sql = g_string_new(defer_sql[k].head);
+	for (unsigned i = 0; i < n; i++)
+		g_string_append(g_string_append(sql, i ? ", " : ""),
+				defer_sql[k].row);
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
+		if (st) {
+			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st),
+			     defer_sql[k].head, err);
+			mysql_stmt_close(st);
+		} else {
+			fail_db(s, "mysql_stmt_init", err);
+		}
+		st = NULL;
+	}
+	g_string_free(sql, TRUE);
+	return s->multi[k][n] = st;
+}
+
+static void mb_u64(MYSQL_BIND *b, uint64_t *v, bool zero_is_null)
+{
+	memset(b, 0, sizeof *b);
+	if (zero_is_null && *v == 0) {
+		b->buffer_type = MYSQL_TYPE_NULL;
+		return;
+	}
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
+static void mb_str(MYSQL_BIND *b, char *v, unsigned long *len)
+{
+	memset(b, 0, sizeof *b);
+	b->buffer_type = v ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
+	b->buffer = v;
+	b->buffer_length = *len;
+	b->length = len;
+}
+
+/* drow_bind - the row's columns in the order of defer_sql[k].row. */
+static void drow_bind(enum defer_kind k, struct drow *r, MYSQL_BIND *b)
+{
+	if (k == DEFER_HIT) {
+		mb_u64(&b[0], &r->id[0], true);
+		mb_u64(&b[1], &r->id[1], true);
+		for (unsigned i = 0; i < 4; i++)
+			mb_str(&b[2 + i], r->str[i], &r->len[i]);
+	} else {
+		mb_u64(&b[0], &r->id[0], false);
+		memset(&b[1], 0, sizeof b[1]);
+		b[1].buffer_type = MYSQL_TYPE_DATETIME;
+		b[1].buffer = &r->at;
+		b[1].buffer_length = sizeof r->at;
+		for (unsigned i = 0; i < 3; i++)
+			mb_str(&b[2 + i], r->str[i], &r->len[i]);
+	}
+}
+
+/* defer_flush - write every deferred row, DEFER_CHUNK rows a statement. */
+static int defer_flush(struct store *s, GError **err)
+{
+	for (unsigned k = 0; k < DEFER_KINDS; k++) {
+		GPtrArray *rows = s->defer[k];
+		unsigned cols = defer_sql[k].cols;
+		for (unsigned i = 0; rows && i < rows->len;) {
+			unsigned n = MIN(DEFER_CHUNK, rows->len - i);
+			MYSQL_STMT *st = multi_get(s, k, n, err);
+			if (!st)
+				return -1;
+			if (!s->mbind)
+				s->mbind = g_new0(MYSQL_BIND,
+						  DEFER_CHUNK * DEFER_MAXCOLS);
+			for (unsigned j = 0; j < n; j++)
+				drow_bind(k, rows->pdata[i + j], &s->mbind[j * cols]);
+			if (mysql_stmt_bind_param(st, s->mbind) ||
+			    mysql_stmt_execute(st))
+				return fail(s, mysql_stmt_errno(st),
+					    mysql_stmt_error(st),
+					    defer_sql[k].head, err);
+			i += n;
+		}
+	}
+	defer_clear(s);
+	return 0;
 }
 
 static void disconnect(struct store *s)
@@ -608,6 +774,7 @@ static void disconnect(struct store *s)
 		mysql_close(s->db);
 	s->db = NULL;
 	s->in_txn = false;
+	defer_clear(s);
 }
 
 static int db_connect(struct store *s, GError **err)
@@ -695,6 +862,10 @@ void store_close(struct store **sp)
 	if (!s)
 		return;
 	disconnect(s);
+	for (unsigned k = 0; k < DEFER_KINDS; k++)
+		if (s->defer[k])
+			g_ptr_array_unref(s->defer[k]);
+	g_free(s->mbind);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
 	g_free(s->host);
@@ -868,6 +1039,8 @@ int store_commit(struct store *s, GError **err)
 		return bad_arg(err, "store_commit: no transaction");
 	if (s->broken)
 		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "commit", err);
+	if (defer_flush(s, err) < 0)
+		return -1;
 	if (mysql_commit(s->db))
 		return fail_db(s, "commit", err);
 	s->in_txn = false;
@@ -879,6 +1052,7 @@ void store_rollback(struct store *s)
 	if (s->db && !s->broken && mysql_rollback(s->db))
 		fail_db(s, "rollback", NULL);
 	s->in_txn = false;
+	defer_clear(s);
 }
 
 bool store_in_transaction(const struct store *s)
@@ -925,6 +1099,36 @@ int store_find_dedup(struct store *s, const char *dedup_key,
 	struct pb p = { .nb = 0 };
 	pb_str(&p, dedup_key);
 	return query_two_ids(s, ST_FIND_DEDUP, &p, msg_row, complaint_id, err);
+}
+
+int store_find_known(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, const char *dedup_key,
+		     uint64_t *msg_row, uint64_t *complaint_id, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, mailbox ? mailbox : "");
+	pb_u64(&p, uidvalidity);
+	pb_u64(&p, uid);
+	pb_str(&p, dedup_key);  /* NULL matches nothing */
+	MYSQL_STMT *st = exec(s, ST_FIND_KNOWN, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	rb_u64(&r);
+	if (rb_start(s, st, ST_FIND_KNOWN, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_FIND_KNOWN, err);
+	if (rc == 1) {
+		rc = (int)rb_id(&r, 0);
+		if (msg_row)
+			*msg_row = rb_id(&r, 1);
+		if (complaint_id)
+			*complaint_id = rb_id(&r, 2);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
 }
 
 int store_add_source(struct store *s, const char *mailbox,
@@ -1200,6 +1404,21 @@ int store_add_hit(struct store *s, uint64_t complaint_id, uint64_t msg_row,
 		  const char *rule, const char *field, const char *matched,
 		  const char *effect, GError **err)
 {
+	if (s->in_txn) {
+		struct drow *r = g_new0(struct drow, 1);
+		r->id[0] = complaint_id;
+		r->id[1] = msg_row;
+		rule = rule ? rule : "";
+		field = field ? field : "";
+		effect = effect ? effect : "";
+		drow_str(r, 0, rule, clip_chars(rule, LEN_RULE));
+		drow_str(r, 1, field, clip_chars(field, LEN_RULE));
+		drow_str(r, 2, matched, matched ?
+			 clip_bytes(matched, strlen(matched), TEXT_BYTES) : 0);
+		drow_str(r, 3, effect, clip_chars(effect, LEN_EFFECT));
+		defer_add(s, DEFER_HIT, r);
+		return 0;
+	}
 	struct pb p = { .nb = 0 };
 	pb_id(&p, complaint_id);
 	pb_id(&p, msg_row);
@@ -1216,6 +1435,20 @@ int store_add_event(struct store *s, uint64_t complaint_id, int64_t at,
 {
 	if (!kind || !*kind)
 		return bad_arg(err, "event without kind");
+	if (s->in_txn) {
+		struct drow *r = g_new0(struct drow, 1);
+		struct pb tmp = { .nb = 0 };
+		pb_time(&tmp, at);
+		r->at = tmp.t[0];
+		r->id[0] = complaint_id;
+		actor = actor ? actor : "";
+		drow_str(r, 0, actor, clip_chars(actor, LEN_ADDR));
+		drow_str(r, 1, kind, clip_chars(kind, LEN_KIND));
+		drow_str(r, 2, detail, detail ?
+			 clip_bytes(detail, strlen(detail), TEXT_BYTES) : 0);
+		defer_add(s, DEFER_EVENT, r);
+		return 0;
+	}
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, complaint_id);
 	pb_time(&p, at);

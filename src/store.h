@@ -121,6 +121,12 @@ int store_find_source(struct store *s, const char *mailbox,
 /* store_find_dedup - is a message with this dedup key stored? as above. */
 int store_find_dedup(struct store *s, const char *dedup_key,
 		     uint64_t *msg_row, uint64_t *complaint_id, GError **err);
+/* store_find_known - both lookups in one round trip: 1 when the mailbox
+ * UID is a known source, 2 when only the dedup key (may be NULL) is known
+ * (a copy: add the source), 0 neither, -1 error. */
+int store_find_known(struct store *s, const char *mailbox,
+		     uint32_t uidvalidity, uint32_t uid, const char *dedup_key,
+		     uint64_t *msg_row, uint64_t *complaint_id, GError **err);
 /* store_add_source - record that the mailbox UID holds message msg_row
  * (also for a copy of a known message found in a second mailbox). */
 int store_add_source(struct store *s, const char *mailbox,
@@ -167,6 +173,10 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 		      const struct message *m, const char *direction,
 		      int64_t now, bool quarantined, uint64_t *msg_row,
 		      GError **err);
+/* store_add_hit, store_add_event - inside a transaction these rows are
+ * kept on the client and sent as multi-row INSERTs by store_commit (fewer
+ * round trips), so a bad row (unknown complaint) fails the commit, not the
+ * call; outside a transaction they are written at once. */
 int store_add_hit(struct store *s, uint64_t complaint_id, uint64_t msg_row,
 		  const char *rule, const char *field, const char *matched,
 		  const char *effect, GError **err);

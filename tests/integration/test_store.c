@@ -454,6 +454,105 @@ static void test_sources(void **state)
 	store_close(&s);
 }
 
+static void test_find_known(void **state)
+{
+	struct store *s = open_store();
+	struct message *m = mk_msg("known@t", "k", "body");
+	char ref[STORE_REF_MAX];
+	uint64_t cid, row, frow = 0, fcid = 0;
+	GError *err = NULL;
+	char *key = store_dedup_key(m);
+
+	assert_int_equal(store_find_known(s, "INBOX", 9, 1, key, &frow, &fcid,
+					  &err), 0);
+	ingest(s, m, "KN", &cid, &row, ref);
+	/* copy in another mailbox: known by dedup key only */
+	assert_int_equal(store_find_known(s, "Other", 9, 1, key, &frow, &fcid,
+					  &err), 2);
+	assert_int_equal(frow, row);
+	assert_int_equal(fcid, cid);
+	assert_int_equal(store_add_source(s, "Other", 9, 1, row, T0, &err), 0);
+	/* now known as a source (which wins over the key) */
+	assert_int_equal(store_find_known(s, "Other", 9, 1, key, &frow, &fcid,
+					  &err), 1);
+	assert_int_equal(store_find_known(s, "Other", 9, 1, NULL, &frow, NULL,
+					  &err), 1);
+	assert_int_equal(frow, row);
+	assert_int_equal(store_find_known(s, "Other", 9, 2, NULL, NULL, NULL,
+					  &err), 0);
+	g_free(key);
+	msg_free(&m);
+	store_close(&s);
+}
+
+static void test_deferred_rows(void **state)
+{
+	struct store *s = open_store();
+	struct message *m = mk_msg("deferred@t", "d", "body");
+	char ref[STORE_REF_MAX];
+	uint64_t cid, row;
+	GError *err = NULL;
+	ingest(s, m, "DEF", &cid, &row, ref);
+
+	/* 70 hits and 33 events: three and two chunks */
+	assert_int_equal(store_begin(s, &err), 0);
+	for (int i = 0; i < 70; i++) {
+		char rule[32];
+		snprintf(rule, sizeof rule, "deferred/%02d", i);
+		assert_int_equal(store_add_hit(s, cid, i % 2 ? row : 0, rule,
+			"body", i % 3 ? "坏了 😡 ');--" : NULL, "x", &err), 0);
+	}
+	for (int i = 0; i < 33; i++)
+		assert_int_equal(store_add_event(s, cid, T0 + i, "系统", "tick",
+			i % 2 ? "详情 🐼" : NULL, &err), 0);
+	/* nothing reaches the server before commit */
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
+				   " LIKE 'deferred/%%'"), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
+				   " LIKE 'deferred/%%'"), 70);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
+				   " LIKE 'deferred/%%' AND message_row_id IS NULL"), 35);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
+				   " LIKE 'deferred/%%' AND matched IS NULL"), 24);
+	char *v = raw_get("SELECT matched FROM rule_hits WHERE rule ="
+			  " 'deferred/01'", NULL);
+	assert_string_equal(v, "坏了 😡 ');--");
+	g_free(v);
+	v = raw_getf("SELECT CONCAT_WS('|', MIN(at), MAX(at), COUNT(*),"
+		     " COUNT(detail), MAX(actor), MAX(detail)) FROM events"
+		     " WHERE complaint_id = %llu AND kind = 'tick'",
+		     (unsigned long long)cid);
+	assert_string_equal(v, "2024-05-01 12:00:00.000000|"
+			    "2024-05-01 12:00:32.000000|33|16|系统|详情 🐼");
+	g_free(v);
+
+	/* a bad deferred row fails the commit, and nothing of the batch stays */
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_set_status(s, cid, "in_progress", T0, &err), 0);
+	assert_int_equal(store_add_event(s, 999999999, T0, "x", "bad", NULL,
+					 &err), 0);
+	assert_int_equal(store_commit(s, &err), -1);
+	assert_true(g_error_matches(err, STORE_ERROR, STORE_ERROR_CONSTRAINT));
+	g_clear_error(&err);
+	store_rollback(s);
+	char *status = NULL;
+	assert_int_equal(store_find_ref(s, ref, NULL, &status, &err), 1);
+	assert_string_equal(status, "new");
+	g_free(status);
+	/* and a rolled-back batch's deferred rows are not sent later */
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_add_hit(s, cid, row, "deferred/gone", "", NULL,
+				       "", &err), 0);
+	store_rollback(s);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
+				   " = 'deferred/gone'"), 0);
+	msg_free(&m);
+	store_close(&s);
+}
+
 /* ---- outbox ---------------------------------------------------------------------- */
 
 struct claim_run { const char *owner; GArray *ids; int64_t now; };
@@ -962,6 +1061,8 @@ int main(void)
 		cmocka_unit_test(test_rollback_leaves_nothing),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_find_known),
+		cmocka_unit_test(test_deferred_rows),
 		cmocka_unit_test(test_outbox_claim_concurrent),
 		cmocka_unit_test(test_outbox_lease_and_transitions),
 		cmocka_unit_test(test_suppression),
