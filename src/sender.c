@@ -51,12 +51,12 @@ static int deliver(const struct config *cfg, struct store *store, struct smtp *s
 					     err);
 	} else if (now - it->created_at > cfg->smtp_give_up) {
 		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s",
-			  (unsigned long long)it->id, it->rcpt, it->attempts + 1, why);
+			  (unsigned long long)it->id, it->rcpt, it->attempts, why);
 		out = store_outbox_failed(store, it->id, why, err);
 	} else {
-		int64_t next = now + sender_backoff(cfg, it->attempts + 1);
+		int64_t next = now + sender_backoff(cfg, it->attempts);
 		log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s",
-			 (unsigned long long)it->id, it->rcpt, it->attempts + 1,
+			 (unsigned long long)it->id, it->rcpt, it->attempts,
 			 (long long)(next - now), why);
 		out = store_outbox_retry(store, it->id, next, why, err);
 	}

@@ -48,7 +48,7 @@ enum st {
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
-	" raw, attempts"
+	" raw, attempts, created_at"
 
 static const char *const st_sql[ST_COUNT] = {
 	[ST_FIND_SOURCE] =
@@ -124,9 +124,16 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_OUTBOX_MARK] =
 		"UPDATE outbox SET status = 'sending', claimed_by = ?,"
 		" claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+	/* a sent acknowledgement also marks its complaint acknowledged: the
+	 * 24-hour limit counts to the mail that left, not the one queued */
 	[ST_OUTBOX_SENT] =
-		"UPDATE outbox SET status = 'sent', sent_at = ?, claimed_by = NULL,"
-		" claimed_until = NULL WHERE id = ?",
+		"UPDATE outbox o LEFT JOIN complaints c"
+		" ON c.id = o.complaint_id AND o.kind = 'ack'"
+		" SET o.status = 'sent', o.sent_at = ?, o.claimed_by = NULL,"
+		" o.claimed_until = NULL,"
+		" c.acknowledged_at = COALESCE(c.acknowledged_at, ?),"
+		" c.status = IF(c.status = 'new', 'acknowledged', c.status)"
+		" WHERE o.id = ?",
 	[ST_OUTBOX_RETRY] =
 		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
 		" last_error = ?, claimed_by = NULL, claimed_until = NULL"
@@ -1587,6 +1594,7 @@ static int claim_select(struct store *s, enum st id, int64_t now,
 	for (int i = 0; i < 5; i++)
 		rb_var(&r);
 	rb_u64(&r);
+	rb_time(&r);
 	if (rb_start(s, st, id, &r, err) < 0)
 		return -1;
 	int rc;
@@ -1600,6 +1608,7 @@ static int claim_select(struct store *s, enum st id, int64_t now,
 		it->message_id = rb_str(st, &r, 5);
 		it->raw = rb_bytes(st, &r, 6);
 		it->attempts = (unsigned)rb_id(&r, 7) + 1;
+		it->created_at = rb_unix(&r, 8);
 		g_ptr_array_add(items, it);
 	}
 	mysql_stmt_free_result(st);
@@ -1657,6 +1666,7 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now,
 int store_outbox_sent(struct store *s, uint64_t id, int64_t now, GError **err)
 {
 	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
 	pb_time(&p, now);
 	pb_u64(&p, id);
 	return exec(s, ST_OUTBOX_SENT, &p, err) ? 0 : -1;

@@ -215,6 +215,7 @@ struct outbox_item {
 	char *kind, *mail_from, *rcpt, *message_id;
 	GBytes *raw;
 	unsigned attempts;     /* including this one */
+	int64_t created_at;    /* unix time the row was queued */
 };
 void outbox_item_free(struct outbox_item *it); /* NULL-safe; GDestroyNotify-able */
 
