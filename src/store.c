@@ -1825,3 +1825,211 @@ int store_quarantine(struct store *s, const char *mailbox,
 	pb_time(&p, now);
 	return exec(s, ST_QUARANTINE, &p, err) ? 0 : -1;
 }
+
+/* ---- reclassify (complaintctl rules reclassify) ------------------------------ *
+ * An administrator's occasional batch: these statements are prepared for
+ * each call and closed again rather than kept in the per-connection table. */
+
+#define RECLASS_WHAT "reclassify"
+
+/* oneshot - prepare, bind p and execute sql; the caller closes the result
+ * with mysql_stmt_close. NULL + err on failure. */
+static MYSQL_STMT *oneshot(struct store *s, const char *sql, struct pb *p,
+			   GError **err)
+{
+	if (s->broken) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
+			    "connection lost; reconnect first");
+		return NULL;
+	}
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st) {
+		fail_db(s, RECLASS_WHAT, err);
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) ||
+	    mysql_stmt_bind_param(st, p->b) || mysql_stmt_execute(st)) {
+		fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), RECLASS_WHAT, err);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* oneshot_rows - bind r as the result of st and buffer it client side. */
+static int oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r,
+			GError **err)
+{
+	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st))
+		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st),
+			    RECLASS_WHAT, err);
+	return 0;
+}
+
+/* oneshot_fetch - 1 row, 0 no more, -1 error. */
+static int oneshot_fetch(struct store *s, MYSQL_STMT *st, GError **err)
+{
+	int rc = mysql_stmt_fetch(st);
+	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED)
+		return 1;
+	if (rc == MYSQL_NO_DATA)
+		return 0;
+	return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), RECLASS_WHAT, err);
+}
+
+#define OPEN_WHERE " WHERE c.status NOT IN ('resolved', 'closed')" \
+	" AND c.created_at >= ?"
+
+int store_count_open_complaints(struct store *s, int64_t since, unsigned *n,
+				GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, since);
+	MYSQL_STMT *st = oneshot(s, "SELECT COUNT(*) FROM complaints c" OPEN_WHERE,
+				 &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	int rc = oneshot_rows(s, st, &r, err);
+	if (rc == 0)
+		rc = oneshot_fetch(s, st, err);
+	if (rc >= 0)
+		*n = rc == 1 ? (unsigned)rb_id(&r, 0) : 0;
+	mysql_stmt_close(st);
+	return rc < 0 ? -1 : 0;
+}
+
+void store_open_complaint_free(struct store_open_complaint *c)
+{
+	if (!c)
+		return;
+	g_free(c->ref);
+	g_free(c->status);
+	g_free(c->category);
+	g_free(c->route);
+	g_free(c);
+}
+
+static struct store_open_complaint *open_complaint_row(MYSQL_STMT *st,
+							struct rb *r)
+{
+	struct store_open_complaint *c = g_new0(struct store_open_complaint, 1);
+	c->id = rb_id(r, 0);
+	c->ref = rb_str(st, r, 1);
+	c->status = rb_str(st, r, 2);
+	c->category = rb_str(st, r, 3);
+	char *sev = rb_str(st, r, 4);
+	c->severity = sev && *sev ? sev[0] : 'C';
+	g_free(sev);
+	c->route = rb_str(st, r, 5);
+	c->created_at = rb_unix(r, 6);
+	c->first_message = rb_id(r, 7);
+	return c;
+}
+
+int store_list_open_complaints(struct store *s, int64_t since,
+			       uint64_t after_id, unsigned max, GPtrArray *out,
+			       GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, since);
+	pb_u64(&p, after_id);
+	pb_u64(&p, max);
+	MYSQL_STMT *st = oneshot(s,
+		"SELECT c.id, c.ref, c.status, c.category, c.severity, c.route,"
+		" c.created_at, (SELECT MIN(m.id) FROM messages m"
+		"  WHERE m.complaint_id = c.id AND m.direction = 'in')"
+		" FROM complaints c" OPEN_WHERE " AND c.id > ?"
+		" ORDER BY c.id LIMIT ?", &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_var(&r);
+	rb_var(&r);
+	rb_var(&r);
+	rb_var(&r);
+	rb_var(&r);
+	rb_time(&r);
+	rb_u64(&r);
+	int rc = oneshot_rows(s, st, &r, err), n = 0;
+	while (rc == 0 && (rc = oneshot_fetch(s, st, err)) == 1) {
+		g_ptr_array_add(out, open_complaint_row(st, &r));
+		n++;
+		rc = 0;
+	}
+	mysql_stmt_close(st);
+	return rc < 0 ? -1 : n;
+}
+
+void store_stored_message_free(struct store_stored_message *m)
+{
+	if (!m)
+		return;
+	g_free(m->channel);
+	if (m->raw)
+		g_bytes_unref(m->raw);
+	g_free(m->subject);
+	g_free(m->body);
+	g_free(m->from_addr);
+	g_free(m->from_name);
+	g_free(m);
+}
+
+int store_get_message(struct store *s, uint64_t msg_row,
+		      struct store_stored_message **out, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, msg_row);
+	MYSQL_STMT *st = oneshot(s,
+		"SELECT channel, raw, subject, body, from_addr, from_name"
+		" FROM messages WHERE id = ?", &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	for (unsigned i = 0; i < 6; i++)
+		rb_var(&r);
+	int rc = oneshot_rows(s, st, &r, err);
+	if (rc == 0)
+		rc = oneshot_fetch(s, st, err);
+	if (rc == 1) {
+		struct store_stored_message *m = g_new0(struct store_stored_message, 1);
+		m->channel = rb_str(st, &r, 0);
+		m->raw = r.null[1] ? NULL : rb_bytes(st, &r, 1);
+		m->subject = rb_str(st, &r, 2);
+		m->body = rb_str(st, &r, 3);
+		m->from_addr = rb_str(st, &r, 4);
+		m->from_name = rb_str(st, &r, 5);
+		*out = m;
+	}
+	mysql_stmt_close(st);
+	return rc;
+}
+
+int store_update_classification(struct store *s, uint64_t complaint_id,
+				const char *old_category, char old_severity,
+				const char *category, char severity,
+				const char *route, int64_t now, GError **err)
+{
+	char sev[2] = { severity, 0 }, old_sev[2] = { old_severity, 0 };
+	struct pb p = { .nb = 0 };
+	pb_chars(&p, category, 20);
+	pb_str(&p, sev);
+	pb_chars(&p, route, 64);
+	pb_time(&p, now);
+	pb_u64(&p, complaint_id);
+	pb_str(&p, old_category);
+	pb_str(&p, old_sev);
+	/* the old values in the WHERE: a complaint staff reclassified (or
+	 * closed) since it was read is left alone */
+	MYSQL_STMT *st = oneshot(s,
+		"UPDATE complaints SET category = ?, severity = ?, route = ?,"
+		" updated_at = ? WHERE id = ? AND category = ? AND severity = ?"
+		" AND status NOT IN ('resolved', 'closed')", &p, err);
+	if (!st)
+		return -1;
+	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
+	mysql_stmt_close(st);
+	return rc;
+}

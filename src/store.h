@@ -268,4 +268,51 @@ int store_quarantine(struct store *s, const char *mailbox,
 		     uint32_t uidvalidity, uint32_t uid, const char *reason,
 		     const void *raw, size_t len, int64_t now, GError **err);
 
+/* ---- reclassify (complaintctl rules reclassify) --------------------------- *
+ * An administrator's batch, not the daemon's hot path: these statements are
+ * prepared per call. "Open" means status other than resolved and closed. */
+
+struct store_open_complaint {
+	uint64_t id;
+	char *ref, *status, *category;
+	char severity;           /* 'A', 'B' or 'C' */
+	char *route;             /* NULL if none */
+	int64_t created_at;
+	uint64_t first_message;  /* row of the first inbound message; 0 = none */
+};
+void store_open_complaint_free(struct store_open_complaint *c); /* NULL-safe; GDestroyNotify-able */
+
+/* store_count_open_complaints - open complaints created at or after since. */
+int store_count_open_complaints(struct store *s, int64_t since, unsigned *n,
+				GError **err);
+/* store_list_open_complaints - up to max open complaints created at or
+ * after since with id > after_id, in id order (page on with the last id);
+ * appends struct store_open_complaint * to out (caller sets the free func).
+ * Returns how many were appended, or -1. */
+int store_list_open_complaints(struct store *s, int64_t since,
+			       uint64_t after_id, unsigned max, GPtrArray *out,
+			       GError **err);
+
+/* A stored message as needed to classify it again. */
+struct store_stored_message {
+	char *channel;           /* "email" or "web" */
+	GBytes *raw;             /* the source as received; NULL if none */
+	char *subject, *body;    /* may be NULL */
+	char *from_addr, *from_name;
+};
+void store_stored_message_free(struct store_stored_message *m); /* NULL-safe */
+/* store_get_message - message row msg_row: 1 found (*out set, caller frees),
+ * 0 not found, -1 error. */
+int store_get_message(struct store *s, uint64_t msg_row,
+		      struct store_stored_message **out, GError **err);
+
+/* store_update_classification - set category, severity and route (NULL =
+ * none) if the complaint is still open and still has old_category and
+ * old_severity: 1 updated, 0 not (changed or closed meanwhile), -1 error.
+ * Record the change with store_add_event in the same transaction. */
+int store_update_classification(struct store *s, uint64_t complaint_id,
+				const char *old_category, char old_severity,
+				const char *category, char severity,
+				const char *route, int64_t now, GError **err);
+
 #endif
