@@ -318,7 +318,8 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login xoauth2 oauthbearer
+# XOAUTH2 only, as Microsoft 365 offers it (no OAUTHBEARER)
+auth_mechanisms = plain login xoauth2
 default_login_user = dovenull
 default_internal_user = dovecot
 first_valid_uid = 1
@@ -377,7 +378,7 @@ protocol imap {{
 OAUTH_PASSDB = """\
 passdb {{
   driver = oauth2
-  mechanisms = xoauth2 oauthbearer
+  mechanisms = xoauth2
   args = {root}/oauth2.conf
 }}
 """
@@ -416,7 +417,7 @@ class Dovecot(_Server):
     def _configure(self):
         if self.ca is None:
             self.ca = make_ca(os.path.join(self.root, "tls"))
-        for d in ("run", "state", "mail", "oauth-keys/hs256"):
+        for d in ("run", "state", "mail", "oauth-keys/default/HS256"):
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
         if os.geteuid() == 0:
             uid, gid = 65534, 65534  # nobody:nogroup; Dovecot refuses root
@@ -427,7 +428,7 @@ class Dovecot(_Server):
             for u, pw in self.users.items():
                 f.write(f"{u}:{pw}\n")
         import base64
-        with open(os.path.join(self.root, "oauth-keys/hs256/default"),
+        with open(os.path.join(self.root, "oauth-keys/default/HS256/default"),
                   "w") as f:
             f.write(base64.b64encode(self.oauth_key).decode())
         with open(os.path.join(self.root, "oauth2.conf"), "w") as f:
