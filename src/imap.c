@@ -32,11 +32,15 @@
 #define IMAP_DEFAULT_MAX_MESSAGE ((size_t)64 << 20)
 #define IMAP_DEFAULT_BATCH 200
 #define IMAP_MAX_LINE (1u << 20)          /* response text outside literals */
-#define IMAP_CURL_BUFFER (512L * 1024)    /* curl clips lines over half */
+#define IMAP_CURL_BUFFER (16L * 1024)     /* see the cap note above */
 #define IMAP_STORE_CHUNK 500
 #define IMAP_SEARCH_MAX 1000000
 #define IMAP_BATCH_BYTES (200u * 1024)    /* curl allows 300 KiB of lines */
-#define IMAP_WINDOW 3000                  /* FETCH lines per search/size command */
+/* Debian's curl charges about 1 KiB per untagged line against its cap,
+ * whatever the line's length: hence small windows and a per-message
+ * overhead in the batch budget. */
+#define IMAP_WINDOW 100                   /* FETCH lines per search/size command */
+#define IMAP_LINE_COST 2048
 
 G_DEFINE_QUARK(complaintd-imap-error-quark, imap_error)
 
@@ -266,13 +270,14 @@ static int perform(struct imap *im, const char *cmd, bool check_validity,
 	im->errbuf[0] = '\0';
 	imapresp_reset(im->rp);
 	CURLcode rc = curl_easy_perform(im->curl);
+	log_debug("imap command=\"%s\" uid=%u rc=%d", cmd ? cmd : "(curl FETCH)", uid, (int)rc);
 	g_free(url);
 	if (rc == CURLE_OK)
 		return 0;
 	int code = error_code(im, rc);
 	if (code != IMAP_ERR_COMMAND)
 		im->fresh = true;
-	const char *tagged = imapresp_tagged(im->rp);
+	const char *tagged = imapresp_refused(im->rp);
 	g_set_error(err, IMAP_ERROR, code, "imap %s folder=%s: %s%s%s", im->base,
 		    im->folder, im->errbuf[0] ? im->errbuf : curl_easy_strerror(rc),
 		    code == IMAP_ERR_COMMAND ? ": " : "",
@@ -695,7 +700,7 @@ static int fetch_all(struct imap *im, struct fetch_ctx *fc, const uint32_t *u,
 			continue; /* gone */
 		bool big = m && (uint64_t)m->size > IMAP_BATCH_BYTES;
 		bool flush = i == n || big || batch->len >= im->batch ||
-			     bytes + (uint64_t)m->size > IMAP_BATCH_BYTES;
+			     bytes + (uint64_t)m->size + IMAP_LINE_COST > IMAP_BATCH_BYTES;
 		if (flush && batch->len) {
 			rc = fetch_batch(im, fc, (uint32_t *)batch->data, batch->len, failed, err);
 			g_array_set_size(batch, 0);
@@ -708,7 +713,7 @@ static int fetch_all(struct imap *im, struct fetch_ctx *fc, const uint32_t *u,
 			rc = fetch_one(im, fc, u[i], false, failed, err);
 		} else {
 			g_array_append_val(batch, u[i]);
-			bytes += (uint64_t)m->size + 128;
+			bytes += (uint64_t)m->size + IMAP_LINE_COST;
 		}
 	}
 	g_array_free(batch, TRUE);
@@ -816,7 +821,7 @@ static int copy_or_move(struct imap *im, const char *verb, const uint32_t *uids,
 	GError *e = NULL;
 	if (uid_command(im, verb, uids, n, quoted, &e) == 0)
 		return 0;
-	if (e->code != IMAP_ERR_COMMAND || !strstr(imapresp_tagged(im->rp), "TRYCREATE")) {
+	if (e->code != IMAP_ERR_COMMAND || !strstr(imapresp_refused(im->rp), "TRYCREATE")) {
 		g_propagate_error(err, e);
 		return -1;
 	}

@@ -34,6 +34,7 @@ struct imapresp {
 	uint32_t exists, uidvalidity, uidnext;
 	GString *caps;    /* " CAP1 CAP2 " upper-cased, for word search */
 	GString *tagged;
+	GString *refused; /* last tagged NO/BAD */
 	unsigned ntagged, nfetch, nbad;
 };
 
@@ -57,6 +58,7 @@ struct imapresp *imapresp_new(size_t max_literal, size_t max_line)
 	p->lits = g_array_new(FALSE, TRUE, sizeof(struct literal));
 	p->caps = g_string_new(NULL);
 	p->tagged = g_string_new(NULL);
+	p->refused = g_string_new(NULL);
 	return p;
 }
 
@@ -71,6 +73,7 @@ void imapresp_free(struct imapresp **pp)
 	g_string_free(p->text, TRUE);
 	g_string_free(p->caps, TRUE);
 	g_string_free(p->tagged, TRUE);
+	g_string_free(p->refused, TRUE);
 	g_free(p);
 	*pp = NULL;
 }
@@ -91,6 +94,7 @@ void imapresp_reset(struct imapresp *p)
 	p->failed = false;
 	p->exists = p->uidvalidity = p->uidnext = 0;
 	g_string_truncate(p->tagged, 0);
+	g_string_truncate(p->refused, 0);
 	p->ntagged = p->nfetch = p->nbad = 0;
 	/* capabilities survive: they describe the server, not the command */
 }
@@ -406,6 +410,10 @@ static void on_response(struct imapresp *p)
 			if (p->tagged->str[i] == '\0')
 				p->tagged->str[i] = '?';
 		p->ntagged++;
+		const char *sp = strchr(p->tagged->str, ' ');
+		if (sp && (g_ascii_strncasecmp(sp, " NO", 3) == 0 ||
+			   g_ascii_strncasecmp(sp, " BAD", 4) == 0))
+			g_string_assign(p->refused, p->tagged->str);
 	}
 	g_string_truncate(p->text, 0);
 	lits_clear(p->lits);
@@ -509,6 +517,7 @@ uint32_t imapresp_exists(const struct imapresp *p) { return p->exists; }
 uint32_t imapresp_uidvalidity(const struct imapresp *p) { return p->uidvalidity; }
 uint32_t imapresp_uidnext(const struct imapresp *p) { return p->uidnext; }
 const char *imapresp_tagged(const struct imapresp *p) { return p->tagged->str; }
+const char *imapresp_refused(const struct imapresp *p) { return p->refused->str; }
 unsigned imapresp_tagged_count(const struct imapresp *p) { return p->ntagged; }
 unsigned imapresp_fetch_count(const struct imapresp *p) { return p->nfetch; }
 unsigned imapresp_bad_count(const struct imapresp *p) { return p->nbad; }

@@ -68,6 +68,8 @@ bool imapresp_has_capability(const struct imapresp *p, const char *cap);
  * without CRLF; "" if none. imapresp_tagged_count counts them. */
 const char *imapresp_tagged(const struct imapresp *p);
 unsigned imapresp_tagged_count(const struct imapresp *p);
+/* imapresp_refused - the last tagged NO or BAD line; "" if none. */
+const char *imapresp_refused(const struct imapresp *p);
 
 /* Counters for the caller's log and tests. */
 unsigned imapresp_fetch_count(const struct imapresp *p); /* FETCH responses parsed */

@@ -117,7 +117,7 @@ def imap_part(s, build, args, chk):
               "Processed holds the moved message, byte for byte")
     with open(dv.log, errors="replace") as f:
         logins = sum(1 for line in f
-                     if "imap-login: Login: user=<bob>" in line)
+                     if "Login: user=<bob>" in line)
     if args.bulk:
         print(f"# bulk fetch used {logins} login(s) for bob")
         chk.check(1 <= logins <= 2, "bulk fetch reused one connection")

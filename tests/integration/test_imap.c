@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "imap.h"
+#include "log.h"
 
 static const char *env(const char *name)
 {
@@ -387,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_flags_and_move), /* last: changes the mailbox */
 	};
 	imap_global_init();
+	log_open("test_imap", false, getenv("CTD_IMAP_TRACE") ? LOG_LVL_DEBUG : LOG_LVL_WARN);
 	load_fixtures();
 	return cmocka_run_group_tests_name("imap", tests, NULL, NULL);
 }
