@@ -590,7 +590,8 @@ int64_t imapresp_parse_date(const char *s, size_t len)
 	    !digits(b + 18, 2, &ss) || !digits(b + 22, 2, &zh) ||
 	    !digits(b + 24, 2, &zm))
 		return INT64_MIN;
-	if (d < 1 || d > mdays[m] || hh > 23 || mm > 59 || ss > 60 || zm > 59)
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d < 1 || d > mdays[m] || (m == 1 && d == 29 && !leap) || hh > 23 || mm > 59 || ss > 60 || zm > 59)
 		return INT64_MIN;
 	int64_t t = days_since_epoch(y, m + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
 	int64_t off = (int64_t)zh * 3600 + zm * 60;
