@@ -106,6 +106,27 @@ static char *drop_nul(char *s, size_t len)
 	return s;
 }
 
+/* glibc loads a gconv module on iconv_open and unloads it on the last
+ * iconv_close: for GB18030 that mmap/munmap pair cost more than the rest of
+ * parsing a mail. One descriptor per charset that worked is kept open for
+ * good (bounded), so the module stays loaded and later opens are cheap. */
+#define MAX_PINNED 64
+static GMutex pin_lock;
+static GHashTable *pinned; /* charset name -> iconv_t, never freed */
+
+static void pin_module(const char *cs)
+{
+	g_mutex_lock(&pin_lock);
+	if (!pinned)
+		pinned = g_hash_table_new(g_str_hash, g_str_equal);
+	if (g_hash_table_size(pinned) < MAX_PINNED && !g_hash_table_contains(pinned, cs)) {
+		iconv_t cd = iconv_open("UTF-8", cs);
+		if (cd != (iconv_t)-1)
+			g_hash_table_insert(pinned, g_strdup(cs), cd);
+	}
+	g_mutex_unlock(&pin_lock);
+}
+
 /* convert - iconv from cs to UTF-8. strict: NULL on any invalid or
  * incomplete sequence; lossy: U+FFFD for each bad byte. NULL when cs is
  * not known to iconv. */
@@ -114,6 +135,7 @@ static char *convert(const char *data, size_t len, const char *cs, bool strict)
 	iconv_t cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1)
 		return NULL;
+	pin_module(cs);
 	GString *out = g_string_sized_new(len * 3 / 2 + 16);
 	char buf[4096];
 	char *in = (char *)data;

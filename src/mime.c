@@ -1136,6 +1136,8 @@ static void headers(struct ctx *c, GMimeMessage *gm)
 
 static void choose_text(struct ctx *c)
 {
+	while (c->plain->len && g_ascii_isspace(c->plain->str[c->plain->len - 1]))
+		g_string_truncate(c->plain, c->plain->len - 1);
 	if (text_nonblank(c->plain)) {
 		msg_set_text(c->m, c->plain->str);
 	} else if (text_nonblank(c->html)) {
