@@ -490,14 +490,55 @@ static char *tnef_name(Attachment *a)
 	return g_strdup("");
 }
 
+/* tnef_well_formed - walk the TNEF attribute stream before libytnef sees
+ * it: every length within bounds, no attribute twice in one scope (the
+ * message, or one attachment). libytnef trusts lengths and leaks or
+ * misbehaves on repeated attributes; what fails here is kept as
+ * winmail.dat instead. */
+static bool tnef_well_formed(const guint8 *p, size_t len, unsigned max_atts)
+{
+	if (len < 6 || (p[0] | p[1] << 8 | p[2] << 16 | (guint32)p[3] << 24) != 0x223E9F78)
+		return false;
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	size_t off = 6;
+	unsigned atts = 0;
+	bool ok = true;
+	while (ok && off < len) {
+		if (len - off < 9) {
+			ok = false;
+			break;
+		}
+		guint8 level = p[off];
+		guint32 id = p[off + 1] | p[off + 2] << 8 | p[off + 3] << 16 | (guint32)p[off + 4] << 24;
+		guint32 n = p[off + 5] | p[off + 6] << 8 | p[off + 7] << 16 | (guint32)p[off + 8] << 24;
+		if ((level != 1 && level != 2) || n > len - off - 9 || len - off - 9 - n < 2) {
+			ok = false;
+			break;
+		}
+		if (id == 0x00069002) { /* attAttachRenddata opens an attachment */
+			g_hash_table_remove_all(seen);
+			ok = ++atts <= max_atts;
+		}
+		guint key = (guint)level << 31 ^ id;
+		if (g_hash_table_contains(seen, GUINT_TO_POINTER(key)))
+			ok = false;
+		g_hash_table_add(seen, GUINT_TO_POINTER(key));
+		off += 9 + (size_t)n + 2;
+	}
+	g_hash_table_unref(seen);
+	return ok;
+}
+
 /* tnef_extract - the files inside an Outlook winmail.dat; false when the
  * data is not TNEF we can read (the caller then keeps winmail.dat itself). */
 static bool tnef_extract(struct ctx *c, GBytes *data)
 {
 	gsize len;
 	const guint8 *p = g_bytes_get_data(data, &len);
-	if (len < 6 || len > G_MAXINT)
+	if (len < 6 || len > G_MAXINT || !tnef_well_formed(p, len, 1000)) {
+		note(c, "winmail.dat: malformed TNEF, kept as is");
 		return false;
+	}
 	BYTE *copy = g_memdup2(p, len); /* ytnef takes a non-const buffer */
 	TNEFStruct t;
 	TNEFInitialize(&t);
