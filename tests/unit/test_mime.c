@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 
 #include "mime.h"
+#include "json.h"
 #include "msgdump.h"
 
 static const char *datadir(void)
@@ -661,10 +662,44 @@ static void test_speed_report(void **state)
 	g_free(data);
 }
 
+/* json.h has no test file of its own yet: its writer is checked here. */
+static void test_json_writer(void **state)
+{
+	GString *out = g_string_new(NULL);
+	struct json *j = json_new(out);
+	json_object_begin(j);
+	json_kv_string(j, "s", "q\"b\\n\nt\tc\x01\x7f \u2028 中");
+	json_kv_string(j, "bad", "a\xff\xc3" "b");
+	json_kv_string(j, "null", NULL);
+	json_kv_int(j, "i", -42);
+	json_kv_bool(j, "t", true);
+	json_key(j, "a");
+	json_array_begin(j);
+	json_uint(j, 18446744073709551615ull);
+	json_double(j, 1.5);
+	json_double(j, 0.0 / 0.0);
+	json_array_begin(j);
+	json_array_end(j);
+	json_object_begin(j);
+	json_object_end(j);
+	json_null(j);
+	json_array_end(j);
+	json_object_end(j);
+	json_free(&j);
+	assert_null(j);
+	assert_string_equal(out->str,
+		"{\"s\":\"q\\\"b\\\\n\\nt\\tc\\u0001\\u007f \\u2028 中\","
+		"\"bad\":\"a\xEF\xBF\xBD\xEF\xBF\xBD" "b\",\"null\":null,\"i\":-42,\"t\":true,"
+		"\"a\":[18446744073709551615,1.5,null,[],{},null]}");
+	assert_json(out->str);
+	g_string_free(out, TRUE);
+}
+
 int main(void)
 {
 	mime_init();
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_decode_header),
 		cmocka_unit_test(test_gbk_split_subjects),
 		cmocka_unit_test(test_all_samples),
