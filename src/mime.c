@@ -13,6 +13,8 @@
 
 #define MAX_NOTES 32
 #define MAX_FILENAME 200
+#define MAX_HEADERS 1000    /* top-level headers kept; real mail has < 100 */
+#define MAX_RECIPIENTS 1000 /* To/Cc addresses kept */
 
 void mime_limits_default(struct mime_limits *lim)
 {
@@ -262,7 +264,7 @@ struct ctx {
 	struct message *m;
 	const struct mime_limits *lim;
 	GMimeParserOptions *opts;
-	unsigned parts, attachments;
+	unsigned parts, attachments, headers;
 	GString *plain, *html;
 	bool in_report;
 	char *body_charset;   /* first declared non-UTF-8 text charset */
@@ -611,16 +613,21 @@ static void set_bounce_header(struct ctx *c, const char *name, const char *value
 
 /* parse_dsn - failed recipient and status of a message/delivery-status body:
  * the first per-recipient block whose Action is failed (else the first). */
-static void parse_dsn(struct ctx *c, const char *text, size_t len)
+static void parse_dsn(struct ctx *c, const char *raw, size_t raw_len)
 {
+	/* CRLF to LF first, so one search finds each blank line (searching for
+	 * two separators at every block would be quadratic on hostile input) */
+	char *text = g_malloc(raw_len + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < raw_len; i++)
+		if (raw[i] != '\r')
+			text[len++] = raw[i];
+	text[len] = '\0';
 	const char *end = text + len, *block = text;
 	char *first_rcpt = NULL, *first_status = NULL;
 	bool done = false;
 	while (block < end && !done) {
 		const char *sep = g_strstr_len(block, end - block, "\n\n");
-		const char *sep2 = g_strstr_len(block, end - block, "\n\r\n");
-		if (!sep || (sep2 && sep2 < sep))
-			sep = sep2;
 		const char *be = sep ? sep : end;
 		char *rcpt = field_value(block, be - block, "Final-Recipient");
 		if (!rcpt)
@@ -657,6 +664,7 @@ static void parse_dsn(struct ctx *c, const char *text, size_t len)
 	}
 	g_free(first_rcpt);
 	g_free(first_status);
+	g_free(text);
 }
 
 static void bounce_message_id(struct ctx *c, const char *id)
@@ -954,10 +962,11 @@ static const char *usable_addr(InternetAddressMailbox *mb)
 	return addr;
 }
 
+/* msg_add_recipient checks for duplicates, so the count must be bounded */
 static void add_rcpt(InternetAddressMailbox *mb, gpointer data)
 {
 	const char *a = usable_addr(mb);
-	if (a)
+	if (a && msg_recipient_count(data) < MAX_RECIPIENTS)
 		msg_add_recipient(data, a);
 }
 
@@ -1035,6 +1044,13 @@ static void one_header(struct ctx *c, const char *name, const char *raw_in)
 	/* our own bounce headers cannot come from outside */
 	if (g_ascii_strncasecmp(name, "X-Complaintd-", 13) == 0) {
 		note(c, "dropped incoming header %.60s", name);
+		return;
+	}
+	if (++c->headers > MAX_HEADERS) {
+		if (c->headers == MAX_HEADERS + 1) {
+			msg_add_flags(c->m, MSG_F_TRUNCATED);
+			note(c, "limit reached: more than %d headers", MAX_HEADERS);
+		}
 		return;
 	}
 	size_t len = strlen(raw_in);

@@ -471,6 +471,28 @@ static void test_ten_megabyte_line(void **state)
 	g_string_free(s, TRUE);
 }
 
+static void test_many_headers_and_recipients(void **state)
+{
+	GString *s = g_string_new("From: a@example.com\n");
+	for (int i = 0; i < 300; i++) {
+		g_string_append(s, "Cc: ");
+		for (int k = 0; k < 20; k++)
+			g_string_append_printf(s, "%su%d.%d@example.com", k ? ", " : "", i, k);
+		g_string_append_c(s, '\n');
+	}
+	for (int i = 0; i < 3000; i++)
+		g_string_append_printf(s, "X-H%d: v\n", i);
+	g_string_append(s, "\nbody\n");
+	struct message *m = mime_parse(s->str, s->len, NULL);
+	assert_true(msg_flags(m) & MSG_F_TRUNCATED);
+	assert_true(msg_header_count(m) <= 1000);
+	assert_true(msg_recipient_count(m) <= 1000);
+	assert_true(msg_recipient_count(m) >= 500);
+	assert_string_equal(msg_text(m), "body");
+	msg_free(&m);
+	g_string_free(s, TRUE);
+}
+
 static void test_limits(void **state)
 {
 	struct mime_limits lim;
@@ -713,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_content),
 		cmocka_unit_test(test_ten_megabyte_line),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_many_headers_and_recipients),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_speed_report),
 	};
