@@ -745,6 +745,10 @@ static void report_part(struct ctx *c, GMimePart *part, bool dsn)
 		return;
 	gsize len;
 	const char *data = g_bytes_get_data(b, &len);
+	if (!data || !len) {
+		g_bytes_unref(b);
+		return;
+	}
 	if (dsn) {
 		parse_dsn(c, data, len);
 	} else {
