@@ -106,6 +106,27 @@ static char *drop_nul(char *s, size_t len)
 	return s;
 }
 
+/* glibc loads a gconv module on iconv_open and unloads it on the last
+ * iconv_close: for GB18030 that mmap/munmap pair cost more than the rest of
+ * parsing a mail. One descriptor per charset that worked is kept open for
+ * good (bounded), so the module stays loaded and later opens are cheap. */
+#define MAX_PINNED 64
+static GMutex pin_lock;
+static GHashTable *pinned; /* charset name -> iconv_t, never freed */
+
+static void pin_module(const char *cs)
+{
+	g_mutex_lock(&pin_lock);
+	if (!pinned)
+		pinned = g_hash_table_new(g_str_hash, g_str_equal);
+	if (g_hash_table_size(pinned) < MAX_PINNED && !g_hash_table_contains(pinned, cs)) {
+		iconv_t cd = iconv_open("UTF-8", cs);
+		if (cd != (iconv_t)-1)
+			g_hash_table_insert(pinned, g_strdup(cs), cd);
+	}
+	g_mutex_unlock(&pin_lock);
+}
+
 /* convert - iconv from cs to UTF-8. strict: NULL on any invalid or
  * incomplete sequence; lossy: U+FFFD for each bad byte. NULL when cs is
  * not known to iconv. */
@@ -114,6 +135,7 @@ static char *convert(const char *data, size_t len, const char *cs, bool strict)
 	iconv_t cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1)
 		return NULL;
+	pin_module(cs);
 	GString *out = g_string_sized_new(len * 3 / 2 + 16);
 	char buf[4096];
 	char *in = (char *)data;
@@ -146,6 +168,7 @@ static char *convert(const char *data, size_t len, const char *cs, bool strict)
 		g_string_append_len(out, buf, o - buf);
 	}
 	iconv_close(cd);
+	g_string_set_size(out, strlen(drop_nul(out->str, out->len)));
 	if (!ok || !g_utf8_validate(out->str, out->len, NULL)) {
 		/* iconv should never emit bad UTF-8; be sure anyway */
 		if (!ok || strict) {
@@ -154,10 +177,9 @@ static char *convert(const char *data, size_t len, const char *cs, bool strict)
 		}
 		char *valid = g_utf8_make_valid(out->str, out->len);
 		g_string_free(out, TRUE);
-		return drop_nul(valid, strlen(valid));
+		return valid;
 	}
-	size_t n = out->len;
-	return drop_nul(g_string_free(out, FALSE), n);
+	return g_string_free(out, FALSE);
 }
 
 char *charset_detect(const char *data, size_t len)
@@ -204,7 +226,7 @@ static bool is_single_byte(const char *cs)
  * actually use, strictly; NULL when none of them fits. uchardet is weak on
  * short strings (a subject) and readily calls GBK "Windows-1252" or Greek:
  * text that is mostly high bytes is tried as CJK first. */
-static char *guess(const char *data, size_t len)
+static char *guess(const char *data, size_t len, bool allow_single)
 {
 	if (g_utf8_validate(data, len, NULL))
 		return drop_nul(g_strndup(data, len), len);
@@ -217,7 +239,7 @@ static char *guess(const char *data, size_t len)
 	static const char *const cjk[] = { "GB18030", "BIG5-HKSCS", "CP932" };
 	for (size_t i = 0; !out && cjk_first && i < G_N_ELEMENTS(cjk); i++)
 		out = convert(data, len, cjk[i], true);
-	if (!out && det_latin)
+	if (!out && det_latin && allow_single)
 		out = convert(data, len, det, false);
 	for (size_t i = 0; !out && !cjk_first && i < G_N_ELEMENTS(cjk); i++)
 		out = convert(data, len, cjk[i], true);
@@ -225,15 +247,30 @@ static char *guess(const char *data, size_t len)
 	return out;
 }
 
-/* A single-byte label accepts any bytes, so "success" proves nothing: text
- * that is nearly all high bytes is CJK (or UTF-8) mislabelled as Latin. */
+/* Latin-script single-byte charsets: their text is mostly ASCII letters. */
+static bool is_latin_script(const char *cs)
+{
+	static const char *const latin[] = {
+		"WINDOWS-1250", "WINDOWS-1252", "WINDOWS-1254", "WINDOWS-1257",
+		"ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-9", "ISO-8859-10",
+		"ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(latin); i++)
+		if (g_ascii_strcasecmp(cs, latin[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A single-byte label accepts any bytes, so "success" proves nothing:
+ * non-ASCII valid UTF-8 is almost never legacy single-byte text, and
+ * "Latin" text that is nearly all high bytes is CJK mislabelled. */
 static bool latin_label_is_wrong(const char *data, size_t len, const char *cs)
 {
 	if (!is_single_byte(cs))
 		return false;
 	if (g_utf8_validate(data, len, NULL))
-		return true; /* non-ASCII valid UTF-8 is almost never Latin text */
-	return high_byte_percent(data, len) >= 40;
+		return true;
+	return is_latin_script(cs) && high_byte_percent(data, len) >= 40;
 }
 
 char *charset_to_utf8(const char *data, size_t len, const char *declared,
@@ -245,20 +282,37 @@ char *charset_to_utf8(const char *data, size_t len, const char *declared,
 		return g_strdup("");
 	char *cs = charset_canonical(declared);
 	char *out = NULL;
-	if (charset_is_ascii(data, len) && (!cs || !charset_is_stateful(cs))) {
-		g_free(cs);
-		return drop_nul(g_strndup(data, len), len);
+	char *nonul = NULL;
+	/* NUL bytes mean nothing in a byte-oriented charset and would stop
+	 * every validation and C string after this; UTF-16/32 need them */
+	if (len && memchr(data, 0, len) && !(cs && charset_is_stateful(cs))) {
+		nonul = g_malloc(len + 1);
+		memcpy(nonul, data, len);
+		drop_nul(nonul, len);
+		data = nonul;
+		len = strlen(nonul);
 	}
-	if (cs && is_utf8_name(cs) && g_utf8_validate(data, len, NULL)) {
+	if ((charset_is_ascii(data, len) && (!cs || !charset_is_stateful(cs))) ||
+	    (cs && is_utf8_name(cs) && g_utf8_validate(data, len, NULL))) {
+		out = g_strndup(data, len);
 		g_free(cs);
-		return drop_nul(g_strndup(data, len), len);
+		g_free(nonul);
+		return out;
 	}
-	if (cs && !is_utf8_name(cs) && !latin_label_is_wrong(data, len, cs))
-		out = convert(data, len, cs, true);
+	if (cs && !is_utf8_name(cs)) {
+		/* a wrong-looking Latin label is overruled only by a strict
+		 * multi-byte (or UTF-8) reading of the same bytes */
+		if (latin_label_is_wrong(data, len, cs))
+			out = guess(data, len, false);
+		if (out && guessed)
+			*guessed = true;
+		if (!out)
+			out = convert(data, len, cs, true);
+	}
 	if (!out) {
 		if (guessed)
 			*guessed = true;
-		out = guess(data, len);
+		out = guess(data, len, true);
 	}
 	if (!out && cs)
 		out = convert(data, len, cs, false);
@@ -267,5 +321,6 @@ char *charset_to_utf8(const char *data, size_t len, const char *declared,
 	if (!out) /* cannot happen: glibc always knows UTF-8 */
 		out = g_utf8_make_valid(data, len);
 	g_free(cs);
+	g_free(nonul);
 	return out;
 }

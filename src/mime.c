@@ -13,6 +13,8 @@
 
 #define MAX_NOTES 32
 #define MAX_FILENAME 200
+#define MAX_HEADERS 1000    /* top-level headers kept; real mail has < 100 */
+#define MAX_RECIPIENTS 1000 /* To/Cc addresses kept */
 
 void mime_limits_default(struct mime_limits *lim)
 {
@@ -262,7 +264,7 @@ struct ctx {
 	struct message *m;
 	const struct mime_limits *lim;
 	GMimeParserOptions *opts;
-	unsigned parts, attachments;
+	unsigned parts, attachments, headers;
 	GString *plain, *html;
 	bool in_report;
 	char *body_charset;   /* first declared non-UTF-8 text charset */
@@ -490,14 +492,55 @@ static char *tnef_name(Attachment *a)
 	return g_strdup("");
 }
 
+/* tnef_well_formed - walk the TNEF attribute stream before libytnef sees
+ * it: every length within bounds, no attribute twice in one scope (the
+ * message, or one attachment). libytnef trusts lengths and leaks or
+ * misbehaves on repeated attributes; what fails here is kept as
+ * winmail.dat instead. */
+static bool tnef_well_formed(const guint8 *p, size_t len, unsigned max_atts)
+{
+	if (len < 6 || (p[0] | p[1] << 8 | p[2] << 16 | (guint32)p[3] << 24) != 0x223E9F78)
+		return false;
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	size_t off = 6;
+	unsigned atts = 0;
+	bool ok = true;
+	while (ok && off < len) {
+		if (len - off < 9) {
+			ok = false;
+			break;
+		}
+		guint8 level = p[off];
+		guint32 id = p[off + 1] | p[off + 2] << 8 | p[off + 3] << 16 | (guint32)p[off + 4] << 24;
+		guint32 n = p[off + 5] | p[off + 6] << 8 | p[off + 7] << 16 | (guint32)p[off + 8] << 24;
+		if ((level != 1 && level != 2) || n > len - off - 9 || len - off - 9 - n < 2) {
+			ok = false;
+			break;
+		}
+		if (id == 0x00069002) { /* attAttachRenddata opens an attachment */
+			g_hash_table_remove_all(seen);
+			ok = ++atts <= max_atts;
+		}
+		guint key = (guint)level << 31 ^ id;
+		if (g_hash_table_contains(seen, GUINT_TO_POINTER(key)))
+			ok = false;
+		g_hash_table_add(seen, GUINT_TO_POINTER(key));
+		off += 9 + (size_t)n + 2;
+	}
+	g_hash_table_unref(seen);
+	return ok;
+}
+
 /* tnef_extract - the files inside an Outlook winmail.dat; false when the
  * data is not TNEF we can read (the caller then keeps winmail.dat itself). */
 static bool tnef_extract(struct ctx *c, GBytes *data)
 {
 	gsize len;
 	const guint8 *p = g_bytes_get_data(data, &len);
-	if (len < 6 || len > G_MAXINT)
+	if (len < 6 || len > G_MAXINT || !tnef_well_formed(p, len, 1000)) {
+		note(c, "winmail.dat: malformed TNEF, kept as is");
 		return false;
+	}
 	BYTE *copy = g_memdup2(p, len); /* ytnef takes a non-const buffer */
 	TNEFStruct t;
 	TNEFInitialize(&t);
@@ -570,16 +613,21 @@ static void set_bounce_header(struct ctx *c, const char *name, const char *value
 
 /* parse_dsn - failed recipient and status of a message/delivery-status body:
  * the first per-recipient block whose Action is failed (else the first). */
-static void parse_dsn(struct ctx *c, const char *text, size_t len)
+static void parse_dsn(struct ctx *c, const char *raw, size_t raw_len)
 {
+	/* CRLF to LF first, so one search finds each blank line (searching for
+	 * two separators at every block would be quadratic on hostile input) */
+	char *text = g_malloc(raw_len + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < raw_len; i++)
+		if (raw[i] != '\r')
+			text[len++] = raw[i];
+	text[len] = '\0';
 	const char *end = text + len, *block = text;
 	char *first_rcpt = NULL, *first_status = NULL;
 	bool done = false;
 	while (block < end && !done) {
 		const char *sep = g_strstr_len(block, end - block, "\n\n");
-		const char *sep2 = g_strstr_len(block, end - block, "\n\r\n");
-		if (!sep || (sep2 && sep2 < sep))
-			sep = sep2;
 		const char *be = sep ? sep : end;
 		char *rcpt = field_value(block, be - block, "Final-Recipient");
 		if (!rcpt)
@@ -616,6 +664,7 @@ static void parse_dsn(struct ctx *c, const char *text, size_t len)
 	}
 	g_free(first_rcpt);
 	g_free(first_status);
+	g_free(text);
 }
 
 static void bounce_message_id(struct ctx *c, const char *id)
@@ -696,6 +745,10 @@ static void report_part(struct ctx *c, GMimePart *part, bool dsn)
 		return;
 	gsize len;
 	const char *data = g_bytes_get_data(b, &len);
+	if (!data || !len) {
+		g_bytes_unref(b);
+		return;
+	}
 	if (dsn) {
 		parse_dsn(c, data, len);
 	} else {
@@ -913,10 +966,11 @@ static const char *usable_addr(InternetAddressMailbox *mb)
 	return addr;
 }
 
+/* msg_add_recipient checks for duplicates, so the count must be bounded */
 static void add_rcpt(InternetAddressMailbox *mb, gpointer data)
 {
 	const char *a = usable_addr(mb);
-	if (a)
+	if (a && msg_recipient_count(data) < MAX_RECIPIENTS)
 		msg_add_recipient(data, a);
 }
 
@@ -994,6 +1048,13 @@ static void one_header(struct ctx *c, const char *name, const char *raw_in)
 	/* our own bounce headers cannot come from outside */
 	if (g_ascii_strncasecmp(name, "X-Complaintd-", 13) == 0) {
 		note(c, "dropped incoming header %.60s", name);
+		return;
+	}
+	if (++c->headers > MAX_HEADERS) {
+		if (c->headers == MAX_HEADERS + 1) {
+			msg_add_flags(c->m, MSG_F_TRUNCATED);
+			note(c, "limit reached: more than %d headers", MAX_HEADERS);
+		}
 		return;
 	}
 	size_t len = strlen(raw_in);
@@ -1136,6 +1197,8 @@ static void headers(struct ctx *c, GMimeMessage *gm)
 
 static void choose_text(struct ctx *c)
 {
+	while (c->plain->len && g_ascii_isspace(c->plain->str[c->plain->len - 1]))
+		g_string_truncate(c->plain, c->plain->len - 1);
 	if (text_nonblank(c->plain)) {
 		msg_set_text(c->m, c->plain->str);
 	} else if (text_nonblank(c->html)) {

@@ -293,6 +293,13 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		pipeline_item_clear(&items[i]);
 	GError *batch_err = NULL;
 	int rc = run_tx(p, items, n, now, &batch_err);
+	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
+		/* another thread or daemon committed the same mail meanwhile (one
+		 * mail delivered to two watched mailboxes): run again and the
+		 * duplicate checks now find it */
+		g_clear_error(&batch_err);
+		rc = run_tx(p, items, n, now, &batch_err);
+	}
 	if (rc < 0 && connection_lost(batch_err)) {
 		g_propagate_error(err, batch_err);
 		goto out;

@@ -44,7 +44,18 @@ static int on_message(uint32_t uid, int64_t internaldate, const char *data, size
 {
 	struct batch *b = ctx;
 	struct pipeline_item it = { 0 };
-	it.msg = mime_parse(data, len, &b->limits);
+	if (!data) {
+		/* over max_message_size: IMAP kept it from us, so there is nothing
+		 * to parse; a placeholder keeps the record and it is not answered */
+		it.msg = msg_new(MSG_CHANNEL_EMAIL);
+		msg_set_subject(it.msg, "(message over the size limit, left on the IMAP server)");
+		msg_add_flags(it.msg, MSG_F_TRUNCATED | MSG_F_PARSE_ERROR | MSG_F_NO_SENDER);
+		msg_add_note(it.msg, "message of %zu bytes exceeds max_message_size; "
+			     "fetch it from mailbox %s uid %u", len, b->mb->name, uid);
+		log_warn("oversized mailbox=%s uid=%u size=%zu", b->mb->name, uid, len);
+	} else {
+		it.msg = mime_parse(data, len, &b->limits);
+	}
 	it.mailbox = b->mb->name;
 	it.uidvalidity = b->uidvalidity;
 	it.uid = uid;
@@ -221,7 +232,8 @@ static char *read_token(const struct config_mailbox *mb, char **error_r)
 	return g_strstrip(out);
 }
 
-static struct imap *connect_mailbox(const struct config_mailbox *mb, char **error_r)
+static struct imap *connect_mailbox(const struct config *cfg, const struct config_mailbox *mb,
+				    char **error_r)
 {
 	char *secret = *mb->password_file ? config_read_secret(mb->password_file, error_r)
 					  : read_token(mb, error_r);
@@ -231,8 +243,10 @@ static struct imap *connect_mailbox(const struct config_mailbox *mb, char **erro
 		.url = mb->url, .folder = mb->folder, .user = mb->user,
 		.password = *mb->password_file ? secret : NULL,
 		.oauth_token = *mb->password_file ? NULL : secret,
-		.starttls = mb->starttls, .ca_file = *mb->ca_file ? mb->ca_file : NULL,
-		.verify = mb->verify, .timeout_s = (unsigned)mb->timeout,
+		.allow_plaintext = !mb->starttls,
+		.ca_file = *mb->ca_file ? mb->ca_file : NULL,
+		.no_verify = !mb->verify, .timeout_s = (unsigned)mb->timeout,
+		.max_message = (size_t)cfg->max_message_size, .batch = (unsigned)mb->batch,
 	};
 	struct imap *im = imap_new(&ip);
 	explicit_bzero(secret, strlen(secret));
@@ -252,7 +266,7 @@ static gpointer poller_thread(gpointer data)
 		GError *err = NULL;
 		if (!store && !(store = store_open(p->db, &err)))
 			error = g_strdup_printf("database: %s", err->message);
-		else if (!imap && !(imap = connect_mailbox(mb, &error)))
+		else if (!imap && !(imap = connect_mailbox(p->env->cfg, mb, &error)))
 			;
 		else if (poll_once(p->env, mb, imap, store, g_get_real_time() / G_USEC_PER_SEC,
 				   &err) < 0)

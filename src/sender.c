@@ -99,7 +99,7 @@ static struct smtp *connect_relay(const struct config *cfg)
 		.user = *cfg->smtp_user ? cfg->smtp_user : NULL,
 		.password = cfg->smtp_password,
 		.ca_file = *cfg->smtp_ca_file ? cfg->smtp_ca_file : NULL,
-		.verify = cfg->smtp_verify, .tls = tls,
+		.no_verify = !cfg->smtp_verify, .tls = tls,
 		.helo = *cfg->smtp_helo ? cfg->smtp_helo : NULL,
 		.timeout_s = (unsigned)cfg->smtp_timeout,
 	};

@@ -387,6 +387,8 @@ def hostile_mails():
     h["raw_8bit_address"] = ("From: " + "张三" + " <张三@例子.中国>\nTo: \"unterminated <x@y\nSubject: addr\n\nbody\n").encode("gbk")
     h["message_rfc822_truncated"] = base + 'Content-Type: message/rfc822\n\nFrom: inner@example.com\nSubject: inner\nContent-Type: multipart/mixed; boundary="q"\n\n--q\n'
     h["huge_boundary_line"] = base + 'Content-Type: multipart/mixed; boundary="' + "b" * 5000 + '"\n\n--' + "b" * 5000 + "\n\nx\n"
+    h["empty_report_parts"] = ("From: a@b.c\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\n\n"
+                               "--x\nContent-Type: message/delivery-status\n\n--x\nContent-Type: text/rfc822-headers\n\n--x--\n")
     return h
 
 

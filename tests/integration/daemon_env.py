@@ -184,8 +184,8 @@ def reset(srv, folders=(("alice", "INBOX"), ("bob", "INBOX"))):
 def empty_folder(srv, user, folder):
     c = srv.dovecot.imap(user)
     try:
-        typ, _ = c.select(servers._q(folder))
-        if typ == "OK":
+        typ, data = c.select(servers._q(folder))
+        if typ == "OK" and int(data[0]) > 0:
             c.store("1:*", "+FLAGS.SILENT", "(\\Deleted)")
             c.expunge()
     finally:
