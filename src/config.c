@@ -312,6 +312,10 @@ char *config_read_secret(const char *file, char **error_r)
 		*error_r = g_strdup_printf("%s: %s", file, g_strerror(errno));
 		return NULL;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = g_strdup_printf("%s: not a regular file", file);
+		return NULL;
+	}
 	if (st.st_mode & 077) {
 		*error_r = g_strdup_printf("%s: permissions %04o are too open; "
 					   "a secret file must be readable by its owner only (chmod 600)",

@@ -217,6 +217,9 @@ struct store {
 	GTimeZone *tz;
 	bool in_txn;
 	bool broken;   /* connection lost: refuse work until reconnected */
+	/* the server's max_allowed_packet: a row bigger than this does not
+	 * fail, the server drops the connection, so we fit rows under it */
+	size_t server_packet;
 	/* numbers taken by store_reserve_refs, for one prefix and day */
 	char rsv_prefix[17];
 	int rsv_day;   /* yyyymmdd */
@@ -829,6 +832,15 @@ static int db_connect(struct store *s, GError **err)
 	}
 	if (mysql_autocommit(s->db, 1))
 		return fail_db(s, "autocommit", err);
+	s->server_packet = 16u << 20;
+	if (mysql_query(s->db, "SELECT @@max_allowed_packet") == 0) {
+		MYSQL_RES *res = mysql_store_result(s->db);
+		MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+		if (row && row[0])
+			s->server_packet = (size_t)g_ascii_strtoull(row[0], NULL, 10);
+		if (res)
+			mysql_free_result(res);
+	}
 	s->broken = false;
 	s->in_txn = false;
 	return 0;
@@ -1343,11 +1355,47 @@ static int add_attachments(struct store *s, const struct message *m,
 		pb_chars(&p, a->content_type ? a->content_type : "", LEN_NAME);
 		pb_u64(&p, size);
 		pb_str(&p, a->sha256);
-		pb_blob(&p, data ? data : "", size);
+		/* content over the server's packet limit would cost the connection:
+		 * keep name, type, size and digest, leave the content out */
+		gsize keep = size + (512u << 10) > s->server_packet ? 0 : size;
+		pb_blob(&p, data && keep ? data : "", keep);
 		if (!exec(s, ST_ADD_ATTACHMENT, &p, err))
 			return -1;
 	}
 	return 0;
+}
+
+/* fit_packet - keep the messages row under the server's max_allowed_packet
+ * (less room for the other columns): the text gives way first, then the
+ * raw archive, and the notes say what was left out. */
+static void fit_packet(struct store *s, const void **raw, gsize *raw_len,
+		       const char *text, size_t *text_len, char **notes)
+{
+	size_t budget = s->server_packet > (1u << 20) ? s->server_packet - (512u << 10)
+						      : s->server_packet / 2;
+	if (*raw_len + *text_len <= budget)
+		return;
+	char *note = NULL;
+	if (*raw_len > budget / 2) {
+		note = g_strdup_printf("raw source of %zu bytes not archived: over the "
+				       "database's max_allowed_packet (%zu)",
+				       (size_t)*raw_len, s->server_packet);
+		*raw = NULL;
+		*raw_len = 0;
+	}
+	size_t room = budget - *raw_len;
+	if (*text_len > room) {
+		*text_len = clip_bytes(text, *text_len, room);
+		char *more = g_strdup_printf("%s%stext cut to %zu bytes to fit the database",
+					     note ? note : "", note ? "; " : "", *text_len);
+		g_free(note);
+		note = more;
+	}
+	char *joined = g_strdup_printf("%s%s%s", *notes ? *notes : "",
+				       *notes && **notes ? "\n" : "", note);
+	g_free(*notes);
+	g_free(note);
+	*notes = joined;
 }
 
 int store_add_message(struct store *s, uint64_t complaint_id,
@@ -1366,6 +1414,8 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 	gsize raw_len = 0;
 	const void *raw_data = raw ? g_bytes_get_data(raw, &raw_len) : NULL;
 	const char *text = msg_text(m);
+	size_t text_len = clip_bytes(text, strlen(text), MEDIUM_BYTES);
+	fit_packet(s, &raw_data, &raw_len, text, &text_len, &notes);
 
 	struct pb p = { .nb = 0 };
 	pb_id(&p, complaint_id);
@@ -1379,7 +1429,7 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 	pb_chars(&p, name ? name : "", LEN_NAME);
 	pb_text(&p, rcpts, TEXT_BYTES);
 	pb_text(&p, msg_subject(m), TEXT_BYTES);
-	pb_strn(&p, text, clip_bytes(text, strlen(text), MEDIUM_BYTES));
+	pb_strn(&p, text, text_len);
 	pb_chars(&p, msg_lang(m), LEN_LANG);
 	pb_u64(&p, msg_flags(m));
 	pb_text(&p, notes, TEXT_BYTES);

@@ -146,7 +146,21 @@ class Daemon:
     def close(self):
         if self.alive():
             self.stop()
+        global LAST_LOG
+        try:
+            LAST_LOG = self.log_text()
+        except OSError:
+            LAST_LOG = b""
         subprocess.run(["rm", "-rf", self.dir])
+
+
+LAST_LOG = b""
+
+
+def last_log_tail(n=40):
+    """The end of the last closed daemon's log, for a failing test's report."""
+    lines = LAST_LOG.decode("utf-8", "replace").splitlines()
+    return "\n".join(lines[-n:])
 
 
 # ---- the database, read with pymysql -----------------------------------
