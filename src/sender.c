@@ -1,6 +1,7 @@
 /* sender - the outbox sender thread. */
 #include "sender.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,8 +18,53 @@ struct sender {
 	const struct config *cfg;
 	const struct store_params *db;
 	GThread *thread;
-	char owner[96];
+	char host[64];
+	char owner[128];   /* host:pid:start, see proc_start */
 };
+
+/* proc_start - a process's start time in clock ticks since boot (field 22
+ * of /proc/PID/stat), 0 if there is no such process. With the pid it names
+ * one process for good: a pid reused later has another start time. */
+static unsigned long long proc_start(long pid)
+{
+	char path[64], *text = NULL;
+	g_snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	unsigned long long start = 0;
+	const char *p = strrchr(text, ')');  /* the command name may hold spaces */
+	for (int field = 2; p && *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (p)
+		start = g_ascii_strtoull(p, NULL, 10);
+	g_free(text);
+	return start;
+}
+
+/* release_dead_claims - rows claimed by a sender on this host whose process
+ * is gone go back to pending now, instead of after their lease. */
+static void release_dead_claims(struct store *store, const char *host)
+{
+	char *prefix = g_strdup_printf("%s:", host);
+	GPtrArray *owners = g_ptr_array_new_with_free_func(g_free);
+	if (store_outbox_claimants(store, prefix, owners, NULL) > 0) {
+		for (unsigned i = 0; i < owners->len; i++) {
+			const char *owner = g_ptr_array_index(owners, i);
+			long pid = 0;
+			unsigned long long start = 0;
+			if (sscanf(owner + strlen(prefix), "%ld:%llu", &pid, &start) != 2 ||
+			    proc_start(pid) == start)
+				continue;
+			int n = store_outbox_release(store, owner, NULL);
+			if (n > 0)
+				log_info("outbox: released %d mail%s claimed by dead sender %s",
+					 n, n == 1 ? "" : "s", owner);
+		}
+	}
+	g_ptr_array_unref(owners);
+	g_free(prefix);
+}
 
 int64_t sender_backoff(const struct config *cfg, unsigned attempts)
 {
@@ -112,15 +158,21 @@ static gpointer sender_thread(gpointer data)
 	struct store *store = NULL;
 	struct smtp *smtp = connect_relay(s->cfg);
 	int64_t backoff = 0;
+	bool released = false;
 	while (!lifecycle_stopping()) {
 		GError *err = NULL;
 		char *error = NULL;
 		int n = 0;
-		if (!store && !(store = store_open(s->db, &err)))
+		if (!store && !(store = store_open(s->db, &err))) {
 			error = g_strdup_printf("database: %s", err->message);
-		else
+		} else {
+			if (!released) {
+				release_dead_claims(store, s->host);
+				released = true;
+			}
 			n = sender_run_once(s->cfg, store, smtp, s->owner,
 					    g_get_real_time() / G_USEC_PER_SEC, &error);
+		}
 		g_clear_error(&err);
 		if (error) {
 			if (store && store_ping(store, NULL) < 0)
@@ -146,9 +198,10 @@ struct sender *sender_start(const struct config *cfg, const struct store_params 
 	struct sender *s = g_new0(struct sender, 1);
 	s->cfg = cfg;
 	s->db = db;
-	char host[64] = "";
-	gethostname(host, sizeof(host) - 1);
-	g_snprintf(s->owner, sizeof(s->owner), "%s:%d", host, (int)getpid());
+	gethostname(s->host, sizeof(s->host) - 1);
+	g_strdelimit(s->host, ":%_", '-');  /* no separators, no LIKE wildcards */
+	g_snprintf(s->owner, sizeof(s->owner), "%s:%ld:%llu", s->host, (long)getpid(),
+		   proc_start((long)getpid()));
 	s->thread = g_thread_new("outbox", sender_thread, s);
 	return s;
 }

@@ -2083,3 +2083,44 @@ int store_update_classification(struct store *s, uint64_t complaint_id,
 	mysql_stmt_close(st);
 	return rc;
 }
+
+/* ---- claims of crashed senders ------------------------------------------- */
+
+int store_outbox_claimants(struct store *s, const char *prefix, GPtrArray *out,
+			   GError **err)
+{
+	char *like = g_strdup_printf("%s%%", prefix);
+	struct pb p = { .nb = 0 };
+	pb_str(&p, like);
+	MYSQL_STMT *st = oneshot(s,
+		"SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
+		" AND claimed_by LIKE ?", &p, err);
+	g_free(like);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_var(&r);
+	int rc = oneshot_rows(s, st, &r, err), n = 0;
+	while (rc == 0 && (rc = oneshot_fetch(s, st, err)) == 1) {
+		g_ptr_array_add(out, rb_str(st, &r, 0));
+		n++;
+		rc = 0;
+	}
+	mysql_stmt_close(st);
+	return rc < 0 ? -1 : n;
+}
+
+int store_outbox_release(struct store *s, const char *owner, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, owner);
+	MYSQL_STMT *st = oneshot(s,
+		"UPDATE outbox SET status = 'pending', claimed_by = NULL,"
+		" claimed_until = NULL WHERE status = 'sending' AND claimed_by = ?",
+		&p, err);
+	if (!st)
+		return -1;
+	int n = (int)mysql_stmt_affected_rows(st);
+	mysql_stmt_close(st);
+	return n;
+}

@@ -315,4 +315,13 @@ int store_update_classification(struct store *s, uint64_t complaint_id,
 				const char *category, char severity,
 				const char *route, int64_t now, GError **err);
 
+/* Claims of a sender that died (kill -9, crash) would wait out their lease
+ * before another sender takes them; the daemon that restarts on the same
+ * host releases them at once. claimants: distinct claimed_by of rows in
+ * 'sending' whose owner starts with prefix (g_free'd strings appended to
+ * out); release: those rows back to 'pending', returns how many. */
+int store_outbox_claimants(struct store *s, const char *prefix, GPtrArray *out,
+			   GError **err);
+int store_outbox_release(struct store *s, const char *owner, GError **err);
+
 #endif

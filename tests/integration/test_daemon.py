@@ -142,25 +142,35 @@ def test_machine_and_own_mail(srv, bindir):
 
 
 def test_kill9_nothing_lost(srv, bindir):
-    """kill -9 while ingesting 200 mails, four times: exactly 200
+    """kill -9 while ingesting 200 mails, again and again: exactly 200
     complaints, every one acknowledged; a repeated acknowledgement only with
     the same Message-ID."""
-    n, waves = 200, 4
-    raws = [synthetic_mail(i) for i in range(n)]
-    d = Daemon(srv, bindir, mailboxes=[("main", "alice", "INBOX", {"batch": "5"})])
-    mid_ingest = 0
+    n = 200
+    srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(n)])
+    d = Daemon(srv, bindir, mailboxes=[("main", "alice", "INBOX", {"batch": "2"})])
+    kills = []
+    conn = srv.db.connect(autocommit=True)
+
+    def count():
+        with conn.cursor() as c:
+            c.execute("SELECT COUNT(*) FROM complaints")
+            return c.fetchone()[0]
+
     try:
         d.migrate()
-        per = n // waves
-        for w in range(waves):
-            srv.dovecot.append_many("alice", "INBOX", raws[w * per:(w + 1) * per])
-            before = complaints(srv)
+        for _ in range(6):
+            before = count()
+            if before >= n:
+                break
             d.start()
-            time.sleep(random.uniform(0.1, 0.5))
+            # kill as soon as this run has committed something, so that it
+            # dies in the middle of the stream of batches
+            deadline = time.time() + 30
+            while count() == before and time.time() < deadline and d.alive():
+                time.sleep(0.002)
+            time.sleep(random.uniform(0, 0.05))
             d.kill9()
-            at_kill = complaints(srv)
-            if before < at_kill < (w + 1) * per:
-                mid_ingest += 1
+            kills.append((before, count()))
         d.start()
         wait_for(f"{n} complaints", lambda: complaints(srv) >= n, 180)
         wait_for(f"{n} acknowledged", lambda: len({msgid(a["In-Reply-To"])
@@ -173,11 +183,12 @@ def test_kill9_nothing_lost(srv, bindir):
         twice = [k for k, ids in per_original.items() if len(ids) > 1]
         assert not twice, f"acknowledged twice with different Message-IDs: {twice[:5]}"
         wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == n, 30)
-        print(f"    ({waves} kills, {mid_ingest} of them mid-batch-stream; "
-              f"{len(acks(srv))} acknowledgements for {n} complaints)")
-        assert mid_ingest >= 1, "no kill landed while mail was being ingested"
+        mid = [k for k in kills if 0 < k[1] < n and k[1] > k[0]]
+        print(f"    (killed at {kills}; {len(acks(srv))} acknowledgements for {n} complaints)")
+        assert len(mid) >= 3, f"only {len(mid)} kills landed while mail was being ingested"
         d.assert_clean_log()
     finally:
+        conn.close()
         d.close()
 
 
