@@ -3,6 +3,7 @@
  *   complaintctl [-c FILE] db migrate      apply pending schema migrations
  *   complaintctl [-c FILE] db status       schema version in the database
  *   complaintctl parse [--json] FILE|-     show a mail as the daemon reads it
+ *   complaintctl rules check|test|eval|reclassify ...   see rulesctl.h
  *
  * Exit status: 0 done, 1 the command failed, 2 usage error. */
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "mime.h"
 #include <gmime/gmime.h>
 #include "msgdump.h"
+#include "rulesctl.h"
 #include "store.h"
 
 struct ctl {
@@ -182,10 +184,20 @@ static int cmd_parse(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_rules(struct ctl *ctl, int argc, char **argv)
+{
+	return rulesctl_main(ctl->config_file, ctl->json, argc, argv);
+}
+
 static const struct command commands[] = {
 	{ "db", "migrate", "", "apply pending schema migrations", cmd_db_migrate },
 	{ "db", "status", "", "show the schema version", cmd_db_status },
 	{ "parse", NULL, "[--json] FILE|-", "show a mail as the daemon reads it", cmd_parse },
+	{ "rules", NULL, "check [DIR]", "check rule files: file:line:column errors", cmd_rules },
+	{ "rules", NULL, "test FILE.eml|FILE.json|-", "classify one message and explain why", cmd_rules },
+	{ "rules", NULL, "eval DIR", "accuracy on labelled mails (X-Expected-*)", cmd_rules },
+	{ "rules", NULL, "reclassify [--since DATE] [--dry-run]",
+	  "apply the rules in force to open complaints", cmd_rules },
 };
 
 static void usage(FILE *f)
@@ -212,8 +224,19 @@ int main(int argc, char **argv)
 	};
 	struct ctl ctl = { .config_file = default_config() };
 	int c;
-	/* options may come anywhere ("parse --json FILE" reads naturally) */
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	/* --json may come anywhere ("parse --json FILE" reads naturally); other
+	 * options after the command belong to the command */
+	int kept = 1;
+	bool rest = false;
+	for (int i = 1; i < argc; i++) {
+		rest |= !strcmp(argv[i], "--");
+		if (!rest && !strcmp(argv[i], "--json"))
+			ctl.json = true;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': ctl.config_file = optarg; break;
 		case 'j': ctl.json = true; break;
