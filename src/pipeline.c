@@ -127,7 +127,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	const struct message *m = it->msg;
 	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
 	const char *to = msg_reply_to(m) ? msg_reply_to(m) : msg_from_addr(m);
-	char *received = format_time(msg_date(m) ? msg_date(m) : now);
+	char *received = format_time(now);  /* when we got it, not its Date: header */
 	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
 	g_hash_table_insert(vars, "ref", it->ref);
 	g_hash_table_insert(vars, "customer_name", (char *)(msg_from_name(m) ? msg_from_name(m) : ""));
