@@ -20,7 +20,7 @@ V        ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
 PKGS     = glib-2.0 gmime-3.0 libcurl libpcre2-8 libmariadb libmicrohttpd \
-           libsystemd uchardet libytnef
+           libsystemd uchardet libytnef libhs
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -44,7 +44,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
            libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
-           libytnef0-dev libcmocka-dev \
+           libytnef0-dev libcmocka-dev libvectorscan-dev \
            mariadb-server mariadb-client dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
            valgrind wrk
@@ -126,6 +126,14 @@ $(FUZZ)/%: tests/fuzz/%.c $(LIB_SRC:src/%.c=$(FUZZ)/obj/%.o)
 	@$(if $(Q),echo '  CLANG  $@';)true
 	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -O1 -o $@ $^ $(ALL_LIBS)
 
+# ---- benchmark helpers ----------------------------------------------------
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libcomplaintd.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+BENCH_SRC = $(wildcard tests/bench/*.c)
+
 # ---- tests ----------------------------------------------------------------
 export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
@@ -150,7 +158,7 @@ demo: deps
 	@tests/demo/run $(BUILD)
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 	@tests/bench/run $(BUILD)
 
 # ---- install --------------------------------------------------------------

@@ -103,11 +103,14 @@ static int process_batch(struct batch *b, struct imap *imap, struct store *store
 			 struct pipeline *pl, const uint32_t *uids, unsigned n, int64_t now,
 			 GError **err)
 {
+	gint64 t0 = g_get_monotonic_time();
 	if (imap_fetch_uids(imap, uids, n, on_message, b, err) < 0)
 		return -1;
+	gint64 t1 = g_get_monotonic_time();
 	struct pipeline_item *items = (struct pipeline_item *)(void *)b->items->data;
 	if (pipeline_ingest(pl, items, b->items->len, now, err) < 0)
 		return -1;
+	gint64 t2 = g_get_monotonic_time();
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	int rc = 0;
 	for (unsigned i = 0; i < b->items->len && rc == 0; i++) {
@@ -117,6 +120,9 @@ static int process_batch(struct batch *b, struct imap *imap, struct store *store
 	}
 	if (rc == 0)
 		rc = acknowledge_source(imap, b->mb, (uint32_t *)(void *)done->data, done->len, err);
+	log_debug("batch mailbox=%s n=%u fetch+parse_ms=%lld store_ms=%lld imap_ack_ms=%lld",
+		  b->mb->name, n, (long long)(t1 - t0) / 1000, (long long)(t2 - t1) / 1000,
+		  (long long)(g_get_monotonic_time() - t2) / 1000);
 	g_array_free(done, TRUE);
 	return rc;
 }
