@@ -18,6 +18,9 @@ struct pipeline {
 	/* taken per batch so a reload never changes rules halfway through one */
 	struct rules *rules;
 	struct template_set *templates;
+	/* verdicts of the batch in hand, computed before the transaction opens
+	 * so that it stays short (NULL for mail that gets no complaint) */
+	GPtrArray *verdicts;
 };
 
 struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
@@ -25,6 +28,7 @@ struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *stor
 	struct pipeline *p = g_new0(struct pipeline, 1);
 	p->env = env;
 	p->store = store;
+	p->verdicts = g_ptr_array_new();
 	return p;
 }
 
@@ -33,6 +37,7 @@ void pipeline_free(struct pipeline **pp)
 	struct pipeline *p = *pp;
 	if (!p)
 		return;
+	g_ptr_array_unref(p->verdicts);
 	g_free(p);
 	*pp = NULL;
 }
@@ -92,17 +97,13 @@ static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64
 	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
 		why = "from our own address";
 	if (!why) {
-		int s = store_suppression_active(p->store, to, now, err);
-		if (s < 0)
+		bool suppressed = false;
+		unsigned recent = 0;
+		if (store_ack_check(p->store, to, now, now - 3600, &suppressed, &recent, err) < 0)
 			return -1;
-		if (s > 0)
+		if (suppressed)
 			why = "address suppressed after a hard bounce";
-	}
-	if (!why && cfg->ack_max_per_sender_hour >= 0) {
-		unsigned sent = 0;
-		if (store_count_outbox_since(p->store, to, "ack", now - 3600, &sent, err) < 0)
-			return -1;
-		if (sent >= (unsigned)cfg->ack_max_per_sender_hour)
+		else if (recent >= (unsigned)cfg->ack_max_per_sender_hour)
 			why = "per-sender hourly limit reached";
 	}
 	if (why)
@@ -176,11 +177,10 @@ static int store_hits(struct pipeline *p, uint64_t complaint_id, uint64_t row,
 }
 
 /* new_complaint - classify, store complaint + message + hits, queue the ack. */
-static int new_complaint(struct pipeline *p, struct pipeline_item *it, int64_t now,
-			 uint64_t *row, GError **err)
+static int new_complaint(struct pipeline *p, struct pipeline_item *it,
+			 const struct verdict *v, int64_t now, uint64_t *row, GError **err)
 {
 	const struct config *cfg = p->env->cfg;
-	struct verdict *v = rules_classify(p->rules, it->msg);
 	int rc = -1;
 	char severity = verdict_severity(v);
 	if (store_new_complaint(p->store, it->msg, verdict_category(v), severity,
@@ -209,32 +209,27 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it, int64_t n
 			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
 			 it->ack_queued ? "queued" : "no");
 out:
-	verdict_free(&v);
 	return rc;
 }
 
 /* ingest_one - everything for one item inside the open transaction. */
-static int ingest_one(struct pipeline *p, struct pipeline_item *it, int64_t now, GError **err)
+static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
+		      int64_t now, GError **err)
 {
 	uint64_t row = 0, complaint = 0;
-	int found = 0;
-	if (it->mailbox) {
-		found = store_find_source(p->store, it->mailbox, it->uidvalidity, it->uid,
-					  &row, &complaint, err);
-		if (found < 0)
-			return -1;
-		if (found) {
-			it->outcome = PIPELINE_DUPLICATE;
-			it->complaint_id = complaint;
-			return 0;
-		}
-	}
 	char *key = store_dedup_key(it->msg);
-	found = store_find_dedup(p->store, key, &row, &complaint, err);
+	int found = store_find_known(p->store, it->mailbox, it->uidvalidity, it->uid, key,
+				     &row, &complaint, err);
 	g_free(key);
 	if (found < 0)
 		return -1;
-	if (found) {
+	if (found == 1) {
+		/* this very mailbox UID was stored before: nothing to do */
+		it->outcome = PIPELINE_DUPLICATE;
+		it->complaint_id = complaint;
+		return 0;
+	}
+	if (found == 2) {
 		/* the same mail again, e.g. delivered to two of our addresses */
 		it->outcome = PIPELINE_DUPLICATE;
 		it->complaint_id = complaint;
@@ -245,7 +240,7 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, int64_t now,
 			return -1;
 		it->outcome = PIPELINE_STORED;
 	} else {
-		if (new_complaint(p, it, now, &row, err) < 0)
+		if (new_complaint(p, it, v, now, &row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_NEW;
 	}
@@ -263,13 +258,13 @@ static bool connection_lost(const GError *e)
 }
 
 /* run_tx - items in one transaction; on failure all of them are PENDING again. */
-static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n, int64_t now,
-		  GError **err)
+static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		  struct verdict **verdicts, int64_t now, GError **err)
 {
 	if (store_begin(p->store, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		if (ingest_one(p, &items[i], now, err) < 0) {
+		if (ingest_one(p, &items[i], verdicts[i], now, err) < 0) {
 			store_rollback(p->store);
 			for (unsigned j = 0; j < n; j++)
 				pipeline_item_clear(&items[j]);
@@ -289,16 +284,21 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 {
 	p->rules = holder_get(p->env->rules);
 	p->templates = holder_get(p->env->templates);
-	for (unsigned i = 0; i < n; i++)
+	g_ptr_array_set_size(p->verdicts, 0);
+	for (unsigned i = 0; i < n; i++) {
 		pipeline_item_clear(&items[i]);
+		g_ptr_array_add(p->verdicts, machine_mail(items[i].msg) ? NULL
+					     : rules_classify(p->rules, items[i].msg));
+	}
+	struct verdict **verdicts = (struct verdict **)p->verdicts->pdata;
 	GError *batch_err = NULL;
-	int rc = run_tx(p, items, n, now, &batch_err);
+	int rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
 		/* another thread or daemon committed the same mail meanwhile (one
 		 * mail delivered to two watched mailboxes): run again and the
 		 * duplicate checks now find it */
 		g_clear_error(&batch_err);
-		rc = run_tx(p, items, n, now, &batch_err);
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	}
 	if (rc < 0 && connection_lost(batch_err)) {
 		g_propagate_error(err, batch_err);
@@ -318,7 +318,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		rc = 0;
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			GError *one = NULL;
-			if (run_tx(p, &items[i], 1, now, &one) == 0)
+			if (run_tx(p, &items[i], 1, &verdicts[i], now, &one) == 0)
 				continue;
 			if (connection_lost(one)) {
 				g_propagate_error(err, one);
@@ -331,6 +331,11 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		}
 	}
 out:
+	for (unsigned i = 0; i < p->verdicts->len; i++) {
+		struct verdict *v = g_ptr_array_index(p->verdicts, i);
+		verdict_free(&v);
+	}
+	g_ptr_array_set_size(p->verdicts, 0);
 	rules_unref(&p->rules);
 	template_set_unref(&p->templates);
 	return rc;

@@ -44,7 +44,7 @@ enum st {
 	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -143,6 +143,11 @@ static const char *const st_sql[ST_COUNT] = {
 		" claimed_until = NULL WHERE id = ?",
 	[ST_OUTBOX_PENDING] =
 		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+	/* both questions an acknowledgement asks, in one round trip */
+	[ST_ACK_CHECK] =
+		"SELECT (SELECT COUNT(*) FROM suppressions WHERE addr = ?"
+		" AND suppressed_until > ?), (SELECT COUNT(*) FROM outbox"
+		" WHERE rcpt = ? AND created_at >= ? AND kind = 'ack')",
 	[ST_SUPP_ACTIVE] =
 		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
 	[ST_SUPPRESS] =
@@ -1774,6 +1779,29 @@ int store_suppression_active(struct store *s, const char *addr, int64_t now,
 	pb_str(&p, addr);
 	pb_time(&p, now);
 	return query_count(s, ST_SUPP_ACTIVE, &p, &v, err);
+}
+
+int store_ack_check(struct store *s, const char *rcpt, int64_t now, int64_t since,
+		    bool *suppressed, unsigned *recent, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, rcpt);
+	pb_time(&p, now);
+	pb_str(&p, rcpt);
+	pb_time(&p, since);
+	MYSQL_STMT *st = exec(s, ST_ACK_CHECK, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	if (rb_start(s, st, ST_ACK_CHECK, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_ACK_CHECK, err);
+	*suppressed = rc == 1 && rb_id(&r, 0) > 0;
+	*recent = rc == 1 ? (unsigned)rb_id(&r, 1) : 0;
+	mysql_stmt_free_result(st);
+	return rc < 0 ? -1 : 0;
 }
 
 int store_suppress(struct store *s, const char *addr, int64_t until,

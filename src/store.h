@@ -248,6 +248,11 @@ int store_outbox_pending(struct store *s, unsigned *n, GError **err);
 int store_suppression_active(struct store *s, const char *addr, int64_t now,
 			     GError **err);
 /* store_suppress - suppress until (a later existing until is kept). */
+/* store_ack_check - may rcpt get an acknowledgement now? *suppressed: a
+ * hard bounce suppression is in force; *recent: acknowledgements queued to
+ * rcpt since `since`. One round trip. 0 / -1. */
+int store_ack_check(struct store *s, const char *rcpt, int64_t now, int64_t since,
+		    bool *suppressed, unsigned *recent, GError **err);
 int store_suppress(struct store *s, const char *addr, int64_t until,
 		   const char *reason, int64_t now, GError **err);
 
