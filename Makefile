@@ -120,11 +120,11 @@ FUZZ = $(BUILD)/fuzz
 $(FUZZ)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CLANG  $@';)true
-	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -O1 -c -o $@ $<
+	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -O1 -c -o $@ $<
 
 $(FUZZ)/%: tests/fuzz/%.c $(LIB_SRC:src/%.c=$(FUZZ)/obj/%.o)
 	@$(if $(Q),echo '  CLANG  $@';)true
-	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -O1 -o $@ $^ $(ALL_LIBS)
+	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -O1 -o $@ $^ $(ALL_LIBS)
 
 # ---- benchmark helpers ----------------------------------------------------
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libcomplaintd.a

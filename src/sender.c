@@ -74,41 +74,69 @@ int64_t sender_backoff(const struct config *cfg, unsigned attempts)
 	return MIN(d, cfg->smtp_retry_max);
 }
 
-/* deliver - one item; records the outcome. -1 only for database trouble. */
-static int deliver(const struct config *cfg, struct store *store, struct smtp *smtp,
-		   struct outbox_item *it, int64_t now, GError **err)
+/* What the relay said about one claimed mail. */
+struct outcome {
+	int rc;        /* smtp_send: 0 sent, 1 temporary, 2 permanent */
+	char *why;     /* reply text or error; NULL when sent */
+};
+
+static void send_one(struct smtp *smtp, const struct outbox_item *it, struct outcome *o)
 {
 	char *reply = NULL;
 	GError *serr = NULL;
-	int rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
-			   g_bytes_get_size(it->raw), &reply, &serr);
-	const char *why = reply ? reply : serr ? serr->message : "unknown";
-	int out;
-	if (rc == 0) {
-		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s",
-			 (unsigned long long)it->id, it->kind, it->rcpt, it->message_id);
-		out = store_outbox_sent(store, it->id, now, err);
-	} else if (rc == 2) {
-		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", (unsigned long long)it->id,
-			 it->rcpt, why);
-		out = store_outbox_failed(store, it->id, why, err);
-		if (out == 0 && strstr(why, "5.1."))
-			out = store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress, why, now,
-					     err);
-	} else if (now - it->created_at > cfg->smtp_give_up) {
-		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s",
-			  (unsigned long long)it->id, it->rcpt, it->attempts, why);
-		out = store_outbox_failed(store, it->id, why, err);
-	} else {
-		int64_t next = now + sender_backoff(cfg, it->attempts);
-		log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s",
-			 (unsigned long long)it->id, it->rcpt, it->attempts,
-			 (long long)(next - now), why);
-		out = store_outbox_retry(store, it->id, next, why, err);
-	}
+	o->rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
+			  g_bytes_get_size(it->raw), &reply, &serr);
+	o->why = o->rc == 0 ? NULL : g_strdup(reply ? reply : serr ? serr->message : "unknown");
 	g_free(reply);
 	g_clear_error(&serr);
-	return out;
+}
+
+/* record - write one outcome (inside the caller's transaction). */
+static int record(const struct config *cfg, struct store *store, const struct outbox_item *it,
+		  const struct outcome *o, int64_t now, GError **err)
+{
+	unsigned long long id = (unsigned long long)it->id;
+	if (o->rc == 0) {
+		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind, it->rcpt,
+			 it->message_id);
+		return store_outbox_sent(store, it->id, now, err);
+	}
+	if (o->rc == 2) {
+		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", id, it->rcpt, o->why);
+		if (store_outbox_failed(store, it->id, o->why, err) < 0)
+			return -1;
+		if (strstr(o->why, "5.1."))
+			return store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress,
+					      o->why, now, err);
+		return 0;
+	}
+	if (now - it->created_at > cfg->smtp_give_up) {
+		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s", id, it->rcpt,
+			  it->attempts, o->why);
+		return store_outbox_failed(store, it->id, o->why, err);
+	}
+	int64_t next = now + sender_backoff(cfg, it->attempts);
+	log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s", id, it->rcpt,
+		 it->attempts, (long long)(next - now), o->why);
+	return store_outbox_retry(store, it->id, next, o->why, err);
+}
+
+/* record_all - every outcome of one claim in one transaction: one commit
+ * (one fsync) per claim instead of one per mail. If the daemon dies before
+ * the commit, the claimed mail goes again after its lease, with the same
+ * Message-ID: at least once, as before. */
+static int record_all(const struct config *cfg, struct store *store, GPtrArray *items,
+		      const struct outcome *out, int64_t now, GError **err)
+{
+	if (store_begin(store, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < items->len; i++) {
+		if (record(cfg, store, g_ptr_array_index(items, i), &out[i], now, err) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+	}
+	return store_commit(store, err);
 }
 
 int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
@@ -116,16 +144,16 @@ int sender_run_once(const struct config *cfg, struct store *store, struct smtp *
 {
 	GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
 	GError *err = NULL;
-	int handled = 0;
-	if (store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err) < 0) {
-		handled = -1;
-	} else {
-		for (unsigned i = 0; i < items->len && handled >= 0; i++) {
-			if (deliver(cfg, store, smtp, g_ptr_array_index(items, i), now, &err) < 0)
-				handled = -1;
-			else
-				handled++;
-		}
+	int handled = store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err);
+	if (handled > 0) {
+		struct outcome *out = g_new0(struct outcome, items->len);
+		for (unsigned i = 0; i < items->len; i++)
+			send_one(smtp, g_ptr_array_index(items, i), &out[i]);
+		if (record_all(cfg, store, items, out, now, &err) < 0)
+			handled = -1;
+		for (unsigned i = 0; i < items->len; i++)
+			g_free(out[i].why);
+		g_free(out);
 	}
 	if (handled < 0) {
 		*error_r = g_strdup(err ? err->message : "outbox failed");
