@@ -32,7 +32,7 @@
 #define IMAP_DEFAULT_MAX_MESSAGE ((size_t)64 << 20)
 #define IMAP_DEFAULT_BATCH 200
 #define IMAP_MAX_LINE (1u << 20)          /* response text outside literals */
-#define IMAP_CURL_BUFFER (16L * 1024)     /* see the cap note above */
+#define IMAP_CURL_BUFFER (512L * 1024)    /* curl clips lines over half of it */
 #define IMAP_STORE_CHUNK 500
 #define IMAP_SEARCH_MAX 1000000
 #define IMAP_BATCH_BYTES (200u * 1024)    /* curl allows 300 KiB of lines */
