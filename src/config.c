@@ -66,6 +66,7 @@ static const struct ckey global_keys[] = {
 	{ "limits", "max_mime_parts", C_INT, CF(max_mime_parts), "500", 1, 100000 },
 	{ "limits", "rules_match_limit", C_INT, CF(rules_match_limit), "1000000", 1000, 1000000000 },
 	{ "limits", "rules_depth_limit", C_INT, CF(rules_depth_limit), "10000", 100, 10000000 },
+	{ "limits", "rules_jit", C_BOOL, CF(rules_jit), "true", 0, 0 },
 };
 
 static const struct ckey mailbox_keys[] = {

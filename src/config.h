@@ -82,6 +82,7 @@ struct config {
 	int64_t max_mime_parts;
 	int64_t rules_match_limit;
 	int64_t rules_depth_limit;
+	bool rules_jit;          /* false: no executable memory (valgrind, W^X) */
 
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };

@@ -26,6 +26,7 @@ static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
 	struct rules_limits lim = {
 		.match_limit = (uint32_t)cfg->rules_match_limit,
 		.depth_limit = (uint32_t)cfg->rules_depth_limit,
+		.no_jit = !cfg->rules_jit,
 	};
 	return rules_load_dir(cfg->rules_dir, &lim, errors, warnings);
 }

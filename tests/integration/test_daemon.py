@@ -445,11 +445,147 @@ def test_sighup_bad_rules_keep_old(srv, bindir):
         shutil.rmtree(rules, ignore_errors=True)
 
 
+def test_failing_mailbox_isolated(srv, bindir):
+    """A mailbox whose login fails backs off and logs, and never holds up a
+    healthy one."""
+    d = Daemon(srv, bindir, mailboxes=[("good", "alice", "INBOX", {}),
+                                       ("bad", "bob", "INBOX", {})])
+    from daemon_env import write_secret
+    write_secret(os.path.join(d.dir, "bob.pw"), "wrong-password")
+    try:
+        d.migrate()
+        d.start()
+        srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(3)])
+        wait_for("good mailbox ingested", lambda: complaints(srv) == 3, 30)
+        wait_for("bad mailbox backing off", lambda: d.log_text().count(
+            b"mailbox=bad poll failed, retrying in") >= 2, 30)
+        log = d.log_text().decode()
+        waits = [int(x.split("retrying in ")[1].split("s")[0]) for x in log.splitlines()
+                 if "mailbox=bad poll failed" in x]
+        assert waits == sorted(waits) and waits[-1] > waits[0], f"no back-off: {waits}"
+        assert "wrong-password" not in log, "a password reached the log"
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(9))
+        wait_for("good mailbox still polled", lambda: complaints(srv) == 4, 30)
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_xoauth2_login(srv, bindir):
+    """XOAUTH2: a bearer token from a file, and one printed by a helper
+    command, log in to Dovecot's OAuth2 passdb."""
+    token = srv.dovecot.oauth_token("alice")
+    d = Daemon(srv, bindir)
+    from daemon_env import write_secret
+    write_secret(os.path.join(d.dir, "token"), token)
+    helper = os.path.join(d.dir, "token-helper")
+    with open(helper, "w") as f:
+        f.write(f"#!/bin/sh\necho '{srv.dovecot.oauth_token('bob')}'\n")
+    os.chmod(helper, 0o700)
+    d.write_config([("a", "alice", "INBOX", {"password_file": "", "oauth_token_file": "token"}),
+                    ("b", "bob", "INBOX", {"password_file": "",
+                                           "oauth_token_command": helper})], {})
+    try:
+        d.migrate()
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(1))
+        srv.dovecot.append("bob", "INBOX", synthetic_mail(2))
+        d.start()
+        wait_for("both mailboxes read", lambda: complaints(srv) == 2, 30)
+        assert token.encode() not in d.log_text(), "a token reached the log"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_sender_rate_limit_and_suppression(srv, bindir):
+    """At most max_per_sender_per_hour acknowledgements to one sender (the
+    rest stored, unanswered); after a 5.1.1 rejection no more mail goes to
+    that address."""
+    d = Daemon(srv, bindir, extra={"acknowledge": {"max_per_sender_per_hour": "2"}})
+    try:
+        d.migrate()
+        d.start()
+        srv.dovecot.append_many("alice", "INBOX", [
+            synthetic_mail(i, sender="same@mail.example") for i in range(4)])
+        wait_for("4 complaints", lambda: complaints(srv) == 4)
+        wait_for("2 acknowledgements", lambda: len(acks(srv)) == 2)
+        time.sleep(2)
+        assert len(acks(srv)) == 2
+        assert b"per-sender hourly limit reached" in d.log_text()
+        srv.sink.reject(["gone@mail.example"])
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(10, sender="gone@mail.example"))
+        wait_for("rejection recorded", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM suppressions WHERE addr='gone@mail.example'") == 1)
+        assert scalar(srv, "SELECT status FROM outbox WHERE rcpt='gone@mail.example'") == "failed"
+        srv.sink.reject([])
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(11, sender="gone@mail.example"))
+        wait_for("6 complaints", lambda: complaints(srv) == 6)
+        time.sleep(2)
+        assert scalar(srv, "SELECT COUNT(*) FROM outbox WHERE rcpt='gone@mail.example'") == 1, \
+            "mail was queued to a suppressed address"
+        assert b"suppressed after a hard bounce" in d.log_text()
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_ctl_parse_hostile(srv, bindir):
+    """complaintctl parse on every hostile file: output or a clear error and
+    exit 0/1, never a crash or a sanitizer report."""
+    ctl = os.path.join(bindir, "complaintctl")
+    paths = sorted(glob.glob(os.path.join(DATA, "hostile", "*")))
+    assert len(paths) >= 20
+    for p in paths:
+        for args in (["parse", p], ["parse", "--json", p]):
+            r = subprocess.run([ctl, *args], capture_output=True, timeout=60)
+            assert r.returncode in (0, 1), f"{args}: exit {r.returncode}\n{r.stderr[-2000:]}"
+            for mark in (b"AddressSanitizer", b"runtime error"):
+                assert mark not in r.stderr, f"{args}: {r.stderr[-3000:].decode('utf-8', 'replace')}"
+            if "--json" in args:
+                import json
+                obj = json.loads(r.stdout)
+                for key in ("subject", "from", "text", "attachments", "flags"):
+                    assert key in obj, f"{p}: no {key} in JSON"
+    r = subprocess.run([ctl, "parse", "/nonexistent.eml"], capture_output=True)
+    assert r.returncode == 1 and b"nonexistent" in r.stderr
+
+
+def test_valgrind_clean_shutdown(srv, bindir):
+    """The optimised daemon under valgrind: a few mails in, SIGTERM, no
+    invalid accesses and nothing definitely lost."""
+    plain = os.path.join(ROOT, "build")
+    if not os.path.exists(os.path.join(plain, "complaintd")):
+        raise AssertionError("build/complaintd missing (make all)")
+    # PCRE2's JIT code confuses valgrind (unknown frames, false reports)
+    d = Daemon(srv, plain, extra={"limits": {"rules_jit": "false"}})
+    vlog = os.path.join(d.dir, "valgrind.log")
+    try:
+        d.migrate()
+        srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(3)])
+        logf = open(d.log, "ab")
+        import subprocess as sp
+        d.proc = sp.Popen(["valgrind", "--error-exitcode=99", "--leak-check=full",
+                           "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                           f"--log-file={vlog}", os.path.join(plain, "complaintd"),
+                           "-c", d.conf], stdout=logf, stderr=sp.STDOUT,
+                          env=dict(os.environ, GLIBCXX_FORCE_NEW="1"))
+        logf.close()
+        wait_for("3 acknowledgements", lambda: len(acks(srv)) == 3, 120)
+        rc = d.stop(120)
+        report = open(vlog).read()
+        assert rc == 0, f"exit {rc} under valgrind:\n{report[-4000:]}"
+        assert "ERROR SUMMARY: 0 errors" in report, report[-4000:]
+    finally:
+        d.close()
+
+
 TESTS = [test_config_check, test_sample_mails, test_machine_and_own_mail,
          test_same_mail_two_mailboxes, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
-         test_kill9_nothing_lost, test_database_outage]
+         test_failing_mailbox_isolated, test_xoauth2_login,
+         test_sender_rate_limit_and_suppression, test_ctl_parse_hostile,
+         test_valgrind_clean_shutdown, test_kill9_nothing_lost, test_database_outage]
 
 
 def main():
