@@ -162,25 +162,34 @@ bench: deps
 	@tests/bench/run $(BUILD)
 
 # ---- install --------------------------------------------------------------
+# Rules, templates and the config are the administrator's: installed into
+# SYSCONFDIR only when not there yet (as Postfix treats main.cf); pristine
+# copies always go to PREFIX/share/complaintd for comparison.
+SHARE = $(DESTDIR)$(PREFIX)/share/complaintd
+ETC   = $(DESTDIR)$(SYSCONFDIR)/complaintd
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/share/complaintd/rules \
-	    $(DESTDIR)$(PREFIX)/share/complaintd/templates \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/complaintd \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(SHARE)/rules \
+	    $(SHARE)/templates $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BUILD)/complaintd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(BUILD)/complaintctl $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 rules/*.rules $(DESTDIR)$(PREFIX)/share/complaintd/rules/
-	install -m 644 templates/*.tmpl $(DESTDIR)$(PREFIX)/share/complaintd/templates/
+	install -m 644 rules/*.rules $(SHARE)/rules/
+	install -m 644 templates/*.tmpl $(SHARE)/templates/
+	install -m 644 src/complaintd.conf.sample $(SHARE)/
 	install -m 644 src/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 src/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	[ -e $(DESTDIR)$(SYSCONFDIR)/complaintd/complaintd.conf ] || \
-	    install -m 640 src/complaintd.conf.sample \
-	        $(DESTDIR)$(SYSCONFDIR)/complaintd/complaintd.conf
-	install -m 644 src/complaintd.conf.sample $(DESTDIR)$(PREFIX)/share/complaintd/
+	[ -d $(ETC) ] || install -d -m 750 $(ETC)
+	[ -e $(ETC)/complaintd.conf ] || sed 's|/etc/complaintd|$(SYSCONFDIR)/complaintd|g' \
+	    src/complaintd.conf.sample > $(ETC)/complaintd.conf
+	[ -d $(ETC)/rules ] || cp -r rules $(ETC)/rules
+	[ -d $(ETC)/templates ] || cp -r templates $(ETC)/templates
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    systemd/complaintd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/complaintd.service
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 644 systemd/complaintd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/complaintd.conf
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
+	    systemd-sysusers $(PREFIX)/lib/sysusers.d/complaintd.conf
 
 clean:
 	rm -rf $(BUILD)
