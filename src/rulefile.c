@@ -606,8 +606,9 @@ static void attr_route(struct lex *x, struct rf_rule *r)
 		lerr(x, x->len + 1, "route: expected a department name");
 	else if (!valid_token(w, 128))
 		lerr(x, col, "route: invalid department name");
-	else if (prio && (!parse_number(prio, &p) || p != (int)p || p < 0 ||
-			  p > RF_MAX_ROUTE_PRIO))
+	/* range first: casting a huge or NaN double to int is undefined */
+	else if (prio && (!parse_number(prio, &p) || !(p >= 0 && p <= RF_MAX_ROUTE_PRIO) ||
+			  p != (int)p))
 		lerr(x, pcol, "route: priority '%s' is not a whole number from "
 		     "0 to %d", prio, RF_MAX_ROUTE_PRIO);
 	else if (r->route)
