@@ -21,6 +21,9 @@ struct pipeline {
 	/* verdicts of the batch in hand, computed before the transaction opens
 	 * so that it stays short (NULL for mail that gets no complaint) */
 	GPtrArray *verdicts;
+	/* acknowledgements queued in the open transaction, per recipient: the
+	 * outbox rows wait for the commit, so the database cannot count them */
+	GHashTable *acks_in_tx;
 };
 
 struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
@@ -29,6 +32,7 @@ struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *stor
 	p->env = env;
 	p->store = store;
 	p->verdicts = g_ptr_array_new();
+	p->acks_in_tx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return p;
 }
 
@@ -38,6 +42,7 @@ void pipeline_free(struct pipeline **pp)
 	if (!p)
 		return;
 	g_ptr_array_unref(p->verdicts);
+	g_hash_table_unref(p->acks_in_tx);
 	g_free(p);
 	*pp = NULL;
 }
@@ -103,7 +108,8 @@ static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64
 			return -1;
 		if (suppressed)
 			why = "address suppressed after a hard bounce";
-		else if (recent >= (unsigned)cfg->ack_max_per_sender_hour)
+		else if (recent + GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to)) >=
+			 (unsigned)cfg->ack_max_per_sender_hour)
 			why = "per-sender hourly limit reached";
 	}
 	if (why)
@@ -153,8 +159,11 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	int rc = store_outbox_add(p->store, it->complaint_id, "ack", cfg->company_from, to, id,
 				  g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), now,
 				  &outbox_id, err);
-	if (rc == 0)
+	if (rc == 0) {
 		it->ack_queued = true;
+		unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to));
+		g_hash_table_replace(p->acks_in_tx, g_strdup(to), GUINT_TO_POINTER(n + 1));
+	}
 	g_bytes_unref(raw);
 	g_free(id);
 	g_free(body);
@@ -250,6 +259,21 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 	return 0;
 }
 
+/* reserve_refs - a block of reference numbers for the batch, taken in one
+ * short statement before the transaction: the per-day counter row is then
+ * not locked for the whole batch, and several threads or daemons ingest side
+ * by side. Numbers of a batch that rolls back or holds duplicates are
+ * skipped, so references are unique and sortable but may have gaps. */
+static int reserve_refs(struct pipeline *p, unsigned n, int64_t now, GError **err)
+{
+	unsigned want = 0;
+	for (unsigned i = 0; i < n; i++)
+		want += g_ptr_array_index(p->verdicts, i) != NULL;
+	if (want < 2)
+		return 0;
+	return store_reserve_refs(p->store, p->env->cfg->ref_prefix, now, want, err);
+}
+
 static bool connection_lost(const GError *e)
 {
 	/* RETRY is a deadlock or lock wait timeout: the whole batch may go again */
@@ -263,6 +287,7 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 {
 	if (store_begin(p->store, err) < 0)
 		return -1;
+	g_hash_table_remove_all(p->acks_in_tx);
 	for (unsigned i = 0; i < n; i++) {
 		if (ingest_one(p, &items[i], verdicts[i], now, err) < 0) {
 			store_rollback(p->store);
@@ -292,7 +317,9 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	}
 	struct verdict **verdicts = (struct verdict **)p->verdicts->pdata;
 	GError *batch_err = NULL;
-	int rc = run_tx(p, items, n, verdicts, now, &batch_err);
+	int rc = reserve_refs(p, n, now, &batch_err);
+	if (rc == 0)
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
 		/* another thread or daemon committed the same mail meanwhile (one
 		 * mail delivered to two watched mailboxes): run again and the

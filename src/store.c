@@ -190,16 +190,20 @@ static const char *const st_sql[ST_COUNT] = {
 		" VALUES (?, ?, UTC_TIMESTAMP(6))",
 };
 
-enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_KINDS };
+/* Flushed in this order, so that rows come after the rows they refer to. */
+enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_SOURCE, DEFER_OUTBOX, DEFER_KINDS };
 #define DEFER_CHUNK 32
-#define DEFER_MAXCOLS 6
+#define DEFER_MAXCOLS 8
+/* an outbox mail bigger than this is inserted at once, so that a multi-row
+ * statement stays far below max_allowed_packet */
+#define DEFER_OUTBOX_MAX (64u << 10)
 
-/* One deferred row: ids, a time, and up to 4 owned strings with lengths. */
+/* One deferred row: ids, times, and up to 5 owned strings with lengths. */
 struct drow {
-	uint64_t id[2];
-	MYSQL_TIME at;
-	char *str[4];
-	unsigned long len[4];
+	uint64_t id[3];
+	MYSQL_TIME at[2];
+	char *str[5];
+	unsigned long len[5];
 };
 
 static const struct {
@@ -212,6 +216,11 @@ static const struct {
 			"(?, ?, ?, ?, ?, ?)", 6 },
 	[DEFER_EVENT] = { "INSERT INTO events (complaint_id, at, actor, kind,"
 			  " detail) VALUES ", "(?, ?, ?, ?, ?)", 5 },
+	[DEFER_SOURCE] = { "INSERT INTO message_sources (mailbox, uidvalidity, uid,"
+			   " message_row_id, added_at) VALUES ", "(?, ?, ?, ?, ?)", 5 },
+	[DEFER_OUTBOX] = { "INSERT INTO outbox (complaint_id, kind, mail_from, rcpt,"
+			   " message_id, raw, status, attempts, next_attempt_at, created_at)"
+			   " VALUES ", "(?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)", 8 },
 };
 
 struct store {
@@ -678,7 +687,12 @@ static void defer_clear(struct store *s)
 /* drow_str - keep the first len bytes of v (NULL stays NULL). */
 static void drow_str(struct drow *r, unsigned i, const char *v, size_t len)
 {
-	r->str[i] = v ? g_strndup(v, len) : NULL;
+	r->str[i] = NULL;
+	if (v) {  /* may hold NUL bytes (a raw mail): copy by length */
+		r->str[i] = g_malloc(len + 1);
+		memcpy(r->str[i], v, len);
+		r->str[i][len] = '\0';
+	}
 	r->len[i] = (unsigned long)len;
 }
 
@@ -735,20 +749,39 @@ static void mb_str(MYSQL_BIND *b, char *v, unsigned long *len)
 	b->length = len;
 }
 
+static void mb_time(MYSQL_BIND *b, MYSQL_TIME *t)
+{
+	memset(b, 0, sizeof *b);
+	b->buffer_type = MYSQL_TYPE_DATETIME;
+	b->buffer = t;
+	b->buffer_length = sizeof *t;
+}
+
 /* drow_bind - the row's columns in the order of defer_sql[k].row. */
 static void drow_bind(enum defer_kind k, struct drow *r, MYSQL_BIND *b)
 {
-	if (k == DEFER_HIT) {
+	if (k == DEFER_SOURCE) {
+		mb_str(&b[0], r->str[0], &r->len[0]);
+		mb_u64(&b[1], &r->id[1], false);
+		mb_u64(&b[2], &r->id[2], false);
+		mb_u64(&b[3], &r->id[0], false);
+		mb_time(&b[4], &r->at[0]);
+	} else if (k == DEFER_OUTBOX) {
+		mb_u64(&b[0], &r->id[0], true);
+		for (unsigned i = 0; i < 4; i++)
+			mb_str(&b[1 + i], r->str[i], &r->len[i]);
+		mb_str(&b[5], r->str[4], &r->len[4]);
+		b[5].buffer_type = r->str[4] ? MYSQL_TYPE_BLOB : MYSQL_TYPE_NULL;
+		mb_time(&b[6], &r->at[0]);
+		mb_time(&b[7], &r->at[1]);
+	} else if (k == DEFER_HIT) {
 		mb_u64(&b[0], &r->id[0], true);
 		mb_u64(&b[1], &r->id[1], true);
 		for (unsigned i = 0; i < 4; i++)
 			mb_str(&b[2 + i], r->str[i], &r->len[i]);
 	} else {
 		mb_u64(&b[0], &r->id[0], false);
-		memset(&b[1], 0, sizeof b[1]);
-		b[1].buffer_type = MYSQL_TYPE_DATETIME;
-		b[1].buffer = &r->at;
-		b[1].buffer_length = sizeof r->at;
+		mb_time(&b[1], &r->at[0]);
 		for (unsigned i = 0; i < 3; i++)
 			mb_str(&b[2 + i], r->str[i], &r->len[i]);
 	}
@@ -1155,10 +1188,29 @@ int store_find_known(struct store *s, const char *mailbox,
 	return rc;
 }
 
+/* drow_time - unix time into the row's i-th MYSQL_TIME (as pb_time does). */
+static void drow_time(struct drow *r, unsigned i, int64_t t)
+{
+	struct pb tmp = { .nb = 0 };
+	pb_time(&tmp, t);
+	r->at[i] = tmp.t[0];
+}
+
 int store_add_source(struct store *s, const char *mailbox,
 		     uint32_t uidvalidity, uint32_t uid, uint64_t msg_row,
 		     int64_t now, GError **err)
 {
+	if (s->in_txn && mailbox) {
+		/* inside an ingest transaction: one multi-row INSERT at commit */
+		struct drow *r = g_new0(struct drow, 1);
+		drow_str(r, 0, mailbox, strlen(mailbox));
+		r->id[0] = msg_row;
+		r->id[1] = uidvalidity;
+		r->id[2] = uid;
+		drow_time(r, 0, now);
+		defer_add(s, DEFER_SOURCE, r);
+		return 0;
+	}
 	struct pb p = { .nb = 0 };
 	pb_str(&p, mailbox);
 	pb_u64(&p, uidvalidity);
@@ -1501,7 +1553,7 @@ int store_add_event(struct store *s, uint64_t complaint_id, int64_t at,
 		struct drow *r = g_new0(struct drow, 1);
 		struct pb tmp = { .nb = 0 };
 		pb_time(&tmp, at);
-		r->at = tmp.t[0];
+		r->at[0] = tmp.t[0];
 		r->id[0] = complaint_id;
 		actor = actor ? actor : "";
 		drow_str(r, 0, actor, clip_chars(actor, LEN_ADDR));
@@ -1555,6 +1607,21 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 {
 	if (!kind || !mail_from || !rcpt || !message_id || !raw)
 		return bad_arg(err, "store_outbox_add: missing field");
+	if (s->in_txn && len <= DEFER_OUTBOX_MAX) {
+		struct drow *r = g_new0(struct drow, 1);
+		r->id[0] = complaint_id;
+		drow_str(r, 0, kind, clip_chars(kind, LEN_KIND));
+		drow_str(r, 1, mail_from, strlen(mail_from));
+		drow_str(r, 2, rcpt, strlen(rcpt));
+		drow_str(r, 3, message_id, strlen(message_id));
+		drow_str(r, 4, raw, len);
+		drow_time(r, 0, now);
+		drow_time(r, 1, now);
+		defer_add(s, DEFER_OUTBOX, r);
+		if (id)
+			*id = 0;
+		return 0;
+	}
 	struct pb p = { .nb = 0 };
 	pb_id(&p, complaint_id);
 	pb_chars(&p, kind, LEN_KIND);

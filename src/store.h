@@ -128,7 +128,8 @@ int store_find_known(struct store *s, const char *mailbox,
 		     uint32_t uidvalidity, uint32_t uid, const char *dedup_key,
 		     uint64_t *msg_row, uint64_t *complaint_id, GError **err);
 /* store_add_source - record that the mailbox UID holds message msg_row
- * (also for a copy of a known message found in a second mailbox). */
+ * (also for a copy of a known message found in a second mailbox). Inside a
+ * transaction the row is written by the commit's multi-row INSERT. */
 int store_add_source(struct store *s, const char *mailbox,
 		     uint32_t uidvalidity, uint32_t uid, uint64_t msg_row,
 		     int64_t now, GError **err);
@@ -192,7 +193,9 @@ int store_set_status(struct store *s, uint64_t complaint_id,
 /* ---- outbox ---------------------------------------------------------------- */
 
 /* store_outbox_add - queue a complete rendered mail (raw, len bytes) with
- * its stable Message-ID; due at once. complaint_id 0 = none. */
+ * its stable Message-ID; due at once. complaint_id 0 = none. Inside a
+ * transaction a mail up to 64 KB waits for the commit's multi-row INSERT
+ * (like hits and events; a bad row fails the commit) and *id is 0. */
 int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 		     const char *mail_from, const char *rcpt,
 		     const char *message_id, const void *raw, size_t len,
