@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "message.h"
 #include "mime.h"
@@ -51,29 +52,12 @@ static struct config *load_config(struct ctl *ctl)
 	return cfg;
 }
 
-static struct store *open_store(const struct config *cfg)
-{
-	struct store_params p = {
-		.host = cfg->db_host, .port = (unsigned)cfg->db_port,
-		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
-		.user = cfg->db_user, .password = cfg->db_password,
-		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
-	};
-	GError *err = NULL;
-	struct store *s = store_open(&p, &err);
-	if (!s) {
-		fprintf(stderr, "complaintctl: database: %s\n", err->message);
-		g_error_free(err);
-	}
-	return s;
-}
-
 static int with_store(struct ctl *ctl, int (*fn)(struct store *s, struct ctl *ctl))
 {
 	struct config *cfg = load_config(ctl);
 	if (!cfg)
 		return 1;
-	struct store *s = open_store(cfg);
+	struct store *s = daemon_open_store(cfg, "complaintctl");
 	int rc = s ? fn(s, ctl) : 1;
 	store_close(&s);
 	config_free(&cfg);

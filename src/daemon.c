@@ -1,6 +1,8 @@
 /* daemon - loading configuration, rules and templates as one unit. */
 #include "daemon.h"
 
+#include <stdio.h>
+
 #include "config.h"
 #include "holder.h"
 #include "log.h"
@@ -37,6 +39,29 @@ static struct template_set *load_templates(const struct config *cfg, GPtrArray *
 				 cfg->default_lang, errors);
 }
 
+void daemon_store_params(const struct config *cfg, struct store_params *p)
+{
+	*p = (struct store_params){
+		.host = cfg->db_host, .port = (unsigned)cfg->db_port,
+		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
+		.user = cfg->db_user, .password = cfg->db_password,
+		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
+	};
+}
+
+struct store *daemon_open_store(const struct config *cfg, const char *prog)
+{
+	struct store_params p;
+	daemon_store_params(cfg, &p);
+	GError *err = NULL;
+	struct store *s = store_open(&p, &err);
+	if (!s) {
+		fprintf(stderr, "%s: database: %s\n", prog, err->message);
+		g_error_free(err);
+	}
+	return s;
+}
+
 struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray *warnings)
 {
 	struct config *cfg = config_load(config_file, errors);
@@ -53,12 +78,7 @@ struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray
 	struct daemon *d = g_new0(struct daemon, 1);
 	d->cfg = cfg;
 	d->rule_count = rules_count(rules);
-	d->db = (struct store_params){
-		.host = cfg->db_host, .port = (unsigned)cfg->db_port,
-		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
-		.user = cfg->db_user, .password = cfg->db_password,
-		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
-	};
+	daemon_store_params(cfg, &d->db);
 	d->env.cfg = cfg;
 	d->env.rules = holder_new(rules, rules_ref_fn, rules_unref_fn);
 	d->env.templates = holder_new(tmpl, tmpl_ref_fn, tmpl_unref_fn);

@@ -35,6 +35,13 @@ void daemon_free(struct daemon **d);
  * swap them in; on any error nothing changes and errors say why. */
 int daemon_reload(struct daemon *d, GPtrArray *errors);
 
+/* daemon_store_params - the database coordinates in cfg; p borrows cfg's
+ * strings. */
+void daemon_store_params(const struct config *cfg, struct store_params *p);
+/* daemon_open_store - a connection for a command-line tool; NULL with the
+ * reason printed on standard error. */
+struct store *daemon_open_store(const struct config *cfg, const char *prog);
+
 /* daemon_default_config - the config path when -c is not given. */
 const char *daemon_default_config(void);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "json.h"
 #include "jsonparse.h"
 #include "mime.h"
@@ -957,20 +958,8 @@ static void rules_usage(FILE *f)
 
 static int open_db(const struct config *cfg, struct store **s)
 {
-	struct store_params p = {
-		.host = cfg->db_host, .port = (unsigned)cfg->db_port,
-		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
-		.user = cfg->db_user, .password = cfg->db_password,
-		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
-	};
-	GError *e = NULL;
-	*s = store_open(&p, &e);
-	if (!*s) {
-		fprintf(stderr, "complaintctl: database: %s\n", e->message);
-		g_error_free(e);
-		return -1;
-	}
-	return 0;
+	*s = daemon_open_store(cfg, "complaintctl");
+	return *s ? 0 : -1;
 }
 
 static int reclassify_cmd(const struct config *cfg, const char *dir,
