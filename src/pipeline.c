@@ -221,41 +221,70 @@ out:
 	return rc;
 }
 
-/* ingest_one - everything for one item inside the open transaction. */
+/* ingest_one - everything for one item inside the open transaction; known
+ * is what the batch's duplicate check found for it. *row gets its message. */
 static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
-		      int64_t now, GError **err)
+		      const struct store_known *known, int64_t now, uint64_t *row, GError **err)
 {
-	uint64_t row = 0, complaint = 0;
-	char *key = store_dedup_key(it->msg);
-	int found = store_find_known(p->store, it->mailbox, it->uidvalidity, it->uid, key,
-				     &row, &complaint, err);
-	g_free(key);
-	if (found < 0)
-		return -1;
-	if (found == 1) {
+	*row = known->msg_row;
+	if (known->found == 1) {
 		/* this very mailbox UID was stored before: nothing to do */
 		it->outcome = PIPELINE_DUPLICATE;
-		it->complaint_id = complaint;
+		it->complaint_id = known->complaint_id;
 		return 0;
 	}
-	if (found == 2) {
+	if (known->found == 2) {
 		/* the same mail again, e.g. delivered to two of our addresses */
 		it->outcome = PIPELINE_DUPLICATE;
-		it->complaint_id = complaint;
+		it->complaint_id = known->complaint_id;
 	} else if (machine_mail(it->msg)) {
 		if (msg_flags(it->msg) & MSG_F_BOUNCE && handle_bounce(p, it->msg, now, err) < 0)
 			return -1;
-		if (store_add_message(p->store, 0, it->msg, "in", now, false, &row, err) < 0)
+		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_STORED;
 	} else {
-		if (new_complaint(p, it, v, now, &row, err) < 0)
+		if (new_complaint(p, it, v, now, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_NEW;
 	}
 	if (it->mailbox &&
-	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, row, now, err) < 0)
+	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, *row, now, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* find_known - the duplicate checks of the whole batch, a round trip per
+ * 32 mails; a mail that repeats an earlier one of the same batch is marked
+ * as its duplicate (found 2, row filled in when that one is stored). */
+static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		      struct store_known *k, int *dup_of, char **keys, GError **err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		keys[i] = store_dedup_key(items[i].msg);
+		k[i] = (struct store_known){ .key = keys[i], .uid = items[i].mailbox ? items[i].uid : 0 };
+		dup_of[i] = -1;
+	}
+	for (unsigned i = 0, j; i < n; i = j) {
+		/* runs of items from the same mailbox go together */
+		for (j = i + 1; j < n && !g_strcmp0(items[j].mailbox, items[i].mailbox) &&
+			       items[j].uidvalidity == items[i].uidvalidity; j++)
+			;
+		if (store_find_known_many(p->store, items[i].mailbox, items[i].uidvalidity,
+					  k + i, j - i, err) < 0)
+			return -1;
+	}
+	GHashTable *first = g_hash_table_new(g_str_hash, g_str_equal);
+	for (unsigned i = 0; i < n; i++) {
+		if (k[i].found || !keys[i])
+			continue;
+		gpointer j;
+		if (g_hash_table_lookup_extended(first, keys[i], NULL, &j))
+			dup_of[i] = GPOINTER_TO_INT(j);
+		else
+			g_hash_table_insert(first, keys[i], GINT_TO_POINTER((int)i));
+	}
+	g_hash_table_unref(first);
 	return 0;
 }
 
@@ -288,20 +317,33 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	if (store_begin(p->store, err) < 0)
 		return -1;
 	g_hash_table_remove_all(p->acks_in_tx);
-	for (unsigned i = 0; i < n; i++) {
-		if (ingest_one(p, &items[i], verdicts[i], now, err) < 0) {
-			store_rollback(p->store);
-			for (unsigned j = 0; j < n; j++)
-				pipeline_item_clear(&items[j]);
-			return -1;
+	struct store_known *known = g_new0(struct store_known, n);
+	uint64_t *rows = g_new0(uint64_t, n);
+	int *dup_of = g_new(int, n);
+	char **keys = g_new0(char *, n);
+	int rc = find_known(p, items, n, known, dup_of, keys, err);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		if (dup_of[i] >= 0) {
+			known[i].found = 2;
+			known[i].msg_row = rows[dup_of[i]];
+			known[i].complaint_id = items[dup_of[i]].complaint_id;
 		}
+		rc = ingest_one(p, &items[i], verdicts[i], &known[i], now, &rows[i], err);
 	}
-	if (store_commit(p->store, err) < 0) {
+	if (rc == 0)
+		rc = store_commit(p->store, err);
+	else
+		store_rollback(p->store);
+	if (rc < 0)
 		for (unsigned j = 0; j < n; j++)
 			pipeline_item_clear(&items[j]);
-		return -1;
-	}
-	return 0;
+	for (unsigned i = 0; i < n; i++)
+		g_free(keys[i]);
+	g_free(keys);
+	g_free(dup_of);
+	g_free(rows);
+	g_free(known);
+	return rc;
 }
 
 int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,

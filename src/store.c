@@ -243,6 +243,7 @@ struct store {
 	GPtrArray *defer[DEFER_KINDS];          /* struct drow * */
 	MYSQL_STMT *multi[DEFER_KINDS][DEFER_CHUNK + 1];
 	MYSQL_BIND *mbind;                      /* DEFER_CHUNK * DEFER_MAXCOLS */
+	MYSQL_STMT *known_many;                 /* see store_find_known_many */
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -654,6 +655,9 @@ static void library_init_once(void)
 
 static void drop_statements(struct store *s)
 {
+	if (s->known_many)
+		mysql_stmt_close(s->known_many);
+	s->known_many = NULL;
 	for (unsigned i = 0; i < ST_COUNT; i++) {
 		if (s->st[i])
 			mysql_stmt_close(s->st[i]);
@@ -2218,4 +2222,127 @@ int store_outbox_release(struct store *s, const char *owner, GError **err)
 	int n = (int)mysql_stmt_affected_rows(st);
 	mysql_stmt_close(st);
 	return n;
+}
+
+/* ---- duplicate checks for a whole batch ------------------------------------ */
+
+#define KNOWN_CHUNK 32
+
+/* known_many_stmt - the prepared lookup of KNOWN_CHUNK UIDs and keys. */
+static MYSQL_STMT *known_many_stmt(struct store *s, GError **err)
+{
+	if (s->known_many)
+		return s->known_many;
+	GString *sql = g_string_new(
+		"SELECT 1, s.uid, '', s.message_row_id, m.complaint_id"
+		" FROM message_sources s JOIN messages m ON m.id = s.message_row_id"
+		" WHERE s.mailbox = ? AND s.uidvalidity = ? AND s.uid IN (");
+	for (unsigned i = 0; i < KNOWN_CHUNK; i++)
+		g_string_append(sql, i ? ", ?" : "?");
+	g_string_append(sql, ") UNION ALL SELECT 2, 0, dedup_key, id, complaint_id"
+			" FROM messages WHERE dedup_key IN (");
+	for (unsigned i = 0; i < KNOWN_CHUNK; i++)
+		g_string_append(sql, i ? ", ?" : "?");
+	g_string_append_c(sql, ')');
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
+		if (st) {
+			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "find_known_many", err);
+			mysql_stmt_close(st);
+		} else {
+			fail_db(s, "mysql_stmt_init", err);
+		}
+		st = NULL;
+	}
+	g_string_free(sql, TRUE);
+	return s->known_many = st;
+}
+
+/* apply_known - one result row onto the items it names. */
+static void apply_known(struct store_known *k, unsigned n, uint64_t kind, uint64_t uid,
+			const char *key, uint64_t row, uint64_t complaint)
+{
+	for (unsigned i = 0; i < n; i++) {
+		bool hit = kind == 1 ? k[i].uid == uid
+				     : k[i].found == 0 && k[i].key && !strcmp(k[i].key, key);
+		if (hit && (kind == 1 || k[i].found != 1)) {
+			k[i].found = (int)kind;
+			k[i].msg_row = row;
+			k[i].complaint_id = complaint;
+		}
+	}
+}
+
+static int known_chunk(struct store *s, const char *mailbox, uint32_t uidvalidity,
+		       struct store_known *k, unsigned n, GError **err)
+{
+	MYSQL_STMT *st = known_many_stmt(s, err);
+	if (!st)
+		return -1;
+	MYSQL_BIND in[2 + 2 * KNOWN_CHUNK];
+	uint64_t uids[KNOWN_CHUNK], validity = uidvalidity;
+	unsigned long key_len[KNOWN_CHUNK], mb_len = (unsigned long)strlen(mailbox);
+	memset(in, 0, sizeof in);
+	in[0].buffer_type = MYSQL_TYPE_STRING;
+	in[0].buffer = (void *)mailbox;
+	in[0].buffer_length = mb_len;
+	in[0].length = &mb_len;
+	mb_u64(&in[1], &validity, false);
+	for (unsigned i = 0; i < KNOWN_CHUNK; i++) {
+		uids[i] = i < n ? k[i].uid : 0;
+		MYSQL_BIND *u = &in[2 + i], *kb = &in[2 + KNOWN_CHUNK + i];
+		if (i < n && k[i].uid)
+			mb_u64(u, &uids[i], false);
+		else
+			u->buffer_type = MYSQL_TYPE_NULL;
+		key_len[i] = i < n && k[i].key ? (unsigned long)strlen(k[i].key) : 0;
+		mb_str(kb, i < n ? (char *)k[i].key : NULL, &key_len[i]);
+	}
+	if (mysql_stmt_bind_param(st, in) || mysql_stmt_execute(st))
+		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "find_known_many", err);
+	MYSQL_BIND out[5];
+	uint64_t kind = 0, uid = 0, row = 0, complaint = 0;
+	char key[80];
+	unsigned long klen = 0;
+	my_bool cnull = 0;
+	memset(out, 0, sizeof out);
+	mb_u64(&out[0], &kind, false);
+	mb_u64(&out[1], &uid, false);
+	out[2].buffer_type = MYSQL_TYPE_STRING;
+	out[2].buffer = key;
+	out[2].buffer_length = sizeof key - 1;
+	out[2].length = &klen;
+	mb_u64(&out[3], &row, false);
+	mb_u64(&out[4], &complaint, false);
+	out[4].is_null = &cnull;
+	if (mysql_stmt_bind_result(st, out) || mysql_stmt_store_result(st))
+		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "find_known_many", err);
+	int rc;
+	while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		key[MIN(klen, sizeof key - 1)] = '\0';
+		apply_known(k, n, kind, uid, key, row, cnull ? 0 : complaint);
+	}
+	mysql_stmt_free_result(st);
+	if (rc != MYSQL_NO_DATA)
+		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "find_known_many", err);
+	return 0;
+}
+
+int store_find_known_many(struct store *s, const char *mailbox, uint32_t uidvalidity,
+			  struct store_known *k, unsigned n, GError **err)
+{
+	if (s->broken) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
+			    "connection lost; reconnect first");
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		k[i].found = 0;
+		k[i].msg_row = k[i].complaint_id = 0;
+	}
+	for (unsigned off = 0; off < n; off += KNOWN_CHUNK)
+		if (known_chunk(s, mailbox ? mailbox : "", uidvalidity, k + off,
+				MIN(KNOWN_CHUNK, n - off), err) < 0)
+			return -1;
+	return 0;
 }

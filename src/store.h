@@ -332,4 +332,17 @@ int store_outbox_claimants(struct store *s, const char *prefix, GPtrArray *out,
 			   GError **err);
 int store_outbox_release(struct store *s, const char *owner, GError **err);
 
+/* store_find_known_many - store_find_known for a whole batch in one round
+ * trip per 32 messages: fills found (1 this mailbox UID is stored, 2 the
+ * dedup key is, 0 neither), msg_row and complaint_id of each item. key may
+ * be NULL, uid 0 (web posts have no mailbox UID). */
+struct store_known {
+	const char *key;       /* in: store_dedup_key, borrowed */
+	uint32_t uid;          /* in */
+	int found;             /* out */
+	uint64_t msg_row, complaint_id;  /* out */
+};
+int store_find_known_many(struct store *s, const char *mailbox, uint32_t uidvalidity,
+			  struct store_known *k, unsigned n, GError **err);
+
 #endif

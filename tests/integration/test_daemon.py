@@ -341,6 +341,27 @@ def test_processed_folder_and_uidvalidity(srv, bindir):
             empty_folder(srv, user, folder)
 
 
+def test_same_mail_twice_in_one_batch(srv, bindir):
+    """The same mail twice in one mailbox, fetched in one batch: one
+    complaint, one acknowledgement, both copies recorded and seen."""
+    raw = synthetic_mail(4)
+    srv.dovecot.append_many("alice", "INBOX", [raw, synthetic_mail(5), raw])
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 3, 30)
+        wait_for("acknowledgements", lambda: len(acks(srv)) >= 2)
+        time.sleep(1)
+        assert complaints(srv) == 2
+        assert len(acks(srv)) == 2
+        assert scalar(srv, "SELECT COUNT(*) FROM message_sources") == 3
+        assert scalar(srv, "SELECT COUNT(*) FROM messages") == 2
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_historic_import(srv, bindir):
     """On first attach, mail older than import_older_than is stored without
     an acknowledgement; recent mail is answered."""
@@ -580,7 +601,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 
 TESTS = [test_config_check, test_sample_mails, test_machine_and_own_mail,
-         test_same_mail_two_mailboxes, test_historic_import,
+         test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
          test_failing_mailbox_isolated, test_xoauth2_login,
