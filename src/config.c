@@ -84,6 +84,7 @@ static const struct ckey mailbox_keys[] = {
 	{ "mailbox", "import_older_than", C_DUR, MB(import_older_than), "7d", 0, BIG },
 	{ "mailbox", "timeout", C_DUR, MB(timeout), "60s", 1, 3600 },
 	{ "mailbox", "batch", C_INT, MB(batch), "200", 1, 5000 },
+	{ "mailbox", "db_connections", C_INT, MB(db_connections), "2", 1, 4 },
 };
 
 /* Where each group and key stands in the file, for error messages:

@@ -29,6 +29,7 @@ struct config_mailbox {
 	int64_t import_older_than; /* seconds; on first attach older mail gets no ack */
 	int64_t timeout;         /* seconds per IMAP command */
 	int64_t batch;           /* messages per fetch and per transaction */
+	int64_t db_connections;  /* connections committing a batch side by side */
 };
 
 struct config {

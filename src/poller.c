@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "imap.h"
+#include "ingest.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "message.h"
@@ -100,7 +101,7 @@ static int acknowledge_source(struct imap *imap, const struct config_mailbox *mb
 
 /* process_batch - fetch, ingest, quarantine failures, acknowledge. */
 static int process_batch(struct batch *b, struct imap *imap, struct store *store,
-			 struct pipeline *pl, const uint32_t *uids, unsigned n, int64_t now,
+			 struct ingest *ig, const uint32_t *uids, unsigned n, int64_t now,
 			 GError **err)
 {
 	gint64 t0 = g_get_monotonic_time();
@@ -108,7 +109,7 @@ static int process_batch(struct batch *b, struct imap *imap, struct store *store
 		return -1;
 	gint64 t1 = g_get_monotonic_time();
 	struct pipeline_item *items = (struct pipeline_item *)(void *)b->items->data;
-	if (pipeline_ingest(pl, items, b->items->len, now, err) < 0)
+	if (ingest_batch(ig, items, b->items->len, now, err) < 0)
 		return -1;
 	gint64 t2 = g_get_monotonic_time();
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -155,7 +156,8 @@ static int mailbox_state(struct store *store, const struct config_mailbox *mb,
 }
 
 static int poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
-		     struct imap *imap, struct store *store, int64_t now, GError **err)
+		     struct imap *imap, struct store *store, struct ingest *ig, int64_t now,
+		     GError **err)
 {
 	uint32_t uidvalidity = 0, uidnext = 0, exists = 0, last_uid = 0;
 	int64_t attached_at = 0;
@@ -173,11 +175,10 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 			   .import_before = attached_at - mb->import_older_than,
 			   .items = g_array_new(FALSE, TRUE, sizeof(struct pipeline_item)) };
 	limits_from_config(env->cfg, &b.limits);
-	struct pipeline *pl = pipeline_new(env, store);
 	const uint32_t *all = (const uint32_t *)(void *)uids->data;
 	for (unsigned off = 0; off < uids->len; off += (unsigned)mb->batch) {
 		unsigned n = MIN((unsigned)mb->batch, uids->len - off);
-		int rc = process_batch(&b, imap, store, pl, all + off, n, now, err);
+		int rc = process_batch(&b, imap, store, ig, all + off, n, now, err);
 		batch_clear(&b);
 		if (rc < 0) {
 			handled = -1;
@@ -194,7 +195,6 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 		if (lifecycle_stopping())
 			break;
 	}
-	pipeline_free(&pl);
 	g_array_free(b.items, TRUE);
 	g_array_free(uids, TRUE);
 	return handled;
@@ -204,7 +204,9 @@ int poller_poll_once(const struct pipeline_env *env, const struct config_mailbox
 		     struct imap *imap, struct store *store, int64_t now, char **error_r)
 {
 	GError *err = NULL;
-	int n = poll_once(env, mb, imap, store, now, &err);
+	struct ingest *ig = ingest_new(env, NULL, store, 1);
+	int n = poll_once(env, mb, imap, store, ig, now, &err);
+	ingest_free(&ig);
 	if (n < 0) {
 		*error_r = g_strdup(err ? err->message : "unknown error");
 		g_clear_error(&err);
@@ -266,6 +268,7 @@ static gpointer poller_thread(gpointer data)
 	const struct config_mailbox *mb = p->mb;
 	struct store *store = NULL;
 	struct imap *imap = NULL;
+	struct ingest *ig = NULL;
 	int64_t backoff = 0;
 	while (!lifecycle_stopping()) {
 		char *error = NULL;
@@ -274,7 +277,9 @@ static gpointer poller_thread(gpointer data)
 			error = g_strdup_printf("database: %s", err->message);
 		else if (!imap && !(imap = connect_mailbox(p->env->cfg, mb, &error)))
 			;
-		else if (poll_once(p->env, mb, imap, store, g_get_real_time() / G_USEC_PER_SEC,
+		else if (!ig && !(ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections)))
+			;
+		else if (poll_once(p->env, mb, imap, store, ig, g_get_real_time() / G_USEC_PER_SEC,
 				   &err) < 0)
 			error = g_strdup(err ? err->message : "poll failed");
 		g_clear_error(&err);
@@ -282,8 +287,10 @@ static gpointer poller_thread(gpointer data)
 		if (error) {
 			/* start afresh next time: connections may be half dead */
 			imap_free(&imap);
-			if (store && store_ping(store, NULL) < 0)
+			if (store && store_ping(store, NULL) < 0) {
+				ingest_free(&ig);  /* its lane 0 uses this store */
 				store_close(&store);
+			}
 			backoff = backoff ? MIN(backoff * 2, 900) : MIN(mb->poll_interval, 5);
 			wait = backoff;
 			log_warn("mailbox=%s poll failed, retrying in %llds: %s", mb->name,
@@ -294,6 +301,7 @@ static gpointer poller_thread(gpointer data)
 		}
 		lifecycle_sleep(LIFECYCLE_GENERAL, wait * 1000);
 	}
+	ingest_free(&ig);
 	imap_free(&imap);
 	store_close(&store);
 	return NULL;
