@@ -808,8 +808,9 @@ static bool is_reply_separator(const char *line, size_t len)
 	}
 	while (n > 0 && g_ascii_isspace(l[n - 1]))
 		n--;
-	return (line_has(l, n, "Original Message") && line_starts(l, n, "--")) ||
-	       (line_has(l, n, "原始邮件") && n > 0 && (l[0] == '-' || l[0] == '=')) ||
+	/* cheap tests first: memmem only runs on lines that start right */
+	return (line_starts(l, n, "--") && line_has(l, n, "Original Message")) ||
+	       (n > 0 && (l[0] == '-' || l[0] == '=') && line_has(l, n, "原始邮件")) ||
 	       (line_starts(l, n, "On ") && line_ends(l, n, "wrote:")) ||
 	       line_ends(l, n, "写道:") || line_ends(l, n, "写道：") ||
 	       (n == 2 && memcmp(l, "--", 2) == 0);
