@@ -54,6 +54,7 @@ void rf_rule_free(struct rf_rule *rule)
 	g_free(rule->field_arg);
 	g_free(rule->field_label);
 	pcre2_code_free(rule->code);
+	g_free(rule->pattern);
 	if (rule->ops)
 		g_array_unref(rule->ops);
 	if (rule->refs)
@@ -288,6 +289,8 @@ static bool compile_pattern(struct lex *x, struct rf_rule *r, const char *pat,
 {
 	int err;
 	PCRE2_SIZE off;
+	r->pattern = g_strndup(pat, plen);
+	r->pcre_opts = opts;
 	/* UCP so that \w, \b and caseless matching know Chinese and accented
 	 * letters; \C is refused because it can split a UTF-8 character. */
 	opts |= PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C;

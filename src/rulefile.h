@@ -16,6 +16,7 @@
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <glib.h>
 
 /* Categories that rules score towards; "other" is what is left when no
@@ -55,6 +56,10 @@ struct rf_rule {
 	char *field_arg;     /* header or form field name; NULL otherwise */
 	char *field_label;   /* "subject", "header:X-Foo", "meta", ... */
 	pcre2_code *code;    /* NULL for meta rules */
+	char *pattern;       /* source between the slashes; NULL for meta */
+	uint32_t pcre_opts;  /* PCRE2_CASELESS/MULTILINE/DOTALL/EXTENDED as
+			      * given by the flags (UTF and UCP always added);
+			      * the prefilter compiles the pattern again */
 	bool jit;            /* JIT compiled */
 	GArray *ops;         /* struct rf_op, meta rules only */
 	GArray *refs;        /* struct rf_ref, meta operands */

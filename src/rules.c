@@ -2,7 +2,12 @@
  * complaintd-rules(5). The line parser lives in rulefile.c. */
 #include "rules.h"
 #include "rulefile.h"
+#include "log.h"
 
+#include <hs/hs.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RULES_MAX_FILE_BYTES (4u * 1024u * 1024u)
@@ -16,6 +21,10 @@ struct rules {
 	bool need_fresh;      /* some rule looks at fresh or any */
 	struct rules_limits lim;
 	pcre2_match_context *mctx; /* only read while matching: shareable */
+	hs_database_t *pf_db; /* prefilter (see below); NULL when off */
+	guint8 *pf_in;        /* per rule: screened by pf_db */
+	unsigned npf;         /* rules screened */
+	gint pf_gen;          /* numbers pf_db for thread_scratch */
 };
 
 /* Tie-break order, most specific and most costly to get wrong first:
@@ -68,6 +77,8 @@ static void rules_destroy(struct rules *r)
 	rf_set_clear(&r->set);
 	g_free(r->order);
 	pcre2_match_context_free(r->mctx);
+	hs_free_database(r->pf_db);
+	g_free(r->pf_in);
 	g_free(r);
 }
 
@@ -94,6 +105,11 @@ unsigned rules_count(const struct rules *r)
 unsigned rules_jit_count(const struct rules *r)
 {
 	return r->njit;
+}
+
+unsigned rules_prefilter_count(const struct rules *r)
+{
+	return r->npf;
 }
 
 double rules_threshold(const struct rules *r)
@@ -304,10 +320,337 @@ static void link_rules(struct rules *r, struct rf_diag *d)
 	g_hash_table_unref(names);
 }
 
+/* ---- prefilter: one vectorscan database in front of PCRE2 ---------------
+ *
+ * Running 84 JIT patterns over subject and body costs ~450 us a mail, most
+ * of it patterns that do not match. So at load every pattern rule of the
+ * subject, body, fresh and any fields also goes into one vectorscan
+ * database, compiled with HS_FLAG_PREFILTER: vectorscan may report a
+ * pattern that PCRE2 would not match (it approximates lookarounds and back
+ * references and we widen \w and \b, below) but never misses one that
+ * PCRE2 would match. Classification scans each text once with that
+ * database and runs PCRE2 only on rules reported for that text, in the same
+ * order as before, so the verdict (and each hit's matched text, which PCRE2
+ * still finds) is the same as without the prefilter.
+ *
+ * Rules outside the database always run PCRE2: header, from and form
+ * field rules (short texts), patterns vectorscan refuses even as a
+ * prefilter (\K, \G, \R, conditionals, ...), and patterns that nest an
+ * unbounded repeat over a repeat or an alternation, such as (a+)+: on those
+ * PCRE2 may give up at the match limit, and the verdict should name that
+ * rule as skipped rather than hide the limit behind a prefilter "no". */
+
+/* What vectorscan gets for \w and \W: every character PCRE2's UCP \w (\W)
+ * can match, and beyond ASCII every other character too. Without Unicode's
+ * word tables in its automata vectorscan compiles the shipped rules in
+ * 0.6 s instead of 6.5 s and scans English text twice as fast. \b and \B
+ * become an empty group: dropping an assertion only widens a pattern, and
+ * the group keeps "\1\b0" from becoming "\10". */
+#define PF_WORD    "[^\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\x7f]"
+#define PF_NONWORD "[^0-9A-Za-z_]"
+#define PF_NOTHING "(?:)"
+#define PF_MAX_RETRIES 8 /* patterns refused only by hs_compile_multi */
+
+static gint pf_generation; /* numbers databases for thread_scratch */
+
+struct pf_group {
+	bool rep; /* holds a repeat that allows more than one */
+	bool alt; /* holds an alternation */
+};
+
+/* pf_quant - length of the quantifier at p, 0 if there is none; *many when
+ * it allows more than one repetition, *unbounded when without limit. */
+static size_t pf_quant(const char *p, bool *many, bool *unbounded)
+{
+	*many = *unbounded = false;
+	if (*p == '*' || *p == '+') {
+		*many = *unbounded = true;
+		return 1;
+	}
+	if (*p == '?')
+		return 1;
+	if (*p != '{' || !g_ascii_isdigit(p[1]))
+		return 0;
+	char *end;
+	unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+	if (*end == ',') {
+		if (end[1] == '}') {
+			*unbounded = true;
+			end++;
+		} else if (g_ascii_isdigit(end[1])) {
+			hi = strtoul(end + 1, &end, 10);
+		} else {
+			return 0;
+		}
+	}
+	if (*end != '}')
+		return 0;
+	*many = *unbounded || hi >= 2;
+	return (size_t)(end - p) + 1;
+}
+
+/* pf_skip_to - offset just past the first close at or after from; the end
+ * of p if there is none. */
+static size_t pf_skip_to(const char *p, size_t from, const char *close)
+{
+	const char *e = strstr(p + from, close);
+	return e ? (size_t)(e - p) + strlen(close) : strlen(p);
+}
+
+/* pf_escape - copies (or widens) the escape at p[i] == '\\'; returns the
+ * bytes consumed. */
+static size_t pf_escape(const char *p, size_t i, GString *out)
+{
+	char c = p[i + 1];
+	size_t n = 2;
+	switch (c) {
+	case '\0':
+		n = 1;
+		break;
+	case 'w':
+		g_string_append(out, PF_WORD);
+		return 2;
+	case 'W':
+		g_string_append(out, PF_NONWORD);
+		return 2;
+	case 'b': case 'B':
+		g_string_append(out, PF_NOTHING);
+		return 2;
+	case 'Q':
+		n = pf_skip_to(p, i + 2, "\\E") - i;
+		break;
+	case 'c':
+		n = p[i + 2] ? 3 : 2;
+		break;
+	case 'x': case 'o': case 'p': case 'P': case 'N': case 'g': case 'k':
+		if (p[i + 2] == '{')
+			n = pf_skip_to(p, i + 3, "}") - i;
+		else if (p[i + 2] == '<')
+			n = pf_skip_to(p, i + 3, ">") - i;
+		else if (p[i + 2] == '\'')
+			n = pf_skip_to(p, i + 3, "'") - i;
+		else if ((c == 'p' || c == 'P') && p[i + 2])
+			n = 3;
+		break;
+	default:
+		break;
+	}
+	g_string_append_len(out, p + i, (gssize)n);
+	return n;
+}
+
+/* pf_class - copies the character class at p[i] == '[' unchanged (inside
+ * a class vectorscan's own UCP classes are exact); returns its length. */
+static size_t pf_class(const char *p, size_t i, GString *out)
+{
+	size_t j = i + 1;
+	if (p[j] == '^')
+		j++;
+	if (p[j] == ']')
+		j++;
+	while (p[j] && p[j] != ']') {
+		if (p[j] == '\\' && p[j + 1] == 'Q')
+			j = pf_skip_to(p, j + 2, "\\E");
+		else if (p[j] == '\\' && p[j + 1])
+			j += 2;
+		else if (p[j] == '[' && p[j + 1] == ':')
+			j = pf_skip_to(p, j + 2, ":]");
+		else
+			j++;
+	}
+	if (p[j] == ']')
+		j++;
+	g_string_append_len(out, p + i, (gssize)(j - i));
+	return j - i;
+}
+
+/* pf_close - at p[i] == ')': whether the group closed is repeated without
+ * bound while holding a repeat or an alternation (backtracking blow-up);
+ * passes what it holds on to the enclosing group. */
+static bool pf_close(const char *p, size_t i, GArray *st)
+{
+	if (st->len < 2)
+		return false; /* unbalanced: PCRE2 accepted it, so \) or similar */
+	struct pf_group g = g_array_index(st, struct pf_group, st->len - 1);
+	g_array_set_size(st, st->len - 1);
+	struct pf_group *up = &g_array_index(st, struct pf_group, st->len - 1);
+	bool many, unbounded;
+	pf_quant(p + i + 1, &many, &unbounded);
+	up->rep = up->rep || g.rep;
+	up->alt = up->alt || g.alt;
+	return unbounded && (g.rep || g.alt);
+}
+
+/* pf_pattern - the pattern as vectorscan should see it (see PF_WORD);
+ * *risky for nested unbounded repeats (see the section comment). */
+static char *pf_pattern(const char *p, uint32_t opts, bool *risky)
+{
+	GString *out = g_string_new(opts & PCRE2_EXTENDED ? "(?x)" : "");
+	GArray *st = g_array_new(FALSE, TRUE, sizeof(struct pf_group));
+	g_array_set_size(st, 1);
+	*risky = false;
+	size_t i = 0;
+	while (p[i]) {
+		struct pf_group *top = &g_array_index(st, struct pf_group, st->len - 1);
+		bool many, unbounded;
+		size_t q;
+		if (p[i] == '\\') {
+			i += pf_escape(p, i, out);
+		} else if (p[i] == '[') {
+			i += pf_class(p, i, out);
+		} else if (p[i] == '(' && p[i + 1] == '?' && p[i + 2] == '#') {
+			size_t e = pf_skip_to(p, i + 3, ")");
+			g_string_append_len(out, p + i, (gssize)(e - i));
+			i = e;
+		} else if (p[i] == '(') {
+			g_array_set_size(st, st->len + 1);
+			g_string_append_c(out, p[i++]);
+		} else if (p[i] == ')') {
+			*risky = pf_close(p, i, st) || *risky;
+			g_string_append_c(out, p[i++]);
+		} else if ((q = pf_quant(p + i, &many, &unbounded)) > 0) {
+			top->rep = top->rep || many;
+			g_string_append_len(out, p + i, (gssize)q);
+			i += q;
+		} else {
+			if (p[i] == '|')
+				top->alt = true;
+			g_string_append_c(out, p[i++]);
+		}
+	}
+	g_array_unref(st);
+	return g_string_free(out, FALSE);
+}
+
+static unsigned pf_flags(uint32_t opts)
+{
+	unsigned f = HS_FLAG_PREFILTER | HS_FLAG_UTF8 | HS_FLAG_UCP |
+		     HS_FLAG_SINGLEMATCH;
+	if (opts & PCRE2_CASELESS)
+		f |= HS_FLAG_CASELESS;
+	if (opts & PCRE2_DOTALL)
+		f |= HS_FLAG_DOTALL;
+	if (opts & PCRE2_MULTILINE)
+		f |= HS_FLAG_MULTILINE;
+	return f;
+}
+
+static bool pf_field(enum rf_field f)
+{
+	return f == RF_F_SUBJECT || f == RF_F_BODY || f == RF_F_FRESH ||
+	       f == RF_F_ANY;
+}
+
+static void pf_warn(struct rf_diag *d, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void pf_warn(struct rf_diag *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (d->warnings)
+		g_ptr_array_add(d->warnings, g_strdup_printf(
+			"prefilter off, every pattern runs PCRE2 (slower): %s", msg));
+	else
+		log_warn("rules: prefilter off, every pattern runs PCRE2: %s", msg);
+	g_free(msg);
+}
+
+/* The patterns offered to hs_compile_multi; ids are rule indices. */
+struct pf_input {
+	GPtrArray *pats; /* char * */
+	GArray *flags;   /* unsigned */
+	GArray *ids;     /* unsigned */
+};
+
+/* pf_collect - every pattern rule vectorscan should screen; what
+ * hs_expression_info refuses stays out. */
+static void pf_collect(const struct rules *r, struct pf_input *in)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct rf_rule *rule = rule_at(r, i);
+		if (rule->code == NULL || rule->pattern == NULL ||
+		    !pf_field(rule->field))
+			continue;
+		bool risky;
+		char *pat = pf_pattern(rule->pattern, rule->pcre_opts, &risky);
+		unsigned fl = pf_flags(rule->pcre_opts);
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (risky || hs_expression_info(pat, fl, &info, &ce) != HS_SUCCESS) {
+			hs_free_compile_error(ce);
+			g_free(pat);
+			continue;
+		}
+		free(info); /* allocated by hs's misc allocator: malloc */
+		g_ptr_array_add(in->pats, pat);
+		g_array_append_val(in->flags, fl);
+		g_array_append_val(in->ids, i);
+	}
+}
+
+/* pf_compile - the database, leaving out patterns hs_compile_multi names
+ * as refused; NULL (and a warning) if it cannot be built at all. */
+static hs_database_t *pf_compile(struct pf_input *in, struct rf_diag *d)
+{
+	for (unsigned tries = 0; tries <= PF_MAX_RETRIES && in->pats->len; tries++) {
+		hs_database_t *db = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_compile_multi((const char *const *)in->pats->pdata,
+				     (const unsigned *)(void *)in->flags->data,
+				     (const unsigned *)(void *)in->ids->data,
+				     in->pats->len, HS_MODE_BLOCK, NULL, &db,
+				     &ce) == HS_SUCCESS)
+			return db;
+		int bad = ce ? ce->expression : -1;
+		if (bad < 0 || (unsigned)bad >= in->pats->len ||
+		    tries == PF_MAX_RETRIES) {
+			pf_warn(d, "vectorscan: %s", ce ? ce->message : "?");
+			hs_free_compile_error(ce);
+			return NULL;
+		}
+		hs_free_compile_error(ce);
+		g_ptr_array_remove_index(in->pats, (guint)bad);
+		g_array_remove_index(in->flags, (guint)bad);
+		g_array_remove_index(in->ids, (guint)bad);
+	}
+	return NULL;
+}
+
+/* prefilter_build - the database and which rules it screens; leaves both
+ * unset (the plain PCRE2 path) when off, unsupported or failing. */
+static void prefilter_build(struct rules *r, struct rf_diag *d)
+{
+	if (r->lim.no_prefilter || r->n == 0)
+		return;
+	if (hs_valid_platform() != HS_SUCCESS) {
+		pf_warn(d, "vectorscan does not support this CPU (needs SSSE3)");
+		return;
+	}
+	struct pf_input in = { g_ptr_array_new_with_free_func(g_free),
+			       g_array_new(FALSE, FALSE, sizeof(unsigned)),
+			       g_array_new(FALSE, FALSE, sizeof(unsigned)) };
+	pf_collect(r, &in);
+	if (in.pats->len > 0)
+		r->pf_db = pf_compile(&in, d);
+	if (r->pf_db) {
+		r->pf_in = g_new0(guint8, r->n);
+		for (unsigned k = 0; k < in.ids->len; k++)
+			r->pf_in[g_array_index(in.ids, unsigned, k)] = 1;
+		r->npf = in.ids->len;
+		r->pf_gen = g_atomic_int_add(&pf_generation, 1) + 1;
+	}
+	g_ptr_array_unref(in.pats);
+	g_array_unref(in.flags);
+	g_array_unref(in.ids);
+}
+
 static struct rules *load_finish(struct rules *r, struct rf_diag *d)
 {
 	if (d->nerrors == 0)
 		link_rules(r, d);
+	if (d->nerrors == 0)
+		prefilter_build(r, d);
 	if (d->nerrors > 0)
 		rules_unref(&r);
 	return r;
@@ -399,6 +742,9 @@ struct rules *rules_load_dir(const char *dir, const struct rules_limits *lim,
 
 /* ---- texts a message offers to rules ------------------------------------ */
 
+/* The texts the prefilter scans, each at most once a classification. */
+enum pf_slot { PF_SUBJECT, PF_BODY, PF_FRESH, PF_NSLOT };
+
 struct texts {
 	const struct rules *r;
 	const struct message *m;
@@ -406,6 +752,8 @@ struct texts {
 	size_t subject_len, body_len, fresh_len;
 	bool fresh_done;
 	GPtrArray *owned;    /* copies made valid or cut */
+	bool scanned[PF_NSLOT];
+	guint8 *cand;        /* PF_NSLOT rows of r->n: prefilter reported */
 };
 
 /* prepare - s cut to at most max bytes on a character boundary and made
@@ -431,17 +779,41 @@ static const char *prepare(struct texts *t, const char *s, size_t max,
 	return s;
 }
 
+/* Tests on a line given as pointer and length (not NUL-terminated):
+ * fresh_text runs them on every line of every body, without copying. */
+static bool line_starts(const char *l, size_t n, const char *pre)
+{
+	size_t k = strlen(pre);
+	return n >= k && memcmp(l, pre, k) == 0;
+}
+
+static bool line_ends(const char *l, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+	return n >= k && memcmp(l + n - k, suf, k) == 0;
+}
+
+static bool line_has(const char *l, size_t n, const char *needle)
+{
+	return memmem(l, n, needle, strlen(needle)) != NULL;
+}
+
 static bool is_reply_separator(const char *line, size_t len)
 {
-	char *l = g_strstrip(g_strndup(line, len));
-	size_t n = strlen(l);
-	bool sep = (strstr(l, "Original Message") && g_str_has_prefix(l, "--")) ||
-		   (strstr(l, "原始邮件") && (l[0] == '-' || l[0] == '=')) ||
-		   (g_str_has_prefix(l, "On ") && g_str_has_suffix(l, "wrote:")) ||
-		   g_str_has_suffix(l, "写道:") || g_str_has_suffix(l, "写道：") ||
-		   (n > 0 && strcmp(l, "--") == 0);
-	g_free(l);
-	return sep;
+	const char *l = line;
+	size_t n = len;
+	while (n > 0 && g_ascii_isspace(l[0])) {
+		l++;
+		n--;
+	}
+	while (n > 0 && g_ascii_isspace(l[n - 1]))
+		n--;
+	/* cheap tests first: memmem only runs on lines that start right */
+	return (line_starts(l, n, "--") && line_has(l, n, "Original Message")) ||
+	       (n > 0 && (l[0] == '-' || l[0] == '=') && line_has(l, n, "原始邮件")) ||
+	       (line_starts(l, n, "On ") && line_ends(l, n, "wrote:")) ||
+	       line_ends(l, n, "写道:") || line_ends(l, n, "写道：") ||
+	       (n == 2 && memcmp(l, "--", 2) == 0);
 }
 
 /* is_outlook_header - "From: ..." followed by "Sent:"/"Date:"/"发送时间:",
@@ -543,6 +915,82 @@ static pcre2_match_data *thread_md(void)
 	return md;
 }
 
+/* One vectorscan scratch per thread, likewise. A scratch serves every
+ * database it was (re)allocated for; hs_alloc_scratch grows it when a
+ * thread meets a new database (a reload), so gen remembers the last. */
+struct pf_scratch {
+	hs_scratch_t *s;
+	gint gen;
+};
+
+static void pf_scratch_free(gpointer p)
+{
+	struct pf_scratch *ps = p;
+	hs_free_scratch(ps->s);
+	g_free(ps);
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT(pf_scratch_free);
+
+static hs_scratch_t *thread_scratch(const struct rules *r)
+{
+	struct pf_scratch *ps = g_private_get(&scratch_key);
+	if (ps == NULL) {
+		ps = g_new0(struct pf_scratch, 1);
+		g_private_set(&scratch_key, ps);
+	}
+	if (ps->gen != r->pf_gen) {
+		if (hs_alloc_scratch(r->pf_db, &ps->s) != HS_SUCCESS)
+			return NULL;
+		ps->gen = r->pf_gen;
+	}
+	return ps->s;
+}
+
+static int pf_on_match(unsigned id, unsigned long long from,
+		       unsigned long long to, unsigned flags, void *ctx)
+{
+	((guint8 *)ctx)[id] = 1;
+	return 0; /* go on: every rule that may match this text */
+}
+
+/* pf_scan - marks in cand every rule the database reports for s; marks
+ * all if the scan cannot run, which only costs time. */
+static void pf_scan(const struct rules *r, const char *s, size_t len,
+		    guint8 *cand)
+{
+	hs_scratch_t *sc = thread_scratch(r);
+	if (sc == NULL || len > UINT_MAX ||
+	    hs_scan(r->pf_db, s, (unsigned)len, 0, sc, pf_on_match,
+		    cand) != HS_SUCCESS)
+		memset(cand, 1, r->n);
+}
+
+/* may_match - false when the prefilter shows rule i cannot match the text
+ * of slot (so PCRE2 need not look); true when it may or is not asked. */
+static bool may_match(struct texts *t, unsigned i, enum pf_slot slot)
+{
+	const struct rules *r = t->r;
+	if (r->pf_db == NULL || !r->pf_in[i])
+		return true;
+	if (slot == PF_FRESH && t->fresh == t->body)
+		slot = PF_BODY; /* nothing quoted: the same text */
+	guint8 *cand;
+	if (t->cand == NULL)
+		t->cand = g_new0(guint8, (gsize)PF_NSLOT * r->n);
+	cand = t->cand + (size_t)slot * r->n;
+	if (!t->scanned[slot]) {
+		t->scanned[slot] = true;
+		if (slot == PF_SUBJECT)
+			pf_scan(r, t->subject, t->subject_len, cand);
+		else if (slot == PF_BODY)
+			pf_scan(r, t->body, t->body_len, cand);
+		else
+			pf_scan(r, t->fresh, t->fresh_len, cand);
+	}
+	return cand[i];
+}
+
 struct verdict {
 	struct rules *r;
 	enum rf_cat cat;
@@ -629,20 +1077,23 @@ static bool match_rule(struct verdict *v, unsigned i, struct texts *t)
 	size_t len = 0;
 	switch (rule->field) {
 	case RF_F_SUBJECT:
-		return t->subject &&
+		return t->subject && may_match(t, i, PF_SUBJECT) &&
 		       match_text(v, i, t->subject, t->subject_len, "subject") > 0;
 	case RF_F_BODY:
-		return match_text(v, i, t->body, t->body_len, "body") > 0;
+		return may_match(t, i, PF_BODY) &&
+		       match_text(v, i, t->body, t->body_len, "body") > 0;
 	case RF_F_FRESH:
 		texts_fresh(t);
-		return match_text(v, i, t->fresh, t->fresh_len, "fresh") > 0;
+		return may_match(t, i, PF_FRESH) &&
+		       match_text(v, i, t->fresh, t->fresh_len, "fresh") > 0;
 	case RF_F_ANY: {
-		int rc = t->subject ? match_text(v, i, t->subject, t->subject_len,
-						 "subject") : 0;
+		int rc = t->subject && may_match(t, i, PF_SUBJECT) ?
+			 match_text(v, i, t->subject, t->subject_len, "subject") : 0;
 		if (rc != 0)
 			return rc > 0;
 		texts_fresh(t);
-		return match_text(v, i, t->fresh, t->fresh_len, "body") > 0;
+		return may_match(t, i, PF_FRESH) &&
+		       match_text(v, i, t->fresh, t->fresh_len, "body") > 0;
 	}
 	case RF_F_FROM:
 		s = msg_from_addr(t->m);
@@ -780,6 +1231,7 @@ struct verdict *rules_classify(const struct rules *r, const struct message *m)
 	g_clear_pointer(&v->matches, g_free);
 	g_clear_pointer(&v->fields, g_free);
 	g_ptr_array_unref(t.owned);
+	g_free(t.cand);
 	return v;
 }
 

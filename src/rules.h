@@ -48,6 +48,8 @@ struct rules_limits {
 	size_t max_subject_bytes;
 	size_t max_body_bytes;  /* also bounds header and form field values */
 	bool no_jit;            /* do not JIT-compile (tests, debugging) */
+	bool no_prefilter;      /* no vectorscan prefilter: every pattern rule
+				 * runs PCRE2 on every text (tests, debugging) */
 };
 #define RULES_DEFAULT_MATCH_LIMIT   200000u
 #define RULES_DEFAULT_DEPTH_LIMIT   2000u
@@ -76,6 +78,9 @@ void rules_unref(struct rules **r);
 
 unsigned rules_count(const struct rules *r);      /* rules, meta included */
 unsigned rules_jit_count(const struct rules *r);  /* patterns JIT compiled */
+/* rules_prefilter_count - pattern rules the vectorscan prefilter screens
+ * (see complaintd-rules(5), PERFORMANCE); 0 when the prefilter is off. */
+unsigned rules_prefilter_count(const struct rules *r);
 double rules_threshold(const struct rules *r);
 
 /* rules_classify - evaluates every rule against m. Thread-safe. */

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "message.h"
+#include "mime.h"
 #include "rules.h"
 #include "holder.h"
 
@@ -794,6 +795,192 @@ static void test_default_accuracy(void **state)
 	rules_unref(&r);
 }
 
+/* ---- the vectorscan prefilter ------------------------------------------- */
+
+static struct rules *load_lim(const char *text, bool no_prefilter)
+{
+	struct rules_limits lim = { .no_prefilter = no_prefilter };
+	GPtrArray *errors = strv(), *warnings = strv();
+	struct rules *r = rules_load_string("p.rules", text, strlen(text), &lim,
+					    errors, warnings);
+	for (unsigned i = 0; i < warnings->len; i++)
+		print_message("warning: %s\n", (char *)g_ptr_array_index(warnings, i));
+	assert_non_null(r);
+	g_ptr_array_unref(errors);
+	g_ptr_array_unref(warnings);
+	return r;
+}
+
+/* same_verdict - classifies m with both sets and fails, showing both
+ * reports, unless they are the same to the byte. Returns the hit count. */
+static unsigned same_verdict(struct rules *pf, struct rules *plain,
+			     const struct message *m, const char *what)
+{
+	struct verdict *a = rules_classify(pf, m), *b = rules_classify(plain, m);
+	char *fa = verdict_format(a), *fb = verdict_format(b);
+	if (strcmp(fa, fb) != 0)
+		fail_msg("%s: prefilter gives\n%s\nPCRE2 alone gives\n%s", what,
+			 fa, fb);
+	unsigned hits = verdict_hit_count(b);
+	g_free(fa);
+	g_free(fb);
+	verdict_free(&a);
+	verdict_free(&b);
+	return hits;
+}
+
+/* Every mail of the evaluation and sample sets gets the same verdict
+ * (category, severity, route, scores, hits with their matched text,
+ * tags, errors) with the prefilter as with PCRE2 alone. */
+static void test_prefilter_same_verdicts(void **state)
+{
+	char *rdir = src_path("rules");
+	struct rules_limits off = { .no_prefilter = true };
+	struct rules *pf = load_defaults();
+	struct rules *plain = rules_load_dir(rdir, &off, NULL, NULL);
+	assert_non_null(plain);
+	/* the prefilter must really be on, or this compares PCRE2 with itself */
+	print_message("prefilter screens %u of %u rules\n",
+		      rules_prefilter_count(pf), rules_count(pf));
+	assert_true(rules_prefilter_count(pf) * 4 >= rules_count(pf) * 3);
+	assert_int_equal(rules_prefilter_count(plain), 0);
+	struct mime_limits ml;
+	mime_limits_default(&ml);
+	static const char *const dirs[] = { "tests/data/eval", "tests/data/mail" };
+	unsigned mails = 0, hits = 0;
+	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		char *dir = src_path(dirs[k]);
+		GDir *dh = g_dir_open(dir, 0, NULL);
+		assert_non_null(dh);
+		const char *e;
+		while ((e = g_dir_read_name(dh)) != NULL) {
+			if (!g_str_has_suffix(e, ".eml"))
+				continue;
+			char *path = g_build_filename(dir, e, NULL), *data;
+			gsize len;
+			assert_true(g_file_get_contents(path, &data, &len, NULL));
+			struct message *m = mime_parse(data, len, &ml);
+			assert_non_null(m);
+			hits += same_verdict(pf, plain, m, path);
+			mails++;
+			msg_free(&m);
+			g_free(data);
+			g_free(path);
+		}
+		g_dir_close(dh);
+		g_free(dir);
+	}
+	print_message("%u mails, %u hits, the same with and without prefilter\n",
+		      mails, hits);
+	assert_true(mails >= 150);
+	assert_true(hits >= mails); /* the rules did fire: not a vacuous match */
+	rules_unref(&pf);
+	rules_unref(&plain);
+	g_free(rdir);
+}
+
+/* The constructs the prefilter widens or approximates (\w, \W, \b, \B,
+ * lookarounds, back references, Unicode case folding), against texts made
+ * to sit on their edges: no rule may be lost to the prefilter. */
+static void test_prefilter_edges(void **state)
+{
+	static const char txt[] =
+		"rule W any /a\\wb/\n tag w\n"
+		"rule NW any /a\\Wb/\n tag nw\n"
+		"rule WB any /\\bxy\\b/\n tag wb\n"
+		"rule NB any /x\\By/\n tag nb\n"
+		"rule WS any /(?:\\w+\\s+){2}end/\n tag ws\n"
+		"rule LB any /(?<!券)用不了/\n tag lb\n"
+		"rule LA any /还没到(?!账)/\n tag la\n"
+		"rule BR any /(ab)\\1/\n tag br\n"
+		"rule CI any /kiss/i\n tag ci\n"
+		"rule CIU any /ÉTÉ/i\n tag ciu\n"
+		"rule ML subject /^re$/m\n tag ml\n"
+		"rule DOT body /a.b/s\n tag dot\n"
+		"rule CLS fresh /[\\w\\x{3000}]{3}z/\n tag cls\n"
+		"rule NCLS any /q[^\\W\\d]q/\n tag ncls\n"
+		"rule DIG any /\\d\\D\\d/\n tag dig\n"
+		"rule SP any /a\\sb/\n tag sp\n"
+		"rule X any /a b # comment/x\n tag x\n"
+		"rule G any /a\\Gb/\n tag g\n"; /* refused by vectorscan */
+	struct rules *pf = load_lim(txt, false), *plain = load_lim(txt, true);
+	assert_true(rules_prefilter_count(pf) >= 15);
+	static const char *const texts[] = {
+		"a_b", "aéb", "a中b", "a b", "a-b", "a\xe3\x80\x80" "b", "axb",
+		"xy", "中xy中", "éxyé", "xy_", " xy ", "x y", "xy", "axyb",
+		"one two end", "un deux\xc2\xa0" "end", "甲 乙 end", "券用不了",
+		"不能用用不了", "还没到账", "还没到", "abab", "abab!", "KISS",
+		"\xe2\x84\xaaiss", "ki\xc5\xbfs", "été", "ÉtÉ", "re\nx", "x\nre",
+		"a\nb", "中中中z", "\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80z", "q中q",
+		"q1q", "q_q", "1x2", "１x２", "1 2", "ab", "a\xe2\x80\x83" "b",
+		"a\x0b" "b", "ab # comment", "", "> axb quoted\nfresh",
+	};
+	unsigned hits = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+		for (size_t j = 0; j < G_N_ELEMENTS(texts); j += 7) {
+			struct message *m = mk(texts[j], texts[i]);
+			hits += same_verdict(pf, plain, m, texts[i]);
+			msg_free(&m);
+		}
+	assert_true(hits > 100);
+	rules_unref(&pf);
+	rules_unref(&plain);
+}
+
+/* \w, \W and \b around every character of the Basic Multilingual Plane
+ * and a sample of the rest: what vectorscan is given for them must take
+ * whatever PCRE2's Unicode classes take. */
+static void test_prefilter_unicode_classes(void **state)
+{
+	static const char txt[] = "rule W body /=\\w=/\n tag w\n"
+				  "rule NW body /=\\W=/\n tag nw\n"
+				  "rule B body /=\\b/\n tag b\n"
+				  "rule NB body /=\\B/\n tag nb\n"
+				  "rule WI body /=\\w+=/i\n tag wi\n";
+	struct rules *pf = load_lim(txt, false), *plain = load_lim(txt, true);
+	assert_int_equal(rules_prefilter_count(pf), 5);
+	struct message *m = msg_new(MSG_CHANNEL_WEB);
+	unsigned fired = 0;
+	for (gunichar c = 1; c < 0x110000; c += c < 0x10000 ? 1 : 61) {
+		if (c >= 0xD800 && c <= 0xDFFF)
+			continue;
+		char text[16] = "=", *p = text + 1;
+		p += g_unichar_to_utf8(c, p);
+		strcpy(p, "=");
+		msg_set_text(m, text);
+		struct verdict *a = rules_classify(pf, m);
+		struct verdict *b = rules_classify(plain, m);
+		for (unsigned k = 0; k < verdict_tag_count(b); k++) {
+			const char *tag = verdict_tag(b, k);
+			bool found = false;
+			for (unsigned q = 0; q < verdict_tag_count(a); q++)
+				found = found || strcmp(verdict_tag(a, q), tag) == 0;
+			if (!found)
+				fail_msg("U+%04X: rule tagged %s lost to the prefilter",
+					 c, tag);
+		}
+		fired += verdict_tag_count(b);
+		assert_int_equal(verdict_tag_count(a), verdict_tag_count(b));
+		verdict_free(&a);
+		verdict_free(&b);
+	}
+	assert_true(fired > 60000);
+	msg_free(&m);
+	rules_unref(&pf);
+	rules_unref(&plain);
+}
+
+/* Catastrophic patterns stay outside the database, so PCRE2's limit is
+ * still met and reported; a plain pattern on the same text is screened. */
+static void test_prefilter_keeps_limits(void **state)
+{
+	struct rules *r = load_lim("rule CAT body /(a+)+$/\n tag cat\n"
+				   "rule ALT body /(?:a|aa)*c/\n tag alt\n"
+				   "rule OK body /zzz/\n tag ok\n", false);
+	assert_int_equal(rules_prefilter_count(r), 1);
+	rules_unref(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +1003,10 @@ int main(void)
 		cmocka_unit_test(test_load_broken_fixtures),
 		cmocka_unit_test(test_threads_swap),
 		cmocka_unit_test(test_default_accuracy),
+		cmocka_unit_test(test_prefilter_same_verdicts),
+		cmocka_unit_test(test_prefilter_edges),
+		cmocka_unit_test(test_prefilter_unicode_classes),
+		cmocka_unit_test(test_prefilter_keeps_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
