@@ -80,15 +80,20 @@ struct outcome {
 	char *why;     /* reply text or error; NULL when sent */
 };
 
-static void send_one(struct smtp *smtp, const struct outbox_item *it, struct outcome *o)
+/* send_one - true when the relay answered at all; false when it could not
+ * be reached, which says nothing about this mail and everything about the
+ * ones behind it. */
+static bool send_one(struct smtp *smtp, const struct outbox_item *it, struct outcome *o)
 {
 	char *reply = NULL;
 	GError *serr = NULL;
 	o->rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
 			  g_bytes_get_size(it->raw), &reply, &serr);
 	o->why = o->rc == 0 ? NULL : g_strdup(reply ? reply : serr ? serr->message : "unknown");
+	bool answered = o->rc != 1 || reply != NULL;
 	g_free(reply);
 	g_clear_error(&serr);
+	return answered;
 }
 
 /* record - write one outcome (inside the caller's transaction). */
@@ -147,15 +152,25 @@ int sender_run_once(const struct config *cfg, struct store *store, struct smtp *
 	int handled = store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err);
 	if (handled > 0) {
 		struct outcome *out = g_new0(struct outcome, items->len);
-		for (unsigned i = 0; i < items->len; i++)
-			send_one(smtp, g_ptr_array_index(items, i), &out[i]);
+		bool reachable = true;
+		for (unsigned i = 0; i < items->len; i++) {
+			if (reachable) {
+				reachable = send_one(smtp, g_ptr_array_index(items, i), &out[i]);
+				continue;
+			}
+			/* the relay is down: the rest wait for the next attempt */
+			out[i].rc = 1;
+			out[i].why = g_strdup(out[i - 1].why);
+		}
+		if (!reachable)
+			handled = SENDER_RELAY_DOWN;
 		if (record_all(cfg, store, items, out, now, &err) < 0)
-			handled = -1;
+			handled = -1;  /* a database error wins: the loop reconnects */
 		for (unsigned i = 0; i < items->len; i++)
 			g_free(out[i].why);
 		g_free(out);
 	}
-	if (handled < 0) {
+	if (handled < 0 && handled != SENDER_RELAY_DOWN) {
 		*error_r = g_strdup(err ? err->message : "outbox failed");
 		g_clear_error(&err);
 	}
@@ -185,7 +200,7 @@ static gpointer sender_thread(gpointer data)
 	struct sender *s = data;
 	struct store *store = NULL;
 	struct smtp *smtp = connect_relay(s->cfg);
-	int64_t backoff = 0;
+	int64_t backoff = 0, relay_wait = 0;
 	bool released = false;
 	while (!lifecycle_stopping()) {
 		GError *err = NULL;
@@ -212,6 +227,14 @@ static gpointer sender_thread(gpointer data)
 			continue;
 		}
 		backoff = 0;
+		if (n == SENDER_RELAY_DOWN) {
+			/* nothing more can go out; the deferred rows say when to try */
+			relay_wait = relay_wait ? MIN(relay_wait * 2, s->cfg->smtp_retry_max)
+						: s->cfg->smtp_retry_min;
+			lifecycle_sleep(LIFECYCLE_GENERAL, relay_wait * 1000);
+			continue;
+		}
+		relay_wait = 0;
 		/* a full claim means more may be waiting: go again at once */
 		if (n < CLAIM_MAX)
 			lifecycle_sleep(LIFECYCLE_OUTBOX, 1000);

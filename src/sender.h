@@ -24,8 +24,10 @@ struct sender *sender_start(const struct config *cfg, const struct store_params 
 void sender_join(struct sender **s);
 
 /* sender_run_once - claim and send what is due at now with the caller's
- * connections; returns mails handled or -1 with *error_r. For tests and
- * `complaintctl outbox flush`. */
+ * connections; returns mails handled, SENDER_RELAY_DOWN when the relay could
+ * not be reached (the claimed mail is deferred, no use trying more now), or
+ * -1 with *error_r for database trouble. */
+#define SENDER_RELAY_DOWN (-2)
 int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
 		    const char *owner, int64_t now, char **error_r);
 
