@@ -1,6 +1,7 @@
 /* daemon - loading configuration, rules and templates as one unit. */
 #include "daemon.h"
 
+#include <malloc.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -25,12 +26,17 @@ static void tmpl_unref_fn(void *t) { struct template_set *x = t; template_set_un
 static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
 				GPtrArray *warnings)
 {
+	struct rules *r;
 	struct rules_limits lim = {
 		.match_limit = (uint32_t)cfg->rules_match_limit,
 		.depth_limit = (uint32_t)cfg->rules_depth_limit,
 		.no_jit = !cfg->rules_jit,
 	};
-	return rules_load_dir(cfg->rules_dir, &lim, errors, warnings);
+	r = rules_load_dir(cfg->rules_dir, &lim, errors, warnings);
+	/* compiling the vectorscan prefilter takes some 10 MB of scratch heap
+	 * that glibc keeps unless told: give it back (RSS 42 -> 32 MB) */
+	malloc_trim(0);
+	return r;
 }
 
 static struct template_set *load_templates(const struct config *cfg, GPtrArray *errors)
