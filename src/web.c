@@ -93,7 +93,17 @@ struct web {
 struct worker {
 	struct store *store;
 	struct pipeline *pipeline;
+	unsigned refs_left;       /* reserved reference numbers not used yet */
+	int64_t refs_at;          /* when they were reserved */
 };
+
+/* Reference numbers are reserved in blocks per thread: taking each from
+ * the (prefix, day) counter row would lock that row until commit and so
+ * serialise every post's transaction. Cost: numbers are unique and grow
+ * by day, but not strictly in arrival order across threads, and a block
+ * unused for REF_BLOCK_AGE seconds is given up (a gap in the numbers). */
+#define REF_BLOCK 16
+#define REF_BLOCK_AGE 600
 
 static void worker_free(gpointer p)
 {
@@ -438,6 +448,17 @@ static enum MHD_Result metrics_page(struct MHD_Connection *c)
 
 /* ---- intake -------------------------------------------------------------------------- */
 
+static void reserve_refs(struct web *web, struct worker *w, int64_t now)
+{
+	if (w->refs_left && now - w->refs_at < REF_BLOCK_AGE)
+		return;
+	w->refs_left = 0;
+	if (store_reserve_refs(w->store, web->cfg->ref_prefix, now, REF_BLOCK, NULL) == 0) {
+		w->refs_left = REF_BLOCK;
+		w->refs_at = now;
+	}
+}
+
 /* ingest - the validated form into the pipeline; 0 with ref set (new or
  * the earlier complaint of a double submission), or the HTTP status to
  * answer (500, 503). */
@@ -453,8 +474,13 @@ static unsigned ingest(struct web *web, struct req *r, char *ref, size_t ref_siz
 		struct worker *w = worker_get(web, &err);
 		if (!w)
 			continue;
-		if (pipeline_ingest(w->pipeline, &it, 1, now, &err) == 0)
+		reserve_refs(web, w, now);
+		if (pipeline_ingest(w->pipeline, &it, 1, now, &err) == 0) {
+			if (it.outcome == PIPELINE_NEW && w->refs_left)
+				w->refs_left--;
 			break;
+		}
+		w->refs_left = 0;  /* the connection may be new: its block is gone */
 		store_ping(w->store, NULL);  /* reconnect before the second try */
 	}
 	if (err) {
