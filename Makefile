@@ -47,9 +47,9 @@ DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libytnef0-dev libcmocka-dev libvectorscan-dev \
            mariadb-server mariadb-client dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
-           valgrind wrk
+           valgrind wrk chromium nodejs npm
 
-.PHONY: all asan deps check test unit fuzz-smoke integration demo bench \
+.PHONY: all asan deps check test unit fuzz-smoke integration browser demo bench \
         install clean
 
 all: $(BUILD)/complaintd $(BUILD)/complaintctl
@@ -142,7 +142,7 @@ export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=
 check: deps
 	$(MAKE) test
 
-test: unit fuzz-smoke integration
+test: unit fuzz-smoke integration browser
 
 unit: asan
 	@tests/run-unit $(ASAN)/tests
@@ -152,6 +152,14 @@ fuzz-smoke: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
 
 integration: asan all
 	@tests/integration/run $(ASAN)
+
+# the web form in headless Debian chromium; playwright-core from the
+# committed package-lock.json (no browser download)
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	@cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --silent
+
+browser: asan tests/browser/node_modules/.package-lock.json
+	@/usr/bin/python3 tests/browser/run_browser.py $(ASAN)
 
 demo: deps
 	$(MAKE) all

@@ -1,6 +1,7 @@
 /* complaintd - the complaint gateway daemon.
  *
- * Threads: one poller per mailbox, one outbox sender; the main thread only
+ * Threads: one poller per mailbox, one outbox sender, the web form's HTTP
+ * thread pool when [web] port is set; the main thread only
  * waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads rules and
  * templates) and feeds the systemd watchdog. */
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include "poller.h"
 #include "sender.h"
 #include "store.h"
+#include "web.h"
 
 #define EX_CONFIG 78
 
@@ -120,12 +122,28 @@ static int run(struct daemon *d)
 	for (unsigned i = 0; i < d->cfg->mailboxes->len; i++)
 		g_ptr_array_add(pollers, poller_start(&d->env,
 				g_ptr_array_index(d->cfg->mailboxes, i), &d->db));
-	log_info("started mailboxes=%u rules=%u", d->cfg->mailboxes->len, d->rule_count);
+	GError *err = NULL;
+	struct web *web = web_start(&d->env, &d->db, &err);
+	if (err) {
+		log_error("web: %s", err->message);
+		g_error_free(err);
+		lifecycle_stop();
+		for (unsigned i = 0; i < pollers->len; i++) {
+			struct poller *p = g_ptr_array_index(pollers, i);
+			poller_join(&p);
+		}
+		g_ptr_array_free(pollers, TRUE);
+		sender_join(&sender);
+		return 1;
+	}
+	log_info("started mailboxes=%u rules=%u web_port=%u", d->cfg->mailboxes->len,
+		 d->rule_count, web_port(web));
 	sd_notify(0, "READY=1");
 	wait_signals(d, &set);
 	sd_notify(0, "STOPPING=1");
 	log_info("stopping: finishing the work in hand");
 	lifecycle_stop();
+	web_stop(&web);  /* answers the posts in hand, then closes */
 	for (unsigned i = 0; i < pollers->len; i++) {
 		struct poller *p = g_ptr_array_index(pollers, i);
 		poller_join(&p);

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +70,24 @@ static const struct ckey global_keys[] = {
 	{ "limits", "rules_match_limit", C_INT, CF(rules_match_limit), "1000000", 1000, 1000000000 },
 	{ "limits", "rules_depth_limit", C_INT, CF(rules_depth_limit), "10000", 100, 10000000 },
 	{ "limits", "rules_jit", C_BOOL, CF(rules_jit), "true", 0, 0 },
+
+	{ "web", "listen", C_STR, CF(web_listen), "127.0.0.1", 0, 0 },
+	{ "web", "port", C_INT, CF(web_port), "0", 0, 65535 },
+	{ "web", "tls_cert_file", C_STR, CF(web_tls_cert_file), "", 0, 0 },
+	{ "web", "tls_key_file", C_STR, CF(web_tls_key_file), "", 0, 0 },
+	{ "web", "threads", C_INT, CF(web_threads), "4", 1, 256 },
+	{ "web", "connection_timeout", C_DUR, CF(web_connection_timeout), "15s", 1, 3600 },
+	{ "web", "request_timeout", C_DUR, CF(web_request_timeout), "60s", 1, 3600 },
+	{ "web", "max_connections", C_INT, CF(web_max_connections), "512", 1, 100000 },
+	{ "web", "max_connections_per_ip", C_INT, CF(web_max_connections_per_ip), "32", 0, 100000 },
+	{ "web", "connection_memory", C_SIZE, CF(web_connection_memory), "64k", 8192, 16 * 1024 * 1024 },
+	{ "web", "max_body_size", C_SIZE, CF(web_max_body_size), "8M", 4096, (int64_t)1 << 30 },
+	{ "web", "max_attachments", C_INT, CF(web_max_attachments), "5", 0, 100 },
+	{ "web", "max_attachment_size", C_SIZE, CF(web_max_attachment_size), "5M", 0, (int64_t)1 << 30 },
+	{ "web", "rate_limit", C_INT, CF(web_rate_limit), "20", 0, 1000000 },
+	{ "web", "rate_window", C_DUR, CF(web_rate_window), "1m", 1, 86400 },
+	{ "web", "trusted_proxies", C_LIST, CF(web_trusted_proxies), "", 0, 0 },
+	{ "web", "base_url", C_STR, CF(web_base_url), "", 0, 0 },
 };
 
 static const struct ckey mailbox_keys[] = {
@@ -396,6 +417,37 @@ static void mailbox_free(gpointer p)
 	g_free(mb);
 }
 
+static bool ip_ok(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static void check_web(struct loader *ld, struct config *cfg, const char *cfgdir)
+{
+	if (!ip_ok(cfg->web_listen))
+		problem(ld, "web", "listen", "'%s' is not a numeric IPv4 or IPv6 address",
+			cfg->web_listen);
+	if (!*cfg->web_tls_cert_file != !*cfg->web_tls_key_file)
+		problem(ld, "web", *cfg->web_tls_cert_file ? "tls_key_file" : "tls_cert_file",
+			"set both tls_cert_file and tls_key_file, or neither");
+	resolve_path(cfgdir, &cfg->web_tls_cert_file);
+	resolve_path(cfgdir, &cfg->web_tls_key_file);
+	if (*cfg->web_tls_cert_file && access(cfg->web_tls_cert_file, R_OK) != 0)
+		problem(ld, "web", "tls_cert_file", "%s: %s", cfg->web_tls_cert_file, g_strerror(errno));
+	check_secret(ld, "web", "tls_key_file", cfg->web_tls_key_file, NULL);
+	for (char **a = cfg->web_trusted_proxies; a && *a; a++)
+		if (!ip_ok(*a))
+			problem(ld, "web", "trusted_proxies", "'%s' is not a numeric IP address", *a);
+	const char *u = cfg->web_base_url;
+	if (*u && ((!g_str_has_prefix(u, "http://") && !g_str_has_prefix(u, "https://")) ||
+		   g_str_has_suffix(u, "/") || strpbrk(u, " \t\r\n\"<>'")))
+		problem(ld, "web", "base_url", "'%s' must be an http:// or https:// URL "
+			"without a trailing '/'", u);
+	if (cfg->web_max_attachment_size > cfg->web_max_body_size)
+		problem(ld, "web", "max_attachment_size", "is larger than max_body_size");
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -429,6 +481,7 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 			problem(ld, "company", "addresses", "'%s' is not an e-mail address", *a);
 	if (cfg->smtp_retry_min > cfg->smtp_retry_max)
 		problem(ld, "smtp", "retry_min", "is longer than retry_max");
+	check_web(ld, cfg, cfgdir);
 }
 
 /* Our own From is always one of our addresses, whether listed or not. */
@@ -470,7 +523,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	char *cfgdir = g_path_get_dirname(file);
 
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
-					     "acknowledge", "limits" };
+					     "acknowledge", "limits", "web" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 		load_group(&ld, known[i], known[i], global_keys, G_N_ELEMENTS(global_keys), cfg,
 			   g_key_file_has_group(ld.kf, known[i]));
@@ -486,7 +539,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 			continue;
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
-				"company, acknowledge, limits or 'mailbox NAME')");
+				"company, acknowledge, limits, web or 'mailbox NAME')");
 			continue;
 		}
 		struct config_mailbox *mb = g_new0(struct config_mailbox, 1);

@@ -85,6 +85,25 @@ struct config {
 	int64_t rules_depth_limit;
 	bool rules_jit;          /* false: no executable memory (valgrind, W^X) */
 
+	/* [web] the form and its API; port 0 = off */
+	char *web_listen;          /* numeric IPv4 or IPv6 address */
+	int64_t web_port;
+	char *web_tls_cert_file;   /* PEM; both or neither */
+	char *web_tls_key_file;
+	int64_t web_threads;
+	int64_t web_connection_timeout; /* seconds idle */
+	int64_t web_request_timeout;    /* seconds for a whole request body */
+	int64_t web_max_connections;
+	int64_t web_max_connections_per_ip;
+	int64_t web_connection_memory;  /* bytes of buffer per connection */
+	int64_t web_max_body_size;
+	int64_t web_max_attachments;
+	int64_t web_max_attachment_size;
+	int64_t web_rate_limit;         /* posts per client address per window; 0 = none */
+	int64_t web_rate_window;        /* seconds */
+	char **web_trusted_proxies;     /* addresses whose X-Forwarded-For we believe */
+	char *web_base_url;             /* public URL of the site root, no trailing '/' */
+
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };
 

@@ -11,6 +11,7 @@
 #include "template.h"
 
 const char *const daemon_required_templates[] = { "ack", NULL };
+const char *const daemon_web_templates[] = { "ack", "form_html", "done_html", NULL };
 
 const char *daemon_default_config(void)
 {
@@ -41,7 +42,8 @@ static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
 
 static struct template_set *load_templates(const struct config *cfg, GPtrArray *errors)
 {
-	return template_set_load(cfg->templates_dir, daemon_required_templates,
+	return template_set_load(cfg->templates_dir,
+				 cfg->web_port ? daemon_web_templates : daemon_required_templates,
 				 cfg->default_lang, errors);
 }
 

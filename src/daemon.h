@@ -25,6 +25,8 @@ struct daemon {
 
 /* Templates every installation must have, in the default language. */
 extern const char *const daemon_required_templates[];
+/* ... and, with the web form on ([web] port), these as well. */
+extern const char *const daemon_web_templates[];
 
 /* daemon_load - config, rules and templates. NULL with every problem in
  * errors (as FILE:LINE: ... lines); warnings are appended to warnings. */

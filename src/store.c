@@ -2346,3 +2346,27 @@ int store_find_known_many(struct store *s, const char *mailbox, uint32_t uidvali
 			return -1;
 	return 0;
 }
+
+/* ---- web intake (appended by the web branch) ------------------------------ */
+
+int store_complaint_ref(struct store *s, uint64_t complaint_id, char *ref,
+			size_t ref_size, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	MYSQL_STMT *st = oneshot(s, "SELECT ref FROM complaints WHERE id = ?", &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_var(&r);
+	int rc = oneshot_rows(s, st, &r, err);
+	if (rc == 0)
+		rc = oneshot_fetch(s, st, err);
+	if (rc == 1) {
+		char *v = rb_str(st, &r, 0);
+		g_strlcpy(ref, v ? v : "", ref_size);
+		g_free(v);
+	}
+	mysql_stmt_close(st);
+	return rc;
+}

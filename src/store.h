@@ -345,4 +345,10 @@ struct store_known {
 int store_find_known_many(struct store *s, const char *mailbox, uint32_t uidvalidity,
 			  struct store_known *k, unsigned n, GError **err);
 
+/* store_complaint_ref - the reference of complaint complaint_id into ref
+ * (ref_size >= STORE_REF_MAX): for a web post found to be a duplicate, whose
+ * pipeline item carries the complaint id but no reference. 1/0/-1. */
+int store_complaint_ref(struct store *s, uint64_t complaint_id, char *ref,
+			size_t ref_size, GError **err);
+
 #endif

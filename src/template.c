@@ -6,7 +6,16 @@
 const char *const template_variables[] = {
 	"ref", "customer_name", "customer_addr", "subject", "category", "category_label",
 	"severity", "company", "company_from", "date", "received", "text", "lang",
-	"deadline", "form_url", NULL,
+	"deadline", "form_url",
+	/* web pages (form_html, done_html): v_FIELD is what the customer typed,
+	 * e_FIELD the error shown next to that field */
+	"token", "errors", "other_lang", "other_lang_url", "max_attachments",
+	"max_attachment_mb", "attachment_note",
+	"v_name", "v_email", "v_phone", "v_order_no", "v_product", "v_purchase_place",
+	"v_purchase_date", "v_description", "v_request",
+	"e_name", "e_email", "e_phone", "e_order_no", "e_product", "e_purchase_place",
+	"e_purchase_date", "e_description", "e_request", "e_attachments",
+	NULL,
 };
 
 enum node_kind { N_TEXT, N_VAR, N_IF, N_UNLESS };

@@ -33,10 +33,12 @@ def write_secret(path, text):
 class Daemon:
     """One complaintd configured for the given servers.
 
-    mailboxes: list of (name, dovecot user, folder, extra keys dict)."""
+    mailboxes: list of (name, dovecot user, folder, extra keys dict).
+    web: True (or a dict of [web] keys) turns the web form on, on a free
+    loopback port (self.web_port, self.url)."""
 
     def __init__(self, srv, bindir, mailboxes=None, extra=None,
-                 rules_dir=None):
+                 rules_dir=None, web=None):
         self.srv = srv
         self.bindir = bindir
         self.dir = tempfile.mkdtemp(prefix="ctd-daemon-")
@@ -46,7 +48,18 @@ class Daemon:
         self.logs_seen = []
         mailboxes = mailboxes if mailboxes is not None else [
             ("main", "alice", "INBOX", {})]
-        self.write_config(mailboxes, extra or {}, rules_dir)
+        extra = dict(extra or {})
+        self.web_port = None
+        self.url = None
+        if web:
+            self.web_port = servers.free_port()
+            keys = {"listen": servers.LOOPBACK, "port": str(self.web_port)}
+            keys.update(web if isinstance(web, dict) else {})
+            keys.update(extra.get("web", {}))
+            extra["web"] = keys
+            self.web_port = int(keys["port"])
+            self.url = f"http://{servers.LOOPBACK}:{self.web_port}"
+        self.write_config(mailboxes, extra, rules_dir)
 
     def write_config(self, mailboxes, extra, rules_dir=None):
         db, dc, sink = self.srv.db, self.srv.dovecot, self.srv.sink
@@ -108,6 +121,11 @@ class Daemon:
             stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
         logf.close()
         return self.proc
+
+    def wait_web(self, timeout=30):
+        """Until the web listener answers /healthz (any status)."""
+        servers.wait_port(self.web_port, self.proc, timeout, "complaintd web",
+                          self.log)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

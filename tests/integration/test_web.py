@@ -1,0 +1,567 @@
+#!/usr/bin/python3
+"""The web form and its API end to end: complaintd with [web] on, real
+MariaDB and SMTP sink (no IMAP mailbox needed), HTTP from this script.
+
+usage: test_web.py BINDIR [TEST ...]
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import sys
+import time
+import traceback
+import urllib.parse
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import servers  # noqa: E402
+from daemon_env import (Daemon, acks, complaints, decoded_subject,  # noqa: E402
+                        query, reset, scalar, wait_for)
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+       b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe"
+       b"\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+GOOD = {"name": "张三", "email": "zhang.san@customer.example", "phone": "+86 138 0000 0000",
+        "order_no": "SO-2024-0501", "product": "电水壶 K-200", "purchase_place": "北京旗舰店",
+        "purchase_date": "2024-05-01",
+        "description": "电水壶用了三天就漏水，底座还有裂纹。",
+        "request": "要求退货退款"}
+
+
+def start(srv, bindir, web=None, **kw):
+    d = Daemon(srv, bindir, mailboxes=[], web=web or True, **kw)
+    d.migrate()
+    d.start()
+    d.wait_web()
+    return d
+
+
+def request(d, method, path, body=None, headers=None, source=None, timeout=30):
+    """(status, headers dict lower-case, body bytes)."""
+    c = http.client.HTTPConnection(servers.LOOPBACK, d.web_port, timeout=timeout,
+                                   source_address=(source, 0) if source else None)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+    finally:
+        c.close()
+
+
+def post_form(d, fields, **kw):
+    body = urllib.parse.urlencode(fields).encode()
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    h.update(kw.pop("headers", {}))
+    return request(d, "POST", "/complaint", body, h, **kw)
+
+
+def multipart(fields, files):
+    """fields: dict; files: list of (name, filename, type, bytes)."""
+    boundary = "----ctd" + uuid.uuid4().hex
+    out = []
+    for k, v in fields.items():
+        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n"
+                   .encode() + (v if isinstance(v, bytes) else v.encode()) + b"\r\n")
+    for name, fn, typ, data in files:
+        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                   f"filename=\"{fn}\"\r\nContent-Type: {typ}\r\n\r\n".encode() + data + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def post_json(d, obj, raw=None, ctype="application/json", **kw):
+    body = raw if raw is not None else json.dumps(obj).encode()
+    return request(d, "POST", "/api/v1/complaints", body, {"Content-Type": ctype}, **kw)
+
+
+def send_big(d, path, ctype, size):
+    """A post of size bytes: the answer must come before the body is sent
+    (we send it only as far as the server lets us)."""
+    s = socket.create_connection((servers.LOOPBACK, d.web_port), timeout=10)
+    try:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+                  f"Content-Length: {size}\r\n\r\n".encode())
+        try:
+            s.sendall(b"x" * min(size, 65536))
+        except OSError:
+            pass
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
+        return status, data
+    finally:
+        s.close()
+
+
+def ref_of_location(loc):
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)
+    return q.get("ref", [None])[0]
+
+
+def stored(srv, ref):
+    rows = query(srv, "SELECT c.channel, c.customer_addr, c.customer_name, m.body, m.raw, "
+                 "m.subject, m.id FROM complaints c JOIN messages m ON m.complaint_id = c.id "
+                 "WHERE c.ref = %s AND m.direction = 'in'", (ref,))
+    assert len(rows) == 1, f"{ref}: {len(rows)} stored messages"
+    return rows[0]
+
+
+def metric(d, name, labels=""):
+    st, _, body = request(d, "GET", "/metrics")
+    assert st == 200
+    want = f"{name}{{{labels}}}" if labels else name
+    for line in body.decode().splitlines():
+        if line.startswith(want + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no metric {want}")
+
+
+# ---------------------------------------------------------------------------
+
+def test_form_page_languages(srv, bindir):
+    """GET /complaint in zh (default) and en (Accept-Language, ?lang=), with
+    labels for every field, a token and the honeypot; 404 and 405."""
+    d = start(srv, bindir)
+    try:
+        st, h, body = request(d, "GET", "/complaint")
+        page = body.decode()
+        assert st == 200 and h["content-type"].startswith("text/html"), (st, h)
+        assert 'lang="zh-CN"' in page and "投诉登记" in page
+        for f in ("name", "email", "phone", "order_no", "product", "purchase_place",
+                  "purchase_date", "description", "request", "attachments"):
+            assert f'<label for="{f}">' in page and f'id="{f}"' in page, f
+        tok = re.search(r'name="token" value="([0-9a-f]{32})"', page)
+        assert tok, "no per-form token"
+        st2, _, body2 = request(d, "GET", "/complaint")
+        assert tok.group(1) not in body2.decode(), "token must differ per page"
+        assert 'name="website"' in page and "content-security-policy" in h
+        st, _, body = request(d, "GET", "/complaint", headers={
+            "Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"})
+        assert st == 200 and 'lang="en"' in body.decode() and "What happened" in body.decode()
+        st, _, body = request(d, "GET", "/complaint?lang=en",
+                              headers={"Accept-Language": "zh-CN"})
+        assert 'lang="en"' in body.decode()
+        st, _, body = request(d, "GET", "/complaint", headers={
+            "Accept-Language": "en;q=0.3, zh-TW;q=0.8"})
+        assert 'lang="zh-CN"' in body.decode()
+        assert request(d, "GET", "/nothing")[0] == 404
+        st, h, _ = request(d, "PUT", "/complaint", b"x")
+        assert st == 405 and "POST" in h["allow"], (st, h)
+        assert request(d, "GET", "/api/v1/complaints")[0] == 405
+        st, h, _ = request(d, "GET", "/")
+        assert st == 303 and h["location"].endswith("/complaint")
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_form_post_to_ack(srv, bindir):
+    """A urlencoded post: 303 to the confirmation page with the reference,
+    the complaint in MariaDB (channel web, the customer's address as From),
+    and the acknowledgement at the sink addressed to the customer."""
+    d = start(srv, bindir)
+    try:
+        st, h, body = post_form(d, dict(GOOD, token="t" * 32, lang="zh"))
+        assert st == 303, (st, body[:500])
+        ref = ref_of_location(h["location"])
+        assert ref and re.fullmatch(r"CMP-\d{8}-\d{4,}", ref), h["location"]
+        st, _, page = request(d, "GET", h["location"])
+        assert st == 200 and ref in page.decode()
+        channel, addr, name, text, raw, subject, _ = stored(srv, ref)
+        assert channel == "web" and addr == GOOD["email"] and name == GOOD["name"]
+        assert GOOD["description"] in text and GOOD["request"] in text
+        posted = json.loads(raw)
+        assert posted["order_no"] == GOOD["order_no"] and posted["purchase_date"] == "2024-05-01"
+        wait_for("acknowledgement", lambda: len(acks(srv)) == 1, 30)
+        a = acks(srv)[0]
+        assert a.envelope["rcpt_tos"] == [GOOD["email"]], a.envelope
+        assert f"[{ref}]" in decoded_subject(a)
+        assert a["X-Complaintd-Ref"] == ref
+        assert metric(d, "complaintd_web_posts_total", 'outcome="new"') == 1
+        assert metric(d, "complaintd_http_requests_total", 'code="303"') >= 1
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_multipart_with_attachment(srv, bindir):
+    """multipart/form-data with a PNG and a text file: stored as attachments
+    with their sniffed types; a disguised executable is refused (400)."""
+    d = start(srv, bindir)
+    try:
+        body, ctype = multipart(dict(GOOD, lang="en"), [
+            ("attachments", "photo.png", "image/png", PNG),
+            ("attachments", "C:\\Users\\me\\receipt.txt", "application/octet-stream",
+             "收据 no. 42\n".encode())])
+        st, h, resp = request(d, "POST", "/complaint", body, {"Content-Type": ctype})
+        assert st == 303, (st, resp[:800])
+        assert "lang=en" in h["location"]
+        ref = ref_of_location(h["location"])
+        row_id = stored(srv, ref)[6]
+        att = query(srv, "SELECT filename, content_type, size FROM attachments "
+                    "WHERE message_row_id = %s ORDER BY id", (row_id,))
+        assert att == (("photo.png", "image/png", len(PNG)),
+                       ("receipt.txt", "text/plain", len("收据 no. 42\n".encode()))), att
+        body, ctype = multipart(dict(GOOD), [("attachments", "x.png", "image/png",
+                                              b"MZ\x90\x00" + b"\x00" * 100)])
+        st, _, resp = request(d, "POST", "/complaint", body, {"Content-Type": ctype})
+        page = resp.decode()
+        assert st == 400 and 'id="attachments-error"' in page, (st, page[-1500:])
+        assert complaints(srv) == 1
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_validation_errors_kept_input(srv, bindir):
+    """Missing and wrong fields: 400, the form again with each error next to
+    its field and everything typed kept (escaped); nothing stored."""
+    d = start(srv, bindir)
+    try:
+        bad = dict(GOOD, email="not-an-address", description="   ", phone="call me",
+                   purchase_date="2024-02-30", product='<b>K-200</b> "x"', token="k" * 32)
+        st, h, body = post_form(d, bad)
+        page = body.decode()
+        assert st == 400, st
+        for f in ("email", "description", "phone", "purchase_date"):
+            assert f'id="{f}-error"' in page, f
+        assert 'id="name-error"' not in page
+        assert 'value="张三"' in page and 'value="not-an-address"' in page
+        assert 'value="&lt;b&gt;K-200&lt;/b&gt; &quot;x&quot;"' in page
+        assert "<b>K-200" not in page
+        assert 'value="' + "k" * 32 + '"' in page, "the token must survive the round"
+        assert complaints(srv) == 0
+        # the API: 400 with a JSON list of field errors
+        st, _, body = post_json(d, {"name": "", "email": "a@b", "description": "x",
+                                    "colour": "red", "phone": 5})
+        errs = json.loads(body)["errors"]
+        got = {(e["field"], e["code"]) for e in errs}
+        assert st == 400 and {("name", "required"), ("email", "invalid_email"),
+                              ("colour", "unknown_field"),
+                              ("phone", "not_a_string")} <= got, got
+        assert all(e["message"] for e in errs)
+        st, _, body = post_json(d, None, raw=b'{"name": "x",}')
+        assert st == 400 and "byte" in json.loads(body)["error"]
+        st, _, body = post_json(d, None, raw=b'[1,2]')
+        assert st == 400
+        assert metric(d, "complaintd_web_posts_total", 'outcome="invalid"') == 4
+        assert complaints(srv) == 0
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_api_and_double_submit(srv, bindir):
+    """POST /api/v1/complaints: 201 with the reference; the same token again
+    (a double click) gives the same reference and one complaint, on both
+    the API and the form."""
+    d = start(srv, bindir)
+    try:
+        obj = dict(GOOD, token="api-" + uuid.uuid4().hex, lang="en",
+                   attachments=[{"filename": "p.png", "content_type": "image/png",
+                                 "data": __import__("base64").b64encode(PNG).decode()}])
+        st, h, body = post_json(d, obj)
+        assert st == 201, (st, body)
+        ref = json.loads(body)["ref"]
+        st, _, body = post_json(d, obj)
+        assert st == 200 and json.loads(body) == {"ref": ref, "status": "duplicate"}, body
+        tok = uuid.uuid4().hex
+        st1, h1, _ = post_form(d, dict(GOOD, token=tok))
+        st2, h2, _ = post_form(d, dict(GOOD, token=tok))
+        assert st1 == st2 == 303 and h1["location"] == h2["location"], (h1, h2)
+        assert complaints(srv) == 2, complaints(srv)
+        assert scalar(srv, "SELECT COUNT(*) FROM attachments") == 1
+        st, _, _ = post_json(d, obj, ctype="text/plain")
+        assert st == 415
+        st, _, _ = post_json(d, obj, ctype="application/json; charset=latin1")
+        assert st == 415
+        st, _, _ = request(d, "POST", "/complaint", b"<x/>", {"Content-Type": "text/xml"})
+        assert st == 415
+        wait_for("2 acknowledgements", lambda: len(acks(srv)) == 2, 30)
+        assert metric(d, "complaintd_web_posts_total", 'outcome="duplicate"') == 2
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+INJECTIONS = ["Robert'); DROP TABLE complaints;--", "<script>alert('x')</script>",
+              '"><img src=x onerror=alert(1)>', "{{ref}} ${jndi:ldap://x} %s%n\\x00",
+              "1' OR '1'='1"]
+
+
+def test_injection_stored_verbatim_rendered_escaped(srv, bindir):
+    """SQL and HTML injection strings are stored exactly and rendered
+    escaped; CR/LF in a one-line field (a header injection) is refused."""
+    d = start(srv, bindir)
+    try:
+        text = "\n".join(INJECTIONS)
+        st, h, body = post_form(d, dict(GOOD, name=INJECTIONS[0], description=text,
+                                        product=INJECTIONS[1], request=INJECTIONS[2]))
+        assert st == 303, body
+        ref = ref_of_location(h["location"])
+        _, _, name, body_text, raw, _, _ = stored(srv, ref)
+        assert name == INJECTIONS[0]
+        assert text in body_text.replace("\r\n", "\n")
+        posted = json.loads(raw)
+        assert posted["product"] == INJECTIONS[1] and posted["request"] == INJECTIONS[2]
+        # rendered again (with an error elsewhere): escaped, never raw markup
+        st, _, page = post_form(d, dict(GOOD, email="bad", description=text,
+                                        name=INJECTIONS[2]))
+        page = page.decode()
+        assert st == 400
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+        assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in page
+        # the reference shown on the done page comes from the URL: only [A-Za-z0-9-]
+        st, _, page = request(d, "GET", "/complaint/done?ref=%3Cscript%3E")
+        assert st == 200 and "<script>" not in page.decode()
+        # header injection through the name and the address
+        st, _, page = post_form(d, dict(GOOD, name="Eve\r\nBcc: all@victim.example"))
+        assert st == 400 and 'id="name-error"' in page.decode()
+        st, _, page = post_form(d, dict(GOOD, email="a@b.example\r\nBcc: x@y.example"))
+        assert st == 400 and 'id="email-error"' in page.decode()
+        wait_for("acknowledgement", lambda: len(acks(srv)) == 1, 30)
+        a = acks(srv)[0]
+        head = a.as_bytes().split(b"\r\n\r\n")[0].split(b"\n\n")[0]
+        head.decode("ascii")  # every header 7-bit: the Chinese name RFC 2047-encoded
+        assert a["Bcc"] is None
+        assert a["To"].addresses[0].addr_spec == GOOD["email"]
+        assert a.envelope["rcpt_tos"] == [GOOD["email"]]
+        assert complaints(srv) == 1
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_invalid_utf8(srv, bindir):
+    """Invalid UTF-8 in a form field or a JSON body: 400, nothing stored;
+    the page shown again is valid UTF-8."""
+    d = start(srv, bindir)
+    try:
+        body = urllib.parse.urlencode(dict(GOOD, description="x")).replace(
+            "description=x", "description=%FF%FEabc%C0%AF").encode()
+        st, _, page = request(d, "POST", "/complaint", body,
+                              {"Content-Type": "application/x-www-form-urlencoded"})
+        assert st == 400, st
+        page.decode("utf-8")  # raises if we emitted invalid UTF-8
+        assert 'id="description-error"' in page.decode()
+        body = urllib.parse.urlencode(dict(GOOD)).replace("name=", "name=%00").encode()
+        st, _, page = request(d, "POST", "/complaint", body,
+                              {"Content-Type": "application/x-www-form-urlencoded"})
+        assert st == 400 and 'id="name-error"' in page.decode()
+        raw = json.dumps(GOOD, ensure_ascii=False).encode().replace(
+            "三".encode(), b"\xff\xfe")
+        st, _, resp = post_json(d, None, raw=raw)
+        assert st == 400 and "UTF-8" in json.loads(resp)["error"], resp
+        assert complaints(srv) == 0
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_body_limits(srv, bindir):
+    """10 MB posts: 413 at once with Content-Length, and 413 (or the
+    connection closed) for a chunked body without one; the daemon lives."""
+    d = start(srv, bindir)
+    try:
+        ten = 10 * 1024 * 1024
+        for path, ctype in (("/complaint", "application/x-www-form-urlencoded"),
+                            ("/api/v1/complaints", "application/json")):
+            st, body = send_big(d, path, ctype, ten)
+            assert st == 413, (path, st, body)
+
+        def chunks():
+            for _ in range(40):
+                yield b"z" * (512 * 1024)
+        c = http.client.HTTPConnection(servers.LOOPBACK, d.web_port, timeout=30)
+        try:
+            c.request("POST", "/complaint", body=chunks(), encode_chunked=True,
+                      headers={"Content-Type": "application/x-www-form-urlencoded",
+                               "Transfer-Encoding": "chunked"})
+            st = c.getresponse().status
+            assert st == 413, st
+        except (ConnectionError, http.client.HTTPException, BrokenPipeError):
+            pass  # closed after DRAIN_FACTOR x the limit: also acceptable
+        finally:
+            c.close()
+        # a 7 MB post with a 6 MB attachment over max_attachment_size (5M): 400
+        body, ctype = multipart(dict(GOOD), [("attachments", "big.pdf", "application/pdf",
+                                              b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024))])
+        st, _, page = request(d, "POST", "/complaint", body, {"Content-Type": ctype})
+        assert st == 400 and 'id="attachments-error"' in page.decode(), st
+        assert request(d, "GET", "/healthz")[0] == 200
+        assert complaints(srv) == 0
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_rate_limit_and_honeypot(srv, bindir):
+    """The 4th post in a window from one address: 429 with Retry-After;
+    another address (127.0.0.2) is not affected; through a trusted proxy
+    the X-Forwarded-For client counts. A filled honeypot looks like success
+    and stores nothing."""
+    d = start(srv, bindir, web={"rate_limit": "3", "rate_window": "1h",
+                                "trusted_proxies": "127.0.0.3"})
+    try:
+        st, h, _ = post_form(d, dict(GOOD, website="http://spam.example"))
+        assert st == 303 and "ref=" not in h["location"], h
+        assert complaints(srv) == 0
+        assert metric(d, "complaintd_web_posts_total", 'outcome="honeypot"') == 1
+        for _ in range(2):
+            assert post_form(d, dict(GOOD, email="bad"))[0] == 400
+        st, h, _ = post_form(d, GOOD)
+        assert st == 429 and 3000 < int(h["retry-after"]) <= 3600, (st, h)
+        st, h, body = post_json(d, GOOD)
+        assert st == 429 and "retry-after" in h and json.loads(body)["error"]
+        assert post_form(d, dict(GOOD, email="bad"), source="127.0.0.2")[0] == 400
+        # behind the proxy: each forwarded client has its own window
+        for i in range(3):
+            st, _, _ = post_form(d, dict(GOOD, email="bad"), source="127.0.0.3",
+                                 headers={"X-Forwarded-For": "198.51.100.7"})
+            assert st == 400, st
+        st, _, _ = post_form(d, dict(GOOD, email="bad"), source="127.0.0.3",
+                             headers={"X-Forwarded-For": "198.51.100.7"})
+        assert st == 429
+        st, _, _ = post_form(d, dict(GOOD, email="bad"), source="127.0.0.3",
+                             headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.8"})
+        assert st == 400, "a spoofed left-most entry must not count as the client"
+        assert b"client=198.51.100.7" in d.log_text()
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_slow_clients(srv, bindir):
+    """Idle and trickling clients are cut off: an idle connection after
+    connection_timeout, a body trickled faster than that but for longer
+    than request_timeout; with the per-address limit taken by tricklers, a
+    client from another address is still served."""
+    d = start(srv, bindir, web={"connection_timeout": "2s", "request_timeout": "4s",
+                                "max_connections_per_ip": "8"})
+    try:
+        idle = socket.create_connection((servers.LOOPBACK, d.web_port))
+        idle.sendall(b"GET /complaint HTTP/1.1\r\nHost: x\r\n")
+        idle.settimeout(10)
+        t0 = time.monotonic()
+        assert idle.recv(100) == b"", "idle connection not closed"
+        assert time.monotonic() - t0 < 6
+        idle.close()
+        s = socket.create_connection((servers.LOOPBACK, d.web_port))
+        s.sendall(b"POST /complaint HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                  b"application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < 15:
+            try:
+                s.sendall(b"a")
+            except OSError:
+                closed = True
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - t0
+        s.close()
+        assert closed and elapsed < 10, f"trickle not cut off ({elapsed:.1f}s)"
+        socks = []
+        for _ in range(12):
+            try:
+                c = socket.create_connection((servers.LOOPBACK, d.web_port))
+                c.sendall(b"GET /compl")
+                socks.append(c)
+            except OSError:
+                break
+        st, _, _ = request(d, "GET", "/healthz", source="127.0.0.2")
+        assert st == 200
+        for c in socks:
+            c.close()
+        assert d.alive()
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_health_metrics_and_db_outage(srv, bindir):
+    """/healthz 200 and /metrics in Prometheus format; with MariaDB down,
+    /healthz 503 and a post 503 with Retry-After (nothing acknowledged);
+    back up, posts work again."""
+    d = start(srv, bindir)
+    try:
+        st, _, body = request(d, "GET", "/healthz")
+        assert st == 200 and body == b"ok\n"
+        st, h, body = request(d, "GET", "/metrics")
+        text = body.decode()
+        assert st == 200 and h["content-type"].startswith("text/plain; version=0.0.4")
+        for name in ("complaintd_messages_ingested_total", "complaintd_complaints_total",
+                     "complaintd_outbox_depth", "complaintd_outbox_failures_total",
+                     "complaintd_imap_poll_errors_total", "complaintd_http_requests_total"):
+            assert f"# TYPE {name} " in text, name
+        srv.db.stop()
+        try:
+            st, _, _ = request(d, "GET", "/healthz")
+            assert st == 503, st
+            st, h, _ = post_form(d, GOOD)
+            assert st == 503 and h.get("retry-after") == "30", (st, h)
+        finally:
+            srv.db.start()
+        wait_for("healthz 200", lambda: request(d, "GET", "/healthz")[0] == 200, 30)
+        st, h, _ = post_form(d, GOOD)
+        assert st == 303, st
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
+         test_validation_errors_kept_input, test_api_and_double_submit,
+         test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
+         test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,
+         test_health_metrics_and_db_outage]
+
+
+def main():
+    bindir = os.path.abspath(sys.argv[1])
+    only = set(sys.argv[2:])
+    tests = [t for t in TESTS if not only or t.__name__ in only]
+    failed = []
+    with servers.Servers(imap=False) as srv:
+        for t in tests:
+            reset(srv, folders=())
+            start_t = time.time()
+            print(f"  {t.__name__} ...", flush=True)
+            try:
+                t(srv, bindir)
+                print(f"  ok   {t.__name__} ({time.time() - start_t:.1f}s)", flush=True)
+            except Exception:
+                failed.append(t.__name__)
+                print(f"  FAIL {t.__name__} ({time.time() - start_t:.1f}s)", flush=True)
+                traceback.print_exc()
+                import daemon_env
+                print("  --- end of complaintd's log ---\n" + daemon_env.last_log_tail())
+    print(f"web: {len(tests) - len(failed)}/{len(tests)} passed"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
