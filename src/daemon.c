@@ -7,6 +7,7 @@
 #include "config.h"
 #include "holder.h"
 #include "log.h"
+#include "metrics.h"
 #include "rules.h"
 #include "template.h"
 
@@ -117,6 +118,7 @@ int daemon_reload(struct daemon *d, GPtrArray *errors)
 		rules_unref(&rules);
 		template_set_unref(&tmpl);
 		d->reloads_failed++;
+		metrics_inc(METRIC_RELOAD_FAILURES);
 		return -1;
 	}
 	d->rule_count = rules_count(rules);

@@ -143,6 +143,9 @@ void metrics_render(GString *out)
 	counter(out, "complaintd_outbox_retries_total", NULL, metrics_get(METRIC_OUTBOX_RETRIES));
 	header(out, "complaintd_outbox_failures_total", "counter", "Mails failed for good.");
 	counter(out, "complaintd_outbox_failures_total", NULL, metrics_get(METRIC_OUTBOX_FAILURES));
+	header(out, "complaintd_reload_failures_total", "counter",
+	       "Reloads of rules and templates refused for errors.");
+	counter(out, "complaintd_reload_failures_total", NULL, metrics_get(METRIC_RELOAD_FAILURES));
 	header(out, "complaintd_imap_poll_errors_total", "counter", "Failed IMAP poll rounds.");
 	counter(out, "complaintd_imap_poll_errors_total", NULL, metrics_get(METRIC_IMAP_POLL_ERRORS));
 	render_web(out);

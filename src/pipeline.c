@@ -7,6 +7,7 @@
 #include "holder.h"
 #include "log.h"
 #include "mailout.h"
+#include "metrics.h"
 #include "message.h"
 #include "rules.h"
 #include "store.h"
@@ -288,6 +289,19 @@ static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned 
 	return 0;
 }
 
+/* count_committed - metrics for what the commit made durable. */
+static void count_committed(struct pipeline *p, const struct pipeline_item *items, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (items[i].outcome != PIPELINE_NEW && items[i].outcome != PIPELINE_STORED)
+			continue;
+		metrics_ingested(msg_channel_name(msg_channel(items[i].msg)));
+		const struct verdict *v = g_ptr_array_index(p->verdicts, i);
+		if (items[i].outcome == PIPELINE_NEW && v)
+			metrics_complaint(verdict_category(v), verdict_severity(v));
+	}
+}
+
 /* reserve_refs - a block of reference numbers for the batch, taken in one
  * short statement before the transaction: the per-day counter row is then
  * not locked for the whole batch, and several threads or daemons ingest side
@@ -399,6 +413,8 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 			}
 		}
 	}
+	if (rc == 0)
+		count_committed(p, items, n);
 out:
 	for (unsigned i = 0; i < p->verdicts->len; i++) {
 		struct verdict *v = g_ptr_array_index(p->verdicts, i);

@@ -9,6 +9,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "message.h"
+#include "metrics.h"
 #include "mime.h"
 #include "pipeline.h"
 #include "store.h"
@@ -293,6 +294,7 @@ static gpointer poller_thread(gpointer data)
 			}
 			backoff = backoff ? MIN(backoff * 2, 900) : MIN(mb->poll_interval, 5);
 			wait = backoff;
+			metrics_inc(METRIC_IMAP_POLL_ERRORS);
 			log_warn("mailbox=%s poll failed, retrying in %llds: %s", mb->name,
 				 (long long)wait, error);
 			g_free(error);

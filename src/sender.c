@@ -8,6 +8,7 @@
 #include "config.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "metrics.h"
 #include "smtp.h"
 #include "store.h"
 
@@ -104,10 +105,12 @@ static int record(const struct config *cfg, struct store *store, const struct ou
 	if (o->rc == 0) {
 		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind, it->rcpt,
 			 it->message_id);
+		metrics_inc(METRIC_OUTBOX_SENT);
 		return store_outbox_sent(store, it->id, now, err);
 	}
 	if (o->rc == 2) {
 		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", id, it->rcpt, o->why);
+		metrics_inc(METRIC_OUTBOX_FAILURES);
 		if (store_outbox_failed(store, it->id, o->why, err) < 0)
 			return -1;
 		if (strstr(o->why, "5.1."))
@@ -118,9 +121,11 @@ static int record(const struct config *cfg, struct store *store, const struct ou
 	if (now - it->created_at > cfg->smtp_give_up) {
 		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s", id, it->rcpt,
 			  it->attempts, o->why);
+		metrics_inc(METRIC_OUTBOX_FAILURES);
 		return store_outbox_failed(store, it->id, o->why, err);
 	}
 	int64_t next = now + sender_backoff(cfg, it->attempts);
+	metrics_inc(METRIC_OUTBOX_RETRIES);
 	log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s", id, it->rcpt,
 		 it->attempts, (long long)(next - now), o->why);
 	return store_outbox_retry(store, it->id, next, o->why, err);
@@ -236,8 +241,12 @@ static gpointer sender_thread(gpointer data)
 		}
 		relay_wait = 0;
 		/* a full claim means more may be waiting: go again at once */
-		if (n < CLAIM_MAX)
+		if (n < CLAIM_MAX) {
+			unsigned depth = 0;
+			if (store_outbox_pending(store, &depth, NULL) == 0)
+				metrics_set_gauge(METRIC_GAUGE_OUTBOX_DEPTH, depth);
 			lifecycle_sleep(LIFECYCLE_OUTBOX, 1000);
+		}
 	}
 	smtp_free(&smtp);
 	store_close(&store);

@@ -444,18 +444,28 @@ def test_sighup_bad_rules_keep_old(srv, bindir):
     rules = tempfile.mkdtemp(prefix="ctd-rules-")
     for p in glob.glob(os.path.join(ROOT, "rules", "*.rules")):
         shutil.copy(p, rules)
-    d = Daemon(srv, bindir, rules_dir=rules)
+    d = Daemon(srv, bindir, rules_dir=rules, web=True)
     try:
         d.migrate()
         d.start()
         wait_for("started", lambda: b"started" in d.log_text(), 30)
+        import urllib.request
+
+        def metric(name):
+            with urllib.request.urlopen(d.url + "/metrics", timeout=10) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith(name + " "):
+                        return float(line.split()[1])
+            return None
         with open(os.path.join(rules, "99-broken.rules"), "w") as f:
             f.write("rule BROKEN subject /(unclosed/\n    score quality 1\n")
         d.proc.send_signal(1)
         wait_for("reload refused", lambda: b"reload refused" in d.log_text(), 20)
         assert b"99-broken.rules:1:" in d.log_text()
+        assert metric("complaintd_reload_failures_total") == 1
         srv.dovecot.append("alice", "INBOX", synthetic_mail(0))
         wait_for("still classifying", lambda: complaints(srv) == 1)
+        assert metric('complaintd_messages_ingested_total{channel="email"}') == 1
         os.unlink(os.path.join(rules, "99-broken.rules"))
         d.proc.send_signal(1)
         wait_for("reloaded", lambda: b"reloaded rules=" in d.log_text(), 20)
