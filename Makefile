@@ -40,14 +40,15 @@ LIB_SRC  = $(filter-out $(MAINS),$(wildcard src/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-# Debian packages the build, the tests and the demo need.
+# Debian packages the build, the tests and the demo need. (npm comes with
+# this machine's nodejs package; on stock Debian add the npm package.)
 DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
            libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
            libytnef0-dev libcmocka-dev libvectorscan-dev \
            mariadb-server mariadb-client dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
-           valgrind wrk chromium nodejs npm
+           valgrind wrk chromium nodejs
 
 .PHONY: all asan deps check test unit fuzz-smoke integration browser demo bench \
         install clean
