@@ -40,15 +40,16 @@ LIB_SRC  = $(filter-out $(MAINS),$(wildcard src/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-# Debian packages the build, the tests and the demo need. (npm comes with
-# this machine's nodejs package; on stock Debian add the npm package.)
+# Debian packages the build, the tests and the demo need. Node.js and npm are
+# installed only when the commands are missing: a machine may already carry
+# them from NodeSource, whose nodejs package conflicts with Debian's npm.
 DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
            libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
            libytnef0-dev libcmocka-dev libvectorscan-dev \
            mariadb-server mariadb-client dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
-           valgrind wrk chromium nodejs
+           valgrind wrk chromium
 
 .PHONY: all asan deps check test unit fuzz-smoke integration browser demo bench \
         install clean
@@ -59,7 +60,9 @@ all: $(BUILD)/complaintd $(BUILD)/complaintctl
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
-	    grep -q 'install ok installed' || echo $$p; done); \
+	    grep -q 'install ok installed' || echo $$p; done; \
+	    command -v node >/dev/null || echo nodejs; \
+	    command -v npm >/dev/null || echo npm); \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:" $$missing; \
 	    if [ "$$(id -u)" != 0 ]; then \
