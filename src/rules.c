@@ -4,6 +4,7 @@
 #include "rulefile.h"
 #include "log.h"
 
+#include <dlfcn.h>
 #include <hs/hs.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -25,6 +26,9 @@ struct rules {
 	guint8 *pf_in;        /* per rule: screened by pf_db */
 	unsigned npf;         /* rules screened */
 	gint pf_gen;          /* numbers pf_db for thread_scratch */
+	hs_error_t (*pf_scan)(const hs_database_t *, const char *, unsigned,
+			      unsigned, hs_scratch_t *, match_event_handler,
+			      void *); /* hs_scan or a variant: pf_platform */
 };
 
 /* Tie-break order, most specific and most costly to get wrong first:
@@ -353,6 +357,21 @@ static void link_rules(struct rules *r, struct rf_diag *d)
 
 static gint pf_generation; /* numbers databases for thread_scratch */
 
+/* Debian's vectorscan 5.4.9 is built as a "fat runtime": hs_scan picks
+ * its AVX-512 variant on CPUs that have it, and that variant misses
+ * matches (^[^0-9A-Za-z_]+$ with the multiline flag, after 64 bytes of
+ * non-ASCII text, is not reported; its nvermicelli tail scan masks the
+ * wrong bytes, fixed upstream later). A prefilter must never miss, so on
+ * such CPUs we call the AVX2 variant, which the library also exports, and
+ * compile for a platform without AVX-512. Where it cannot be found the
+ * prefilter stays off. test_prefilter_edges holds the case. */
+typedef hs_error_t (*pf_scan_fn)(const hs_database_t *, const char *,
+				 unsigned, unsigned, hs_scratch_t *,
+				 match_event_handler, void *);
+
+static bool pf_platform(hs_platform_info_t *plat, pf_scan_fn *scan,
+			struct rf_diag *d);
+
 struct pf_group {
 	bool rep; /* holds a repeat that allows more than one */
 	bool alt; /* holds an alternation */
@@ -591,7 +610,9 @@ static void pf_collect(const struct rules *r, struct pf_input *in)
 
 /* pf_compile - the database, leaving out patterns hs_compile_multi names
  * as refused; NULL (and a warning) if it cannot be built at all. */
-static hs_database_t *pf_compile(struct pf_input *in, struct rf_diag *d)
+static hs_database_t *pf_compile(struct pf_input *in,
+				 const hs_platform_info_t *plat,
+				 struct rf_diag *d)
 {
 	for (unsigned tries = 0; tries <= PF_MAX_RETRIES && in->pats->len; tries++) {
 		hs_database_t *db = NULL;
@@ -599,7 +620,7 @@ static hs_database_t *pf_compile(struct pf_input *in, struct rf_diag *d)
 		if (hs_compile_multi((const char *const *)in->pats->pdata,
 				     (const unsigned *)(void *)in->flags->data,
 				     (const unsigned *)(void *)in->ids->data,
-				     in->pats->len, HS_MODE_BLOCK, NULL, &db,
+				     in->pats->len, HS_MODE_BLOCK, plat, &db,
 				     &ce) == HS_SUCCESS)
 			return db;
 		int bad = ce ? ce->expression : -1;
@@ -617,6 +638,31 @@ static hs_database_t *pf_compile(struct pf_input *in, struct rf_diag *d)
 	return NULL;
 }
 
+/* pf_platform - what to compile for and which scan function to call; see
+ * pf_scan_fn. False (and a warning) when no safe scanner is found. */
+static bool pf_platform(hs_platform_info_t *plat, pf_scan_fn *scan,
+			struct rf_diag *d)
+{
+	if (hs_populate_platform(plat) != HS_SUCCESS) {
+		pf_warn(d, "vectorscan cannot tell this CPU's features");
+		return false;
+	}
+	*scan = hs_scan;
+	if (!(plat->cpu_features & (HS_CPU_FEATURES_AVX512 |
+				    HS_CPU_FEATURES_AVX512VBMI)))
+		return true;
+	void *avx2 = dlsym(RTLD_DEFAULT, "avx2_hs_scan");
+	if (avx2 == NULL) {
+		pf_warn(d, "vectorscan %s would scan with AVX-512, which misses "
+			"matches, and has no AVX2 scanner", hs_version());
+		return false;
+	}
+	*scan = (pf_scan_fn)avx2;
+	plat->cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 |
+						    HS_CPU_FEATURES_AVX512VBMI);
+	return true;
+}
+
 /* prefilter_build - the database and which rules it screens; leaves both
  * unset (the plain PCRE2 path) when off, unsupported or failing. */
 static void prefilter_build(struct rules *r, struct rf_diag *d)
@@ -627,12 +673,15 @@ static void prefilter_build(struct rules *r, struct rf_diag *d)
 		pf_warn(d, "vectorscan does not support this CPU (needs SSSE3)");
 		return;
 	}
+	hs_platform_info_t plat;
+	if (!pf_platform(&plat, &r->pf_scan, d))
+		return;
 	struct pf_input in = { g_ptr_array_new_with_free_func(g_free),
 			       g_array_new(FALSE, FALSE, sizeof(unsigned)),
 			       g_array_new(FALSE, FALSE, sizeof(unsigned)) };
 	pf_collect(r, &in);
 	if (in.pats->len > 0)
-		r->pf_db = pf_compile(&in, d);
+		r->pf_db = pf_compile(&in, &plat, d);
 	if (r->pf_db) {
 		r->pf_in = g_new0(guint8, r->n);
 		for (unsigned k = 0; k < in.ids->len; k++)
@@ -961,8 +1010,8 @@ static void pf_scan(const struct rules *r, const char *s, size_t len,
 {
 	hs_scratch_t *sc = thread_scratch(r);
 	if (sc == NULL || len > UINT_MAX ||
-	    hs_scan(r->pf_db, s, (unsigned)len, 0, sc, pf_on_match,
-		    cand) != HS_SUCCESS)
+	    r->pf_scan(r->pf_db, s, (unsigned)len, 0, sc, pf_on_match,
+		       cand) != HS_SUCCESS)
 		memset(cand, 1, r->n);
 }
 
