@@ -263,5 +263,32 @@ def acks(srv):
     return out
 
 
+def run_tests(label, tests, argv, servers_kw=None, reset_kw=None):
+    """The runner of a test script: argv = [BINDIR, TEST ...]; every test
+    gets fresh servers state; a failure prints its traceback and the end of
+    the daemon's log. Returns the exit status."""
+    import traceback
+    bindir = os.path.abspath(argv[0])
+    only = set(argv[1:])
+    tests = [t for t in tests if not only or t.__name__ in only]
+    failed = []
+    with servers.Servers(**(servers_kw or {})) as srv:
+        for t in tests:
+            reset(srv, **(reset_kw or {}))
+            start = time.time()
+            print(f"  {t.__name__} ...", flush=True)
+            try:
+                t(srv, bindir)
+                print(f"  ok   {t.__name__} ({time.time() - start:.1f}s)", flush=True)
+            except Exception:
+                failed.append(t.__name__)
+                print(f"  FAIL {t.__name__} ({time.time() - start:.1f}s)", flush=True)
+                traceback.print_exc()
+                print("  --- end of complaintd's log ---\n" + last_log_tail())
+    print(f"{label}: {len(tests) - len(failed)}/{len(tests)} passed"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
 def msgid(value):
     return (value or "").strip().strip("<>")

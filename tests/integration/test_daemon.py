@@ -12,14 +12,12 @@ import random
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import servers  # noqa: E402
 from daemon_env import (COMPANY_FROM, OTHER_OWN, ROOT, Daemon, acks,  # noqa: E402
                         complaints, decoded_subject, msgid, parse_mail, query,
-                        reset, scalar, wait_for)
+                        run_tests, scalar, wait_for)
 
 DATA = os.path.join(ROOT, "tests", "data")
 MACHINE = ("sp_bounce_511.eml", "sp_bounce_rfc822.eml", "sp_list.eml",
@@ -620,27 +618,7 @@ TESTS = [test_config_check, test_sample_mails, test_machine_and_own_mail,
 
 
 def main():
-    bindir = os.path.abspath(sys.argv[1])
-    only = set(sys.argv[2:])
-    tests = [t for t in TESTS if not only or t.__name__ in only]
-    failed = []
-    with servers.Servers() as srv:
-        for t in tests:
-            reset(srv)
-            start = time.time()
-            print(f"  {t.__name__} ...", flush=True)
-            try:
-                t(srv, bindir)
-                print(f"  ok   {t.__name__} ({time.time() - start:.1f}s)", flush=True)
-            except Exception:
-                failed.append(t.__name__)
-                print(f"  FAIL {t.__name__} ({time.time() - start:.1f}s)", flush=True)
-                traceback.print_exc()
-                import daemon_env
-                print("  --- end of complaintd's log ---\n" + daemon_env.last_log_tail())
-    print(f"integration: {len(tests) - len(failed)}/{len(tests)} passed"
-          + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    return run_tests("integration", TESTS, sys.argv[1:])
 
 
 if __name__ == "__main__":

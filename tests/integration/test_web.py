@@ -12,15 +12,14 @@ import re
 import socket
 import sys
 import time
-import traceback
 import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import servers  # noqa: E402
-from daemon_env import (Daemon, acks, complaints, decoded_subject,  # noqa: E402
-                        query, reset, scalar, wait_for)
+from daemon_env import (Daemon, run_tests, acks, complaints, decoded_subject,  # noqa: E402
+                        query, scalar, wait_for)
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe"
@@ -540,27 +539,8 @@ TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_at
 
 
 def main():
-    bindir = os.path.abspath(sys.argv[1])
-    only = set(sys.argv[2:])
-    tests = [t for t in TESTS if not only or t.__name__ in only]
-    failed = []
-    with servers.Servers(imap=False) as srv:
-        for t in tests:
-            reset(srv, folders=())
-            start_t = time.time()
-            print(f"  {t.__name__} ...", flush=True)
-            try:
-                t(srv, bindir)
-                print(f"  ok   {t.__name__} ({time.time() - start_t:.1f}s)", flush=True)
-            except Exception:
-                failed.append(t.__name__)
-                print(f"  FAIL {t.__name__} ({time.time() - start_t:.1f}s)", flush=True)
-                traceback.print_exc()
-                import daemon_env
-                print("  --- end of complaintd's log ---\n" + daemon_env.last_log_tail())
-    print(f"web: {len(tests) - len(failed)}/{len(tests)} passed"
-          + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    return run_tests("web", TESTS, sys.argv[1:], servers_kw={"imap": False},
+                     reset_kw={"folders": ()})
 
 
 if __name__ == "__main__":
