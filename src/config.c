@@ -173,7 +173,10 @@ static void problem(struct loader *ld, const char *group, const char *key,
 	g_free(what);
 }
 
-bool config_parse_duration(const char *s, int64_t *out)
+/* parse_units - a non-negative number with an optional one-letter unit
+ * (and, for sizes, a trailing 'b'), times that unit's multiplier. */
+static bool parse_units(const char *s, const char *units, const int64_t *mults,
+			bool allow_b, int64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -181,43 +184,31 @@ bool config_parse_duration(const char *s, int64_t *out)
 	if (end == s || errno || v < 0)
 		return false;
 	int64_t mult = 1;
-	switch (*end) {
-	case '\0': case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	case 'w': mult = 7 * 86400; break;
-	default: return false;
+	if (*end) {
+		const char *u = strchr(units, g_ascii_tolower(*end));
+		if (!u)
+			return false;
+		mult = mults[u - units];
+		end++;
+		if (allow_b && g_ascii_tolower(*end) == 'b')
+			end++;
 	}
-	if (*end && end[1])
-		return false;
-	if (v > INT64_MAX / mult)
+	if (*end || v > INT64_MAX / mult)
 		return false;
 	*out = (int64_t)v * mult;
 	return true;
 }
 
+bool config_parse_duration(const char *s, int64_t *out)
+{
+	static const int64_t mults[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	return parse_units(s, "smhdw", mults, false, out);
+}
+
 bool config_parse_size(const char *s, int64_t *out)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || errno || v < 0)
-		return false;
-	int64_t mult = 1;
-	switch (g_ascii_tolower(*end)) {
-	case '\0': mult = 1; break;
-	case 'k': mult = 1024; break;
-	case 'm': mult = 1024 * 1024; break;
-	case 'g': mult = 1024 * 1024 * 1024; break;
-	default: return false;
-	}
-	if (*end && end[1] && !(g_ascii_tolower(end[1]) == 'b' && !end[2]))
-		return false;
-	if (v > INT64_MAX / mult)
-		return false;
-	*out = (int64_t)v * mult;
-	return true;
+	static const int64_t mults[] = { 1024, 1024 * 1024, 1024 * 1024 * 1024 };
+	return parse_units(s, "kmg", mults, true, out);
 }
 
 /* set_value - parse one value into its typed slot; false with a problem logged. */

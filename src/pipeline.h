@@ -56,7 +56,8 @@ void pipeline_free(struct pipeline **p);
  * the whole batch; if one item breaks it, each item is retried in its own
  * transaction so only that item ends PIPELINE_FAILED. Returns 0 when every
  * item has an outcome (all but the failed ones committed), -1 with err when
- * the database is unreachable (nothing committed; retry later). */
+ * the database is unreachable: acknowledge no source then and retry later
+ * (items committed before the connection went are found as duplicates). */
 int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		    int64_t now, GError **err);
 

@@ -201,20 +201,6 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 	return handled;
 }
 
-int poller_poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
-		     struct imap *imap, struct store *store, int64_t now, char **error_r)
-{
-	GError *err = NULL;
-	struct ingest *ig = ingest_new(env, NULL, store, 1);
-	int n = poll_once(env, mb, imap, store, ig, now, &err);
-	ingest_free(&ig);
-	if (n < 0) {
-		*error_r = g_strdup(err ? err->message : "unknown error");
-		g_clear_error(&err);
-	}
-	return n;
-}
-
 /* read_token - XOAUTH2 bearer from a file or a helper command, fresh for
  * every connection because such tokens live an hour or less. */
 static char *read_token(const struct config_mailbox *mb, char **error_r)
@@ -260,6 +246,9 @@ static struct imap *connect_mailbox(const struct config *cfg, const struct confi
 	struct imap *im = imap_new(&ip);
 	explicit_bzero(secret, strlen(secret));
 	g_free(secret);
+	if (!im)
+		*error_r = g_strdup_printf("url '%s' is not usable (a login in the URL is "
+					   "refused: use user and password_file)", mb->url);
 	return im;
 }
 
@@ -276,12 +265,12 @@ static gpointer poller_thread(gpointer data)
 		GError *err = NULL;
 		if (!store && !(store = store_open(p->db, &err)))
 			error = g_strdup_printf("database: %s", err->message);
-		else if (!imap && !(imap = connect_mailbox(p->env->cfg, mb, &error)))
-			;
-		else if (!ig && !(ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections)))
-			;
-		else if (poll_once(p->env, mb, imap, store, ig, g_get_real_time() / G_USEC_PER_SEC,
-				   &err) < 0)
+		if (store && !ig)  /* its lane 0 runs on this store */
+			ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections);
+		if (!error && !imap)
+			imap = connect_mailbox(p->env->cfg, mb, &error);
+		if (!error && poll_once(p->env, mb, imap, store, ig,
+					g_get_real_time() / G_USEC_PER_SEC, &err) < 0)
 			error = g_strdup(err ? err->message : "poll failed");
 		g_clear_error(&err);
 		int64_t wait = mb->poll_interval;

@@ -25,12 +25,4 @@ struct poller *poller_start(const struct pipeline_env *env, const struct config_
 /* poller_join - wait for the thread to end (after lifecycle_stop). */
 void poller_join(struct poller **p);
 
-/* poller_poll_once - one poll of mb on the calling thread with the caller's
- * connections; for tests and `complaintctl fetch`. Returns messages handled
- * or -1 with *error_r. */
-struct imap;
-struct store;
-int poller_poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
-		     struct imap *imap, struct store *store, int64_t now, char **error_r);
-
 #endif

@@ -149,8 +149,13 @@ static int record_all(const struct config *cfg, struct store *store, GPtrArray *
 	return store_commit(store, err);
 }
 
-int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
-		    const char *owner, int64_t now, char **error_r)
+/* sender_run_once - claim and send what is due at now: mails handled,
+ * SENDER_RELAY_DOWN when the relay could not be reached (the claimed mail is
+ * deferred; no use trying more now), or -1 with *error_r for the database. */
+#define SENDER_RELAY_DOWN (-2)
+
+static int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
+			   const char *owner, int64_t now, char **error_r)
 {
 	GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
 	GError *err = NULL;

@@ -13,23 +13,13 @@
 #include <stdint.h>
 
 struct config;
-struct store;
 struct store_params;
-struct smtp;
 
 struct sender;
 
 /* sender_start - cfg and db are borrowed and must outlive the sender. */
 struct sender *sender_start(const struct config *cfg, const struct store_params *db);
 void sender_join(struct sender **s);
-
-/* sender_run_once - claim and send what is due at now with the caller's
- * connections; returns mails handled, SENDER_RELAY_DOWN when the relay could
- * not be reached (the claimed mail is deferred, no use trying more now), or
- * -1 with *error_r for database trouble. */
-#define SENDER_RELAY_DOWN (-2)
-int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
-		    const char *owner, int64_t now, char **error_r);
 
 /* sender_backoff - delay before attempt number attempts+1 (attempts >= 1). */
 int64_t sender_backoff(const struct config *cfg, unsigned attempts);
