@@ -493,10 +493,10 @@ static char *tnef_name(Attachment *a)
 }
 
 /* tnef_well_formed - walk the TNEF attribute stream before libytnef sees
- * it: every length within bounds, no attribute twice in one scope (the
- * message, or one attachment). libytnef trusts lengths and leaks or
- * misbehaves on repeated attributes; what fails here is kept as
- * winmail.dat instead. */
+ * it: every length within bounds, no attribute empty or twice in one scope
+ * (the message, or one attachment), every checksum right. libytnef trusts
+ * lengths, leaks on repeated or empty attributes and prints its complaints
+ * to stdout; what fails here is kept as winmail.dat instead. */
 static bool tnef_well_formed(const guint8 *p, size_t len, unsigned max_atts)
 {
 	if (len < 6 || (p[0] | p[1] << 8 | p[2] << 16 | (guint32)p[3] << 24) != 0x223E9F78)
@@ -513,7 +513,19 @@ static bool tnef_well_formed(const guint8 *p, size_t len, unsigned max_atts)
 		guint8 level = p[off];
 		guint32 id = p[off + 1] | p[off + 2] << 8 | p[off + 3] << 16 | (guint32)p[off + 4] << 24;
 		guint32 n = p[off + 5] | p[off + 6] << 8 | p[off + 7] << 16 | (guint32)p[off + 8] << 24;
-		if ((level != 1 && level != 2) || n > len - off - 9 || len - off - 9 - n < 2) {
+		/* n == 0 too: libytnef allocates for an empty attribute but
+		 * frees only what has a size. */
+		if ((level != 1 && level != 2) || n == 0 || n > len - off - 9 ||
+		    len - off - 9 - n < 2) {
+			ok = false;
+			break;
+		}
+		/* a bad checksum makes libytnef print to stdout, which would
+		 * land in the middle of `complaintctl parse --json` */
+		guint16 sum = 0;
+		for (size_t i = 0; i < n; i++)
+			sum = (guint16)(sum + p[off + 9 + i]);
+		if (sum != (p[off + 9 + n] | p[off + 10 + n] << 8)) {
 			ok = false;
 			break;
 		}
@@ -569,6 +581,9 @@ static bool tnef_extract(struct ctx *c, GBytes *data)
 		note(c, "winmail.dat: not readable TNEF (code %d)", rc);
 	}
 	TNEFFree(&t);
+	/* Attachment attributes before the first attAttachRenddata land in
+	 * starting_attach, which TNEFFree leaves alone. */
+	TNEFFreeAttachment(&t.starting_attach);
 	g_free(copy);
 	return rc == 0 && found > 0;
 }

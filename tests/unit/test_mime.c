@@ -447,6 +447,22 @@ static void test_hostile_content(void **state)
 	assert_int_equal(msg_attachment_count(m), 1);
 	assert_string_equal(msg_attachment(m, 0)->filename, "winmail.dat");
 	msg_free(&m);
+
+	/* an attachment title before any attachment opens: libytnef files it
+	 * under its list head, which TNEFFree skips (LeakSanitizer checks) */
+	m = parse_file("hostile", "tnef_stray_title.eml");
+	assert_int_equal(msg_attachment_count(m), 1);
+	assert_string_equal(msg_attachment(m, 0)->filename, "real.txt");
+	msg_free(&m);
+
+	/* an empty title, a wrong checksum: kept whole */
+	static const char *const kept[] = { "tnef_empty_attr.eml", "tnef_bad_checksum.eml" };
+	for (size_t i = 0; i < G_N_ELEMENTS(kept); i++) {
+		m = parse_file("hostile", kept[i]);
+		assert_int_equal(msg_attachment_count(m), 1);
+		assert_string_equal(msg_attachment(m, 0)->filename, "winmail.dat");
+		msg_free(&m);
+	}
 }
 
 /* ---- generated at test time ---------------------------------------------------------- */
