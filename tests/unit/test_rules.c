@@ -880,8 +880,9 @@ static void test_prefilter_same_verdicts(void **state)
 }
 
 /* The constructs the prefilter widens or approximates (\w, \W, \b, \B,
- * lookarounds, back references, Unicode case folding), against texts made
- * to sit on their edges: no rule may be lost to the prefilter. */
+ * \d, \s, counted repeats, lookarounds, back references, Unicode case
+ * folding), against texts made to sit on their edges: no rule may be lost
+ * to the prefilter. */
 static void test_prefilter_edges(void **state)
 {
 	static const char txt[] =
@@ -902,6 +903,10 @@ static void test_prefilter_edges(void **state)
 		"rule DIG any /\\d\\D\\d/\n tag dig\n"
 		"rule SP any /a\\sb/\n tag sp\n"
 		"rule X any /a b # comment/x\n tag x\n"
+		"rule RP any /x\\d{2,3}y/\n tag rp\n"
+		"rule RZ any /k.{0,2}m/\n tag rz\n"
+		"rule RG any /(?:ab){2}!/\n tag rg\n"
+		"rule RL any /n\\s{1,}?o/\n tag rl\n"
 		"rule G any /a\\Gb/\n tag g\n"; /* refused by vectorscan */
 	struct rules *pf = load_lim(txt, false), *plain = load_lim(txt, true);
 	assert_true(rules_prefilter_count(pf) >= 15);
@@ -914,6 +919,8 @@ static void test_prefilter_edges(void **state)
 		"a\nb", "中中中z", "\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80z", "q中q",
 		"q1q", "q_q", "1x2", "１x２", "1 2", "ab", "a\xe2\x80\x83" "b",
 		"a\x0b" "b", "ab # comment", "", "> axb quoted\nfresh",
+		"x12y", "x1y", "x1234y", "x\xef\xbc\x91\xef\xbc\x92y", "km", "k中m",
+		"k中中中m", "k\nm", "abab!", "ab!", "ababab!", "n o", "no", "n\xe3\x80\x80o",
 	};
 	unsigned hits = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
@@ -927,18 +934,23 @@ static void test_prefilter_edges(void **state)
 	rules_unref(&plain);
 }
 
-/* \w, \W and \b around every character of the Basic Multilingual Plane
- * and a sample of the rest: what vectorscan is given for them must take
- * whatever PCRE2's Unicode classes take. */
+/* \w, \W, \b, \d, \D, \s and \S around every character of the Basic
+ * Multilingual Plane and a sample of the rest: what vectorscan is given
+ * for them must take whatever PCRE2's Unicode classes take. */
 static void test_prefilter_unicode_classes(void **state)
 {
 	static const char txt[] = "rule W body /=\\w=/\n tag w\n"
 				  "rule NW body /=\\W=/\n tag nw\n"
 				  "rule B body /=\\b/\n tag b\n"
 				  "rule NB body /=\\B/\n tag nb\n"
-				  "rule WI body /=\\w+=/i\n tag wi\n";
+				  "rule WI body /=\\w+=/i\n tag wi\n"
+				  "rule D body /=\\d=/\n tag d\n"
+				  "rule ND body /=\\D=/\n tag nd\n"
+				  "rule S body /=\\s=/\n tag s\n"
+				  "rule NS body /=\\S=/\n tag ns\n"
+				  "rule DS body /=\\d*\\s?\\d{1,2}=/i\n tag ds\n";
 	struct rules *pf = load_lim(txt, false), *plain = load_lim(txt, true);
-	assert_int_equal(rules_prefilter_count(pf), 5);
+	assert_int_equal(rules_prefilter_count(pf), 10);
 	struct message *m = msg_new(MSG_CHANNEL_WEB);
 	unsigned fired = 0;
 	for (gunichar c = 1; c < 0x110000; c += c < 0x10000 ? 1 : 61) {
