@@ -146,6 +146,7 @@ struct req {
 	int64_t started;          /* monotonic microseconds */
 	char client[INET6_ADDRSTRLEN];
 	const char *lang;         /* "zh" or "en" */
+	bool lang_asked;          /* by ?lang= or Accept-Language, not the default */
 };
 
 static void req_free(struct req *r)
@@ -259,15 +260,17 @@ static const char *accept_lang(const char *header)
 	return best;
 }
 
-static const char *choose_lang(struct web *web, struct MHD_Connection *c)
+static const char *choose_lang(struct web *web, struct MHD_Connection *c, bool *asked)
 {
 	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	*asked = true;
 	if (q && (!strcmp(q, "zh") || !strcmp(q, "en")))
 		return !strcmp(q, "zh") ? "zh" : "en";
 	const char *a = accept_lang(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 								 MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	if (a)
 		return a;
+	*asked = false;
 	return !strcmp(web->cfg->default_lang, "en") ? "en" : "zh";
 }
 
@@ -576,8 +579,12 @@ static enum MHD_Result api_done(struct web *web, struct MHD_Connection *c, struc
 		g_free(error);
 		return rc;
 	}
+	/* a shop's server posting for its customer rarely says which language:
+	 * then the customer's own words decide, as for mail */
 	if (form_lang(r->form))
 		r->lang = form_lang(r->form);
+	else if (!r->lang_asked && form_value(r->form, FORM_DESCRIPTION))
+		r->lang = msg_guess_lang(form_value(r->form, FORM_DESCRIPTION));
 	if (form_is_bot(r->form)) {
 		metrics_inc(METRIC_WEB_POSTS_HONEYPOT);
 		return api_error(c, 202, "accepted", NULL);
@@ -700,7 +707,7 @@ static enum MHD_Result first_call(struct web *web, struct MHD_Connection *c, con
 	r->route = route_of(u);
 	r->started = g_get_monotonic_time();
 	r->post = !strcmp(method, MHD_HTTP_METHOD_POST);
-	r->lang = choose_lang(web, c);
+	r->lang = choose_lang(web, c, &r->lang_asked);
 	client_address(web, c, r->client, sizeof r->client);
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	bool posts = r->route == R_FORM || r->route == R_API;

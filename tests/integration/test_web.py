@@ -298,6 +298,33 @@ def test_api_and_double_submit(srv, bindir):
         d.close()
 
 
+def test_api_language(srv, bindir):
+    """An API post names its language with "lang" or Accept-Language; when
+    it names none, the customer's own words choose the acknowledgement's
+    language (the configured default would answer an English customer in
+    Chinese)."""
+    d = start(srv, bindir)
+    try:
+        en = dict(GOOD, description="The kettle I bought leaks from the base after three days.",
+                  request="Please replace it", email="en.customer@customer.example")
+        zh = dict(GOOD, email="zh.customer@customer.example")
+        st_en, _, _ = post_json(d, en)
+        st_zh, _, _ = post_json(d, zh)
+        st_asked, _, _ = request(d, "POST", "/api/v1/complaints",
+                                 json.dumps(dict(zh, email="asked@customer.example")).encode(),
+                                 {"Content-Type": "application/json", "Accept-Language": "en"})
+        assert st_en == st_zh == st_asked == 201, (st_en, st_zh, st_asked)
+        wait_for("3 acknowledgements", lambda: len(acks(srv)) == 3, 30)
+        subj = {a.envelope["rcpt_tos"][0]: decoded_subject(a) for a in acks(srv)}
+        assert "We have received your complaint" in subj["en.customer@customer.example"], subj
+        assert "我们已收到您的投诉" in subj["zh.customer@customer.example"], subj
+        assert "We have received your complaint" in subj["asked@customer.example"], subj
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 INJECTIONS = ["Robert'); DROP TABLE complaints;--", "<script>alert('x')</script>",
               '"><img src=x onerror=alert(1)>', "{{ref}} ${jndi:ldap://x} %s%n\\x00",
               "1' OR '1'='1"]
@@ -532,7 +559,7 @@ def test_health_metrics_and_db_outage(srv, bindir):
 
 
 TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
-         test_validation_errors_kept_input, test_api_and_double_submit,
+         test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,
          test_health_metrics_and_db_outage]
