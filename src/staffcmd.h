@@ -1,0 +1,90 @@
+/* staffcmd - commands at the top of a staff reply.
+ *
+ * Staff answer a complaint notification from their own mail client. Lines
+ * at the very top of the answer (of its fresh text, see replytext.h) that
+ * start with '#' (or the full-width '＃' of Chinese input methods; white
+ * space before it is allowed) are commands to the gateway, not words to
+ * the customer:
+ *
+ *   #status in_progress|resolved|closed   set the complaint's status
+ *                                         ("in-progress" is accepted too)
+ *   #severity A|B|C                       re-grade the severity
+ *   #category quality|service|price|infringement|other
+ *                                         re-classify the complaint
+ *   #assign name@example.com              hand the complaint to a colleague
+ *                                         (a plain address, no display name)
+ *   #note [text]                          the reply is an internal note: it
+ *                                         is stored with the complaint and
+ *                                         NOT sent to the customer; the text
+ *                                         after #note on the same line is
+ *                                         the note's first line
+ *
+ * Rules:
+ *   - Command names and values are case-insensitive ("#Severity b"); a
+ *     colon may follow the name ("#status: resolved", also '：'); white
+ *     space around the value does not matter.
+ *   - Commands end at the first line that is neither blank nor a command.
+ *     A '#' further down is plain text ("your order #123").
+ *   - Each command may be given once.
+ *   - Any error (unknown command, missing or wrong value, repeated command)
+ *     refuses the whole reply: callers must then change nothing and relay
+ *     nothing, and send the error list back to the sender, every entry
+ *     naming the line, what is wrong and what is allowed. To begin a real
+ *     answer with '#', put any other line above it.
+ *
+ * Not thread-safe per result; parsing itself keeps no state. */
+#ifndef COMPLAINTD_STAFFCMD_H
+#define COMPLAINTD_STAFFCMD_H
+
+#include <stdbool.h>
+
+enum staffcmd_kind {
+	STAFFCMD_STATUS,
+	STAFFCMD_SEVERITY,
+	STAFFCMD_CATEGORY,
+	STAFFCMD_ASSIGN,
+	STAFFCMD_NOTE,
+	STAFFCMD_N_KINDS
+};
+
+/* At most this many errors are listed; a further entry says more exist. */
+#define STAFFCMD_MAX_ERRORS 10
+
+struct staffcmd {
+	enum staffcmd_kind kind;
+	/* The value in canonical form: status "in_progress"/"resolved"/
+	 * "closed", severity "A"/"B"/"C", category in lower case, assign the
+	 * address as written, note the rest of its line ("" when none). */
+	char *arg;
+	unsigned line; /* 1-based line of fresh */
+};
+
+/* Everything belongs to the result; staffcmd_result_clear frees it. */
+struct staffcmd_result {
+	struct staffcmd cmds[STAFFCMD_N_KINDS]; /* valid commands, in order */
+	unsigned n_cmds;
+	char **errors;     /* NULL-terminated, never NULL after parse */
+	unsigned n_errors;
+	bool note;         /* a #note was given (even with errors elsewhere) */
+	/* fresh without the command lines and the blank lines among them:
+	 * the text to relay, or for a note the note's text (the rest of the
+	 * #note line, if any, as its first line). May be "". */
+	char *text;
+};
+
+/* staffcmd_parse - fill out (whatever it held is overwritten, not freed)
+ * from fresh; NULL counts as "". Returns n_errors: 0 when every command
+ * was valid. out is filled in either case. */
+int staffcmd_parse(const char *fresh, struct staffcmd_result *out);
+
+/* staffcmd_result_clear - free what parse put in r and zero it; calling it
+ * again, or on a zeroed result, is harmless. */
+void staffcmd_result_clear(struct staffcmd_result *r);
+
+/* staffcmd_find - the command of kind in r, NULL when not given. */
+const struct staffcmd *staffcmd_find(const struct staffcmd_result *r, enum staffcmd_kind kind);
+
+/* staffcmd_kind_name - "status", "severity", ... without the '#'. */
+const char *staffcmd_kind_name(enum staffcmd_kind kind);
+
+#endif
