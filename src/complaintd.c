@@ -1,9 +1,9 @@
 /* complaintd - the complaint gateway daemon.
  *
- * Threads: one poller per mailbox, one outbox sender, the web form's HTTP
- * thread pool when [web] port is set; the main thread only
- * waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads rules and
- * templates) and feeds the systemd watchdog. */
+ * Threads: one poller per mailbox, one outbox sender, the deadline
+ * scheduler, the web form's HTTP thread pool when [web] port is set; the
+ * main thread only waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads
+ * rules, templates and the calendar) and feeds the systemd watchdog. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +19,9 @@
 #include "log.h"
 #include "mime.h"
 #include <gmime/gmime.h>
+#include "clock.h"
 #include "poller.h"
+#include "scheduler.h"
 #include "sender.h"
 #include "store.h"
 #include "web.h"
@@ -136,6 +138,10 @@ static int run(struct daemon *d)
 		sender_join(&sender);
 		return 1;
 	}
+	struct scheduler *sched = scheduler_start(&d->env, &d->db);
+	if (clock_offset())
+		log_info("COMPLAINTD_CLOCK_OFFSET=%lld: the clock runs %+lld s off real time "
+			 "(for tests only)", (long long)clock_offset(), (long long)clock_offset());
 	log_info("started mailboxes=%u rules=%u web_port=%u", d->cfg->mailboxes->len,
 		 d->rule_count, web_port(web));
 	sd_notify(0, "READY=1");
@@ -149,6 +155,7 @@ static int run(struct daemon *d)
 		poller_join(&p);
 	}
 	g_ptr_array_free(pollers, TRUE);
+	scheduler_join(&sched);
 	sender_join(&sender);
 	log_info("stopped");
 	return 0;

@@ -88,6 +88,27 @@ static const struct ckey global_keys[] = {
 	{ "web", "rate_window", C_DUR, CF(web_rate_window), "1m", 1, 86400 },
 	{ "web", "trusted_proxies", C_LIST, CF(web_trusted_proxies), "", 0, 0 },
 	{ "web", "base_url", C_STR, CF(web_base_url), "", 0, 0 },
+
+	{ "staff", "addresses", C_LIST, CF(staff_addresses), "", 0, 0 },
+	{ "staff", "domains", C_LIST, CF(staff_domains), "", 0, 0 },
+	{ "staff", "secret_file", C_STR, CF(staff_secret_file), "", 0, 0 },
+	{ "staff", "reply_address", C_STR, CF(staff_reply_address), "", 0, 0 },
+	{ "staff", "lang", C_STR, CF(staff_lang), "zh", 0, 0 },
+
+	{ "escalation", "supervisor", C_LIST, CF(escalation[0]), "", 0, 0 },
+	{ "escalation", "director", C_LIST, CF(escalation[1]), "", 0, 0 },
+	{ "escalation", "leadership", C_LIST, CF(escalation[2]), "", 0, 0 },
+	{ "escalation", "interval", C_DUR, CF(escalation_interval), "1d", 60, 30 * 86400 },
+	{ "escalation", "check_interval", C_DUR, CF(escalation_check), "1m", 1, 86400 },
+
+	{ "deadlines", "acknowledge", C_DUR, CF(due_ack), "24h", 60, 30 * 86400 },
+	{ "deadlines", "plan_a", C_DUR, CF(due_a_plan), "4h", 60, 30 * 86400 },
+	{ "deadlines", "investigation", C_INT, CF(wd_investigation), "3", 0, 365 },
+	{ "deadlines", "handling", C_INT, CF(wd_handling), "5", 0, 365 },
+	{ "deadlines", "feedback", C_INT, CF(wd_feedback), "3", 0, 365 },
+	{ "deadlines", "closure", C_INT, CF(wd_closure), "10", 0, 365 },
+	{ "deadlines", "reopen_window", C_DUR, CF(reopen_window), "30d", 0, 3650 * 86400 },
+	{ "deadlines", "calendar_file", C_STR, CF(calendar_file), "", 0, 0 },
 };
 
 static const struct ckey mailbox_keys[] = {
@@ -439,6 +460,96 @@ static void check_web(struct loader *ld, struct config *cfg, const char *cfgdir)
 		problem(ld, "web", "max_attachment_size", "is larger than max_body_size");
 }
 
+/* lower - every string of a list in lower case, in place. */
+static void lower(char **list)
+{
+	for (char **a = list; a && *a; a++) {
+		char *l = g_ascii_strdown(*a, -1);
+		g_free(*a);
+		*a = l;
+	}
+}
+
+static void check_staff(struct loader *ld, struct config *cfg, const char *cfgdir)
+{
+	lower(cfg->staff_addresses);
+	lower(cfg->staff_domains);
+	for (char **a = cfg->staff_addresses; a && *a; a++)
+		if (!valid_addr(*a))
+			problem(ld, "staff", "addresses", "'%s' is not an e-mail address", *a);
+	for (char **d = cfg->staff_domains; d && *d; d++)
+		if (**d == '@' || strpbrk(*d, "@ \t<>\"") || !strchr(*d, '.'))
+			problem(ld, "staff", "domains", "'%s' is not a domain (example.com)", *d);
+	for (unsigned l = 0; l < G_N_ELEMENTS(cfg->escalation); l++)
+		for (char **a = cfg->escalation[l]; a && *a; a++)
+			if (!valid_addr(*a))
+				problem(ld, "escalation", (const char *[]){ "supervisor", "director",
+					"leadership" }[l], "'%s' is not an e-mail address", *a);
+	if (strcmp(cfg->staff_lang, "zh") && strcmp(cfg->staff_lang, "en"))
+		problem(ld, "staff", "lang", "'%s' must be zh or en", cfg->staff_lang);
+	if (*cfg->staff_reply_address && !valid_addr(cfg->staff_reply_address))
+		problem(ld, "staff", "reply_address", "'%s' is not an e-mail address",
+			cfg->staff_reply_address);
+	if (!*cfg->staff_reply_address) {
+		g_free(cfg->staff_reply_address);
+		cfg->staff_reply_address = g_strdup(cfg->company_from);
+	}
+	resolve_path(cfgdir, &cfg->staff_secret_file);
+	resolve_path(cfgdir, &cfg->calendar_file);
+	check_secret(ld, "staff", "secret_file", cfg->staff_secret_file, &cfg->staff_secret);
+	if (cfg->staff_secret && strlen(cfg->staff_secret) < 16)
+		problem(ld, "staff", "secret_file", "the key must be at least 16 characters "
+			"(e.g. head -c 32 /dev/urandom | base64)");
+	if (*cfg->calendar_file && access(cfg->calendar_file, R_OK) != 0)
+		problem(ld, "deadlines", "calendar_file", "%s: %s", cfg->calendar_file,
+			g_strerror(errno));
+}
+
+/* load_routes - [routes]: every key a category or route name, every value
+ * one department address. */
+static void load_routes(struct loader *ld, struct config *cfg)
+{
+	cfg->routes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	gsize n = 0;
+	char **keys = g_key_file_get_keys(ld->kf, "routes", &n, NULL);
+	for (gsize i = 0; i < n; i++) {
+		char *v = g_key_file_get_string(ld->kf, "routes", keys[i], NULL);
+		char *addr = g_ascii_strdown(g_strstrip(v ? v : g_strdup("")), -1);
+		if (!valid_addr(addr))
+			problem(ld, "routes", keys[i], "'%s' is not an e-mail address", addr);
+		g_hash_table_replace(cfg->routes, g_ascii_strdown(keys[i], -1), addr);
+		g_free(v);
+	}
+	g_strfreev(keys);
+}
+
+const char *config_route(const struct config *cfg, const char *route, const char *category)
+{
+	const char *a = NULL;
+	if (route && *route) {
+		char *k = g_ascii_strdown(route, -1);
+		a = g_hash_table_lookup(cfg->routes, k);
+		g_free(k);
+	}
+	if (!a && category)
+		a = g_hash_table_lookup(cfg->routes, category);
+	return a ? a : g_hash_table_lookup(cfg->routes, "default");
+}
+
+bool config_is_staff(const struct config *cfg, const char *addr)
+{
+	if (!addr)
+		return false;
+	for (char **a = cfg->staff_addresses; a && *a; a++)
+		if (!g_ascii_strcasecmp(*a, addr))
+			return true;
+	const char *at = strrchr(addr, '@');
+	for (char **d = cfg->staff_domains; at && d && *d; d++)
+		if (!g_ascii_strcasecmp(*d, at + 1))
+			return true;
+	return false;
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -473,6 +584,7 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 	if (cfg->smtp_retry_min > cfg->smtp_retry_max)
 		problem(ld, "smtp", "retry_min", "is longer than retry_max");
 	check_web(ld, cfg, cfgdir);
+	check_staff(ld, cfg, cfgdir);
 }
 
 /* Our own From is always one of our addresses, whether listed or not. */
@@ -514,7 +626,8 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	char *cfgdir = g_path_get_dirname(file);
 
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
-					     "acknowledge", "limits", "web" };
+					     "acknowledge", "limits", "web", "staff",
+					     "escalation", "deadlines" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 		load_group(&ld, known[i], known[i], global_keys, G_N_ELEMENTS(global_keys), cfg,
 			   g_key_file_has_group(ld.kf, known[i]));
@@ -523,14 +636,15 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	char **groups = g_key_file_get_groups(ld.kf, &ngroups);
 	for (gsize g = 0; g < ngroups; g++) {
 		const char *grp = groups[g];
-		bool is_known = false;
+		bool is_known = !strcmp(grp, "routes");
 		for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 			is_known |= !strcmp(grp, known[i]);
 		if (is_known)
 			continue;
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
-				"company, acknowledge, limits, web or 'mailbox NAME')");
+				"company, acknowledge, limits, web, staff, routes, escalation, "
+				"deadlines or 'mailbox NAME')");
 			continue;
 		}
 		struct config_mailbox *mb = g_new0(struct config_mailbox, 1);
@@ -540,6 +654,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 		g_ptr_array_add(cfg->mailboxes, mb);
 	}
 	g_strfreev(groups);
+	load_routes(&ld, cfg);
 	check_global(&ld, cfg, cfgdir);
 	add_from_to_addresses(cfg);
 
@@ -572,6 +687,12 @@ void config_free(struct config **cfgp)
 		explicit_bzero(cfg->smtp_password, strlen(cfg->smtp_password));
 		g_free(cfg->smtp_password);
 	}
+	if (cfg->staff_secret) {
+		explicit_bzero(cfg->staff_secret, strlen(cfg->staff_secret));
+		g_free(cfg->staff_secret);
+	}
+	if (cfg->routes)
+		g_hash_table_unref(cfg->routes);
 	g_ptr_array_unref(cfg->mailboxes);
 	g_free(cfg->path);
 	g_free(cfg);
@@ -617,6 +738,14 @@ char *config_dump(const struct config *cfg)
 			g_string_append_printf(out, "%s[%s]\n", out->len ? "\n" : "", group);
 		}
 		dump_value(out, &global_keys[i], cfg);
+	}
+	if (g_hash_table_size(cfg->routes)) {
+		g_string_append(out, "\n[routes]\n");
+		GList *keys = g_list_sort(g_hash_table_get_keys(cfg->routes), (GCompareFunc)strcmp);
+		for (GList *k = keys; k; k = k->next)
+			g_string_append_printf(out, "%s = %s\n", (char *)k->data,
+					       (char *)g_hash_table_lookup(cfg->routes, k->data));
+		g_list_free(keys);
 	}
 	for (unsigned m = 0; m < cfg->mailboxes->len; m++) {
 		const struct config_mailbox *mb = g_ptr_array_index(cfg->mailboxes, m);

@@ -104,8 +104,39 @@ struct config {
 	char **web_trusted_proxies;     /* addresses whose X-Forwarded-For we believe */
 	char *web_base_url;             /* public URL of the site root, no trailing '/' */
 
+	/* [staff] who may answer and command by mail */
+	char **staff_addresses;  /* lower case */
+	char **staff_domains;    /* lower case, without '@' */
+	char *staff_secret_file;
+	char *staff_secret;      /* read from secret_file; NULL = staff replies off */
+	char *staff_reply_address; /* gateway address of the signed Reply-To; default [company] from */
+	char *staff_lang;        /* zh or en: mail to staff */
+
+	/* [routes] category or rule route -> department address (lower-case keys) */
+	GHashTable *routes;
+
+	/* [escalation] the ladder above the department: supervisor, director,
+	 * leadership (index 0..2; NULL or empty = that level is skipped) */
+	char **escalation[3];
+	int64_t escalation_interval;   /* between one level and the next */
+	int64_t escalation_check;      /* how often deadlines are checked */
+
+	/* [deadlines] DOMAIN.md's defaults */
+	int64_t due_ack;               /* seconds */
+	int64_t due_a_plan;            /* seconds, severity A */
+	int64_t wd_investigation, wd_handling, wd_feedback, wd_closure; /* working days */
+	int64_t reopen_window;         /* a follow-up this soon after resolution reopens */
+	char *calendar_file;           /* "" = Monday to Friday, 09:00-18:00 */
+
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };
+
+/* config_route - the department address for route (a rule's route, or
+ * NULL) and category: the route's entry, else the category's, else
+ * "default"; NULL when none is configured. */
+const char *config_route(const struct config *cfg, const char *route, const char *category);
+/* config_is_staff - addr is a staff address or in a staff domain. */
+bool config_is_staff(const struct config *cfg, const char *addr);
 
 /* config_load - read and check FILE. On failure returns NULL and appends one
  * "FILE:LINE: [group] key: problem" string per problem to errors. */

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <stdio.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "holder.h"
 #include "log.h"
@@ -11,8 +12,11 @@
 #include "rules.h"
 #include "template.h"
 
-const char *const daemon_required_templates[] = { "ack", NULL };
-const char *const daemon_web_templates[] = { "ack", "form_html", "done_html", NULL };
+const char *const daemon_required_templates[] = { "ack", "notify", "followup", "relay",
+						  "escalate", "staff_error", "staff_alert", NULL };
+const char *const daemon_web_templates[] = { "ack", "notify", "followup", "relay",
+					     "escalate", "staff_error", "staff_alert",
+					     "form_html", "done_html", NULL };
 
 const char *daemon_default_config(void)
 {
@@ -39,6 +43,18 @@ static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
 	 * that glibc keeps unless told: give it back (RSS 42 -> 32 MB) */
 	malloc_trim(0);
 	return r;
+}
+
+static void *cal_ref_fn(void *c) { return calendar_ref(c); }
+static void cal_unref_fn(void *c) { struct calendar *x = c; calendar_free(&x); }
+
+/* load_calendar - [deadlines] calendar_file, or Monday to Friday without
+ * holidays when none is named. */
+static struct calendar *load_calendar(const struct config *cfg, GPtrArray *errors)
+{
+	if (!*cfg->calendar_file)
+		return calendar_new_default();
+	return calendar_load(cfg->calendar_file, errors);
 }
 
 static struct template_set *load_templates(const struct config *cfg, GPtrArray *errors)
@@ -78,9 +94,11 @@ struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray
 		return NULL;
 	struct rules *rules = load_rules(cfg, errors, warnings);
 	struct template_set *tmpl = load_templates(cfg, errors);
-	if (!rules || !tmpl) {
+	struct calendar *cal = load_calendar(cfg, errors);
+	if (!rules || !tmpl || !cal) {
 		rules_unref(&rules);
 		template_set_unref(&tmpl);
+		calendar_free(&cal);
 		config_free(&cfg);
 		return NULL;
 	}
@@ -91,6 +109,7 @@ struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray
 	d->env.cfg = cfg;
 	d->env.rules = holder_new(rules, rules_ref_fn, rules_unref_fn);
 	d->env.templates = holder_new(tmpl, tmpl_ref_fn, tmpl_unref_fn);
+	d->env.calendar = holder_new(cal, cal_ref_fn, cal_unref_fn);
 	return d;
 }
 
@@ -101,6 +120,7 @@ void daemon_free(struct daemon **dp)
 		return;
 	holder_free(&d->env.rules);
 	holder_free(&d->env.templates);
+	holder_free(&d->env.calendar);
 	config_free(&d->cfg);
 	g_free(d);
 	*dp = NULL;
@@ -111,12 +131,14 @@ int daemon_reload(struct daemon *d, GPtrArray *errors)
 	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	struct rules *rules = load_rules(d->cfg, errors, warnings);
 	struct template_set *tmpl = load_templates(d->cfg, errors);
+	struct calendar *cal = load_calendar(d->cfg, errors);
 	for (unsigned i = 0; i < warnings->len; i++)
 		log_warn("rules: %s", (char *)g_ptr_array_index(warnings, i));
 	g_ptr_array_unref(warnings);
-	if (!rules || !tmpl) {
+	if (!rules || !tmpl || !cal) {
 		rules_unref(&rules);
 		template_set_unref(&tmpl);
+		calendar_free(&cal);
 		d->reloads_failed++;
 		metrics_inc(METRIC_RELOAD_FAILURES);
 		return -1;
@@ -124,5 +146,6 @@ int daemon_reload(struct daemon *d, GPtrArray *errors)
 	d->rule_count = rules_count(rules);
 	holder_swap(d->env.rules, rules);
 	holder_swap(d->env.templates, tmpl);
+	holder_swap(d->env.calendar, cal);
 	return 0;
 }

@@ -68,6 +68,12 @@ static char *references(const struct mailout *m)
 			if (mailout_valid_id(id))
 				g_string_append_printf(out, "%s<%s>", out->len ? " " : "", id);
 		}
+	} else if (m->references) {
+		char **ids = g_strsplit(m->references, " ", 50);
+		for (char **id = ids; *id; id++)
+			if (mailout_valid_id(*id) && g_strcmp0(*id, m->in_reply_to))
+				g_string_append_printf(out, "%s<%s>", out->len ? " " : "", *id);
+		g_strfreev(ids);
 	}
 	if (mailout_valid_id(m->in_reply_to))
 		g_string_append_printf(out, "%s<%s>", out->len ? " " : "", m->in_reply_to);
@@ -83,6 +89,37 @@ static GMimeObject *text_part(const char *body)
 		GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT);
 	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
 	return GMIME_OBJECT(part);
+}
+
+/* with_attachments - text, then each attachment of from, base64, under
+ * multipart/mixed; takes over text. Names are cleaned like header values. */
+static GMimeObject *with_attachments(GMimeObject *text, const struct message *from)
+{
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, text);
+	g_object_unref(text);
+	for (unsigned i = 0; i < msg_attachment_count(from); i++) {
+		const struct msg_attachment *a = msg_attachment(from, i);
+		GMimeContentType *ct = g_mime_content_type_parse(NULL, a->content_type);
+		GMimePart *part = g_mime_part_new_with_type(
+			g_mime_content_type_get_media_type(ct), g_mime_content_type_get_media_subtype(ct));
+		g_object_unref(ct);
+		char *name = mailout_clean_header(a->filename);
+		if (*name)
+			g_mime_part_set_filename(part, name);
+		g_free(name);
+		gsize len;
+		const void *data = g_bytes_get_data(a->data, &len);
+		GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+		g_mime_part_set_content(part, w);
+		g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+		g_object_unref(w);
+		g_object_unref(st);
+		g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+		g_object_unref(part);
+	}
+	return GMIME_OBJECT(mixed);
 }
 
 GBytes *mailout_compose(const struct mailout *m)
@@ -120,6 +157,8 @@ GBytes *mailout_compose(const struct mailout *m)
 		g_free(ref);
 	}
 	GMimeObject *body = text_part(m->body);
+	if (m->attach && msg_attachment_count(m->attach) > 0)
+		body = with_attachments(body, m->attach);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 

@@ -23,6 +23,8 @@ struct mailout {
 	const char *message_id;      /* without <>; required */
 	const char *in_reply_to;     /* without <>; NULL: none */
 	const struct message *thread;/* if set, References = its references + its id */
+	const char *references;      /* else, if set: these ids (space-separated, no <>) + in_reply_to */
+	const struct message *attach;/* if set, its attachments go along (multipart/mixed) */
 	const char *auto_submitted;  /* "auto-replied", "auto-generated" or NULL */
 	const char *ref;             /* complaint reference for X-Complaintd-Ref */
 	int64_t date;                /* unix time */

@@ -27,6 +27,8 @@ enum msg_flag {
 	MSG_F_TRUNCATED       = 1u << 6, /* a limit cut something (size, depth, parts) */
 	MSG_F_NUL_BYTES       = 1u << 7, /* NUL bytes were removed from text */
 	MSG_F_NO_SENDER       = 1u << 8, /* no usable From address */
+	MSG_F_STAFF           = 1u << 9, /* a staff reply that proved itself */
+	MSG_F_UNVERIFIED_STAFF = 1u << 10, /* staff From without proof: not relayed */
 };
 
 /* One attachment. data is owned by the message. */

@@ -197,8 +197,43 @@ static const char *const m1_initial[] = {
 	NULL
 };
 
+/* The staff workflow: who handles a complaint, the deadlines it runs
+ * against, the first answers that meet them, follow-ups that reopen it or
+ * start a linked one, and every escalation sent (once per deadline and
+ * level: the unique key is what keeps a restart from repeating one). */
+static const char *const m2_staff_workflow[] = {
+	"ALTER TABLE complaints"
+	" ADD COLUMN department VARCHAR(320) NOT NULL DEFAULT '' AFTER route,"
+	" ADD COLUMN assignee VARCHAR(320) NULL AFTER department,"
+	" ADD COLUMN parent_id BIGINT UNSIGNED NULL AFTER assignee,"
+	" ADD COLUMN first_action_at DATETIME(6) NULL,"
+	" ADD COLUMN first_response_at DATETIME(6) NULL,"
+	" ADD COLUMN reopened_at DATETIME(6) NULL,"
+	" ADD COLUMN due_ack DATETIME(6) NULL,"
+	" ADD COLUMN due_plan DATETIME(6) NULL,"
+	" ADD COLUMN due_investigation DATETIME(6) NULL,"
+	" ADD COLUMN due_handling DATETIME(6) NULL,"
+	" ADD COLUMN due_feedback DATETIME(6) NULL,"
+	" ADD COLUMN due_closure DATETIME(6) NULL,"
+	" ADD KEY ix_complaints_parent (parent_id)",
+
+	"CREATE TABLE IF NOT EXISTS escalations ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" deadline VARCHAR(32) NOT NULL,"
+	" level TINYINT UNSIGNED NOT NULL,"
+	" rcpt TEXT NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" UNIQUE KEY uk_escalations (complaint_id, deadline, level),"
+	" CONSTRAINT fk_escalations_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
+	{ 2, "staff workflow", m2_staff_workflow },
 };
 
 const struct migration *migrations_list(unsigned *n)

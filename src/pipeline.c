@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "holder.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 #include "rules.h"
 #include "store.h"
 #include "template.h"
+#include "workflow.h"
 
 struct pipeline {
 	const struct pipeline_env *env;
@@ -19,6 +21,8 @@ struct pipeline {
 	/* taken per batch so a reload never changes rules halfway through one */
 	struct rules *rules;
 	struct template_set *templates;
+	struct calendar *calendar;
+	struct workflow_ctx wf;
 	/* verdicts of the batch in hand, computed before the transaction opens
 	 * so that it stays short (NULL for mail that gets no complaint) */
 	GPtrArray *verdicts;
@@ -186,16 +190,20 @@ static int store_hits(struct pipeline *p, uint64_t complaint_id, uint64_t row,
 	return 0;
 }
 
-/* new_complaint - classify, store complaint + message + hits, queue the ack. */
+/* new_complaint - store complaint + message + hits, queue the ack, tell
+ * the department; parent_id: the closed complaint this one follows. */
 static int new_complaint(struct pipeline *p, struct pipeline_item *it,
-			 const struct verdict *v, int64_t now, uint64_t *row, GError **err)
+			 const struct verdict *v, uint64_t parent_id, int64_t now, uint64_t *row,
+			 GError **err)
 {
 	const struct config *cfg = p->env->cfg;
 	int rc = -1;
 	char severity = verdict_severity(v);
-	if (store_new_complaint(p->store, it->msg, verdict_category(v), severity,
-				verdict_route(v), cfg->ref_prefix, now, &it->complaint_id,
-				it->ref, sizeof(it->ref), err) < 0)
+	struct store_case_plan plan = { .parent_id = parent_id };
+	workflow_plan(&p->wf, v, &plan);
+	if (store_new_case(p->store, it->msg, verdict_category(v), severity, verdict_route(v),
+			   cfg->ref_prefix, &plan, now, &it->complaint_id, it->ref,
+			   sizeof(it->ref), err) < 0)
 		goto out;
 	if (store_add_message(p->store, it->complaint_id, it->msg, "in", now, false, row, err) < 0)
 		goto out;
@@ -209,16 +217,53 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	g_free(detail);
 	if (rc < 0)
 		goto out;
+	if (parent_id)
+		rc = store_add_event(p->store, it->complaint_id, now, "", "follows", "a follow-up "
+				     "to a closed complaint, too late to reopen it", err);
 	bool allowed = false;
-	rc = ack_allowed(p, it, now, &allowed, err);
+	if (rc == 0)
+		rc = ack_allowed(p, it, now, &allowed, err);
 	if (rc == 0 && allowed)
 		rc = queue_ack(p, it, verdict_category(v), now, err);
+	if (rc == 0)
+		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, v, &plan, err);
 	if (rc == 0)
 		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
 			 it->ref, verdict_category(v), severity,
 			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
 			 it->ack_queued ? "queued" : "no");
 out:
+	return rc;
+}
+
+/* thread - a mail that is neither a duplicate nor machine mail: a new
+ * complaint, or a follow-up or staff mail of one (see workflow.h). */
+static int thread(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
+		  int64_t now, uint64_t *row, GError **err)
+{
+	struct workflow_match mt;
+	p->wf.now = now;
+	if (workflow_match(&p->wf, it->msg, &mt, err) < 0)
+		return -1;
+	int rc;
+	switch (mt.kind) {
+	case WF_FOLLOWUP:
+		rc = workflow_followup(&p->wf, &mt, it->msg, row, err);
+		break;
+	case WF_STAFF:
+		rc = workflow_staff(&p->wf, &mt, it->msg, row, err);
+		break;
+	case WF_UNVERIFIED:
+		rc = workflow_unverified(&p->wf, &mt, it->msg, row, err);
+		break;
+	default:
+		if (new_complaint(p, it, v, mt.parent_id, now, row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_NEW;
+		return 0;
+	}
+	it->outcome = PIPELINE_STORED;
+	it->complaint_id = mt.complaint_id;
 	return rc;
 }
 
@@ -244,10 +289,8 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_STORED;
-	} else {
-		if (new_complaint(p, it, v, now, row, err) < 0)
-			return -1;
-		it->outcome = PIPELINE_NEW;
+	} else if (thread(p, it, v, now, row, err) < 0) {
+		return -1;
 	}
 	if (it->mailbox &&
 	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, *row, now, err) < 0)
@@ -365,6 +408,9 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 {
 	p->rules = holder_get(p->env->rules);
 	p->templates = holder_get(p->env->templates);
+	p->calendar = holder_get(p->env->calendar);
+	p->wf = (struct workflow_ctx){ .cfg = p->env->cfg, .cal = p->calendar,
+				       .templates = p->templates, .store = p->store, .now = now };
 	g_ptr_array_set_size(p->verdicts, 0);
 	for (unsigned i = 0; i < n; i++) {
 		pipeline_item_clear(&items[i]);
@@ -423,5 +469,6 @@ out:
 	g_ptr_array_set_size(p->verdicts, 0);
 	rules_unref(&p->rules);
 	template_set_unref(&p->templates);
+	calendar_free(&p->calendar);
 	return rc;
 }

@@ -25,13 +25,15 @@ struct pipeline_env {
 	const struct config *cfg;
 	struct holder *rules;      /* holds struct rules */
 	struct holder *templates;  /* holds struct template_set */
+	struct holder *calendar;   /* holds struct calendar */
 };
 
 enum pipeline_outcome {
 	PIPELINE_PENDING,    /* not processed (batch not committed) */
 	PIPELINE_NEW,        /* a new complaint */
 	PIPELINE_DUPLICATE,  /* seen before: nothing new stored */
-	PIPELINE_STORED,     /* stored without a complaint (bounce, auto-reply, list) */
+	PIPELINE_STORED,     /* stored without a new complaint: a bounce, auto-reply or
+			      * list mail, or a follow-up or staff mail of complaint_id */
 	PIPELINE_FAILED,     /* this message alone failed; error says why */
 };
 

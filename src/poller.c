@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "imap.h"
 #include "ingest.h"
@@ -270,7 +271,7 @@ static gpointer poller_thread(gpointer data)
 		if (!error && !imap)
 			imap = connect_mailbox(p->env->cfg, mb, &error);
 		if (!error && poll_once(p->env, mb, imap, store, ig,
-					g_get_real_time() / G_USEC_PER_SEC, &err) < 0)
+					clock_now(), &err) < 0)
 			error = g_strdup(err ? err->message : "poll failed");
 		g_clear_error(&err);
 		int64_t wait = mb->poll_interval;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -224,7 +225,7 @@ static gpointer sender_thread(gpointer data)
 				released = true;
 			}
 			n = sender_run_once(s->cfg, store, smtp, s->owner,
-					    g_get_real_time() / G_USEC_PER_SEC, &error);
+					    clock_now(), &error);
 		}
 		g_clear_error(&err);
 		if (error) {

@@ -17,20 +17,17 @@
 
 #include "log.h"
 #include "migrations.h"
+#include "store-private.h"
 
 G_DEFINE_QUARK(complaintd-store-error-quark, store_error)
 
 /* Column sizes the schema declares; longer text is cut at a character
  * boundary (better stored cut than refused: nothing is lost, raw keeps it). */
-#define LEN_ADDR     320  /* characters */
-#define LEN_NAME     255
-#define LEN_MSGID    255
 #define LEN_LANG     8
 #define LEN_RULE     128
 #define LEN_EFFECT   255
 #define LEN_KIND     32
 #define LEN_OWNER    64
-#define TEXT_BYTES   65535u
 #define MEDIUM_BYTES 16777215u
 
 #define LOCK_NAME "complaintd.migrate"
@@ -76,7 +73,10 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_NEW_COMPLAINT] =
 		"INSERT INTO complaints (ref, channel, status, category, severity,"
 		" route, customer_addr, customer_name, subject, lang, created_at,"
-		" updated_at) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" updated_at, department, parent_id, due_ack, due_plan,"
+		" due_investigation, due_handling, due_feedback, due_closure)"
+		" VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?)",
 	[ST_ADD_MESSAGE] =
 		"INSERT INTO messages (complaint_id, direction, channel, message_id,"
 		" dedup_key, in_reply_to, reference_ids, from_addr, from_name,"
@@ -308,152 +308,6 @@ static int bad_arg(GError **err, const char *what)
 
 /* ---- text helpers ----------------------------------------------------------- */
 
-/* clip_chars - bytes of s that hold at most max characters (UTF-8). */
-static size_t clip_chars(const char *s, size_t max)
-{
-	size_t i = 0, n = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80 && n++ == max)
-			break;
-	}
-	return i;
-}
-
-/* clip_bytes - at most max bytes of s (length len), not splitting a
- * character. */
-static size_t clip_bytes(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
-/* ---- parameter binding --------------------------------------------------- */
-
-struct pb {
-	MYSQL_BIND b[24];
-	MYSQL_TIME t[8];
-	uint64_t u[16];
-	unsigned nb, nt, nu;
-};
-
-static MYSQL_BIND *pb_next(struct pb *p)
-{
-	g_assert(p->nb < G_N_ELEMENTS(p->b));
-	MYSQL_BIND *b = &p->b[p->nb++];
-	memset(b, 0, sizeof *b);
-	return b;
-}
-
-static void pb_null(struct pb *p)
-{
-	pb_next(p)->buffer_type = MYSQL_TYPE_NULL;
-}
-
-/* The connector reads an input length from *length: point it at the
- * bind's own buffer_length so no side array is needed. */
-static void pb_data(struct pb *p, enum enum_field_types type, const void *d,
-		    size_t len)
-{
-	MYSQL_BIND *b = pb_next(p);
-	b->buffer_type = type;
-	b->buffer = (void *)d;
-	b->buffer_length = len;
-	b->length = &b->buffer_length;
-}
-
-static void pb_strn(struct pb *p, const char *s, size_t len)
-{
-	if (!s)
-		pb_null(p);
-	else
-		pb_data(p, MYSQL_TYPE_STRING, s, len);
-}
-
-static void pb_str(struct pb *p, const char *s)
-{
-	pb_strn(p, s, s ? strlen(s) : 0);
-}
-
-/* pb_chars - s cut to max characters. */
-static void pb_chars(struct pb *p, const char *s, size_t max)
-{
-	pb_strn(p, s, s ? clip_chars(s, max) : 0);
-}
-
-/* pb_text - s cut to max bytes. */
-static void pb_text(struct pb *p, const char *s, size_t max)
-{
-	pb_strn(p, s, s ? clip_bytes(s, strlen(s), max) : 0);
-}
-
-static void pb_blob(struct pb *p, const void *d, size_t len)
-{
-	if (!d)
-		pb_null(p);
-	else
-		pb_data(p, MYSQL_TYPE_BLOB, d, len);
-}
-
-static void pb_u64(struct pb *p, uint64_t v)
-{
-	g_assert(p->nu < G_N_ELEMENTS(p->u));
-	MYSQL_BIND *b = pb_next(p);
-	p->u[p->nu] = v;
-	b->buffer_type = MYSQL_TYPE_LONGLONG;
-	b->buffer = &p->u[p->nu++];
-	b->is_unsigned = 1;
-}
-
-/* pb_id - a row id, 0 meaning NULL. */
-static void pb_id(struct pb *p, uint64_t v)
-{
-	if (v)
-		pb_u64(p, v);
-	else
-		pb_null(p);
-}
-
-static void pb_tm(struct pb *p, enum enum_field_types type, const struct tm *tm)
-{
-	g_assert(p->nt < G_N_ELEMENTS(p->t));
-	MYSQL_TIME *t = &p->t[p->nt++];
-	memset(t, 0, sizeof *t);
-	t->year = tm->tm_year + 1900;
-	t->month = tm->tm_mon + 1;
-	t->day = tm->tm_mday;
-	t->hour = tm->tm_hour;
-	t->minute = tm->tm_min;
-	t->second = tm->tm_sec;
-	t->time_type = type == MYSQL_TYPE_DATE ? MYSQL_TIMESTAMP_DATE
-					       : MYSQL_TIMESTAMP_DATETIME;
-	MYSQL_BIND *b = pb_next(p);
-	b->buffer_type = type;
-	b->buffer = t;
-	b->buffer_length = sizeof *t;
-}
-
-/* pb_time - unix seconds as a UTC DATETIME. */
-static void pb_time(struct pb *p, int64_t unix_time)
-{
-	time_t t = (time_t)unix_time;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	pb_tm(p, MYSQL_TYPE_DATETIME, &tm);
-}
-
-static void pb_date(struct pb *p, int yyyymmdd)
-{
-	struct tm tm = {
-		.tm_year = yyyymmdd / 10000 - 1900,
-		.tm_mon = yyyymmdd / 100 % 100 - 1,
-		.tm_mday = yyyymmdd % 100,
-	};
-	pb_tm(p, MYSQL_TYPE_DATE, &tm);
-}
-
 /* ---- statements ------------------------------------------------------------ */
 
 static MYSQL_STMT *stmt_get(struct store *s, enum st id, GError **err)
@@ -496,40 +350,6 @@ static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
 
 /* ---- result rows ------------------------------------------------------------- */
 
-/* Fixed-size columns land in u/t; variable ones are bound with no buffer
- * and fetched afterwards at their real length (rb_str, rb_bytes). */
-struct rb {
-	MYSQL_BIND b[10];
-	uint64_t u[10];
-	MYSQL_TIME t[10];
-	unsigned long len[10];
-	my_bool null[10];
-	unsigned n;
-};
-
-static unsigned rb_col(struct rb *r, enum enum_field_types type, void *buf)
-{
-	g_assert(r->n < G_N_ELEMENTS(r->b));
-	unsigned i = r->n++;
-	MYSQL_BIND *b = &r->b[i];
-	memset(b, 0, sizeof *b);
-	b->buffer_type = type;
-	b->buffer = buf;
-	b->is_null = &r->null[i];
-	b->length = &r->len[i];
-	if (type == MYSQL_TYPE_LONGLONG) {
-		b->is_unsigned = 1;
-		b->buffer_length = sizeof r->u[i];
-	} else if (type == MYSQL_TYPE_DATETIME) {
-		b->buffer_length = sizeof r->t[i];
-	}
-	return i;
-}
-
-static void rb_u64(struct rb *r) { rb_col(r, MYSQL_TYPE_LONGLONG, &r->u[r->n]); }
-static void rb_time(struct rb *r) { rb_col(r, MYSQL_TYPE_DATETIME, &r->t[r->n]); }
-static void rb_var(struct rb *r) { rb_col(r, MYSQL_TYPE_BLOB, NULL); }
-
 /* rb_start - bind r as the result of st and buffer the rows client side. */
 static int rb_start(struct store *s, MYSQL_STMT *st, enum st id, struct rb *r,
 		    GError **err)
@@ -551,54 +371,6 @@ static int rb_fetch(struct store *s, MYSQL_STMT *st, enum st id, GError **err)
 	if (rc == MYSQL_NO_DATA)
 		return 0;
 	return fail_st(s, st, id, err);
-}
-
-static void *rb_fetch_var(MYSQL_STMT *st, struct rb *r, unsigned i)
-{
-	unsigned long n = r->len[i], got = 0;
-	char *buf = g_malloc(n + 1);
-	if (n > 0) {
-		MYSQL_BIND b;
-		memset(&b, 0, sizeof b);
-		b.buffer_type = MYSQL_TYPE_BLOB;
-		b.buffer = buf;
-		b.buffer_length = n + 1;
-		b.length = &got;
-		mysql_stmt_fetch_column(st, &b, i, 0);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* rb_str - column i as a new string, NULL for SQL NULL. */
-static char *rb_str(MYSQL_STMT *st, struct rb *r, unsigned i)
-{
-	return r->null[i] ? NULL : rb_fetch_var(st, r, i);
-}
-
-static GBytes *rb_bytes(MYSQL_STMT *st, struct rb *r, unsigned i)
-{
-	if (r->null[i])
-		return g_bytes_new(NULL, 0);
-	return g_bytes_new_take(rb_fetch_var(st, r, i), r->len[i]);
-}
-
-static uint64_t rb_id(struct rb *r, unsigned i)
-{
-	return r->null[i] ? 0 : r->u[i];
-}
-
-static int64_t rb_unix(struct rb *r, unsigned i)
-{
-	if (r->null[i])
-		return 0;
-	const MYSQL_TIME *t = &r->t[i];
-	struct tm tm = {
-		.tm_year = (int)t->year - 1900, .tm_mon = (int)t->month - 1,
-		.tm_mday = (int)t->day, .tm_hour = (int)t->hour,
-		.tm_min = (int)t->minute, .tm_sec = (int)t->second,
-	};
-	return (int64_t)timegm(&tm);
 }
 
 /* query_two_ids - run a SELECT of two id columns expecting at most one
@@ -1349,6 +1121,15 @@ int store_new_complaint(struct store *s, const struct message *m,
 			uint64_t *id, char *ref, size_t ref_size,
 			GError **err)
 {
+	return store_new_case(s, m, category, severity, route, ref_prefix, NULL, now, id,
+			      ref, ref_size, err);
+}
+
+int store_new_case(struct store *s, const struct message *m, const char *category,
+		   char severity, const char *route, const char *ref_prefix,
+		   const struct store_case_plan *plan, int64_t now, uint64_t *id,
+		   char *ref, size_t ref_size, GError **err)
+{
 	uint32_t no;
 	char sev = severity;
 	if (!prefix_ok(ref_prefix))
@@ -1377,6 +1158,14 @@ int store_new_complaint(struct store *s, const struct message *m,
 	pb_chars(&p, msg_lang(m), LEN_LANG);
 	pb_time(&p, now);
 	pb_time(&p, now);
+	pb_chars(&p, plan && plan->department ? plan->department : "", LEN_ADDR);
+	pb_id(&p, plan ? plan->parent_id : 0);
+	for (unsigned i = 0; i < STORE_DUE_COUNT; i++) {
+		if (plan && plan->due[i])
+			pb_time(&p, plan->due[i]);
+		else
+			pb_null(&p);
+	}
 	MYSQL_STMT *st = exec(s, ST_NEW_COMPLAINT, &p, err);
 	if (!st)
 		return -1;
@@ -1983,8 +1772,7 @@ int store_quarantine(struct store *s, const char *mailbox,
 
 /* oneshot - prepare, bind p and execute sql; the caller closes the result
  * with mysql_stmt_close. NULL + err on failure. */
-static MYSQL_STMT *oneshot(struct store *s, const char *sql, struct pb *p,
-			   GError **err)
+MYSQL_STMT *store_oneshot(struct store *s, const char *sql, struct pb *p, GError **err)
 {
 	if (s->broken) {
 		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
@@ -2006,8 +1794,7 @@ static MYSQL_STMT *oneshot(struct store *s, const char *sql, struct pb *p,
 }
 
 /* oneshot_rows - bind r as the result of st and buffer it client side. */
-static int oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r,
-			GError **err)
+int store_oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r, GError **err)
 {
 	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st))
 		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st),
@@ -2016,7 +1803,7 @@ static int oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r,
 }
 
 /* oneshot_fetch - 1 row, 0 no more, -1 error. */
-static int oneshot_fetch(struct store *s, MYSQL_STMT *st, GError **err)
+int store_oneshot_fetch(struct store *s, MYSQL_STMT *st, GError **err)
 {
 	int rc = mysql_stmt_fetch(st);
 	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED)
@@ -2034,15 +1821,15 @@ int store_count_open_complaints(struct store *s, int64_t since, unsigned *n,
 {
 	struct pb p = { .nb = 0 };
 	pb_time(&p, since);
-	MYSQL_STMT *st = oneshot(s, "SELECT COUNT(*) FROM complaints c" OPEN_WHERE,
+	MYSQL_STMT *st = store_oneshot(s, "SELECT COUNT(*) FROM complaints c" OPEN_WHERE,
 				 &p, err);
 	if (!st)
 		return -1;
 	struct rb r = { .n = 0 };
 	rb_u64(&r);
-	int rc = oneshot_rows(s, st, &r, err);
+	int rc = store_oneshot_rows(s, st, &r, err);
 	if (rc == 0)
-		rc = oneshot_fetch(s, st, err);
+		rc = store_oneshot_fetch(s, st, err);
 	if (rc >= 0)
 		*n = rc == 1 ? (unsigned)rb_id(&r, 0) : 0;
 	mysql_stmt_close(st);
@@ -2085,7 +1872,7 @@ int store_list_open_complaints(struct store *s, int64_t since,
 	pb_time(&p, since);
 	pb_u64(&p, after_id);
 	pb_u64(&p, max);
-	MYSQL_STMT *st = oneshot(s,
+	MYSQL_STMT *st = store_oneshot(s,
 		"SELECT c.id, c.ref, c.status, c.category, c.severity, c.route,"
 		" c.created_at, (SELECT MIN(m.id) FROM messages m"
 		"  WHERE m.complaint_id = c.id AND m.direction = 'in')"
@@ -2102,8 +1889,8 @@ int store_list_open_complaints(struct store *s, int64_t since,
 	rb_var(&r);
 	rb_time(&r);
 	rb_u64(&r);
-	int rc = oneshot_rows(s, st, &r, err), n = 0;
-	while (rc == 0 && (rc = oneshot_fetch(s, st, err)) == 1) {
+	int rc = store_oneshot_rows(s, st, &r, err), n = 0;
+	while (rc == 0 && (rc = store_oneshot_fetch(s, st, err)) == 1) {
 		g_ptr_array_add(out, open_complaint_row(st, &r));
 		n++;
 		rc = 0;
@@ -2131,7 +1918,7 @@ int store_get_message(struct store *s, uint64_t msg_row,
 {
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, msg_row);
-	MYSQL_STMT *st = oneshot(s,
+	MYSQL_STMT *st = store_oneshot(s,
 		"SELECT channel, raw, subject, body, from_addr, from_name"
 		" FROM messages WHERE id = ?", &p, err);
 	if (!st)
@@ -2139,9 +1926,9 @@ int store_get_message(struct store *s, uint64_t msg_row,
 	struct rb r = { .n = 0 };
 	for (unsigned i = 0; i < 6; i++)
 		rb_var(&r);
-	int rc = oneshot_rows(s, st, &r, err);
+	int rc = store_oneshot_rows(s, st, &r, err);
 	if (rc == 0)
-		rc = oneshot_fetch(s, st, err);
+		rc = store_oneshot_fetch(s, st, err);
 	if (rc == 1) {
 		struct store_stored_message *m = g_new0(struct store_stored_message, 1);
 		m->channel = rb_str(st, &r, 0);
@@ -2172,7 +1959,7 @@ int store_update_classification(struct store *s, uint64_t complaint_id,
 	pb_str(&p, old_sev);
 	/* the old values in the WHERE: a complaint staff reclassified (or
 	 * closed) since it was read is left alone */
-	MYSQL_STMT *st = oneshot(s,
+	MYSQL_STMT *st = store_oneshot(s,
 		"UPDATE complaints SET category = ?, severity = ?, route = ?,"
 		" updated_at = ? WHERE id = ? AND category = ? AND severity = ?"
 		" AND status NOT IN ('resolved', 'closed')", &p, err);
@@ -2191,7 +1978,7 @@ int store_outbox_claimants(struct store *s, const char *prefix, GPtrArray *out,
 	char *like = g_strdup_printf("%s%%", prefix);
 	struct pb p = { .nb = 0 };
 	pb_str(&p, like);
-	MYSQL_STMT *st = oneshot(s,
+	MYSQL_STMT *st = store_oneshot(s,
 		"SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
 		" AND claimed_by LIKE ?", &p, err);
 	g_free(like);
@@ -2199,8 +1986,8 @@ int store_outbox_claimants(struct store *s, const char *prefix, GPtrArray *out,
 		return -1;
 	struct rb r = { .n = 0 };
 	rb_var(&r);
-	int rc = oneshot_rows(s, st, &r, err), n = 0;
-	while (rc == 0 && (rc = oneshot_fetch(s, st, err)) == 1) {
+	int rc = store_oneshot_rows(s, st, &r, err), n = 0;
+	while (rc == 0 && (rc = store_oneshot_fetch(s, st, err)) == 1) {
 		g_ptr_array_add(out, rb_str(st, &r, 0));
 		n++;
 		rc = 0;
@@ -2213,7 +2000,7 @@ int store_outbox_release(struct store *s, const char *owner, GError **err)
 {
 	struct pb p = { .nb = 0 };
 	pb_str(&p, owner);
-	MYSQL_STMT *st = oneshot(s,
+	MYSQL_STMT *st = store_oneshot(s,
 		"UPDATE outbox SET status = 'pending', claimed_by = NULL,"
 		" claimed_until = NULL WHERE status = 'sending' AND claimed_by = ?",
 		&p, err);
@@ -2354,14 +2141,14 @@ int store_complaint_ref(struct store *s, uint64_t complaint_id, char *ref,
 {
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, complaint_id);
-	MYSQL_STMT *st = oneshot(s, "SELECT ref FROM complaints WHERE id = ?", &p, err);
+	MYSQL_STMT *st = store_oneshot(s, "SELECT ref FROM complaints WHERE id = ?", &p, err);
 	if (!st)
 		return -1;
 	struct rb r = { .n = 0 };
 	rb_var(&r);
-	int rc = oneshot_rows(s, st, &r, err);
+	int rc = store_oneshot_rows(s, st, &r, err);
 	if (rc == 0)
-		rc = oneshot_fetch(s, st, err);
+		rc = store_oneshot_fetch(s, st, err);
 	if (rc == 1) {
 		char *v = rb_str(st, &r, 0);
 		g_strlcpy(ref, v ? v : "", ref_size);

@@ -160,6 +160,28 @@ int store_new_complaint(struct store *s, const struct message *m,
 			const char *route, const char *ref_prefix, int64_t now,
 			uint64_t *id, char *ref, size_t ref_size,
 			GError **err);
+/* What a new complaint is handled by and must meet: the department it is
+ * routed to and its deadlines (unix times, 0 = none). */
+enum store_deadline {
+	STORE_DUE_ACK, STORE_DUE_PLAN, STORE_DUE_INVESTIGATION,
+	STORE_DUE_HANDLING, STORE_DUE_FEEDBACK, STORE_DUE_CLOSURE,
+	STORE_DUE_COUNT
+};
+/* store_deadline_name - "ack", "plan", "investigation", "handling",
+ * "feedback", "closure"; NULL out of range. */
+const char *store_deadline_name(enum store_deadline d);
+
+struct store_case_plan {
+	const char *department;      /* address notified; NULL = none */
+	uint64_t parent_id;          /* an earlier complaint this follows up; 0 = none */
+	int64_t due[STORE_DUE_COUNT];
+};
+/* store_new_case - store_new_complaint with the plan (may be NULL). */
+int store_new_case(struct store *s, const struct message *m, const char *category,
+		   char severity, const char *route, const char *ref_prefix,
+		   const struct store_case_plan *plan, int64_t now, uint64_t *id,
+		   char *ref, size_t ref_size, GError **err);
+
 /* store_reserve_refs - outside a transaction: take n numbers for
  * (prefix, day of now) in one short autocommit statement and keep them for
  * the next store_new_complaint calls on this connection. References stay
@@ -322,6 +344,74 @@ int store_update_classification(struct store *s, uint64_t complaint_id,
 				const char *old_category, char old_severity,
 				const char *category, char severity,
 				const char *route, int64_t now, GError **err);
+
+/* ---- the staff workflow (store_case.c) ------------------------------------ *
+ * Follow-ups, staff replies, commands, escalations and the history that
+ * complaintctl show prints. Statements are prepared per call: this is
+ * the path of replies and scheduled work, not of bulk intake. */
+
+/* A complaint as threading, relaying and escalating need it. Strings are
+ * owned (store_case_free); times are unix seconds, 0 = not yet. */
+struct store_case {
+	uint64_t id, parent_id;
+	char *ref, *channel, *status, *category, *route, *department, *assignee;
+	char severity;
+	char *customer_addr, *customer_name, *subject, *lang;
+	int64_t created_at, acknowledged_at, resolved_at, closed_at, reopened_at;
+	int64_t first_action_at, first_response_at;
+	int64_t due[STORE_DUE_COUNT];
+	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
+	char *thread_ids;            /* Message-IDs of the thread, space-separated, oldest first */
+};
+void store_case_free(struct store_case *c); /* NULL-safe; GDestroyNotify-able */
+
+/* store_case_get - by id (ref NULL) or by reference: 1 found (*out set),
+ * 0 not, -1 error. */
+int store_case_get(struct store *s, uint64_t id, const char *ref,
+		   struct store_case **out, GError **err);
+
+/* A change staff asked for; NULL fields stay as they are. */
+struct store_case_change {
+	const char *status;          /* also stamps resolved_at / closed_at / reopened_at */
+	const char *category;
+	char severity;               /* 0 = unchanged */
+	const char *assignee;
+};
+/* store_case_update - apply ch; 0, or -1 (STORE_ERROR_CONSTRAINT for a bad
+ * status or severity). */
+int store_case_update(struct store *s, uint64_t id, const struct store_case_change *ch,
+		      int64_t now, GError **err);
+/* store_case_answered - staff acted on the complaint now (a command, note
+ * or reply); relayed: the answer went to the customer. First times only. */
+int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,
+			GError **err);
+
+/* store_escalation_add - record escalation (deadline, level) of complaint
+ * id sent to rcpt: 1 recorded, 0 recorded before (by us before a restart
+ * or by another daemon: send nothing), -1 error. Inside the transaction
+ * that queues the mail. */
+int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
+			 unsigned level, const char *rcpt, int64_t now, GError **err);
+
+/* One escalation that is due: deadline passed without its step, and the
+ * level below sent at least interval ago (or none yet). */
+struct store_due {
+	uint64_t id;
+	enum store_deadline deadline;
+	unsigned level;              /* the level to send now, 1.. */
+	int64_t due;
+};
+/* store_due_escalations - up to max escalations due at now for complaints
+ * not closed, levels 1..max_level; appends struct store_due * (g_free). */
+int store_due_escalations(struct store *s, int64_t now, int64_t interval,
+			  unsigned max_level, unsigned max, GPtrArray *out, GError **err);
+
+/* History for complaintctl show: events oldest first, as g_strdup'd
+ * "at\tactor\tkind\tdetail" lines (times as unix seconds). */
+int store_case_history(struct store *s, uint64_t id, GPtrArray *out, GError **err);
+/* store_case_messages - the complaint's messages and outbox mails, oldest
+ * first, as "at\tdirection\tkind\tfrom\tto\tsubject" lines. */
+int store_case_messages(struct store *s, uint64_t id, GPtrArray *out, GError **err);
 
 /* Claims of a sender that died (kill -9, crash) would wait out their lease
  * before another sender takes them; the daemon that restarts on the same

@@ -7,6 +7,9 @@ const char *const template_variables[] = {
 	"ref", "customer_name", "customer_addr", "subject", "category", "category_label",
 	"severity", "company", "company_from", "date", "received", "text", "lang",
 	"deadline", "form_url",
+	/* mail to staff: notifications, escalations, replies, alerts */
+	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
+	"level", "reason", "status",
 	/* web pages (form_html, done_html): v_FIELD is what the customer typed,
 	 * e_FIELD the error shown next to that field */
 	"token", "errors", "other_lang", "other_lang_url", "max_attachments",

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "form.h"
 #include "holder.h"
@@ -467,7 +468,7 @@ static void reserve_refs(struct web *web, struct worker *w, int64_t now)
  * answer (500, 503). */
 static unsigned ingest(struct web *web, struct req *r, char *ref, size_t ref_size, bool *dup)
 {
-	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	int64_t now = clock_now();
 	struct message *m = form_to_message(r->form, r->lang, web->id_domain, now);
 	struct pipeline_item it = { .msg = m };
 	GError *err = NULL;
