@@ -361,7 +361,8 @@ struct store_case {
 	int64_t first_action_at, first_response_at;
 	int64_t due[STORE_DUE_COUNT];
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
-	char *thread_ids;            /* Message-IDs of the thread, space-separated, oldest first */
+	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
+				      * the customer, space-separated, oldest first */
 };
 void store_case_free(struct store_case *c); /* NULL-safe; GDestroyNotify-able */
 

@@ -132,11 +132,14 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 {
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, c->id);
+	pb_str(&p, c->customer_addr);
 	pb_u64(&p, c->id);
 	GString *ids = g_string_new(NULL);
+	/* the customer's mail and ours to the customer only: staff mail ids
+	 * name the staff's own domain, which the customer must not see */
 	int rc = query_rows(s,
 		"SELECT mid FROM ((SELECT message_id mid, received_at at, id FROM messages"
-		"  WHERE complaint_id = ? AND message_id IS NOT NULL)"
+		"  WHERE complaint_id = ? AND message_id IS NOT NULL AND from_addr = ?)"
 		" UNION ALL (SELECT message_id, created_at, id FROM outbox"
 		"  WHERE complaint_id = ? AND kind IN ('ack', 'relay'))) t"
 		" ORDER BY at, id LIMIT 50", &p, "s", id_row, ids, err);

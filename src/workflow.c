@@ -187,7 +187,7 @@ char *workflow_subject_ref(const char *subject, const char *prefix)
 			continue;
 		size_t n = strspn(q + 9, "0123456789");
 		if (n >= 4 && n <= 10 && q[9 + n] == ']') {
-			char *ref = g_strndup(p + 1, (gsize)(9 + pl + n));
+			char *ref = g_strndup(p + 1, (gsize)(pl + 10 + n));
 			memcpy(ref, prefix, pl); /* as we write it: clients may change case */
 			return ref;
 		}

@@ -113,12 +113,14 @@ class Daemon:
     def migrate(self):
         self.ctl("db", "migrate")
 
-    def start(self):
+    def start(self, env=None):
+        """env: extra environment variables (COMPLAINTD_CLOCK_OFFSET)."""
         assert self.proc is None or self.proc.poll() is not None
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(self.bindir, "complaintd"), "-c", self.conf],
-            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+            env=dict(os.environ, **(env or {})))
         logf.close()
         return self.proc
 

@@ -1,0 +1,442 @@
+#!/usr/bin/python3
+"""The staff workflow end to end against real MariaDB, Dovecot and the SMTP
+sink: threading of customers' follow-ups, notifications with a signed
+Reply-To, staff replies relayed from the company address, commands by
+mail, forged and automatic staff mail, deadlines on a working-day calendar,
+and escalations (on arrival, and once per level and deadline across
+restarts, with the daemon's clock moved by COMPLAINTD_CLOCK_OFFSET).
+
+usage: test_staff.py BINDIR [TEST ...]"""
+
+import datetime
+import email.header
+import email.utils
+import os
+import re
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from daemon_env import (COMPANY_FROM, Daemon, complaints, decoded_subject,  # noqa: E402
+                        msgid, parse_mail, query, run_tests, scalar, wait_for,
+                        write_secret)
+
+STAFF_DOMAIN = "staff.shop.example"
+DEPT = {"quality-dept": f"quality@{STAFF_DOMAIN}", "customer-service": f"care@{STAFF_DOMAIN}",
+        "marketing": f"marketing@{STAFF_DOMAIN}", "legal": f"legal@{STAFF_DOMAIN}",
+        "complaints-office": f"office@{STAFF_DOMAIN}", "crisis-team": f"crisis@{STAFF_DOMAIN}"}
+SUPERVISOR = f"supervisor@{STAFF_DOMAIN}"
+DIRECTOR = f"director@{STAFF_DOMAIN}"
+LEADERS = ["ceo@shop.example", "vp@shop.example"]
+CST = datetime.timezone(datetime.timedelta(hours=8))
+
+# A week of December 2026 with a public holiday on Monday the 7th and a
+# make-up working Saturday on the 12th.
+CALENDAR = """timezone = Asia/Shanghai
+weekend = sat sun
+hours = 09:00-18:00
+2026-12-07 holiday 测试假日
+2026-12-12 workday 测试调休
+"""
+
+
+def daemon(srv, bindir, **deadlines):
+    d = Daemon(srv, bindir, extra={
+        "staff": {"addresses": "boss@shop.example", "domains": STAFF_DOMAIN,
+                  "secret_file": "staff.key", "lang": "zh"},
+        "routes": dict(DEPT),
+        "escalation": {"supervisor": SUPERVISOR, "director": DIRECTOR,
+                       "leadership": "; ".join(LEADERS), "interval": "1d",
+                       "check_interval": "1s"},
+        "deadlines": dict({"calendar_file": "calendar", "reopen_window": "1h"}, **deadlines),
+    })
+    write_secret(os.path.join(d.dir, "staff.key"), "k3y-for-the-staff-tests-" + uuid.uuid4().hex)
+    with open(os.path.join(d.dir, "calendar"), "w") as f:
+        f.write(CALENDAR)
+    d.migrate()
+    return d
+
+
+def customer_mail(subject, body, sender="wang.fang@customer.example", name="王芳",
+                  mid=None, extra=""):
+    mid = mid or f"{uuid.uuid4().hex}@customer.example"
+    raw = (f"From: {name} <{sender}>\r\nTo: {COMPANY_FROM}\r\n"
+           f"Subject: {email.header.Header(subject, 'utf-8').encode()}\r\n"
+           f"Date: {email.utils.formatdate(localtime=True)}\r\nMessage-ID: <{mid}>\r\n"
+           f"{extra}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n" + body.replace("\n", "\r\n"))
+    return raw.encode(), mid
+
+
+def deliver(srv, raw):
+    srv.dovecot.append("alice", "INBOX", raw)
+
+
+def mails(srv, rcpt=None, kind=None):
+    """Parsed mails at the sink, to rcpt, of an outbox kind (from the id)."""
+    out = []
+    for m in srv.sink.messages():
+        if rcpt and rcpt not in m["rcpt_tos"]:
+            continue
+        msg = parse_mail(m["data"])
+        if kind and not msgid(msg["Message-ID"]).startswith(kind + "."):
+            continue
+        msg.envelope = m
+        out.append(msg)
+    return out
+
+
+def text_of(msg):
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def execute(srv, sql, args=None):
+    """A change to the database, committed (query() only reads)."""
+    conn = srv.db.connect()
+    try:
+        with conn.cursor() as c:
+            c.execute(sql, args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def case(srv, ref):
+    rows = query(srv, "SELECT id, status, category, severity, assignee, department, "
+                 "first_response_at, first_action_at, parent_id FROM complaints WHERE ref = %s",
+                 (ref,))
+    keys = ("id", "status", "category", "severity", "assignee", "department",
+            "first_response_at", "first_action_at", "parent_id")
+    return dict(zip(keys, rows[0])) if rows else None
+
+
+def events(srv, cid, kind=None):
+    rows = query(srv, "SELECT kind, actor, detail FROM events WHERE complaint_id = %s "
+                 "ORDER BY id", (cid,))
+    return [r for r in rows if kind is None or r[0] == kind]
+
+
+def first_complaint(srv, d, subject, body, **kw):
+    """A customer's complaint, its ref and the notification its department got."""
+    raw, mid = customer_mail(subject, body, **kw)
+    deliver(srv, raw)
+    wait_for("notification", lambda: mails(srv, kind="notify"), 60)
+    ref = scalar(srv, "SELECT ref FROM complaints ORDER BY id DESC LIMIT 1")
+    note = [m for m in mails(srv, kind="notify") if ref in m["Subject"]][0]
+    return ref, mid, note
+
+
+def staff_reply(note, body, sender=None, to=None, extra=""):
+    """What a staff member's mail client sends when answering note."""
+    sender = sender or note.envelope["rcpt_tos"][0]
+    to = to or note["Reply-To"]
+    raw = (f"From: 张工 <{sender}>\r\nTo: {to}\r\n"
+           f"Subject: {email.header.Header('回复: ' + decoded_subject(note), 'utf-8').encode()}\r\n"
+           f"Date: {email.utils.formatdate(localtime=True)}\r\n"
+           f"Message-ID: <{uuid.uuid4().hex}@{STAFF_DOMAIN}>\r\n"
+           f"In-Reply-To: {note['Message-ID']}\r\nReferences: {note['Message-ID']}\r\n"
+           f"{extra}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\n" + body.replace("\n", "\r\n"))
+    return raw.encode()
+
+
+# ---- threading -------------------------------------------------------------
+
+def test_threading_paths(srv, bindir):
+    """A follow-up joins its complaint by In-Reply-To, by References alone,
+    and by the bracketed reference under any reply prefix; the same mail
+    twice (two of our addresses, reply-all) stays one message; an unknown
+    reference opens a new complaint."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。")
+        assert note.envelope["rcpt_tos"] == [DEPT["quality-dept"]], note.envelope
+        assert note["Reply-To"].startswith(f"complaints+{ref}.") and \
+            note["Reply-To"].endswith("@shop.example"), note["Reply-To"]
+        wait_for("ack", lambda: mails(srv, kind="ack"), 30)
+        ack = mails(srv, kind="ack")[0]
+        cid = case(srv, ref)["id"]
+
+        by_irt, _ = customer_mail("Re: 您的投诉", "补充一张照片说明。",
+                                  extra=f"In-Reply-To: {ack['Message-ID']}\r\n")
+        by_refs, _ = customer_mail("还有一个问题", "盖子也合不上。",
+                                   extra=f"References: <{mid}>\r\n")
+        subjects = [f"回复: [{ref}] 我们已收到您的投诉", f"答复：AW: Re: [{ref}] 进展如何",
+                    f"转发: [{ref.lower()}] 补充", f"SV: VS: Fwd: [{ref}] follow-up"]
+        by_subject = [customer_mail(s, f"第{i}次来信，请尽快处理。")[0]
+                      for i, s in enumerate(subjects)]
+        twice, _ = customer_mail(f"Re: [{ref}] 抄送给两个地址", "同一封信发到了两个地址。",
+                                 extra=f"Cc: service@shop.example\r\n")
+        for raw in [by_irt, by_refs] + by_subject + [twice, twice]:
+            deliver(srv, raw)
+        wait_for("8 messages in the thread", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE complaint_id = %s", (cid,)) == 8, 60)
+        assert complaints(srv) == 1, "a follow-up opened a complaint of its own"
+        assert len(events(srv, cid, "customer_message")) == 7
+        wait_for("7 follow-up mails to the department",
+                 lambda: len(mails(srv, DEPT["quality-dept"], "followup")) == 7, 30)
+
+        other, _ = customer_mail("Re: [CMP-20000101-9999] 旧投诉", "这是一个不存在的编号。")
+        deliver(srv, other)
+        wait_for("a new complaint for an unknown reference", lambda: complaints(srv) == 2, 60)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_reopen_and_linked(srv, bindir):
+    """A follow-up to a resolved complaint within the reopen window reopens
+    it; after the window it opens a new complaint linked to the old one."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, _ = first_complaint(srv, d, "洗衣机异响", "洗衣机脱水时声音很大。")
+        cid = case(srv, ref)["id"]
+        execute(srv, "UPDATE complaints SET status = 'resolved', resolved_at = UTC_TIMESTAMP() "
+              "WHERE id = %s", (cid,))
+        deliver(srv, customer_mail(f"Re: [{ref}] 问题又出现了", "修好后又响了。")[0])
+        wait_for("reopened", lambda: case(srv, ref)["status"] == "reopened", 60)
+        assert len(events(srv, cid, "reopened")) == 1
+        execute(srv, "UPDATE complaints SET status = 'closed', closed_at = "
+              "UTC_TIMESTAMP() - INTERVAL 2 HOUR WHERE id = %s", (cid,))
+        deliver(srv, customer_mail(f"Re: [{ref}] 又坏了", "两个月后又坏了。")[0])
+        wait_for("a linked complaint", lambda: complaints(srv) == 2, 60)
+        new = scalar(srv, "SELECT ref FROM complaints WHERE parent_id = %s", (cid,))
+        assert new and new != ref, new
+        assert case(srv, ref)["status"] == "closed"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+# ---- staff replies -----------------------------------------------------------
+
+REPLY_BODY = """您好，我们已安排为您更换一台新的电水壶，快递单号会另行通知。
+
+--
+张工  质量部  quality@staff.shop.example  分机 8001
+
+在 2026年12月1日 周二 10:00，示例商城 <complaints@shop.example> 写道：
+> 收到一件新投诉，请按时限处理。
+> 编号：CMP
+"""
+
+
+def test_staff_reply_relayed(srv, bindir):
+    """A staff reply to the notification's signed address goes to the
+    customer from the company address, in the customer's thread, without
+    the quote, the signature or any trace of the staff address; the first
+    response is recorded."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        wait_for("ack", lambda: mails(srv, kind="ack"), 30)
+        deliver(srv, staff_reply(note, REPLY_BODY))
+        wait_for("relay", lambda: mails(srv, "wang.fang@customer.example", "relay"), 60)
+        relay = mails(srv, "wang.fang@customer.example", "relay")[0]
+        raw = relay.envelope["data"].decode("utf-8", "replace")
+        text = text_of(relay)
+        assert STAFF_DOMAIN not in raw and "张工" not in raw, raw
+        assert "更换一台新的电水壶" in text and "收到一件新投诉" not in text, text
+        assert email.utils.parseaddr(relay["From"])[1] == COMPANY_FROM
+        assert msgid(relay["In-Reply-To"]) == mid, (relay["In-Reply-To"], mid)
+        assert mid in relay["References"], relay["References"]
+        assert ref in decoded_subject(relay)
+        assert relay["Auto-Submitted"] is None, "a staff answer is not an automatic reply"
+        c = case(srv, ref)
+        assert c["first_response_at"] is not None and c["status"] == "in_progress", c
+        assert events(srv, c["id"], "staff_reply")[0][1] == DEPT["quality-dept"]
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_staff_commands(srv, bindir):
+    """#status, #severity, #category and #assign change the record (the
+    colleague assigned is notified, the text is relayed); #note stays
+    internal; a bad command changes nothing, relays nothing and is answered
+    to the staff member with the error."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        cid = case(srv, ref)["id"]
+        colleague = f"li.si@{STAFF_DOMAIN}"
+        deliver(srv, staff_reply(note, "#status resolved\n#Severity: b\n#category price\n"
+                                 f"#assign {colleague}\n\n已为您办理差价退款。"))
+        wait_for("commands applied", lambda: case(srv, ref)["status"] == "resolved", 60)
+        c = case(srv, ref)
+        assert (c["severity"], c["category"], c["assignee"]) == ("B", "price", colleague), c
+        wait_for("relay", lambda: mails(srv, "wang.fang@customer.example", "relay"), 30)
+        assert "已为您办理差价退款" in text_of(mails(srv, "wang.fang@customer.example", "relay")[0])
+        assert "#status" not in text_of(mails(srv, "wang.fang@customer.example", "relay")[0])
+        wait_for("the colleague is told", lambda: mails(srv, colleague, "notify"), 30)
+        assert re.search(r"status \w+ -> resolved", events(srv, cid, "commands")[0][2])
+
+        deliver(srv, staff_reply(note, "#note 已电话联系客户，客户同意退款。"))
+        wait_for("note", lambda: events(srv, cid, "note"), 60)
+        assert "已电话联系客户" in events(srv, cid, "note")[0][2]
+
+        deliver(srv, staff_reply(note, "#status done\n#frobnicate\n这段不应转给客户。"))
+        wait_for("error answer", lambda: mails(srv, DEPT["quality-dept"], "staff_error"), 60)
+        err = text_of(mails(srv, DEPT["quality-dept"], "staff_error")[0])
+        assert "line 1" in err and "line 2" in err and "frobnicate" in err, err
+        time.sleep(2)
+        assert case(srv, ref)["status"] == "resolved", "a refused reply changed the record"
+        assert len(mails(srv, "wang.fang@customer.example", "relay")) == 1, \
+            "a note or a refused reply reached the customer"
+        assert events(srv, cid, "commands_refused")
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_forged_and_automatic_staff_mail(srv, bindir):
+    """Mail from a staff address without the signed reply address (or with
+    a token that does not match) is stored, flagged, not relayed, and the
+    department is told; a staff out-of-office reply to a notification is
+    never relayed."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        cid = case(srv, ref)["id"]
+        forged = staff_reply(note, "退款已批准，请把银行卡号发给我。", to=COMPANY_FROM)
+        local, domain = note["Reply-To"].split("@")
+        tampered = staff_reply(note, "同意赔偿一万元。",
+                               to=local[:-1] + ("0" if local[-1] != "0" else "1") + "@" + domain)
+        ooo = staff_reply(note, "我本周休假，有事请联系同事。",
+                          extra="Auto-Submitted: auto-replied\r\n")
+        for raw in (forged, tampered, ooo):
+            deliver(srv, raw)
+        wait_for("all stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 4, 60)
+        flagged = scalar(srv, "SELECT COUNT(*) FROM messages WHERE flags & %s", (1 << 10,))
+        assert flagged == 2, flagged
+        wait_for("two alerts", lambda: len(mails(srv, DEPT["quality-dept"], "staff_alert")) == 2, 30)
+        assert len(events(srv, cid, "unverified_staff_mail")) == 2
+        time.sleep(2)
+        assert not mails(srv, "wang.fang@customer.example", "relay"), "forged mail was relayed"
+        assert case(srv, ref)["first_response_at"] is None
+        assert d.stop() == 0
+    finally:
+        d.close()
+
+
+# ---- deadlines and escalation --------------------------------------------------
+
+def at(y, mo, day, h, mi=0):
+    return datetime.datetime(y, mo, day, h, mi, tzinfo=CST)
+
+
+def offset_to(when):
+    return str(int(when.timestamp() - time.time()))
+
+
+def test_deadlines_on_the_calendar(srv, bindir):
+    """Received on Friday 2026-12-04 10:00 (Shanghai): investigation and
+    feedback skip the weekend and Monday's holiday (Thursday 18:00),
+    handling counts the make-up Saturday, closure runs to the 18th."""
+    d = daemon(srv, bindir)
+    try:
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 4, 10))})
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        rows = query(srv, "SELECT created_at, due_ack, due_plan, due_investigation, "
+                     "due_handling, due_feedback, due_closure FROM complaints WHERE ref = %s",
+                     (ref,))[0]
+        utc = datetime.timezone.utc
+        got = [r.replace(tzinfo=utc) if r else None for r in rows]
+        assert abs((got[0] - at(2026, 12, 4, 10)).total_seconds()) < 120, got[0]
+        assert got[1] == got[0] + datetime.timedelta(hours=24), got[1]
+        assert got[2] is None, "only severity A has a plan deadline"
+        assert got[3] == at(2026, 12, 10, 18), got[3]
+        assert got[4] == at(2026, 12, 12, 18), got[4]
+        assert got[5] == at(2026, 12, 10, 18), got[5]
+        assert got[6] == at(2026, 12, 18, 18), got[6]
+        assert "2026-12-10" in text_of(note) and "2026-12-18" in text_of(note)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_a_escalated_on_arrival(srv, bindir):
+    """Severity A goes to every leadership address at once, with a plan
+    deadline four hours on; recorded as escalation 'arrival'."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        raw, _ = customer_mail("洗衣机漏电，已联系电视台曝光", "洗衣机漏电把我电了一下，我已经联系了电视台。")
+        deliver(srv, raw)
+        for lead in LEADERS:
+            wait_for(f"escalation to {lead}", lambda: mails(srv, lead, "escalation"), 60)
+        ref = scalar(srv, "SELECT ref FROM complaints")
+        c = case(srv, ref)
+        assert c["severity"] == "A" and c["department"] == DEPT["crisis-team"], c
+        assert scalar(srv, "SELECT COUNT(*) FROM escalations WHERE deadline = 'arrival' "
+                      "AND level = 3") == 1
+        plan, created = query(srv, "SELECT due_plan, created_at FROM complaints")[0]
+        assert (plan - created).total_seconds() == 4 * 3600
+        assert ref in decoded_subject(mails(srv, LEADERS[0], "escalation")[0])
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_overdue_escalated_once(srv, bindir):
+    """A C complaint left alone: a month later each passed deadline goes to
+    the supervisor once; a restart at the same time sends nothing again; a
+    day later the director gets the next level."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, _ = first_complaint(srv, d, "快递员态度差", "快递员把包裹扔在门口，态度很差。")
+        wait_for("ack sent", lambda: mails(srv, kind="ack"), 30)
+        wait_for("acknowledged", lambda: case(srv, ref)["status"] == "acknowledged", 30)
+        assert d.stop() == 0
+        month = str(30 * 86400)
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": month})
+        # investigation, handling, feedback, closure; the ack was sent in time
+        wait_for("4 escalations to the supervisor",
+                 lambda: len(mails(srv, SUPERVISOR, "escalation")) == 4, 60)
+        assert d.stop() == 0
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": month})
+        time.sleep(4)  # several scheduler rounds
+        assert d.stop() == 0
+        assert len(mails(srv, SUPERVISOR, "escalation")) == 4, "a restart repeated escalations"
+        assert not mails(srv, DIRECTOR, "escalation")
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(31 * 86400 + 3600)})
+        wait_for("4 escalations to the director",
+                 lambda: len(mails(srv, DIRECTOR, "escalation")) == 4, 60)
+        assert d.stop() == 0
+        assert len(mails(srv, SUPERVISOR, "escalation")) == 4
+        cid = case(srv, ref)["id"]
+        assert scalar(srv, "SELECT COUNT(*) FROM escalations WHERE complaint_id = %s",
+                      (cid,)) == 8
+        assert len(events(srv, cid, "escalated")) == 8
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+TESTS = [test_threading_paths, test_reopen_and_linked, test_staff_reply_relayed,
+         test_staff_commands, test_forged_and_automatic_staff_mail,
+         test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
+         test_overdue_escalated_once]
+
+
+def main():
+    return run_tests("staff", TESTS, sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
