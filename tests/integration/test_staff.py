@@ -8,6 +8,7 @@ restarts, with the daemon's clock moved by COMPLAINTD_CLOCK_OFFSET).
 
 usage: test_staff.py BINDIR [TEST ...]"""
 
+import base64
 import datetime
 import email.header
 import email.utils
@@ -60,13 +61,22 @@ def daemon(srv, bindir, **deadlines):
 
 
 def customer_mail(subject, body, sender="wang.fang@customer.example", name="王芳",
-                  mid=None, extra=""):
+                  mid=None, extra="", photo=None):
+    """photo: bytes sent along as kettle.jpg (multipart/mixed)."""
     mid = mid or f"{uuid.uuid4().hex}@customer.example"
-    raw = (f"From: {name} <{sender}>\r\nTo: {COMPANY_FROM}\r\n"
-           f"Subject: {email.header.Header(subject, 'utf-8').encode()}\r\n"
-           f"Date: {email.utils.formatdate(localtime=True)}\r\nMessage-ID: <{mid}>\r\n"
-           f"{extra}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-           "Content-Transfer-Encoding: 8bit\r\n\r\n" + body.replace("\n", "\r\n"))
+    head = (f"From: {name} <{sender}>\r\nTo: {COMPANY_FROM}\r\n"
+            f"Subject: {email.header.Header(subject, 'utf-8').encode()}\r\n"
+            f"Date: {email.utils.formatdate(localtime=True)}\r\nMessage-ID: <{mid}>\r\n"
+            f"{extra}MIME-Version: 1.0\r\n")
+    text = ("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+            "\r\n" + body.replace("\n", "\r\n"))
+    if photo is None:
+        return (head + text).encode(), mid
+    b64 = base64.encodebytes(photo).decode().replace("\n", "\r\n")
+    raw = (head + 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n' + text +
+           '\r\n--b1\r\nContent-Type: image/jpeg; name="kettle.jpg"\r\n'
+           'Content-Disposition: attachment; filename="kettle.jpg"\r\n'
+           "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--b1--\r\n")
     return raw.encode(), mid
 
 
@@ -152,8 +162,18 @@ def test_threading_paths(srv, bindir):
     d = daemon(srv, bindir)
     try:
         d.start()
-        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。")
+        photo = bytes(range(256)) * 20
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。",
+                                         photo=photo)
         assert note.envelope["rcpt_tos"] == [DEPT["quality-dept"]], note.envelope
+        # what the department needs to act without opening anything else
+        body = text_of(note)
+        for want in (ref, "王芳", "wang.fang@customer.example", "quality", "C",
+                     "新买的电水壶底座漏水", "Q_LEAK_ZH", "#status", "kettle.jpg"):
+            assert want in body or want in decoded_subject(note), (want, body)
+        files = [p for p in note.iter_attachments()]
+        assert [p.get_filename() for p in files] == ["kettle.jpg"], files
+        assert files[0].get_content() == photo
         assert note["Reply-To"].startswith(f"complaints+{ref}.") and \
             note["Reply-To"].endswith("@shop.example"), note["Reply-To"]
         wait_for("ack", lambda: mails(srv, kind="ack"), 30)
