@@ -182,7 +182,7 @@ ETC   = $(DESTDIR)$(SYSCONFDIR)/complaintd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(SHARE)/rules \
-	    $(SHARE)/templates $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(SHARE)/templates $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BUILD)/complaintd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(BUILD)/complaintctl $(DESTDIR)$(PREFIX)/bin/
@@ -190,12 +190,15 @@ install: all
 	install -m 644 templates/*.tmpl $(SHARE)/templates/
 	install -m 644 src/complaintd.conf.sample $(SHARE)/
 	install -m 644 src/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 src/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 src/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	[ -d $(ETC) ] || install -d -m 750 $(ETC)
 	[ -e $(ETC)/complaintd.conf ] || sed 's|/etc/complaintd|$(SYSCONFDIR)/complaintd|g' \
 	    src/complaintd.conf.sample > $(ETC)/complaintd.conf
 	[ -d $(ETC)/rules ] || cp -r rules $(ETC)/rules
 	[ -d $(ETC)/templates ] || cp -r templates $(ETC)/templates
+	install -m 644 src/calendar.sample $(SHARE)/ && \
+	    { [ -e $(ETC)/calendar ] || install -m 644 src/calendar.sample $(ETC)/calendar; }
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    systemd/complaintd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/complaintd.service
 	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d

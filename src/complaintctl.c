@@ -4,6 +4,10 @@
  *   complaintctl [-c FILE] db status       schema version in the database
  *   complaintctl parse [--json] FILE|-     show a mail as the daemon reads it
  *   complaintctl rules check|test|eval|reclassify ...   see rulesctl.h
+ *   complaintctl [-c FILE] show [--json] REF   one complaint, see casectl.h
+ *   complaintctl [-c FILE] calendar [--calendar FILE] [check [FILE] | FROM [TO]
+ *                | deadlines [DATETIME]]      the working-day calendar, see
+ *                                             calendarctl.h
  *
  * Exit status: 0 done, 1 the command failed, 2 usage error. */
 #include <getopt.h>
@@ -13,6 +17,10 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "calendar.h"
+#include "calendarctl.h"
+#include "casectl.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -26,6 +34,7 @@
 struct ctl {
 	const char *config_file;
 	bool json;
+	const char *arg;       /* the command's operand, for with_store's callbacks */
 };
 
 struct command {
@@ -173,6 +182,273 @@ static int cmd_rules(struct ctl *ctl, int argc, char **argv)
 	return rulesctl_main(ctl->config_file, ctl->json, argc, argv);
 }
 
+/* ---- show -------------------------------------------------------------- */
+
+static int do_show(struct store *s, struct ctl *ctl)
+{
+	return casectl_show(s, ctl->arg, ctl->json, stdout, stderr);
+}
+
+static int cmd_show(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc != 1 || (argv[0][0] == '-' && argv[0][1])) {
+		fprintf(stderr, "complaintctl: show needs one complaint reference, as in "
+			"'complaintctl show C-20260501-0007'\n");
+		return 2;
+	}
+	ctl->arg = argv[0];
+	return with_store(ctl, do_show);
+}
+
+/* ---- calendar ------------------------------------------------------------ */
+
+/* How many days `calendar` and `calendar FROM` show: two weeks. */
+#define CALENDAR_DEFAULT_DAYS 14
+
+struct cal_args {
+	const char *file;      /* --calendar FILE, or check FILE */
+	const char *pos[3];
+	int npos;
+};
+
+/* cal_parse_args - options may stand anywhere among the operands, as
+ * "calendar check --calendar FILE" reads as naturally as the other order. */
+static int cal_parse_args(int argc, char **argv, struct cal_args *a)
+{
+	bool rest = false;
+	for (int i = 0; i < argc; i++) {
+		const char *file = NULL;
+		if (!rest && !strcmp(argv[i], "--")) {
+			rest = true;
+			continue;
+		} else if (!rest && !strcmp(argv[i], "--calendar")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "complaintctl: calendar: --calendar needs a file\n");
+				return -1;
+			}
+			file = argv[++i];
+		} else if (!rest && g_str_has_prefix(argv[i], "--calendar=")) {
+			file = argv[i] + strlen("--calendar=");
+		} else if (!rest && argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "complaintctl: calendar: unknown option '%s'\n", argv[i]);
+			return -1;
+		} else if (a->npos < (int)G_N_ELEMENTS(a->pos)) {
+			a->pos[a->npos++] = argv[i];
+			continue;
+		} else {
+			fprintf(stderr, "complaintctl: calendar: too many arguments\n");
+			return -1;
+		}
+		if (!*file || a->file) {
+			fprintf(stderr, "complaintctl: calendar: %s\n", *file ? "--calendar given twice"
+				: "--calendar needs a file");
+			return -1;
+		}
+		a->file = file;
+	}
+	return 0;
+}
+
+/* cal_source - the file of the calendar in force: the one given, else the
+ * configuration's [deadlines] calendar_file. *path NULL means the built-in
+ * calendar (no file configured, or no configuration file at all: then a
+ * note says so, since the administrator may have expected their file).
+ * -1 when the configuration has errors (printed). */
+static int cal_source(struct ctl *ctl, const char *file, char **path)
+{
+	*path = NULL;
+	if (file) {
+		*path = g_strdup(file);
+		return 0;
+	}
+	if (!g_file_test(ctl->config_file, G_FILE_TEST_EXISTS)) {
+		fprintf(stderr, "complaintctl: no configuration file %s: the built-in calendar "
+			"(--calendar FILE names a file)\n", ctl->config_file);
+		return 0;
+	}
+	struct config *cfg = load_config(ctl);
+	if (!cfg)
+		return -1;
+	if (*cfg->calendar_file)
+		*path = g_strdup(cfg->calendar_file);
+	config_free(&cfg);
+	return 0;
+}
+
+/* cal_load - path's calendar, or the built-in one for NULL; NULL with the
+ * problems (FILE:LINE: ...) printed. */
+static struct calendar *cal_load(const char *path)
+{
+	if (!path)
+		return calendar_new_default();
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	struct calendar *c = calendar_load(path, errors);
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "%s\n", (const char *)errors->pdata[i]);
+	g_ptr_array_unref(errors);
+	return c;
+}
+
+/* two_digits - s starts with two ASCII digits; *v gets their value. */
+static bool two_digits(const char *s, int *v)
+{
+	if (!g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[1]))
+		return false;
+	*v = (s[0] - '0') * 10 + (s[1] - '0');
+	return true;
+}
+
+/* parse_datetime - strict "YYYY-MM-DD HH:MM[:SS]" ('T' may stand for the
+ * blank) into year, month, day, hour, minute, second. */
+static bool parse_datetime(const char *s, int f[6])
+{
+	char date[11];
+	if (strlen(s) < 16)
+		return false;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (!calendar_parse_date(date, &f[0], &f[1], &f[2]) || (s[10] != ' ' && s[10] != 'T'))
+		return false;
+	const char *t = s + 11;
+	f[5] = 0;
+	if (!two_digits(t, &f[3]) || t[2] != ':' || !two_digits(t + 3, &f[4]))
+		return false;
+	t += 5;
+	if (*t == ':') {
+		if (!two_digits(t + 1, &f[5]))
+			return false;
+		t += 3;
+	}
+	return !*t && f[3] <= 23 && f[4] <= 59 && f[5] <= 59;
+}
+
+/* cal_instant - the unix time of wall-clock time f in the calendar's zone
+ * (a time the zone skips or repeats as GLib resolves it). The calendar
+ * hands out only the zone's name; the built-in calendar's is the local
+ * zone's, which GLib may not find again by that name: then local it is. */
+static int64_t cal_instant(const struct calendar *c, const int f[6])
+{
+	const char *id = calendar_timezone(c);
+	GTimeZone *tz = g_ascii_strcasecmp(id, "local") ? g_time_zone_new_identifier(id) : NULL;
+	if (!tz)
+		tz = g_time_zone_new_local();
+	GDateTime *dt = g_date_time_new(tz, f[0], f[1], f[2], f[3], f[4], f[5]);
+	int64_t t = dt ? g_date_time_to_unix(dt) : clock_now();
+	if (dt)
+		g_date_time_unref(dt);
+	g_time_zone_unref(tz);
+	return t;
+}
+
+/* cal_range - FROM..TO, or the two weeks from FROM, or from today (in the
+ * calendar's zone) when from is NULL. */
+static int cal_range(const struct calendar *c, const char *from, const char *to, bool json)
+{
+	char from_buf[16], to_buf[16];
+	int y, m, d;
+	if (!from) {
+		if (!calendar_local_date(c, clock_now(), &y, &m, &d)) {
+			fprintf(stderr, "complaintctl: calendar: the clock is out of range\n");
+			return 1;
+		}
+		g_snprintf(from_buf, sizeof from_buf, "%04d-%02d-%02d", y, m, d);
+		from = from_buf;
+	}
+	if (!to && calendar_parse_date(from, &y, &m, &d)) {
+		GDate day;
+		g_date_clear(&day, 1);
+		g_date_set_dmy(&day, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
+		g_date_add_days(&day, CALENDAR_DEFAULT_DAYS - 1);
+		g_snprintf(to_buf, sizeof to_buf, "%04d-%02d-%02d", g_date_get_year(&day),
+			   g_date_get_month(&day), g_date_get_day(&day));
+		to = to_buf;
+	}
+	return calendarctl_range(c, from, to ? to : from, json, stdout, stderr);
+}
+
+static int cmd_calendar(struct ctl *ctl, int argc, char **argv)
+{
+	struct cal_args a = { 0 };
+	if (cal_parse_args(argc, argv, &a) < 0)
+		return 2;
+	const char *cmd = a.npos ? a.pos[0] : NULL;
+	bool check = cmd && !strcmp(cmd, "check");
+	bool deadlines = cmd && !strcmp(cmd, "deadlines");
+	int when[6];
+
+	/* usage first, so that a mistyped command says so whatever the
+	 * configuration holds */
+	if (cmd && !check && !deadlines && !g_ascii_isdigit(cmd[0])) {
+		fprintf(stderr, "complaintctl: calendar: unknown command '%s' (check, deadlines "
+			"or a date YYYY-MM-DD)\n", cmd);
+		return 2;
+	}
+	if ((check || deadlines) && ctl->json) {
+		fprintf(stderr, "complaintctl: calendar %s has no --json form\n", cmd);
+		return 2;
+	}
+	if (check && (a.npos > 2 || (a.npos == 2 && a.file))) {
+		fprintf(stderr, "complaintctl: calendar check takes one file\n");
+		return 2;
+	}
+	if (deadlines && a.npos > 1) {
+		/* "deadlines 2026-09-30 17:00" without quotes is meant as one time */
+		char *joined = a.npos == 3 ? g_strdup_printf("%s %s", a.pos[1], a.pos[2])
+				     : g_strdup(a.pos[1]);
+		bool ok = parse_datetime(joined, when);
+		if (!ok)
+			fprintf(stderr, "complaintctl: calendar deadlines: bad time '%s' "
+				"(\"YYYY-MM-DD HH:MM\" in the calendar's time zone)\n", joined);
+		g_free(joined);
+		if (!ok)
+			return 2;
+	}
+	if (!check && !deadlines && a.npos > 2) {
+		fprintf(stderr, "complaintctl: calendar: FROM [TO], two dates at most\n");
+		return 2;
+	}
+	for (int i = 0; !check && !deadlines && i < a.npos; i++) {
+		int y, m, d;
+		if (!calendar_parse_date(a.pos[i], &y, &m, &d)) {
+			fprintf(stderr, "complaintctl: calendar: bad date '%s' (YYYY-MM-DD, "
+				"years %d..%d)\n", a.pos[i], CALENDAR_YEAR_MIN, CALENDAR_YEAR_MAX);
+			return 2;
+		}
+	}
+
+	if (check && a.npos == 2)
+		a.file = a.pos[1];
+	char *path = NULL;
+	if (cal_source(ctl, a.file, &path) < 0)
+		return 1;
+	int rc;
+	if (check && path) {
+		rc = calendarctl_check(path, stdout);
+	} else if (check) {
+		struct calendar *c = calendar_new_default();
+		int start, end;
+		calendar_hours(c, &start, &end);
+		printf("no calendar file configured ([deadlines] calendar_file): the built-in "
+		       "calendar, Monday to Friday, hours %02d:%02d-%02d:%02d, time zone %s\n",
+		       start / 60, start % 60, end / 60, end % 60, calendar_timezone(c));
+		calendar_free(&c);
+		rc = 0;
+	} else {
+		struct calendar *c = cal_load(path);
+		if (!c)
+			rc = 1;
+		else if (deadlines)
+			rc = calendarctl_deadlines(c, a.npos > 1 ? cal_instant(c, when) : clock_now(),
+						   stdout);
+		else
+			rc = cal_range(c, a.npos ? a.pos[0] : NULL, a.npos > 1 ? a.pos[1] : NULL,
+				       ctl->json);
+		calendar_free(&c);
+	}
+	g_free(path);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "db", "migrate", "", "apply pending schema migrations", cmd_db_migrate },
 	{ "db", "status", "", "show the schema version", cmd_db_status },
@@ -182,12 +458,22 @@ static const struct command commands[] = {
 	{ "rules", NULL, "eval DIR", "accuracy on labelled mails (X-Expected-*)", cmd_rules },
 	{ "rules", NULL, "reclassify [--since DATE] [--dry-run]",
 	  "apply the rules in force to open complaints", cmd_rules },
+	{ "show", NULL, "[--json] REF", "everything about one complaint", cmd_show },
+	{ "calendar", NULL, "check [FILE]", "check the working-day calendar", cmd_calendar },
+	{ "calendar", NULL, "[FROM [TO]]", "how each day counts (default: two weeks)",
+	  cmd_calendar },
+	{ "calendar", NULL, "deadlines [TIME]", "the deadlines of a complaint received then",
+	  cmd_calendar },
 };
 
-static void usage(FILE *f)
+/* usage - every command, or (only set) the forms of that one command, so
+ * that a usage error shows what was meant without the whole list. */
+static void usage(FILE *f, const char *only)
 {
 	fprintf(f, "usage: complaintctl [-c FILE] [--json] COMMAND ...\n\ncommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (only && strcmp(only, commands[i].name))
+			continue;
 		char *left = g_strdup_printf("%s%s%s %s", commands[i].name,
 					     commands[i].sub ? " " : "",
 					     commands[i].sub ? commands[i].sub : "", commands[i].args);
@@ -195,7 +481,9 @@ static void usage(FILE *f)
 		g_free(left);
 	}
 	fprintf(f, "\noptions:\n  -c, --config FILE   configuration (default %s)\n"
-		"      --json          machine-readable output\n", default_config());
+		"      --json          machine-readable output\n"
+		"      --calendar FILE calendar: this file, not the configured one\n",
+		default_config());
 }
 
 int main(int argc, char **argv)
@@ -224,14 +512,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': ctl.config_file = optarg; break;
 		case 'j': ctl.json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout, NULL); return 0;
+		default: usage(stderr, NULL); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		usage(stderr);
+		usage(stderr, NULL);
 		return 2;
 	}
 	log_open("complaintctl", false, LOG_LVL_WARN);
@@ -245,11 +533,11 @@ int main(int argc, char **argv)
 		int skip = cmd->sub ? 2 : 1;
 		int rc = cmd->run(&ctl, argc - skip, argv + skip);
 		if (rc == 2)
-			usage(stderr);
+			usage(stderr, cmd->name);
 		g_mime_shutdown();
 		return rc;
 	}
 	fprintf(stderr, "complaintctl: unknown command '%s'\n", argv[0]);
-	usage(stderr);
+	usage(stderr, NULL);
 	return 2;
 }

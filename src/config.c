@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stafftoken.h"
 
 enum ctype { C_STR, C_INT, C_BOOL, C_DUR, C_SIZE, C_LIST };
 
@@ -500,6 +501,20 @@ static void check_staff(struct loader *ld, struct config *cfg, const char *cfgdi
 	if (cfg->staff_secret && strlen(cfg->staff_secret) < 16)
 		problem(ld, "staff", "secret_file", "the key must be at least 16 characters "
 			"(e.g. head -c 32 /dev/urandom | base64)");
+	/* every notification's Reply-To is local+REF.TOKEN@domain: refuse a
+	 * gateway address that cannot carry one, or every staff reply would
+	 * come back unverified */
+	char *longest = g_strdup_printf("%s-20261231-99999", cfg->ref_prefix);
+	char *probe = cfg->staff_secret && valid_addr(cfg->staff_reply_address)
+		      ? stafftoken_address(cfg->staff_reply_address, longest, "0123456789abcdef")
+		      : g_strdup("");
+	if (!probe)
+		problem(ld, "staff", *cfg->staff_reply_address ? "reply_address" : NULL,
+			"'%s' cannot carry signed reply addresses (local+REF.TOKEN@domain, "
+			"a dot-atom local part, at most 64 characters with the reference)",
+			cfg->staff_reply_address);
+	g_free(probe);
+	g_free(longest);
 	if (*cfg->calendar_file && access(cfg->calendar_file, R_OK) != 0)
 		problem(ld, "deadlines", "calendar_file", "%s: %s", cfg->calendar_file,
 			g_strerror(errno));

@@ -200,7 +200,10 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	int rc = -1;
 	char severity = verdict_severity(v);
 	struct store_case_plan plan = { .parent_id = parent_id };
-	workflow_plan(&p->wf, v, &plan);
+	/* old mail of a mailbox attached for the first time is history: no
+	 * deadlines run for it and nobody is told (as it gets no ack) */
+	if (!it->no_ack)
+		workflow_plan(&p->wf, v, &plan);
 	if (store_new_case(p->store, it->msg, verdict_category(v), severity, verdict_route(v),
 			   cfg->ref_prefix, &plan, now, &it->complaint_id, it->ref,
 			   sizeof(it->ref), err) < 0)
@@ -225,7 +228,7 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 		rc = ack_allowed(p, it, now, &allowed, err);
 	if (rc == 0 && allowed)
 		rc = queue_ack(p, it, verdict_category(v), now, err);
-	if (rc == 0)
+	if (rc == 0 && !it->no_ack)
 		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, v, &plan, err);
 	if (rc == 0)
 		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",

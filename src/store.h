@@ -387,6 +387,13 @@ int store_case_update(struct store *s, uint64_t id, const struct store_case_chan
 int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,
 			GError **err);
 
+/* store_case_reopened - a reopened complaint is not resolved any more:
+ * resolved_at and closed_at go, handling and closure run again to the
+ * new deadlines, and their escalations start again from the first level
+ * (the ones sent stay in the events). */
+int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
+			int64_t due_closure, GError **err);
+
 /* store_escalation_add - record escalation (deadline, level) of complaint
  * id sent to rcpt: 1 recorded, 0 recorded before (by us before a restart
  * or by another daemon: send nothing), -1 error. Inside the transaction

@@ -142,7 +142,14 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 		"  WHERE complaint_id = ? AND message_id IS NOT NULL AND from_addr = ?)"
 		" UNION ALL (SELECT message_id, created_at, id FROM outbox"
 		"  WHERE complaint_id = ? AND kind IN ('ack', 'relay'))) t"
-		" ORDER BY at, id LIMIT 50", &p, "s", id_row, ids, err);
+		" ORDER BY at DESC, id DESC LIMIT 50", &p, "s", id_row, ids, err);
+	/* the newest 50, read newest first: put them back in thread order */
+	char **v = g_strsplit(ids->str, " ", -1);
+	guint n = g_strv_length(v);
+	g_string_truncate(ids, 0);
+	for (guint i = n; i-- > 0;)
+		g_string_append_printf(ids, "%s%s", ids->len ? " " : "", v[i]);
+	g_strfreev(v);
 	c->thread_ids = g_string_free(ids, FALSE);
 	if (rc < 0)
 		return -1;
@@ -239,6 +246,29 @@ int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,
 		"UPDATE complaints SET first_action_at = COALESCE(first_action_at, ?),"
 		" first_response_at = IF(?, COALESCE(first_response_at, ?), first_response_at),"
 		" updated_at = ? WHERE id = ?", &p, err);
+	if (!st)
+		return -1;
+	mysql_stmt_close(st);
+	return 0;
+}
+
+int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
+			int64_t due_closure, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, due_handling);
+	pb_time(&p, due_closure);
+	pb_u64(&p, id);
+	MYSQL_STMT *st = store_oneshot(s,
+		"UPDATE complaints SET resolved_at = NULL, closed_at = NULL,"
+		" due_handling = ?, due_closure = ? WHERE id = ?", &p, err);
+	if (!st)
+		return -1;
+	mysql_stmt_close(st);
+	struct pb q = { .nb = 0 };
+	pb_u64(&q, id);
+	st = store_oneshot(s, "DELETE FROM escalations WHERE complaint_id = ?"
+			   " AND deadline IN ('handling', 'closure')", &q, err);
 	if (!st)
 		return -1;
 	mysql_stmt_close(st);

@@ -62,6 +62,18 @@ static void view_of_case(struct view *v, const struct store_case *c)
 	};
 }
 
+/* pad - s and spaces up to width terminal columns (Han characters take
+ * two), so that columns line up in a mail client's fixed font too. */
+static void pad(GString *out, const char *s, unsigned width)
+{
+	unsigned cols = 0;
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	g_string_append(out, s);
+	while (cols++ < width)
+		g_string_append_c(out, ' ');
+}
+
 static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, const char *lang)
 {
 	GString *out = g_string_new(NULL);
@@ -69,7 +81,9 @@ static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, co
 		if (!due[d])
 			continue;
 		char *t = format_time(x, due[d]);
-		g_string_append_printf(out, "  %-28s %s\n", sla_deadline_label(d, lang), t);
+		g_string_append(out, "  ");
+		pad(out, sla_deadline_label(d, lang), 28);
+		g_string_append_printf(out, " %s\n", t);
 		g_free(t);
 	}
 	return g_string_free(out, FALSE);
@@ -247,10 +261,30 @@ static char *signed_ref(const struct workflow_ctx *x, const struct message *m)
 	return found;
 }
 
+/* to_signed_address - m went to one of our plus addresses: only staff
+ * ever get those (as the Reply-To of mail to staff), so whoever writes
+ * there is not the customer, even from an address [staff] does not list
+ * (a forwarded notification, an escalation answered from a private
+ * address); such mail is never taken for the customer's. */
+static bool to_signed_address(const struct workflow_ctx *x, const struct message *m)
+{
+	for (unsigned i = 0; i < msg_recipient_count(m); i++) {
+		char *ref = NULL, *tok = NULL;
+		bool ok = stafftoken_parse(msg_recipient(m, i), x->cfg->staff_reply_address, &ref,
+					   &tok);
+		g_free(ref);
+		g_free(tok);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 static int match_staff(const struct workflow_ctx *x, const struct message *m,
 		       struct workflow_match *out, GError **err)
 {
-	char *ref = x->cfg->staff_secret ? signed_ref(x, m) : NULL;
+	bool staff = config_is_staff(x->cfg, msg_from_addr(m));
+	char *ref = x->cfg->staff_secret && staff ? signed_ref(x, m) : NULL;
 	int rc = 0;
 	if (ref) {
 		rc = store_find_ref(x->store, ref, &out->complaint_id, NULL, err);
@@ -264,7 +298,8 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 	if (rc < 0)
 		return -1;
 	out->kind = WF_UNVERIFIED;
-	out->reason = !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
+	out->reason = !staff ? "it answers mail to staff but comes from an address [staff] does not list"
+		      : !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
 		      : "it was not sent to the signed reply address of a notification";
 	out->complaint_id = 0;
 	return thread_of(x, m, &out->complaint_id, err) < 0 ? -1 : 0;
@@ -276,7 +311,7 @@ int workflow_match(const struct workflow_ctx *x, const struct message *m,
 	*out = (struct workflow_match){ .kind = WF_NEW };
 	if (msg_channel(m) != MSG_CHANNEL_EMAIL)
 		return 0;
-	if (config_is_staff(x->cfg, msg_from_addr(m)))
+	if (config_is_staff(x->cfg, msg_from_addr(m)) || to_signed_address(x, m))
 		return match_staff(x, m, out, err);
 	uint64_t id = 0;
 	int rc = thread_of(x, m, &id, err);
@@ -430,6 +465,11 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 		struct store_case_change ch = { .status = "reopened" };
 		char *detail = g_strdup_printf("%s -> reopened by a follow-up", c->status);
 		rc = store_case_update(x->store, c->id, &ch, x->now, err);
+		int64_t due[STORE_DUE_COUNT];
+		sla_plan(x->cfg, x->cal, c->severity, x->now, due);
+		if (rc == 0)
+			rc = store_case_reopened(x->store, c->id, due[STORE_DUE_HANDLING],
+						 due[STORE_DUE_CLOSURE], err);
 		if (rc == 0)
 			rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "reopened",
 					     detail, err);
@@ -623,7 +663,7 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 		g_hash_table_insert(vars, "reason", g_strdup(mt->reason));
 		struct outmail o = { .kind = "staff_alert", .tmpl = "staff_alert", .lang = lang,
 				     .to = to, .ref = c ? c->ref : NULL,
-				     .complaint_id = c ? c->id : 0, .vars = vars };
+				     .complaint_id = c ? c->id : 0, .vars = vars, .to_staff = true };
 		rc = queue(x, &o, err);
 		g_hash_table_unref(vars);
 	}

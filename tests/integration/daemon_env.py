@@ -254,12 +254,15 @@ def decoded_subject(msg):
         email.header.decode_header(msg["Subject"] or "")))
 
 
-def acks(srv):
-    """Parsed acknowledgements at the sink (Auto-Submitted: auto-replied)."""
+def acks(srv, kind="ack"):
+    """Parsed mails at the sink of one outbox kind (acknowledgements by
+    default; "notify", "relay", "escalation", ...): our Message-IDs start
+    with the kind."""
     out = []
     for m in srv.sink.messages():
         msg = parse_mail(m["data"])
-        if msg["X-Complaintd-Ref"] is not None:
+        if msg["X-Complaintd-Ref"] is not None and \
+                msgid(msg["Message-ID"]).startswith(kind + "."):
             msg.envelope = m
             out.append(msg)
     return out

@@ -12,6 +12,7 @@ import base64
 import datetime
 import email.header
 import email.utils
+import imaplib
 import os
 import re
 import sys
@@ -221,6 +222,10 @@ def test_reopen_and_linked(srv, bindir):
         deliver(srv, customer_mail(f"Re: [{ref}] 问题又出现了", "修好后又响了。")[0])
         wait_for("reopened", lambda: case(srv, ref)["status"] == "reopened", 60)
         assert len(events(srv, cid, "reopened")) == 1
+        # no longer resolved: handling runs again to a new deadline
+        resolved, due, created = query(srv, "SELECT resolved_at, due_handling, created_at "
+                                       "FROM complaints WHERE id = %s", (cid,))[0]
+        assert resolved is None and due > created, (resolved, due, created)
         execute(srv, "UPDATE complaints SET status = 'closed', closed_at = "
               "UTC_TIMESTAMP() - INTERVAL 2 HOUR WHERE id = %s", (cid,))
         deliver(srv, customer_mail(f"Re: [{ref}] 又坏了", "两个月后又坏了。")[0])
@@ -335,18 +340,48 @@ def test_forged_and_automatic_staff_mail(srv, bindir):
                                to=local[:-1] + ("0" if local[-1] != "0" else "1") + "@" + domain)
         ooo = staff_reply(note, "我本周休假，有事请联系同事。",
                           extra="Auto-Submitted: auto-replied\r\n")
-        for raw in (forged, tampered, ooo):
+        # a forwarded notification answered from an address [staff] does not
+        # list: not the customer's follow-up, not a staff reply either
+        outsider = staff_reply(note, "转给我的通知，我来回复：同意退货。",
+                               sender="someone@elsewhere.example")
+        for raw in (forged, tampered, ooo, outsider):
             deliver(srv, raw)
         wait_for("all stored", lambda: scalar(
-            srv, "SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 4, 60)
+            srv, "SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 5, 60)
         flagged = scalar(srv, "SELECT COUNT(*) FROM messages WHERE flags & %s", (1 << 10,))
-        assert flagged == 2, flagged
-        wait_for("two alerts", lambda: len(mails(srv, DEPT["quality-dept"], "staff_alert")) == 2, 30)
-        assert len(events(srv, cid, "unverified_staff_mail")) == 2
+        assert flagged == 3, flagged
+        wait_for("three alerts",
+                 lambda: len(mails(srv, DEPT["quality-dept"], "staff_alert")) == 3, 30)
+        assert all(a["Auto-Submitted"] == "auto-generated"
+                   for a in mails(srv, DEPT["quality-dept"], "staff_alert"))
+        assert len(events(srv, cid, "unverified_staff_mail")) == 3
+        assert not events(srv, cid, "customer_message")
         time.sleep(2)
         assert not mails(srv, "wang.fang@customer.example", "relay"), "forged mail was relayed"
         assert case(srv, ref)["first_response_at"] is None
         assert d.stop() == 0
+    finally:
+        d.close()
+
+
+def test_history_import_is_quiet(srv, bindir):
+    """Mail older than import_older_than, found when a mailbox is first
+    attached, is stored as a complaint but tells no one and runs against
+    no deadline (else a backlog would flood staff with notifications and
+    escalations)."""
+    d = daemon(srv, bindir)
+    try:
+        raw, _ = customer_mail("洗衣机漏电，已联系电视台", "去年买的洗衣机漏电，我已经联系了电视台。")
+        c = srv.dovecot.imap("alice")  # delivered a month ago, as the server says
+        c.append("INBOX", None, imaplib.Time2Internaldate(time.time() - 30 * 86400), raw)
+        c.logout()
+        d.start()
+        wait_for("stored", lambda: complaints(srv) == 1, 60)
+        time.sleep(3)
+        assert not srv.sink.messages(), [m["rcpt_tos"] for m in srv.sink.messages()]
+        assert query(srv, "SELECT due_ack, due_closure FROM complaints")[0] == (None, None)
+        assert d.stop() == 0
+        d.assert_clean_log()
     finally:
         d.close()
 
@@ -449,7 +484,7 @@ def test_overdue_escalated_once(srv, bindir):
 
 
 TESTS = [test_threading_paths, test_reopen_and_linked, test_staff_reply_relayed,
-         test_staff_commands, test_forged_and_automatic_staff_mail,
+         test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
          test_overdue_escalated_once]
 
