@@ -110,6 +110,21 @@ static const struct ckey global_keys[] = {
 	{ "deadlines", "closure", C_INT, CF(wd_closure), "10", 0, 365 },
 	{ "deadlines", "reopen_window", C_DUR, CF(reopen_window), "30d", 0, 3650 * 86400 },
 	{ "deadlines", "calendar_file", C_STR, CF(calendar_file), "", 0, 0 },
+
+	{ "survey", "delay", C_DUR, CF(survey_delay), "7d", 0, 90 * 86400 },
+	{ "survey", "timeout", C_DUR, CF(survey_timeout), "14d", 3600, 365 * 86400 },
+	{ "survey", "threshold", C_INT, CF(survey_threshold), "2", 0, 5 },
+
+	{ "reports", "daily", C_LIST, CF(report_daily), "", 0, 0 },
+	{ "reports", "weekly", C_LIST, CF(report_weekly), "", 0, 0 },
+	{ "reports", "monthly", C_LIST, CF(report_monthly), "", 0, 0 },
+	{ "reports", "hour", C_INT, CF(report_hour), "8", 0, 23 },
+
+	{ "warning", "recipients", C_LIST, CF(warning_recipients), "", 0, 0 },
+	{ "warning", "window", C_DUR, CF(warning_window), "24h", 3600, 30 * 86400 },
+	{ "warning", "baseline", C_DUR, CF(warning_baseline), "28d", 86400, 365 * 86400 },
+	{ "warning", "factor", C_INT, CF(warning_factor), "3", 2, 100 },
+	{ "warning", "min_count", C_INT, CF(warning_min_count), "5", 1, 100000 },
 };
 
 static const struct ckey mailbox_keys[] = {
@@ -481,6 +496,14 @@ static void check_staff(struct loader *ld, struct config *cfg, const char *cfgdi
 	for (char **d = cfg->staff_domains; d && *d; d++)
 		if (**d == '@' || strpbrk(*d, "@ \t<>\"") || !strchr(*d, '.'))
 			problem(ld, "staff", "domains", "'%s' is not a domain (example.com)", *d);
+	char **lists[] = { cfg->report_daily, cfg->report_weekly, cfg->report_monthly,
+			   cfg->warning_recipients };
+	const char *names[][2] = { { "reports", "daily" }, { "reports", "weekly" },
+				   { "reports", "monthly" }, { "warning", "recipients" } };
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (char **a = lists[l]; a && *a; a++)
+			if (!valid_addr(*a))
+				problem(ld, names[l][0], names[l][1], "'%s' is not an e-mail address", *a);
 	for (unsigned l = 0; l < G_N_ELEMENTS(cfg->escalation); l++)
 		for (char **a = cfg->escalation[l]; a && *a; a++)
 			if (!valid_addr(*a))
@@ -642,7 +665,8 @@ struct config *config_load(const char *file, GPtrArray *errors)
 
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
 					     "acknowledge", "limits", "web", "staff",
-					     "escalation", "deadlines" };
+					     "escalation", "deadlines", "survey", "reports",
+					     "warning" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 		load_group(&ld, known[i], known[i], global_keys, G_N_ELEMENTS(global_keys), cfg,
 			   g_key_file_has_group(ld.kf, known[i]));
@@ -659,7 +683,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
 				"company, acknowledge, limits, web, staff, routes, escalation, "
-				"deadlines or 'mailbox NAME')");
+				"deadlines, survey, reports, warning or 'mailbox NAME')");
 			continue;
 		}
 		struct config_mailbox *mb = g_new0(struct config_mailbox, 1);

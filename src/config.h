@@ -128,6 +128,22 @@ struct config {
 	int64_t reopen_window;         /* a follow-up this soon after resolution reopens */
 	char *calendar_file;           /* "" = Monday to Friday, 09:00-18:00 */
 
+	/* [survey] the satisfaction survey after resolution */
+	int64_t survey_delay;          /* after resolved_at */
+	int64_t survey_timeout;        /* no answer this long after the survey: closed */
+	int64_t survey_threshold;      /* a rating at or below this reopens for review */
+
+	/* [reports] who gets the scheduled reports (empty = none) */
+	char **report_daily, **report_weekly, **report_monthly;
+	int64_t report_hour;           /* local hour (calendar zone) they go out */
+
+	/* [warning] early warning of spikes (投诉预警) */
+	char **warning_recipients;     /* empty = off */
+	int64_t warning_window;        /* recent window, e.g. 24h */
+	int64_t warning_baseline;      /* trailing period it is compared with, e.g. 28d */
+	int64_t warning_factor;        /* recent count >= factor x usual count per window */
+	int64_t warning_min_count;     /* and at least this many */
+
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };
 
