@@ -231,9 +231,42 @@ static const char *const m2_staff_workflow[] = {
 	NULL
 };
 
+/* Closing the loop: one satisfaction survey per resolution (the unique
+ * key on the resolution time keeps a restart from sending two), and the
+ * ledger of scheduled reports, one row per kind and period, taken in the
+ * transaction that queues the report's mail: once per period, whatever
+ * restarts or how many daemons. */
+static const char *const m3_survey_reports[] = {
+	"CREATE TABLE IF NOT EXISTS surveys ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" resolved_at DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NOT NULL,"
+	" rating TINYINT UNSIGNED NULL,"
+	" comment TEXT NULL,"
+	" answered_at DATETIME(6) NULL,"
+	" answered_by VARCHAR(8) NULL,"
+	" timed_out_at DATETIME(6) NULL,"
+	" UNIQUE KEY uk_surveys_resolution (complaint_id, resolved_at),"
+	" KEY ix_surveys_open (answered_at, timed_out_at, sent_at),"
+	" CONSTRAINT fk_surveys_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS report_runs ("
+	" kind VARCHAR(8) NOT NULL,"
+	" period_start DATETIME(6) NOT NULL,"
+	" period_end DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (kind, period_start)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
+	{ 3, "survey and reports", m3_survey_reports },
 };
 
 const struct migration *migrations_list(unsigned *n)
