@@ -13,10 +13,12 @@
 #include "template.h"
 
 const char *const daemon_required_templates[] = { "ack", "notify", "followup", "relay",
-						  "escalate", "staff_error", "staff_alert", NULL };
+						  "escalate", "staff_error", "staff_alert",
+						  "resolution", "survey", "review", NULL };
 const char *const daemon_web_templates[] = { "ack", "notify", "followup", "relay",
 					     "escalate", "staff_error", "staff_alert",
-					     "form_html", "done_html", NULL };
+					     "resolution", "survey", "review", "form_html",
+					     "done_html", "survey_html", NULL };
 
 const char *daemon_default_config(void)
 {

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
+#include "survey.h"
 #include "template.h"
 #include "workflow.h"
 
@@ -54,6 +55,10 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 		int rc = escalate_one(&x, g_ptr_array_index(due, i), err);
 		sent = rc < 0 ? -1 : sent + rc;
 	}
+	int n = sent < 0 ? -1 : survey_send_due(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : survey_close_unanswered(&x, err);
+	sent = n < 0 ? -1 : sent + n;
 	if (sent > 0)
 		lifecycle_kick(LIFECYCLE_OUTBOX);
 	template_set_unref(&tmpl);

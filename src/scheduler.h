@@ -4,6 +4,9 @@
  * the ladder (supervisor, director, leadership), one level per
  * [escalation] interval.
  *
+ * The same rounds send the satisfaction surveys that are due and close the
+ * complaints whose survey went unanswered (survey.h).
+ *
  * Each escalation is recorded in the transaction that queues its mail,
  * under a unique (complaint, deadline, level) key: a restart, or a second
  * daemon on the same database, never sends one twice. */
@@ -23,8 +26,8 @@ struct scheduler;
 struct scheduler *scheduler_start(const struct pipeline_env *env, const struct store_params *db);
 void scheduler_join(struct scheduler **s);
 
-/* scheduler_run_once - escalate what is due at now on store: how many were
- * sent, or -1 with err. */
+/* scheduler_run_once - escalate, survey and close what is due at now on
+ * store: how many mails or closures, or -1 with err. */
 int scheduler_run_once(const struct pipeline_env *env, struct store *store, int64_t now,
 		       GError **err);
 

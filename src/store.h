@@ -414,6 +414,50 @@ struct store_due {
 int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			  unsigned max_level, unsigned max, GPtrArray *out, GError **err);
 
+/* ---- satisfaction surveys and scheduled reports (store_case.c) ------------ */
+
+/* A survey to send: the complaint was resolved at resolved_at, delay ago or
+ * longer, and has no survey for that resolution yet. */
+struct store_survey_due {
+	uint64_t complaint_id;
+	int64_t resolved_at;
+};
+/* store_surveys_due - up to max, appended as struct store_survey_due *
+ * (g_free). Returns how many or -1. */
+int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
+		      GPtrArray *out, GError **err);
+/* store_survey_add - 1 and *id when recorded, 0 when that resolution has
+ * its survey already (a restart, another daemon): send nothing then. */
+int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
+		     int64_t now, uint64_t *id, GError **err);
+/* store_survey_open - the complaint's survey still waiting for an answer:
+ * 1 (*id), 0 none, -1. */
+int store_survey_open(struct store *s, uint64_t complaint_id, uint64_t *id, GError **err);
+/* store_survey_get - survey id: 1 with its complaint and whether it can
+ * still be answered (not answered, not timed out), 0 unknown, -1. */
+int store_survey_get(struct store *s, uint64_t id, uint64_t *complaint_id, bool *open,
+		     GError **err);
+/* store_survey_answer - record rating 1..5 (and comment, may be NULL)
+ * given by "link" or "mail": 1 recorded, 0 answered or timed out before. */
+int store_survey_answer(struct store *s, uint64_t id, unsigned rating, const char *comment,
+			const char *by, int64_t now, GError **err);
+struct store_survey_ref {
+	uint64_t id, complaint_id;
+};
+/* store_surveys_timed_out - surveys sent timeout ago or longer without an
+ * answer, of complaints still resolved: appends struct store_survey_ref *
+ * (g_free). */
+int store_surveys_timed_out(struct store *s, int64_t now, int64_t timeout, unsigned max,
+			    GPtrArray *out, GError **err);
+/* store_survey_timeout - mark survey id timed out: 1, or 0 if it was
+ * answered meanwhile. */
+int store_survey_timeout(struct store *s, uint64_t id, int64_t now, GError **err);
+
+/* store_report_run_add - the report of kind for [start, end) is being
+ * sent now: 1 recorded, 0 sent before (by us or another daemon). */
+int store_report_run_add(struct store *s, const char *kind, int64_t start, int64_t end,
+			 int64_t now, GError **err);
+
 /* History for complaintctl show: events oldest first, as g_strdup'd
  * "at\tactor\tkind\tdetail" lines (times as unix seconds). */
 int store_case_history(struct store *s, uint64_t id, GPtrArray *out, GError **err);

@@ -381,3 +381,154 @@ int store_case_messages(struct store *s, uint64_t id, GPtrArray *out, GError **e
 		"  mail_from, rcpt, '', id, 1 FROM outbox WHERE complaint_id = ?)) m"
 		" ORDER BY at, o, id", &p, "tsssss", line_row, out, err) < 0 ? -1 : 0;
 }
+
+/* ---- surveys ------------------------------------------------------------------ */
+
+static void due_survey_row(MYSQL_STMT *st, struct rb *r, void *data)
+{
+	struct store_survey_due *d = g_new0(struct store_survey_due, 1);
+	d->complaint_id = rb_id(r, 0);
+	d->resolved_at = rb_unix(r, 1);
+	g_ptr_array_add(data, d);
+}
+
+int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
+		      GPtrArray *out, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now - delay);
+	pb_u64(&p, max);
+	return query_rows(s,
+		"SELECT c.id, c.resolved_at FROM complaints c WHERE c.status = 'resolved'"
+		" AND c.resolved_at IS NOT NULL AND c.resolved_at <= ?"
+		" AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.complaint_id = c.id"
+		"  AND v.resolved_at = c.resolved_at)"
+		" ORDER BY c.resolved_at LIMIT ?", &p, "ut", due_survey_row, out, err);
+}
+
+/* insert_ignore - run an INSERT IGNORE: 1 inserted (*id), 0 it was there. */
+static int insert_ignore(struct store *s, const char *sql, struct pb *p, uint64_t *id,
+			 GError **err)
+{
+	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
+	if (!st)
+		return -1;
+	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
+	if (rc == 1 && id)
+		*id = mysql_stmt_insert_id(st);
+	mysql_stmt_close(st);
+	return rc;
+}
+
+int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
+		     int64_t now, uint64_t *id, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	pb_time(&p, resolved_at);
+	pb_time(&p, now);
+	return insert_ignore(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
+			     " VALUES (?, ?, ?)", &p, id, err);
+}
+
+static void two_ids_row(MYSQL_STMT *st, struct rb *r, void *data)
+{
+	uint64_t *v = data;
+	v[0] = rb_id(r, 0);
+	v[1] = rb_id(r, 1);
+}
+
+int store_survey_open(struct store *s, uint64_t complaint_id, uint64_t *id, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	uint64_t v[2] = { 0, 0 };
+	int rc = query_rows(s, "SELECT id, complaint_id FROM surveys WHERE complaint_id = ?"
+			    " AND answered_at IS NULL AND timed_out_at IS NULL"
+			    " ORDER BY id DESC LIMIT 1", &p, "uu", two_ids_row, v, err);
+	if (rc == 1)
+		*id = v[0];
+	return rc < 0 ? -1 : rc;
+}
+
+int store_survey_get(struct store *s, uint64_t id, uint64_t *complaint_id, bool *open,
+		     GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, id);
+	uint64_t v[2] = { 0, 0 };
+	int rc = query_rows(s, "SELECT complaint_id, answered_at IS NULL AND timed_out_at IS NULL"
+			    " FROM surveys WHERE id = ?", &p, "uu", two_ids_row, v, err);
+	if (rc == 1) {
+		*complaint_id = v[0];
+		*open = v[1] != 0;
+	}
+	return rc < 0 ? -1 : rc;
+}
+
+/* changed - run an UPDATE: 1 when it changed a row, 0 not. */
+static int changed(struct store *s, const char *sql, struct pb *p, GError **err)
+{
+	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
+	if (!st)
+		return -1;
+	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
+	mysql_stmt_close(st);
+	return rc;
+}
+
+int store_survey_answer(struct store *s, uint64_t id, unsigned rating, const char *comment,
+			const char *by, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, rating);
+	pb_text(&p, comment, TEXT_BYTES);
+	pb_chars(&p, by, 8);
+	pb_time(&p, now);
+	pb_u64(&p, id);
+	return changed(s, "UPDATE surveys SET rating = ?, comment = ?, answered_by = ?,"
+		       " answered_at = ? WHERE id = ? AND answered_at IS NULL"
+		       " AND timed_out_at IS NULL", &p, err);
+}
+
+static void survey_id_row(MYSQL_STMT *st, struct rb *r, void *data)
+{
+	struct store_survey_ref *d = g_new0(struct store_survey_ref, 1);
+	d->complaint_id = rb_id(r, 0);
+	d->id = rb_id(r, 1);
+	g_ptr_array_add(data, d);
+}
+
+int store_surveys_timed_out(struct store *s, int64_t now, int64_t timeout, unsigned max,
+			    GPtrArray *out, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now - timeout);
+	pb_u64(&p, max);
+	return query_rows(s,
+		"SELECT v.complaint_id, v.id FROM surveys v JOIN complaints c ON c.id = v.complaint_id"
+		" WHERE v.answered_at IS NULL AND v.timed_out_at IS NULL AND v.sent_at <= ?"
+		" AND c.status = 'resolved' ORDER BY v.id LIMIT ?", &p, "uu", survey_id_row, out,
+		err);
+}
+
+int store_survey_timeout(struct store *s, uint64_t id, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
+	pb_u64(&p, id);
+	return changed(s, "UPDATE surveys SET timed_out_at = ? WHERE id = ?"
+		       " AND answered_at IS NULL AND timed_out_at IS NULL", &p, err);
+}
+
+int store_report_run_add(struct store *s, const char *kind, int64_t start, int64_t end,
+			 int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_chars(&p, kind, 8);
+	pb_time(&p, start);
+	pb_time(&p, end);
+	pb_time(&p, now);
+	return insert_ignore(s, "INSERT IGNORE INTO report_runs (kind, period_start, period_end,"
+			     " sent_at) VALUES (?, ?, ?, ?)", &p, NULL, err);
+}

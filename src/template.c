@@ -10,6 +10,8 @@ const char *const template_variables[] = {
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
 	"level", "reason", "status",
+	/* the customer's side of closing the loop */
+	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
 	/* web pages (form_html, done_html): v_FIELD is what the customer typed,
 	 * e_FIELD the error shown next to that field */
 	"token", "errors", "other_lang", "other_lang_url", "max_attachments",

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "form.h"
@@ -20,7 +21,9 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "store.h"
+#include "survey.h"
 #include "template.h"
+#include "workflow.h"
 
 #define WEB_ERROR (g_quark_from_static_string("web-error"))
 #define POST_BUFFER 16384
@@ -133,7 +136,7 @@ static struct worker *worker_get(struct web *web, GError **err)
 	return w;
 }
 
-enum route { R_NONE, R_FORM, R_DONE, R_API, R_HEALTH, R_METRICS, R_ROOT };
+enum route { R_NONE, R_FORM, R_DONE, R_API, R_HEALTH, R_METRICS, R_ROOT, R_SURVEY };
 
 struct req {
 	enum route route;
@@ -614,6 +617,141 @@ static enum MHD_Result api_done(struct web *web, struct MHD_Connection *c, struc
 	return rc;
 }
 
+/* ---- the satisfaction survey --------------------------------------------------------
+ *
+ * The survey mail links to GET /survey?s=ID&r=RATING&t=TOKEN. Opening it
+ * changes nothing (mail scanners open links on their own): the page asks
+ * to confirm the rating, with room for a comment, and the POST records it. */
+
+#define SURVEY_MAX_BODY 16384
+#define SURVEY_MAX_COMMENT 2000  /* characters */
+
+/* survey_id - s as a survey id when t signs it; 0 otherwise. */
+static uint64_t survey_id(struct web *web, const char *s, const char *t)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return 0;
+	uint64_t id = g_ascii_strtoull(s, NULL, 10);
+	return id && survey_token_ok(web->cfg, id, t) ? id : 0;
+}
+
+/* survey_page - the page in its three states: errors (a bad link), done
+ * (answered now: rating, or answered before: no rating), or the question. */
+static enum MHD_Result survey_page(struct web *web, struct MHD_Connection *c, unsigned status,
+				   const char *lang, uint64_t id, const char *token,
+				   unsigned rating, bool done)
+{
+	GHashTable *vars = vars_new();
+	page_vars(web, vars, lang, "/survey");
+	g_hash_table_replace(vars, g_strdup("form_url"), url(web, "/survey"));
+	if (status >= 400)
+		g_hash_table_insert(vars, g_strdup("errors"), g_strdup("1"));
+	if (done)
+		g_hash_table_insert(vars, g_strdup("status"), g_strdup("done"));
+	if (rating)
+		g_hash_table_insert(vars, g_strdup("rating"), g_strdup_printf("%u", rating));
+	if (rating >= 1 && rating <= 5)
+		g_hash_table_insert(vars, g_strdup_printf("c%u", rating), g_strdup(" checked"));
+	g_hash_table_insert(vars, g_strdup("survey"), g_strdup_printf("%" G_GUINT64_FORMAT, id));
+	g_hash_table_insert(vars, g_strdup("token"), g_strdup(token ? token : ""));
+	char *html = render_page(web, "survey_html", lang, vars);
+	g_hash_table_unref(vars);
+	if (!html)
+		return respond_text(c, 500, "Internal error.\n", NULL);
+	enum MHD_Result rc = respond_html(c, status, html);
+	g_free(html);
+	return rc;
+}
+
+static enum MHD_Result survey_get(struct web *web, struct MHD_Connection *c, struct req *r)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "t");
+	const char *rs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "r");
+	uint64_t id = survey_id(web, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "s"), t);
+	unsigned rating = rs && strlen(rs) == 1 && rs[0] >= '1' && rs[0] <= '5' ? (unsigned)(rs[0] - '0') : 0;
+	if (!id)
+		return survey_page(web, c, 404, r->lang, 0, NULL, 0, false);
+	GError *err = NULL;
+	struct worker *w = worker_get(web, &err);
+	uint64_t complaint = 0;
+	bool open = false;
+	int found = w ? store_survey_get(w->store, id, &complaint, &open, &err) : -1;
+	g_clear_error(&err);
+	if (found < 0)
+		return respond_text(c, 503, "Service unavailable, please try again in a minute.\n",
+				    NULL);
+	if (found == 0)
+		return survey_page(web, c, 404, r->lang, 0, NULL, 0, false);
+	return survey_page(web, c, 200, r->lang, id, t, rating, !open);
+}
+
+/* survey_record - the answer in one transaction; 1 recorded, 0 answered
+ * before, -1 the database failed. */
+static int survey_record(struct web *web, uint64_t id, unsigned rating, const char *comment)
+{
+	GError *err = NULL;
+	struct worker *w = worker_get(web, &err);
+	int rc = -1;
+	if (w && store_begin(w->store, &err) == 0) {
+		struct template_set *tmpl = holder_get(web->env->templates);
+		struct calendar *cal = holder_get(web->env->calendar);
+		struct workflow_ctx x = { .cfg = web->cfg, .cal = cal, .templates = tmpl,
+					  .store = w->store, .now = clock_now() };
+		rc = survey_answer(&x, id, rating, false, comment, "link", &err);
+		if (rc >= 0 && store_commit(w->store, &err) < 0)
+			rc = -1;
+		else if (rc < 0)
+			store_rollback(w->store);
+		template_set_unref(&tmpl);
+		calendar_free(&cal);
+	}
+	if (rc < 0) {
+		log_warn("survey answer not stored survey=%" G_GUINT64_FORMAT ": %s", id,
+			 err ? err->message : "?");
+		if (w)
+			store_ping(w->store, NULL);
+	}
+	if (rc == 1)
+		lifecycle_kick(LIFECYCLE_OUTBOX);
+	g_clear_error(&err);
+	return rc;
+}
+
+static enum MHD_Result survey_post(struct web *web, struct MHD_Connection *c, struct req *r)
+{
+	if (r->received > SURVEY_MAX_BODY)
+		return respond_text(c, 413, "Request too large.\n", NULL);
+	char *body = g_strndup((const char *)r->body->data, r->body->len);
+	GHashTable *f = g_uri_parse_params(body, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+	g_free(body);
+	const char *lang = f ? g_hash_table_lookup(f, "lang") : NULL;
+	if (!g_strcmp0(lang, "zh") || !g_strcmp0(lang, "en"))
+		r->lang = !g_strcmp0(lang, "zh") ? "zh" : "en";
+	const char *rs = f ? g_hash_table_lookup(f, "r") : NULL;
+	const char *comment = f ? g_hash_table_lookup(f, "comment") : NULL;
+	const char *t = f ? g_hash_table_lookup(f, "t") : NULL;
+	uint64_t id = f ? survey_id(web, g_hash_table_lookup(f, "s"), t) : 0;
+	unsigned rating = rs && strlen(rs) == 1 && rs[0] >= '1' && rs[0] <= '5' ? (unsigned)(rs[0] - '0') : 0;
+	bool comment_ok = !comment || (g_utf8_validate(comment, -1, NULL) &&
+				       g_utf8_strlen(comment, -1) <= SURVEY_MAX_COMMENT);
+	enum MHD_Result rc;
+	if (!id) {
+		rc = survey_page(web, c, 404, r->lang, 0, NULL, 0, false);
+	} else if (!rating || !comment_ok) {
+		rc = survey_page(web, c, 400, r->lang, id, t, rating, false);
+	} else {
+		char *clean = comment ? g_strstrip(g_strdup(comment)) : NULL;
+		int got = survey_record(web, id, rating, clean && *clean ? clean : NULL);
+		g_free(clean);
+		rc = got < 0 ? respond_text(c, 503, "Service unavailable, please try again in a "
+					    "minute.\n", NULL)
+		     : survey_page(web, c, 200, r->lang, id, t, got == 1 ? rating : 0, true);
+	}
+	if (f)
+		g_hash_table_unref(f);
+	return rc;
+}
+
 /* ---- the request's first call: route, limits, content type -------------------------- */
 
 static enum route route_of(const char *u)
@@ -630,6 +768,8 @@ static enum route route_of(const char *u)
 		return R_METRICS;
 	if (!strcmp(u, "/"))
 		return R_ROOT;
+	if (!strcmp(u, "/survey"))
+		return R_SURVEY;
 	return R_NONE;
 }
 
@@ -687,6 +827,12 @@ static void start_post(struct web *web, struct MHD_Connection *c, struct req *r)
 			r->status = 415;
 		else
 			r->body = g_byte_array_new();
+	} else if (r->route == R_SURVEY) {
+		/* a rating and a comment: read whole, decoded in survey_post */
+		if (strcmp(type, "application/x-www-form-urlencoded"))
+			r->status = 415;
+		else
+			r->body = g_byte_array_new();
 	} else if (!strcmp(type, "application/x-www-form-urlencoded") ||
 		   !strcmp(type, "multipart/form-data")) {
 		r->pp = MHD_create_post_processor(c, POST_BUFFER, post_iter, r);
@@ -711,7 +857,7 @@ static enum MHD_Result first_call(struct web *web, struct MHD_Connection *c, con
 	r->lang = choose_lang(web, c, &r->lang_asked);
 	client_address(web, c, r->client, sizeof r->client);
 	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
-	bool posts = r->route == R_FORM || r->route == R_API;
+	bool posts = r->route == R_FORM || r->route == R_API || r->route == R_SURVEY;
 	if (r->route == R_NONE)
 		return respond_text(c, 404, "Not found\n", NULL);
 	if ((r->post && !posts) || (!r->post && !get) || (get && r->route == R_API)) {
@@ -784,6 +930,8 @@ static enum MHD_Result finish_post(struct web *web, struct MHD_Connection *c, st
 		       : respond_text(c, r->status, r->error ? r->error : "Bad request\n", NULL);
 	if (r->route == R_API)
 		return api_done(web, c, r);
+	if (r->route == R_SURVEY)
+		return survey_post(web, c, r);
 	if (form_lang(r->form))
 		r->lang = form_lang(r->form);
 	return form_done(web, c, r);
@@ -810,6 +958,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	case R_DONE: return done_page(web, c, r->lang);
 	case R_HEALTH: return health(web, c);
 	case R_METRICS: return metrics_page(c);
+	case R_SURVEY: return survey_get(web, c, r);
 	case R_ROOT: {
 		char *loc = url(web, "/complaint");
 		const char *const h[] = { MHD_HTTP_HEADER_LOCATION, loc, NULL };

@@ -1,5 +1,6 @@
 /* workflow - threading, notifications, staff replies, escalations. */
 #include "workflow.h"
+#include "workflow-private.h"
 
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "sla.h"
 #include "staffcmd.h"
 #include "stafftoken.h"
+#include "survey.h"
 #include "template.h"
 
 /* alerts about unverified staff mail to one department per hour: a mail
@@ -42,18 +44,10 @@ static char *format_time(const struct workflow_ctx *x, int64_t t)
 
 /* ---- the case as mail templates see it ---------------------------------------- */
 
-struct view {
-	uint64_t id;
-	const char *ref, *category, *customer_name, *customer_addr, *subject, *lang;
-	const char *department, *status;
-	char severity;
-	int64_t received;
-	const int64_t *due;
-};
 
-static void view_of_case(struct view *v, const struct store_case *c)
+void wf_view_of_case(struct wf_view *v, const struct store_case *c)
 {
-	*v = (struct view){
+	*v = (struct wf_view){
 		.id = c->id, .ref = c->ref, .category = c->category,
 		.customer_name = c->customer_name, .customer_addr = c->customer_addr,
 		.subject = c->subject, .lang = c->lang, .department = c->department,
@@ -106,7 +100,7 @@ static const char *commands_help(const char *lang)
 
 /* vars_new - the variables every staff template knows, for view v in
  * lang; values owned by the table. */
-static GHashTable *vars_new(const struct workflow_ctx *x, const struct view *v, const char *lang)
+GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang)
 {
 	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	char sev[2] = { v->severity, 0 };
@@ -140,18 +134,9 @@ static char *reply_address(const struct workflow_ctx *x, const char *ref)
 	return addr;
 }
 
-struct outmail {
-	const char *kind, *tmpl, *lang, *to, *ref;
-	uint64_t complaint_id;
-	GHashTable *vars;
-	const char *in_reply_to, *references;
-	const struct message *attach;
-	bool to_staff;        /* signed Reply-To, Auto-Submitted auto-generated */
-	bool auto_replied;    /* an automatic answer to the mail in hand */
-};
 
 /* queue - render o's template and put the mail in the outbox. */
-static int queue(const struct workflow_ctx *x, const struct outmail *o, GError **err)
+int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
 {
 	const struct template *t = template_set_get(x->templates, o->tmpl, o->lang);
 	if (!t) {
@@ -369,7 +354,7 @@ static char *attachments_text(const struct message *m)
 
 /* arrival_a - severity A goes to the leadership at once (DOMAIN.md: within
  * one hour), recorded as escalation "arrival" at the top level. */
-static int arrival_a(const struct workflow_ctx *x, const struct view *v, const char *text,
+static int arrival_a(const struct workflow_ctx *x, const struct wf_view *v, const char *text,
 		     GError **err)
 {
 	unsigned top = G_N_ELEMENTS(x->cfg->escalation);
@@ -379,16 +364,16 @@ static int arrival_a(const struct workflow_ctx *x, const struct view *v, const c
 	int rc = store_escalation_add(x->store, v->id, "arrival", top, rcpt, x->now, err);
 	const char *lang = x->cfg->staff_lang;
 	for (char **to = x->cfg->escalation[top - 1]; rc == 1 && *to; to++) {
-		GHashTable *vars = vars_new(x, v, lang);
+		GHashTable *vars = wf_vars_new(x, v, lang);
 		g_hash_table_insert(vars, "text", g_strdup(text));
 		g_hash_table_insert(vars, "level", g_strdup_printf("%u", top));
 		g_hash_table_insert(vars, "reason", g_strdup(g_strcmp0(lang, "en")
 			? "为 A 级投诉，按规定立即上报领导小组"
 			: "is of severity A and is reported to the leadership at once"));
-		struct outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang,
+		struct wf_outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang,
 				     .to = *to, .ref = v->ref, .complaint_id = v->id, .vars = vars,
 				     .to_staff = true };
-		rc = queue(x, &o, err) < 0 ? -1 : 1;
+		rc = wf_queue(x, &o, err) < 0 ? -1 : 1;
 		g_hash_table_unref(vars);
 	}
 	g_free(rcpt);
@@ -402,7 +387,7 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 		    const struct message *m, const struct verdict *v,
 		    const struct store_case_plan *plan, GError **err)
 {
-	struct view w = {
+	struct wf_view w = {
 		.id = id, .ref = ref, .category = verdict_category(v),
 		.customer_name = msg_from_name(m), .customer_addr = msg_from_addr(m),
 		.subject = msg_subject(m), .lang = msg_lang(m), .department = plan->department,
@@ -410,14 +395,14 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 	};
 	const char *lang = x->cfg->staff_lang;
 	if (plan->department) {
-		GHashTable *vars = vars_new(x, &w, lang);
+		GHashTable *vars = wf_vars_new(x, &w, lang);
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
 		g_hash_table_insert(vars, "rules", rules_text(v));
 		g_hash_table_insert(vars, "attachments", attachments_text(m));
-		struct outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
+		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
 				     .vars = vars, .attach = m, .to_staff = true };
-		int rc = queue(x, &o, err);
+		int rc = wf_queue(x, &o, err);
 		g_hash_table_unref(vars);
 		if (rc < 0 || store_add_event(x->store, id, x->now, "", "notified",
 					      plan->department, err) < 0)
@@ -432,24 +417,43 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 
 /* tell_handler - mail about case c to whoever handles it now (its assignee,
  * else its department) with template tmpl; nothing when neither is set. */
-static int tell_handler(const struct workflow_ctx *x, const struct store_case *c,
+int wf_tell_handler(const struct workflow_ctx *x, const struct store_case *c,
 			const char *kind, const char *tmpl, const char *text,
 			const struct message *attach, GError **err)
 {
 	const char *to = c->assignee && *c->assignee ? c->assignee : c->department;
 	if (!to || !*to)
 		return 0;
-	struct view v;
-	view_of_case(&v, c);
-	GHashTable *vars = vars_new(x, &v, x->cfg->staff_lang);
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	GHashTable *vars = wf_vars_new(x, &v, x->cfg->staff_lang);
 	g_hash_table_insert(vars, "text", g_strdup(text ? text : ""));
 	if (attach)
 		g_hash_table_insert(vars, "attachments", attachments_text(attach));
-	struct outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
+	struct wf_outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
 			     .ref = c->ref, .complaint_id = c->id, .vars = vars, .attach = attach,
 			     .to_staff = true };
-	int rc = queue(x, &o, err);
+	int rc = wf_queue(x, &o, err);
 	g_hash_table_unref(vars);
+	return rc;
+}
+
+/* survey_reply - m answers c's open satisfaction survey with a rating or
+ * with "not satisfied": 1 taken as the answer, 0 an ordinary follow-up. */
+static int survey_reply(const struct workflow_ctx *x, const struct store_case *c,
+			const struct message *m, GError **err)
+{
+	uint64_t sid = 0;
+	int rc = store_survey_open(x->store, c->id, &sid, err);
+	if (rc <= 0)
+		return rc;
+	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
+	unsigned rating = 0;
+	bool unhappy = false;
+	rc = 0;
+	if (survey_parse_reply(fresh, &rating, &unhappy))
+		rc = survey_answer(x, sid, rating, unhappy, g_strstrip(fresh), "mail", err) < 0 ? -1 : 1;
+	g_free(fresh);
 	return rc;
 }
 
@@ -461,6 +465,16 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
 		return -1;
 	int rc = 0;
+	if (mt->reopen) {
+		rc = survey_reply(x, c, m, err);
+		if (rc != 0) {
+			if (rc == 1)
+				rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m),
+						     "customer_message", msg_subject(m), err);
+			store_case_free(c);
+			return rc < 0 ? -1 : 0;
+		}
+	}
 	if (mt->reopen) {
 		struct store_case_change ch = { .status = "reopened" };
 		char *detail = g_strdup_printf("%s -> reopened by a follow-up", c->status);
@@ -481,7 +495,7 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "customer_message",
 				     msg_subject(m), err);
 	if (rc == 0)
-		rc = tell_handler(x, c, "followup", "followup", msg_text(m), m, err);
+		rc = wf_tell_handler(x, c, "followup", "followup", msg_text(m), m, err);
 	log_info("follow-up ref=%s from=%s%s", c->ref, msg_from_addr(m),
 		 mt->reopen ? " reopened" : "");
 	store_case_free(c);
@@ -494,16 +508,16 @@ static int refuse(const struct workflow_ctx *x, const struct store_case *c,
 		  const struct message *m, const struct staffcmd_result *res, GError **err)
 {
 	char *errors = g_strjoinv("\n", res->errors);
-	struct view v;
-	view_of_case(&v, c);
+	struct wf_view v;
+	wf_view_of_case(&v, c);
 	const char *lang = x->cfg->staff_lang;
-	GHashTable *vars = vars_new(x, &v, lang);
+	GHashTable *vars = wf_vars_new(x, &v, lang);
 	g_hash_table_insert(vars, "errors", g_strdup(errors));
-	struct outmail o = { .kind = "staff_error", .tmpl = "staff_error", .lang = lang,
+	struct wf_outmail o = { .kind = "staff_error", .tmpl = "staff_error", .lang = lang,
 			     .to = msg_from_addr(m), .ref = c->ref, .complaint_id = c->id,
 			     .vars = vars, .in_reply_to = msg_message_id(m), .to_staff = true,
 			     .auto_replied = true };
-	int rc = queue(x, &o, err);
+	int rc = wf_queue(x, &o, err);
 	if (rc == 0)
 		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m),
 				     "commands_refused", errors, err);
@@ -550,12 +564,14 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 	if (rc == 0 && ch.status) {
 		g_free(c->status);
 		c->status = g_strdup(ch.status);
+		if (!strcmp(ch.status, "resolved"))
+			rc = survey_resolved(x, c, err);
 	}
 	if (rc == 0 && ch.assignee) {
 		/* the colleague gets the notification the department got */
 		g_free(c->assignee);
 		c->assignee = g_strdup(ch.assignee);
-		rc = tell_handler(x, c, "notify", "notify", "", NULL, err);
+		rc = wf_tell_handler(x, c, "notify", "notify", "", NULL, err);
 	}
 	g_string_free(what, TRUE);
 	return rc;
@@ -566,16 +582,16 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 static int relay(const struct workflow_ctx *x, struct store_case *c, const char *actor,
 		 const char *text, GError **err)
 {
-	struct view v;
-	view_of_case(&v, c);
+	struct wf_view v;
+	wf_view_of_case(&v, c);
 	const char *lang = !g_strcmp0(c->lang, "en") ? "en" : "zh";
-	GHashTable *vars = vars_new(x, &v, lang);
+	GHashTable *vars = wf_vars_new(x, &v, lang);
 	g_hash_table_insert(vars, "staff_text", g_strdup(text));
-	struct outmail o = { .kind = "relay", .tmpl = "relay", .lang = lang,
+	struct wf_outmail o = { .kind = "relay", .tmpl = "relay", .lang = lang,
 			     .to = c->customer_addr, .ref = c->ref, .complaint_id = c->id,
 			     .vars = vars, .in_reply_to = c->last_in_message_id,
 			     .references = c->thread_ids };
-	int rc = queue(x, &o, err);
+	int rc = wf_queue(x, &o, err);
 	g_hash_table_unref(vars);
 	char *excerpt = g_utf8_substring(text, 0, MIN(g_utf8_strlen(text, -1), 200));
 	if (rc == 0)
@@ -645,9 +661,9 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 	if (rc == 0 && to)
 		rc = store_count_outbox_since(x->store, to, "staff_alert", x->now - 3600, &recent, err);
 	if (rc == 0 && to && recent < ALERTS_PER_HOUR) {
-		struct view v = { .ref = c ? c->ref : NULL };
+		struct wf_view v = { .ref = c ? c->ref : NULL };
 		if (c)
-			view_of_case(&v, c);
+			wf_view_of_case(&v, c);
 		v.department = to;
 		v.customer_addr = msg_from_addr(m);  /* the template names the sender so */
 		v.subject = msg_subject(m);
@@ -656,15 +672,15 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 		if (!c)
 			v.due = none;
 		const char *lang = x->cfg->staff_lang;
-		GHashTable *vars = vars_new(x, &v, lang);
+		GHashTable *vars = wf_vars_new(x, &v, lang);
 		if (!c)
 			g_hash_table_insert(vars, "ref", g_strdup(""));
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
 		g_hash_table_insert(vars, "reason", g_strdup(mt->reason));
-		struct outmail o = { .kind = "staff_alert", .tmpl = "staff_alert", .lang = lang,
+		struct wf_outmail o = { .kind = "staff_alert", .tmpl = "staff_alert", .lang = lang,
 				     .to = to, .ref = c ? c->ref : NULL,
 				     .complaint_id = c ? c->id : 0, .vars = vars, .to_staff = true };
-		rc = queue(x, &o, err);
+		rc = wf_queue(x, &o, err);
 		g_hash_table_unref(vars);
 	}
 	store_case_free(c);
@@ -684,9 +700,9 @@ int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_dead
 		rc = -1;
 	const char *lang = x->cfg->staff_lang;
 	for (char **to = x->cfg->escalation[level - 1]; rc == 1 && c && to && *to; to++) {
-		struct view v;
-		view_of_case(&v, c);
-		GHashTable *vars = vars_new(x, &v, lang);
+		struct wf_view v;
+		wf_view_of_case(&v, c);
+		GHashTable *vars = wf_vars_new(x, &v, lang);
 		char *due = format_time(x, c->due[d]);
 		g_hash_table_insert(vars, "level", g_strdup_printf("%u", level));
 		g_hash_table_insert(vars, "reason", g_strcmp0(lang, "en")
@@ -694,9 +710,9 @@ int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_dead
 			: g_strdup_printf("the deadline for %s (%s) has passed",
 					  sla_deadline_label(d, lang), due));
 		g_hash_table_insert(vars, "text", g_strdup(""));
-		struct outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang, .to = *to,
+		struct wf_outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang, .to = *to,
 				     .ref = c->ref, .complaint_id = id, .vars = vars, .to_staff = true };
-		if (queue(x, &o, err) < 0)
+		if (wf_queue(x, &o, err) < 0)
 			rc = -1;
 		g_free(due);
 		g_hash_table_unref(vars);
