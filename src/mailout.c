@@ -157,6 +157,16 @@ GBytes *mailout_compose(const struct mailout *m)
 		g_free(ref);
 	}
 	GMimeObject *body = text_part(m->body);
+	if (m->html) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+		g_mime_multipart_add(alt, body);
+		g_object_unref(body);
+		GMimeObject *html = text_part(m->html);
+		g_mime_content_type_set_media_subtype(g_mime_object_get_content_type(html), "html");
+		g_mime_multipart_add(alt, html);
+		g_object_unref(html);
+		body = GMIME_OBJECT(alt);
+	}
 	if (m->attach && msg_attachment_count(m->attach) > 0)
 		body = with_attachments(body, m->attach);
 	g_mime_message_set_mime_part(msg, body);

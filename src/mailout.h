@@ -20,6 +20,7 @@ struct mailout {
 	const char *reply_to;        /* NULL: none */
 	const char *subject;
 	const char *body;            /* UTF-8 text; LF or CRLF */
+	const char *html;            /* if set, an HTML alternative of body (multipart/alternative) */
 	const char *message_id;      /* without <>; required */
 	const char *in_reply_to;     /* without <>; NULL: none */
 	const struct message *thread;/* if set, References = its references + its id */

@@ -78,6 +78,50 @@ static void test_compose_ack(void **state)
 	msg_free(&orig);
 }
 
+/* a notification carries the customer's attachments; a report its HTML
+ * alternative; explicit References join the id answered last */
+static void test_parts_and_references(void **state)
+{
+	struct message *orig = msg_new(MSG_CHANNEL_EMAIL);
+	GBytes *photo = g_bytes_new_static("\xff\xd8\xff\x00binary\r\n", 12);
+	msg_add_attachment(orig, "水壶\r\n.jpg", "image/jpeg", photo);
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .to_addr = "quality@staff.shop.example",
+		.subject = "s", .body = "text", .html = "<p>html</p>", .message_id = "x.1@shop.example",
+		.in_reply_to = "last@customer.example",
+		.references = "first@customer.example bad<id last@customer.example",
+		.attach = orig, .date = 1795000000,
+	};
+	GBytes *raw = mailout_compose(&m);
+	GMimeMessage *msg = reparse(raw);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	assert_true(GMIME_IS_MULTIPART(top));
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(top)),
+			    "mixed");
+	GMimeMultipart *mixed = GMIME_MULTIPART(top);
+	assert_int_equal(g_mime_multipart_get_count(mixed), 2);
+	GMimeObject *alt = g_mime_multipart_get_part(mixed, 0);
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(alt)),
+			    "alternative");
+	GMimeObject *html = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1);
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(html)),
+			    "html");
+	GMimePart *att = GMIME_PART(g_mime_multipart_get_part(mixed, 1));
+	assert_string_equal(g_mime_part_get_filename(att), "水壶 .jpg");  /* CR LF cleaned */
+	GMimeStream *out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(att), out);
+	GByteArray *got = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	assert_int_equal(got->len, 12);
+	assert_memory_equal(got->data, "\xff\xd8\xff\x00binary\r\n", 12);
+	g_object_unref(out);
+	const char *refs = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+	assert_string_equal(refs, "<first@customer.example> <last@customer.example>");
+	g_object_unref(msg);
+	g_bytes_unref(raw);
+	g_bytes_unref(photo);
+	msg_free(&orig);
+}
+
 static void test_ids(void **state)
 {
 	char *a = mailout_message_id("ack", "CMP-1", "x@shop.example");
@@ -103,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compose_ack),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_parts_and_references),
 	};
 	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
 	g_mime_shutdown();
