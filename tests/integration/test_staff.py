@@ -209,6 +209,38 @@ def test_threading_paths(srv, bindir):
         d.close()
 
 
+def test_web_complaint_reply_threads(srv, bindir):
+    """A complaint made on the web form is answered by mail; the customer's
+    reply to that acknowledgement joins the same complaint."""
+    import http.client
+    import urllib.parse
+    d = Daemon(srv, bindir, web=True)
+    try:
+        d.migrate()
+        d.start()
+        d.wait_web()
+        form = {"name": "赵六", "email": "zhao.liu@customer.example", "token": uuid.uuid4().hex,
+                "description": "在线购买的台灯灯罩有裂纹。", "request": "换一个灯罩"}
+        c = http.client.HTTPConnection("127.0.0.1", d.web_port, timeout=30)
+        c.request("POST", "/complaint", urllib.parse.urlencode(form).encode(),
+                  {"Content-Type": "application/x-www-form-urlencoded"})
+        assert c.getresponse().status == 303
+        c.close()
+        wait_for("ack", lambda: mails(srv, "zhao.liu@customer.example", "ack"), 30)
+        ack = mails(srv, "zhao.liu@customer.example", "ack")[0]
+        deliver(srv, customer_mail("Re: " + decoded_subject(ack), "补充：灯座也松了。",
+                                   sender="zhao.liu@customer.example",
+                                   extra=f"In-Reply-To: {ack['Message-ID']}\r\n")[0])
+        wait_for("the reply stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction = 'in'") == 2, 60)
+        assert complaints(srv) == 1
+        assert scalar(srv, "SELECT COUNT(DISTINCT complaint_id) FROM messages") == 1
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_reopen_and_linked(srv, bindir):
     """A follow-up to a resolved complaint within the reopen window reopens
     it; after the window it opens a new complaint linked to the old one."""
@@ -483,7 +515,7 @@ def test_overdue_escalated_once(srv, bindir):
         d.close()
 
 
-TESTS = [test_threading_paths, test_reopen_and_linked, test_staff_reply_relayed,
+TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
          test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
          test_overdue_escalated_once]

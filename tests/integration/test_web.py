@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import servers  # noqa: E402
 from daemon_env import (Daemon, run_tests, acks, complaints, decoded_subject,  # noqa: E402
-                        query, scalar, wait_for)
+                        query, scalar, wait_for, write_secret)
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe"
@@ -325,6 +325,48 @@ def test_api_language(srv, bindir):
         d.close()
 
 
+def test_tls_listener(srv, bindir):
+    """With tls_cert_file and tls_key_file the form is served over HTTPS
+    only: a client that verifies against the CA gets the page and can post;
+    plain HTTP on that port gets no page."""
+    import shutil
+    import ssl
+    d = Daemon(srv, bindir, mailboxes=[], web=True)
+    try:
+        ca = servers.make_ca(os.path.join(d.dir, "ca"))
+        with open(ca["key"]) as f:
+            write_secret(os.path.join(d.dir, "web.key"), f.read())
+        shutil.copy(ca["cert"], os.path.join(d.dir, "web.crt"))
+        with open(d.conf) as f:
+            conf = f.read()
+        with open(d.conf, "w") as f:
+            f.write(conf.replace("[web]\n", "[web]\ntls_cert_file = web.crt\n"
+                                 "tls_key_file = web.key\n", 1))
+        d.migrate()
+        d.start()
+        d.wait_web()
+        ctx = ssl.create_default_context(cafile=ca["ca"])
+        c = http.client.HTTPSConnection(servers.LOOPBACK, d.web_port, timeout=30, context=ctx)
+        c.request("GET", "/complaint?lang=en")
+        r = c.getresponse()
+        assert r.status == 200 and b"<form" in r.read()
+        body = urllib.parse.urlencode(dict(GOOD, token=uuid.uuid4().hex)).encode()
+        c.request("POST", "/complaint", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 303, r.status
+        c.close()
+        try:
+            st, _, _ = request(d, "GET", "/complaint", timeout=5)
+        except (OSError, http.client.HTTPException):
+            st = None
+        assert st is None, f"plain HTTP answered {st} on the TLS port"
+        assert complaints(srv) == 1
+        assert d.stop() == 0
+    finally:
+        d.close()
+
+
 INJECTIONS = ["Robert'); DROP TABLE complaints;--", "<script>alert('x')</script>",
               '"><img src=x onerror=alert(1)>', "{{ref}} ${jndi:ldap://x} %s%n\\x00",
               "1' OR '1'='1"]
@@ -562,7 +604,7 @@ TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_at
          test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,
-         test_health_metrics_and_db_outage]
+         test_health_metrics_and_db_outage, test_tls_listener]
 
 
 def main():
