@@ -872,10 +872,17 @@ int store_commit(struct store *s, GError **err)
 		return bad_arg(err, "store_commit: no transaction");
 	if (s->broken)
 		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "commit", err);
-	if (defer_flush(s, err) < 0)
+	/* a commit that failed leaves nothing worth keeping: roll back here, so
+	 * that no caller is left holding a half-open transaction */
+	if (defer_flush(s, err) < 0) {
+		store_rollback(s);
 		return -1;
-	if (mysql_commit(s->db))
-		return fail_db(s, "commit", err);
+	}
+	if (mysql_commit(s->db)) {
+		fail_db(s, "commit", err);
+		store_rollback(s);
+		return -1;
+	}
 	s->in_txn = false;
 	return 0;
 }

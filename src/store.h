@@ -99,6 +99,7 @@ int store_schema_version(struct store *s, int *current, int *latest,
 /* ---- transactions --------------------------------------------------------- */
 
 int store_begin(struct store *s, GError **err);
+/* store_commit - on failure the transaction is rolled back already. */
 int store_commit(struct store *s, GError **err);
 /* store_rollback - never fails from the caller's view (a lost connection
  * has rolled back already). */
