@@ -49,7 +49,7 @@ DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libytnef0-dev libcmocka-dev libvectorscan-dev \
            mariadb-server mariadb-client dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
-           valgrind wrk chromium
+           valgrind wrk chromium fonts-wqy-microhei
 
 .PHONY: all asan deps check test unit fuzz-smoke integration browser demo bench \
         install clean

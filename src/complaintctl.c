@@ -5,6 +5,11 @@
  *   complaintctl parse [--json] FILE|-     show a mail as the daemon reads it
  *   complaintctl rules check|test|eval|reclassify ...   see rulesctl.h
  *   complaintctl [-c FILE] show [--json] REF   one complaint, see casectl.h
+ *   complaintctl [-c FILE] list|search|export [FILTER ...] ...   the complaints
+ *                that match, as lines, JSON or CSV, see listctl.h
+ *   complaintctl [-c FILE] report [--day DATE | --week DATE | --month YYYY-MM |
+ *                --from DATE --to DATE] [--format F] [--lang L] [--output FILE]
+ *                                             the figures of a period, see reportctl.h
  *   complaintctl [-c FILE] calendar [--calendar FILE] [check [FILE] | FROM [TO]
  *                | deadlines [DATETIME]]      the working-day calendar, see
  *                                             calendarctl.h
@@ -23,11 +28,13 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "listctl.h"
 #include "log.h"
 #include "message.h"
 #include "mime.h"
 #include <gmime/gmime.h>
 #include "msgdump.h"
+#include "reportctl.h"
 #include "rulesctl.h"
 #include "store.h"
 
@@ -449,6 +456,22 @@ static int cmd_calendar(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* ---- list, search, export ------------------------------------------------ */
+
+/* cmd_list - listctl reads its own options; it wants the command's name
+ * as argv[0], which stands just before the arguments run gets. */
+static int cmd_list(struct ctl *ctl, int argc, char **argv)
+{
+	return listctl_main(ctl->config_file, ctl->json, argc + 1, argv - 1);
+}
+
+/* ---- report --------------------------------------------------------------- */
+
+static int cmd_report(struct ctl *ctl, int argc, char **argv)
+{
+	return reportctl_main(ctl->config_file, ctl->json, argc, argv);
+}
+
 static const struct command commands[] = {
 	{ "db", "migrate", "", "apply pending schema migrations", cmd_db_migrate },
 	{ "db", "status", "", "show the schema version", cmd_db_status },
@@ -459,6 +482,17 @@ static const struct command commands[] = {
 	{ "rules", NULL, "reclassify [--since DATE] [--dry-run]",
 	  "apply the rules in force to open complaints", cmd_rules },
 	{ "show", NULL, "[--json] REF", "everything about one complaint", cmd_show },
+	{ "list", NULL, "[FILTER ...]", "complaints, newest first (--sort, --limit)", cmd_list },
+	{ "search", NULL, "[FILTER ...] TEXT", "complaints whose subject or mail holds TEXT",
+	  cmd_list },
+	{ "export", NULL, "[FILTER ...]", "every column, CSV or JSON (--format, --output)",
+	  cmd_list },
+	{ "report", NULL, "[--day DATE | --week DATE]", "a day's or week's figures "
+	  "(default: yesterday)", cmd_report },
+	{ "report", NULL, "[--month YYYY-MM | --from DATE --to DATE]",
+	  "a month's or any days' figures", cmd_report },
+	{ "report", NULL, "... [--format FORMAT]", "text, csv, json or html "
+	  "(--lang zh|en, --output FILE)", cmd_report },
 	{ "calendar", NULL, "check [FILE]", "check the working-day calendar", cmd_calendar },
 	{ "calendar", NULL, "[FROM [TO]]", "how each day counts (default: two weeks)",
 	  cmd_calendar },

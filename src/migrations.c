@@ -263,10 +263,38 @@ static const char *const m3_survey_reports[] = {
 	NULL
 };
 
+/* Early warning (warning.h): every spike of a category or tag, alerted
+ * once. A spike is open (is_open = 1) from its start until the subject has
+ * not spiked for a whole window; ending it sets is_open NULL. NULLs never
+ * collide in a unique key, so uk_warning_spikes_open allows one open spike
+ * per subject: a second daemon's INSERT IGNORE of the same spike waits for
+ * the first one's transaction (the one that queues the alert) and is then
+ * ignored. */
+static const char *const m4_early_warning[] = {
+	"CREATE TABLE IF NOT EXISTS warning_spikes ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" subject_kind ENUM('category','tag') NOT NULL,"
+	" subject VARCHAR(64)" BIN " NOT NULL,"
+	" started_at DATETIME(6) NOT NULL,"
+	" last_above_at DATETIME(6) NOT NULL,"
+	" ended_at DATETIME(6) NULL,"
+	" is_open TINYINT UNSIGNED NULL DEFAULT 1,"
+	" recent_count INT UNSIGNED NOT NULL,"
+	" baseline_count INT UNSIGNED NOT NULL,"
+	" threshold BIGINT UNSIGNED NOT NULL,"
+	" peak_count INT UNSIGNED NOT NULL,"
+	" UNIQUE KEY uk_warning_spikes (subject_kind, subject, started_at),"
+	" UNIQUE KEY uk_warning_spikes_open (subject_kind, subject, is_open),"
+	" KEY ix_warning_spikes_is_open (is_open)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
 	{ 3, "survey and reports", m3_survey_reports },
+	{ 4, "early warning", m4_early_warning },
 };
 
 const struct migration *migrations_list(unsigned *n)

@@ -8,9 +8,11 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "pipeline.h"
+#include "reportmail.h"
 #include "store.h"
 #include "survey.h"
 #include "template.h"
+#include "warning.h"
 #include "workflow.h"
 
 /* escalations looked at per round: a backlog after a long outage is worked
@@ -58,6 +60,10 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 	int n = sent < 0 ? -1 : survey_send_due(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	n = sent < 0 ? -1 : survey_close_unanswered(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : warning_run_once(cfg, cal, tmpl, store, now, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : reportmail_run_once(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	if (sent > 0)
 		lifecycle_kick(LIFECYCLE_OUTBOX);

@@ -4,8 +4,9 @@
  * the ladder (supervisor, director, leadership), one level per
  * [escalation] interval.
  *
- * The same rounds send the satisfaction surveys that are due and close the
- * complaints whose survey went unanswered (survey.h).
+ * The same rounds send the satisfaction surveys that are due, close the
+ * complaints whose survey went unanswered (survey.h), look for spikes of
+ * complaints (warning.h) and mail the scheduled reports (reportmail.h).
  *
  * Each escalation is recorded in the transaction that queues its mail,
  * under a unique (complaint, deadline, level) key: a restart, or a second

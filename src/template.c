@@ -12,6 +12,10 @@ const char *const template_variables[] = {
 	"level", "reason", "status",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
+	/* early warning of a spike (warning.h) */
+	"spike_kind", "spike_name", "spike_subject", "spike_start", "recent_count",
+	"usual_count", "baseline_count", "threshold", "factor", "min_count", "window",
+	"baseline", "complaints_list", "more_count",
 	/* web pages (form_html, done_html): v_FIELD is what the customer typed,
 	 * e_FIELD the error shown next to that field */
 	"token", "errors", "other_lang", "other_lang_url", "max_attachments",

@@ -195,6 +195,17 @@ def query(srv, sql, args=None):
         conn.close()
 
 
+def execute_sql(srv, sql, args=None):
+    """A change to the database, committed (query() only reads)."""
+    conn = srv.db.connect()
+    try:
+        with conn.cursor() as c:
+            c.execute(sql, args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def scalar(srv, sql, args=None):
     rows = query(srv, sql, args)
     return rows[0][0] if rows else None
