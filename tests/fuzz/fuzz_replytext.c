@@ -1,6 +1,7 @@
-/* Fuzz target: the fresh text of a staff reply and the commands read from
- * it. Staff mail is authenticated only by its reply token, and the quoted
- * part is whatever the customer once wrote: both parsers see hostile bytes. */
+/* Fuzz target: the fresh text of a staff reply, the commands read from
+ * it, and a survey answer read from it. Staff mail is authenticated only
+ * by its reply token, and the quoted part is whatever the customer once
+ * wrote: all three parsers see hostile bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "replytext.h"
 #include "staffcmd.h"
+#include "survey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,6 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(r.text) > len + 1 || !g_utf8_validate(r.text, -1, NULL))
 		__builtin_trap();
 	staffcmd_result_clear(&r);
+	/* the same fresh text as a customer's answer to a survey */
+	unsigned rating = 99;
+	bool unhappy = true;
+	bool said = survey_parse_reply(fresh, &rating, &unhappy);
+	if (rating > 5 || said != (rating || unhappy))
+		__builtin_trap();
 	g_free(fresh);
 	return 0;
 }
