@@ -551,8 +551,9 @@ static void load_routes(struct loader *ld, struct config *cfg)
 	gsize n = 0;
 	char **keys = g_key_file_get_keys(ld->kf, "routes", &n, NULL);
 	for (gsize i = 0; i < n; i++) {
+		/* NULL for a value that is not UTF-8: an error below, like "" */
 		char *v = g_key_file_get_string(ld->kf, "routes", keys[i], NULL);
-		char *addr = g_ascii_strdown(g_strstrip(v ? v : g_strdup("")), -1);
+		char *addr = g_ascii_strdown(v ? g_strstrip(v) : "", -1);
 		if (!valid_addr(addr))
 			problem(ld, "routes", keys[i], "'%s' is not an e-mail address", addr);
 		g_hash_table_replace(cfg->routes, g_ascii_strdown(keys[i], -1), addr);
