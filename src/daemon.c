@@ -14,11 +14,12 @@
 
 const char *const daemon_required_templates[] = { "ack", "notify", "followup", "relay",
 						  "escalate", "staff_error", "staff_alert",
-						  "resolution", "survey", "review", NULL };
+						  "resolution", "survey", "review", "warning",
+						  NULL };
 const char *const daemon_web_templates[] = { "ack", "notify", "followup", "relay",
 					     "escalate", "staff_error", "staff_alert",
-					     "resolution", "survey", "review", "form_html",
-					     "done_html", "survey_html", NULL };
+					     "resolution", "survey", "review", "warning",
+					     "form_html", "done_html", "survey_html", NULL };
 
 const char *daemon_default_config(void)
 {

@@ -259,4 +259,15 @@ int store_oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r, GError **e
 /* store_oneshot_fetch - 1 row, 0 no more, -1 error. */
 int store_oneshot_fetch(struct store *s, MYSQL_STMT *st, GError **err);
 
+/* store_query_rows - run sql with p and call row(st, r, data) for every
+ * result row; cols describes the columns: 'u' integer, 't' time, 's'
+ * text. The number of rows, or -1. */
+int store_query_rows(struct store *s, const char *sql, struct pb *p, const char *cols,
+		     void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data,
+		     GError **err);
+
+/* store_due_done - what meets each deadline, as SQL over complaints c:
+ * fixed text, spliced into statements from this table only. */
+extern const char *const store_due_done[STORE_DUE_COUNT];
+
 #endif

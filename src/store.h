@@ -446,8 +446,9 @@ struct store_survey_ref {
 	uint64_t id, complaint_id;
 };
 /* store_surveys_timed_out - surveys sent timeout ago or longer without an
- * answer, of complaints still resolved: appends struct store_survey_ref *
- * (g_free). */
+ * answer (whatever became of their complaint meanwhile: a stale survey
+ * must not reopen a complaint staff closed): appends struct
+ * store_survey_ref * (g_free). */
 int store_surveys_timed_out(struct store *s, int64_t now, int64_t timeout, unsigned max,
 			    GPtrArray *out, GError **err);
 /* store_survey_timeout - mark survey id timed out: 1, or 0 if it was

@@ -16,7 +16,7 @@ static const char *const due_names[STORE_DUE_COUNT] = {
 
 /* What meets each deadline: columns of complaints c, fixed text spliced
  * into SQL from this table only, never from input. */
-static const char *const due_done[STORE_DUE_COUNT] = {
+const char *const store_due_done[STORE_DUE_COUNT] = {
 	[STORE_DUE_ACK] = "(c.acknowledged_at IS NOT NULL OR c.first_response_at IS NOT NULL)",
 	[STORE_DUE_PLAN] = "c.first_action_at IS NOT NULL",
 	[STORE_DUE_INVESTIGATION] = "c.first_action_at IS NOT NULL",
@@ -50,9 +50,7 @@ void store_case_free(struct store_case *c)
 	g_free(c);
 }
 
-/* query_rows - run sql with p, call row(st, r, data) for every row; the
- * columns are described by cols: 'u' integer, 't' time, 's' text. */
-static int query_rows(struct store *s, const char *sql, struct pb *p, const char *cols,
+int store_query_rows(struct store *s, const char *sql, struct pb *p, const char *cols,
 		      void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data,
 		      GError **err)
 {
@@ -137,7 +135,7 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 	GString *ids = g_string_new(NULL);
 	/* the customer's mail and ours to the customer only: staff mail ids
 	 * name the staff's own domain, which the customer must not see */
-	int rc = query_rows(s,
+	int rc = store_query_rows(s,
 		"SELECT mid FROM ((SELECT message_id mid, received_at at, id FROM messages"
 		"  WHERE complaint_id = ? AND message_id IS NOT NULL AND from_addr = ?)"
 		" UNION ALL (SELECT message_id, created_at, id FROM outbox"
@@ -157,7 +155,7 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 	pb_u64(&q, c->id);
 	pb_str(&q, c->customer_addr);
 	GString *last = g_string_new(NULL);
-	rc = query_rows(s, "SELECT message_id FROM messages WHERE complaint_id = ?"
+	rc = store_query_rows(s, "SELECT message_id FROM messages WHERE complaint_id = ?"
 			" AND direction = 'in' AND message_id IS NOT NULL AND from_addr = ?"
 			" ORDER BY id DESC LIMIT 1", &q, "s", id_row, last, err);
 	c->last_in_message_id = g_string_free(last, last->len == 0);
@@ -173,7 +171,7 @@ int store_case_get(struct store *s, uint64_t id, const char *ref,
 	else
 		pb_u64(&p, id);
 	struct store_case *c = NULL;
-	int rc = query_rows(s, ref ? "SELECT " CASE_COLS " FROM complaints c WHERE c.ref = ?"
+	int rc = store_query_rows(s, ref ? "SELECT " CASE_COLS " FROM complaints c WHERE c.ref = ?"
 				   : "SELECT " CASE_COLS " FROM complaints c WHERE c.id = ?",
 			    &p, CASE_TYPES, case_row, &c, err);
 	if (rc == 1 && thread_ids(s, c, err) < 0)
@@ -324,7 +322,7 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			" AND NOT %s AND COALESCE(e.lvl, 0) < ?"
 			" AND (e.last IS NULL OR e.last <= ?)"
 			" ORDER BY c.id LIMIT ?", due_names[d], due_names[d], due_names[d],
-			due_done[d]);
+			store_due_done[d]);
 		struct pb p = { .nb = 0 };
 		pb_str(&p, due_names[d]);
 		pb_time(&p, now);
@@ -332,7 +330,7 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 		pb_time(&p, now - interval);
 		pb_u64(&p, max - (out->len - before));
 		struct due_ctx x = { out, d };
-		int rc = query_rows(s, sql, &p, "utu", due_row, &x, err);
+		int rc = store_query_rows(s, sql, &p, "utu", due_row, &x, err);
 		g_free(sql);
 		if (rc < 0)
 			return -1;
@@ -359,7 +357,7 @@ int store_case_history(struct store *s, uint64_t id, GPtrArray *out, GError **er
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, id);
 	pb_u64(&p, id);
-	return query_rows(s,
+	return store_query_rows(s,
 		"SELECT at, actor, kind, detail FROM ((SELECT at, actor, kind, detail, id, 0 o"
 		"  FROM events WHERE complaint_id = ?)"
 		" UNION ALL (SELECT at, '', 'escalation',"
@@ -373,7 +371,7 @@ int store_case_messages(struct store *s, uint64_t id, GPtrArray *out, GError **e
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, id);
 	pb_u64(&p, id);
-	return query_rows(s,
+	return store_query_rows(s,
 		"SELECT at, dir, kind, f, t, subj FROM ((SELECT received_at at, direction dir,"
 		"  channel kind, from_addr f, '' t, subject subj, id, 0 o FROM messages"
 		"  WHERE complaint_id = ?)"
@@ -398,7 +396,7 @@ int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 	struct pb p = { .nb = 0 };
 	pb_time(&p, now - delay);
 	pb_u64(&p, max);
-	return query_rows(s,
+	return store_query_rows(s,
 		"SELECT c.id, c.resolved_at FROM complaints c WHERE c.status = 'resolved'"
 		" AND c.resolved_at IS NOT NULL AND c.resolved_at <= ?"
 		" AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.complaint_id = c.id"
@@ -443,7 +441,7 @@ int store_survey_open(struct store *s, uint64_t complaint_id, uint64_t *id, GErr
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, complaint_id);
 	uint64_t v[2] = { 0, 0 };
-	int rc = query_rows(s, "SELECT id, complaint_id FROM surveys WHERE complaint_id = ?"
+	int rc = store_query_rows(s, "SELECT id, complaint_id FROM surveys WHERE complaint_id = ?"
 			    " AND answered_at IS NULL AND timed_out_at IS NULL"
 			    " ORDER BY id DESC LIMIT 1", &p, "uu", two_ids_row, v, err);
 	if (rc == 1)
@@ -457,7 +455,7 @@ int store_survey_get(struct store *s, uint64_t id, uint64_t *complaint_id, bool 
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, id);
 	uint64_t v[2] = { 0, 0 };
-	int rc = query_rows(s, "SELECT complaint_id, answered_at IS NULL AND timed_out_at IS NULL"
+	int rc = store_query_rows(s, "SELECT complaint_id, answered_at IS NULL AND timed_out_at IS NULL"
 			    " FROM surveys WHERE id = ?", &p, "uu", two_ids_row, v, err);
 	if (rc == 1) {
 		*complaint_id = v[0];
@@ -505,10 +503,10 @@ int store_surveys_timed_out(struct store *s, int64_t now, int64_t timeout, unsig
 	struct pb p = { .nb = 0 };
 	pb_time(&p, now - timeout);
 	pb_u64(&p, max);
-	return query_rows(s,
-		"SELECT v.complaint_id, v.id FROM surveys v JOIN complaints c ON c.id = v.complaint_id"
+	return store_query_rows(s,
+		"SELECT v.complaint_id, v.id FROM surveys v"
 		" WHERE v.answered_at IS NULL AND v.timed_out_at IS NULL AND v.sent_at <= ?"
-		" AND c.status = 'resolved' ORDER BY v.id LIMIT ?", &p, "uu", survey_id_row, out,
+		" ORDER BY v.id LIMIT ?", &p, "uu", survey_id_row, out,
 		err);
 }
 

@@ -23,14 +23,6 @@ static const char *const due_column[STORE_DUE_COUNT] = {
 	[STORE_DUE_HANDLING] = "c.due_handling", [STORE_DUE_FEEDBACK] = "c.due_feedback",
 	[STORE_DUE_CLOSURE] = "c.due_closure",
 };
-static const char *const due_done[STORE_DUE_COUNT] = {
-	[STORE_DUE_ACK] = "(c.acknowledged_at IS NOT NULL OR c.first_response_at IS NOT NULL)",
-	[STORE_DUE_PLAN] = "c.first_action_at IS NOT NULL",
-	[STORE_DUE_INVESTIGATION] = "c.first_action_at IS NOT NULL",
-	[STORE_DUE_HANDLING] = "c.resolved_at IS NOT NULL",
-	[STORE_DUE_FEEDBACK] = "c.first_response_at IS NOT NULL",
-	[STORE_DUE_CLOSURE] = "c.closed_at IS NOT NULL",
-};
 
 static const char *const order_by[] = {
 	[STORE_SORT_CREATED] = " ORDER BY c.created_at DESC, c.id DESC",
@@ -156,7 +148,7 @@ static void overdue_clause(struct query *q, int64_t now)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		g_string_append_printf(sql, "%s(%s IS NOT NULL AND %s <= ? AND NOT %s)",
 				       d ? " OR " : "", due_column[d], due_column[d],
-				       due_done[d]);
+				       store_due_done[d]);
 		pb_time(&q->p, now);
 	}
 	g_string_append_c(sql, ')');

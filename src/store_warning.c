@@ -39,37 +39,6 @@ void store_warning_spike_free(struct store_warning_spike *sp)
 	g_free(sp);
 }
 
-/* rows - run sql with p and call row(st, r, data) for each result row;
- * cols describes the columns: 'u' integer, 't' time, 's' text. Returns
- * the number of rows, or -1. */
-static int rows(struct store *s, const char *sql, struct pb *p, const char *cols,
-		void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data, GError **err)
-{
-	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
-	if (!st)
-		return -1;
-	struct rb r = { .n = 0 };
-	for (const char *c = cols; *c; c++) {
-		if (*c == 'u')
-			rb_u64(&r);
-		else if (*c == 't')
-			rb_time(&r);
-		else
-			rb_var(&r);
-	}
-	int rc = store_oneshot_rows(s, st, &r, err), n = 0;
-	while (rc == 0) {
-		int got = store_oneshot_fetch(s, st, err);
-		if (got <= 0) {
-			rc = got;
-			break;
-		}
-		row(st, &r, data);
-		n++;
-	}
-	mysql_stmt_close(st);
-	return rc < 0 ? -1 : n;
-}
 
 /* changed - run an UPDATE or INSERT IGNORE: 1 when it wrote a row, else 0;
  * *id (may be NULL) gets the row id of an insert. */
@@ -117,7 +86,7 @@ int store_warning_count_categories(struct store *s, int64_t from, int64_t split,
 {
 	struct pb p = { .nb = 0 };
 	count_params(&p, from, split, until);
-	return rows(s,
+	return store_query_rows(s,
 		"SELECT c.category, COUNT(IF(c.created_at > ?, 1, NULL)),"
 		" COUNT(IF(c.created_at <= ?, 1, NULL)) FROM complaints c"
 		" WHERE c.created_at > ? AND c.created_at <= ?" COUNTED
@@ -134,7 +103,7 @@ int store_warning_count_effects(struct store *s, int64_t from, int64_t split,
 	 * Byte comparison: tags are case-sensitive names. The outer group is
 	 * by digest because grouping by a long text compares only a prefix
 	 * (max_sort_length). */
-	return rows(s,
+	return store_query_rows(s,
 		"SELECT MAX(t.effects), COUNT(IF(t.created_at > ?, 1, NULL)),"
 		" COUNT(IF(t.created_at <= ?, 1, NULL)) FROM"
 		" (SELECT c.created_at, GROUP_CONCAT(DISTINCT h.effect COLLATE utf8mb4_bin"
@@ -171,7 +140,7 @@ int store_warning_list_category(struct store *s, const char *category, int64_t f
 	pb_time(&p, from);
 	pb_time(&p, until);
 	pb_u64(&p, max);
-	return rows(s,
+	return store_query_rows(s,
 		"SELECT " LIST_COLS " FROM complaints c WHERE c.category = ?"
 		" AND c.created_at > ? AND c.created_at <= ?" COUNTED
 		" ORDER BY c.created_at, c.id LIMIT ?", &p, "ustsss", complaint_row, out, err);
@@ -198,7 +167,7 @@ int store_warning_list_tagged(struct store *s, const char *tag, int64_t from,
 	pb_str(&p, like);
 	pb_time(&p, from);
 	pb_time(&p, until);
-	int rc = rows(s,
+	int rc = store_query_rows(s,
 		"SELECT " LIST_COLS ", (SELECT GROUP_CONCAT(h.effect COLLATE utf8mb4_bin"
 		"  ORDER BY h.id SEPARATOR '\t') FROM rule_hits h"
 		"  WHERE h.complaint_id = c.id AND h.effect LIKE ? ESCAPE '!') effects"
@@ -229,7 +198,7 @@ static void spike_row(MYSQL_STMT *st, struct rb *r, void *data)
 int store_warning_open_spikes(struct store *s, GPtrArray *out, GError **err)
 {
 	struct pb p = { .nb = 0 };
-	return rows(s, "SELECT id, subject_kind, subject, started_at, last_above_at"
+	return store_query_rows(s, "SELECT id, subject_kind, subject, started_at, last_above_at"
 		    " FROM warning_spikes WHERE is_open = 1 ORDER BY id", &p, "usstt",
 		    spike_row, out, err);
 }

@@ -199,6 +199,8 @@ static int review(const struct workflow_ctx *x, struct store_case *c, const char
 				err) < 0 ||
 	    store_add_event(x->store, c->id, x->now, "", "reopened", why, err) < 0)
 		return -1;
+	c->due[STORE_DUE_HANDLING] = due[STORE_DUE_HANDLING];
+	c->due[STORE_DUE_CLOSURE] = due[STORE_DUE_CLOSURE];
 	char **sup = x->cfg->escalation[0];
 	const char *to = sup && sup[0] ? sup[0] : c->department;
 	if (!to || !*to)
@@ -271,6 +273,27 @@ static bool has_any(const char *text, const char *const *words)
 	return found;
 }
 
+/* rating_ends - what follows a digit lets it be a rating: the end, a
+ * space, punctuation, 分 or 星 - but not another digit ("10天", "１０"), a
+ * decimal point ("3.5"), or a unit ("3 days", "1st", "五分钟", "2个月"). */
+static bool rating_ends(const char *after)
+{
+	static const char *const units[] = { "分钟", "天", "周", "个", "次", "元", "块", "小时",
+					     "月", "年", "号", "日", "st", "nd", "rd", "th",
+					     "day", "week", "month", "hour", "time", "yuan",
+					     "dollar", "euro", NULL };
+	gunichar u = g_utf8_get_char(after);
+	if (g_unichar_isdigit(u) || (u == '.' && g_ascii_isdigit(after[1])))
+		return false;
+	const char *w = after;
+	while (*w == ' ' || *w == '\t')
+		w++;
+	for (const char *const *x = units; *x; x++)
+		if (!g_ascii_strncasecmp(w, *x, strlen(*x)))
+			return false;
+	return true;
+}
+
 bool survey_parse_reply(const char *fresh, unsigned *rating, bool *unhappy)
 {
 	static const char *const sad[] = { "不满意", "不太满意", "没有解决", "没解决", "未解决",
@@ -289,18 +312,18 @@ bool survey_parse_reply(const char *fresh, unsigned *rating, bool *unhappy)
 		*rating = u - '0';
 	else if (u >= 0xFF11 && u <= 0xFF15)   /* full-width １..５ */
 		*rating = u - 0xFF10;
+	const char *after = *rating ? g_utf8_next_char(p) : NULL;
 	/* 一..五 only as "五分" or "五星": "一切都好" is no rating */
 	for (unsigned i = 0; !*rating && i < G_N_ELEMENTS(zh_digits); i++)
 		if (g_str_has_prefix(p, zh_digits[i]) &&
 		    (g_str_has_prefix(p + strlen(zh_digits[i]), "分") ||
-		     g_str_has_prefix(p + strlen(zh_digits[i]), "星")))
+		     g_str_has_prefix(p + strlen(zh_digits[i]), "星"))) {
 			*rating = i + 1;
-	if (*rating) {
-		/* "10 days later..." or "3000 yuan" are not ratings */
-		const char *after = g_utf8_next_char(p);
-		if (g_ascii_isdigit(*after))
-			*rating = 0;
-	}
-	*unhappy = has_any(fresh, sad);
+			after = p + strlen(zh_digits[i]);
+		}
+	if (*rating && !rating_ends(after))
+		*rating = 0;
+	/* a rating says it all: "5分，之前不满意的地方都解决了" is happy */
+	*unhappy = !*rating && has_any(fresh, sad);
 	return *rating || *unhappy;
 }

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "store_warning.h"
 #include "template.h"
+#include "workflow.h"
 
 /* characters of a complaint's subject an alert shows */
 #define SUBJECT_SHOWN 120
@@ -175,21 +176,6 @@ static int collect(const struct round *x, GPtrArray *spikes, GPtrArray *all, GEr
 
 /* ---- the alert -------------------------------------------------------------------- */
 
-/* category_label - the category as staff read it. */
-static const char *category_label(const char *category, bool en)
-{
-	static const char *const names[][3] = {
-		{ "quality", "产品质量", "product quality" },
-		{ "service", "服务质量", "service" },
-		{ "price", "价格", "price" },
-		{ "infringement", "侵权", "infringement" },
-		{ "other", "其他", "other" },
-	};
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (!strcmp(category, names[i][0]))
-			return names[i][en ? 2 : 1];
-	return category;
-}
 
 /* duration_text - seconds as the largest whole unit below a week that
  * reads naturally: "24 小时" / "24 hours", "28 天" / "28 days". */
@@ -284,7 +270,7 @@ static char *subject_phrase(const struct subject *s, bool en)
 {
 	if (!strcmp(s->kind, "tag"))
 		return en ? g_strdup_printf("tag \"%s\"", s->name) : g_strdup_printf("标签“%s”", s->name);
-	const char *label = category_label(s->name, en);
+	const char *label = workflow_category_label(s->name, en ? "en" : "zh");
 	return en ? g_strdup_printf("category \"%s\"", label) : g_strdup_printf("类别“%s”", label);
 }
 

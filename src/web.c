@@ -643,6 +643,14 @@ static enum MHD_Result survey_page(struct web *web, struct MHD_Connection *c, un
 {
 	GHashTable *vars = vars_new();
 	page_vars(web, vars, lang, "/survey");
+	/* the page names the complaint it asks about */
+	char ref[STORE_REF_MAX] = "";
+	struct worker *w = id ? worker_get(web, NULL) : NULL;
+	uint64_t complaint = 0;
+	bool open = false;
+	if (w && store_survey_get(w->store, id, &complaint, &open, NULL) == 1)
+		store_complaint_ref(w->store, complaint, ref, sizeof ref, NULL);
+	g_hash_table_insert(vars, g_strdup("ref"), g_strdup(ref));
 	g_hash_table_replace(vars, g_strdup("form_url"), url(web, "/survey"));
 	if (status >= 400)
 		g_hash_table_insert(vars, g_strdup("errors"), g_strdup("1"));

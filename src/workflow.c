@@ -21,7 +21,7 @@
  * loop or a flood must not turn into a flood of alerts */
 #define ALERTS_PER_HOUR 20
 
-static const char *category_label(const char *category, const char *lang)
+const char *workflow_category_label(const char *category, const char *lang)
 {
 	static const char *const names[][3] = {
 		{ "quality", "产品质量", "product quality" },
@@ -107,7 +107,7 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 	g_hash_table_insert(h, "ref", g_strdup(v->ref));
 	g_hash_table_insert(h, "severity", g_strdup(sev));
 	g_hash_table_insert(h, "category", g_strdup(v->category));
-	g_hash_table_insert(h, "category_label", g_strdup(category_label(v->category, lang)));
+	g_hash_table_insert(h, "category_label", g_strdup(workflow_category_label(v->category, lang)));
 	g_hash_table_insert(h, "customer_name", g_strdup(v->customer_name ? v->customer_name : ""));
 	g_hash_table_insert(h, "customer_addr", g_strdup(v->customer_addr ? v->customer_addr : ""));
 	g_hash_table_insert(h, "subject", g_strdup(v->subject ? v->subject : ""));
@@ -484,6 +484,8 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 		if (rc == 0)
 			rc = store_case_reopened(x->store, c->id, due[STORE_DUE_HANDLING],
 						 due[STORE_DUE_CLOSURE], err);
+		c->due[STORE_DUE_HANDLING] = due[STORE_DUE_HANDLING];
+		c->due[STORE_DUE_CLOSURE] = due[STORE_DUE_CLOSURE];
 		if (rc == 0)
 			rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "reopened",
 					     detail, err);

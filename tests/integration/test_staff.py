@@ -22,7 +22,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from daemon_env import (COMPANY_FROM, Daemon, complaints, decoded_subject,  # noqa: E402
-                        msgid, parse_mail, query, run_tests, scalar, wait_for,
+                        execute_sql, msgid, parse_mail, query, run_tests, scalar, wait_for,
                         write_secret)
 
 STAFF_DOMAIN = "staff.shop.example"
@@ -101,17 +101,6 @@ def mails(srv, rcpt=None, kind=None):
 
 def text_of(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
-
-
-def execute(srv, sql, args=None):
-    """A change to the database, committed (query() only reads)."""
-    conn = srv.db.connect()
-    try:
-        with conn.cursor() as c:
-            c.execute(sql, args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def case(srv, ref):
@@ -249,7 +238,7 @@ def test_reopen_and_linked(srv, bindir):
         d.start()
         ref, _, _ = first_complaint(srv, d, "洗衣机异响", "洗衣机脱水时声音很大。")
         cid = case(srv, ref)["id"]
-        execute(srv, "UPDATE complaints SET status = 'resolved', resolved_at = UTC_TIMESTAMP() "
+        execute_sql(srv, "UPDATE complaints SET status = 'resolved', resolved_at = UTC_TIMESTAMP() "
               "WHERE id = %s", (cid,))
         deliver(srv, customer_mail(f"Re: [{ref}] 问题又出现了", "修好后又响了。")[0])
         wait_for("reopened", lambda: case(srv, ref)["status"] == "reopened", 60)
@@ -258,7 +247,7 @@ def test_reopen_and_linked(srv, bindir):
         resolved, due, created = query(srv, "SELECT resolved_at, due_handling, created_at "
                                        "FROM complaints WHERE id = %s", (cid,))[0]
         assert resolved is None and due > created, (resolved, due, created)
-        execute(srv, "UPDATE complaints SET status = 'closed', closed_at = "
+        execute_sql(srv, "UPDATE complaints SET status = 'closed', closed_at = "
               "UTC_TIMESTAMP() - INTERVAL 2 HOUR WHERE id = %s", (cid,))
         deliver(srv, customer_mail(f"Re: [{ref}] 又坏了", "两个月后又坏了。")[0])
         wait_for("a linked complaint", lambda: complaints(srv) == 2, 60)

@@ -111,6 +111,7 @@ def test_resolution_and_survey_by_link(srv, bindir):
         q = dict(urllib.parse.parse_qsl(link.query))
         status, page = get(d, f"/survey?{link.query}")
         assert status == 200 and 'value="2" checked' in page and "<form" in page, page
+        assert ref in page, "the page does not name the complaint"
         assert scalar(srv, "SELECT COUNT(*) FROM surveys WHERE answered_at IS NOT NULL") == 0, \
             "opening the link recorded an answer"
         bad = dict(q, t=q["t"][:-1] + ("0" if q["t"][-1] != "0" else "1"))

@@ -37,6 +37,12 @@ static void test_not_ratings(void **state)
 	check("6", false, 0, false);
 	check("0", false, 0, false);
 	check("一切都好", false, 0, false);          /* 一 is no rating by itself */
+	check("１０天后才修好", false, 0, false);
+	check("3 days later it broke again", false, 0, false);
+	check("1st of all, thanks", false, 0, false);
+	check("3.5", false, 0, false);
+	check("五分钟就修好了", false, 0, false);
+	check("2个月了还没有解决", true, 0, true);   /* no rating, but not solved */
 	check("谢谢你们", false, 0, false);
 	check("", false, 0, false);
 	check(NULL, false, 0, false);
@@ -47,7 +53,8 @@ static void test_unhappy(void **state)
 	check("还是没有解决，机器还是响", true, 0, true);
 	check("我对处理结果不满意", true, 0, true);
 	check("Honestly I am NOT SATISFIED with this", true, 0, true);
-	check("1 不满意", true, 1, true);
+	check("1 不满意", true, 1, false);           /* the rating says it */
+	check("5分，之前不满意的地方都解决了", true, 5, false);
 	check("沒有解決", true, 0, true);             /* traditional characters */
 }
 
