@@ -388,6 +388,10 @@ int store_case_update(struct store *s, uint64_t id, const struct store_case_chan
 int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,
 			GError **err);
 
+/* store_case_set_due - deadline d of complaint id is now at (0 = none). */
+int store_case_set_due(struct store *s, uint64_t id, enum store_deadline d, int64_t at,
+		       GError **err);
+
 /* store_case_reopened - a reopened complaint is not resolved any more:
  * resolved_at and closed_at go, handling and closure run again to the
  * new deadlines, and their escalations start again from the first level

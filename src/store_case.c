@@ -250,6 +250,29 @@ int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,
 	return 0;
 }
 
+int store_case_set_due(struct store *s, uint64_t id, enum store_deadline d, int64_t at,
+		       GError **err)
+{
+	if ((unsigned)d >= STORE_DUE_COUNT) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "bad deadline");
+		return -1;
+	}
+	struct pb p = { .nb = 0 };
+	if (at)
+		pb_time(&p, at);
+	else
+		pb_null(&p);
+	pb_u64(&p, id);
+	/* the column name comes from due_names, never from input */
+	char *sql = g_strdup_printf("UPDATE complaints SET due_%s = ? WHERE id = ?", due_names[d]);
+	MYSQL_STMT *st = store_oneshot(s, sql, &p, err);
+	g_free(sql);
+	if (!st)
+		return -1;
+	mysql_stmt_close(st);
+	return 0;
+}
+
 int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 			int64_t due_closure, GError **err)
 {

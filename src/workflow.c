@@ -530,6 +530,20 @@ static int refuse(const struct workflow_ctx *x, const struct store_case *c,
 	return rc;
 }
 
+/* upgraded_to_a - staff judged a complaint severity A: it runs against
+ * the A plan deadline from now and goes to the leadership at once, as if
+ * it had arrived so (once: the arrival escalation is recorded). */
+static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, GError **err)
+{
+	c->due[STORE_DUE_PLAN] = x->now + x->cfg->due_a_plan;
+	if (store_case_set_due(x->store, c->id, STORE_DUE_PLAN, c->due[STORE_DUE_PLAN], err) < 0)
+		return -1;
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	v.severity = 'A';
+	return arrival_a(x, &v, "", err);
+}
+
 /* apply - the valid commands of res to c, one event each; what changed
  * reaches c too (the relay reads it). */
 static int apply(const struct workflow_ctx *x, struct store_case *c, const char *actor,
@@ -569,6 +583,10 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 		if (!strcmp(ch.status, "resolved"))
 			rc = survey_resolved(x, c, err);
 	}
+	if (rc == 0 && ch.severity == 'A' && c->severity != 'A')
+		rc = upgraded_to_a(x, c, err);
+	if (rc == 0 && ch.severity)
+		c->severity = ch.severity;
 	if (rc == 0 && ch.assignee) {
 		/* the colleague gets the notification the department got */
 		g_free(c->assignee);

@@ -339,6 +339,20 @@ def test_staff_commands(srv, bindir):
         assert len(mails(srv, "wang.fang@customer.example", "relay")) == 1, \
             "a note or a refused reply reached the customer"
         assert events(srv, cid, "commands_refused")
+
+        # re-graded A by staff: the leadership hears at once, the plan deadline runs
+        before = len(mails(srv, kind="notify"))
+        deliver(srv, customer_mail("快递延误", "快递晚了三天。", sender="late@customer.example")[0])
+        wait_for("second notification", lambda: len(mails(srv, kind="notify")) > before, 60)
+        note2 = mails(srv, kind="notify")[-1]
+        ref2 = re.search(r"\[(CMP-\d{8}-\d+)\]", note2["Subject"]).group(1)
+        assert case(srv, ref2)["severity"] == "C"
+        deliver(srv, staff_reply(note2, "#severity A\n#note 客户已联系媒体"))
+        for lead in LEADERS:
+            wait_for(f"escalation of {ref2} to {lead}", lambda: [
+                m for m in mails(srv, lead, "escalation") if ref2 in m["Subject"]], 60)
+        plan, = query(srv, "SELECT due_plan FROM complaints WHERE ref = %s", (ref2,))[0]
+        assert plan is not None and case(srv, ref2)["severity"] == "A"
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
