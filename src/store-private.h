@@ -266,6 +266,11 @@ int store_query_rows(struct store *s, const char *sql, struct pb *p, const char 
 		     void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data,
 		     GError **err);
 
+/* store_write_one - run an UPDATE or INSERT IGNORE: 1 when it wrote a row
+ * (*id, may be NULL, gets an insert's row id), 0 when it did not (the row
+ * was there, or the WHERE matched nothing), -1 with err. */
+int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id, GError **err);
+
 /* store_due_done - what meets each deadline, as SQL over complaints c:
  * fixed text, spliced into statements from this table only. */
 extern const char *const store_due_done[STORE_DUE_COUNT];

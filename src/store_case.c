@@ -80,6 +80,18 @@ int store_query_rows(struct store *s, const char *sql, struct pb *p, const char 
 	return rc < 0 ? -1 : n;
 }
 
+int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id, GError **err)
+{
+	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
+	if (!st)
+		return -1;
+	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
+	if (rc == 1 && id)
+		*id = mysql_stmt_insert_id(st);
+	mysql_stmt_close(st);
+	return rc;
+}
+
 #define CASE_COLS "c.id, c.parent_id, c.ref, c.channel, c.status, c.category," \
 	" c.route, c.department, c.assignee, c.severity, c.customer_addr," \
 	" c.customer_name, c.subject, c.lang, c.created_at, c.acknowledged_at," \
@@ -305,14 +317,8 @@ int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
 	pb_u64(&p, level);
 	pb_text(&p, rcpt ? rcpt : "", TEXT_BYTES);
 	pb_time(&p, now);
-	MYSQL_STMT *st = store_oneshot(s,
-		"INSERT IGNORE INTO escalations (complaint_id, deadline, level, rcpt, at)"
-		" VALUES (?, ?, ?, ?, ?)", &p, err);
-	if (!st)
-		return -1;
-	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
-	mysql_stmt_close(st);
-	return rc;
+	return store_write_one(s, "INSERT IGNORE INTO escalations (complaint_id, deadline, level,"
+			       " rcpt, at) VALUES (?, ?, ?, ?, ?)", &p, NULL, err);
 }
 
 struct due_ctx {
@@ -427,19 +433,6 @@ int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 		" ORDER BY c.resolved_at LIMIT ?", &p, "ut", due_survey_row, out, err);
 }
 
-/* insert_ignore - run an INSERT IGNORE: 1 inserted (*id), 0 it was there. */
-static int insert_ignore(struct store *s, const char *sql, struct pb *p, uint64_t *id,
-			 GError **err)
-{
-	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
-	if (!st)
-		return -1;
-	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
-	if (rc == 1 && id)
-		*id = mysql_stmt_insert_id(st);
-	mysql_stmt_close(st);
-	return rc;
-}
 
 int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
 		     int64_t now, uint64_t *id, GError **err)
@@ -448,7 +441,7 @@ int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at
 	pb_u64(&p, complaint_id);
 	pb_time(&p, resolved_at);
 	pb_time(&p, now);
-	return insert_ignore(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
+	return store_write_one(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
 			     " VALUES (?, ?, ?)", &p, id, err);
 }
 
@@ -487,16 +480,6 @@ int store_survey_get(struct store *s, uint64_t id, uint64_t *complaint_id, bool 
 	return rc < 0 ? -1 : rc;
 }
 
-/* changed - run an UPDATE: 1 when it changed a row, 0 not. */
-static int changed(struct store *s, const char *sql, struct pb *p, GError **err)
-{
-	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
-	if (!st)
-		return -1;
-	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
-	mysql_stmt_close(st);
-	return rc;
-}
 
 int store_survey_answer(struct store *s, uint64_t id, unsigned rating, const char *comment,
 			const char *by, int64_t now, GError **err)
@@ -507,9 +490,9 @@ int store_survey_answer(struct store *s, uint64_t id, unsigned rating, const cha
 	pb_chars(&p, by, 8);
 	pb_time(&p, now);
 	pb_u64(&p, id);
-	return changed(s, "UPDATE surveys SET rating = ?, comment = ?, answered_by = ?,"
+	return store_write_one(s, "UPDATE surveys SET rating = ?, comment = ?, answered_by = ?,"
 		       " answered_at = ? WHERE id = ? AND answered_at IS NULL"
-		       " AND timed_out_at IS NULL", &p, err);
+		       " AND timed_out_at IS NULL", &p, NULL, err);
 }
 
 static void survey_id_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -538,8 +521,8 @@ int store_survey_timeout(struct store *s, uint64_t id, int64_t now, GError **err
 	struct pb p = { .nb = 0 };
 	pb_time(&p, now);
 	pb_u64(&p, id);
-	return changed(s, "UPDATE surveys SET timed_out_at = ? WHERE id = ?"
-		       " AND answered_at IS NULL AND timed_out_at IS NULL", &p, err);
+	return store_write_one(s, "UPDATE surveys SET timed_out_at = ? WHERE id = ?"
+		       " AND answered_at IS NULL AND timed_out_at IS NULL", &p, NULL, err);
 }
 
 int store_report_run_add(struct store *s, const char *kind, int64_t start, int64_t end,
@@ -550,6 +533,6 @@ int store_report_run_add(struct store *s, const char *kind, int64_t start, int64
 	pb_time(&p, start);
 	pb_time(&p, end);
 	pb_time(&p, now);
-	return insert_ignore(s, "INSERT IGNORE INTO report_runs (kind, period_start, period_end,"
+	return store_write_one(s, "INSERT IGNORE INTO report_runs (kind, period_start, period_end,"
 			     " sent_at) VALUES (?, ?, ?, ?)", &p, NULL, err);
 }

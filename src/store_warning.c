@@ -40,19 +40,6 @@ void store_warning_spike_free(struct store_warning_spike *sp)
 }
 
 
-/* changed - run an UPDATE or INSERT IGNORE: 1 when it wrote a row, else 0;
- * *id (may be NULL) gets the row id of an insert. */
-static int changed(struct store *s, const char *sql, struct pb *p, uint64_t *id, GError **err)
-{
-	MYSQL_STMT *st = store_oneshot(s, sql, p, err);
-	if (!st)
-		return -1;
-	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;
-	if (rc == 1 && id)
-		*id = mysql_stmt_insert_id(st);
-	mysql_stmt_close(st);
-	return rc;
-}
 
 static unsigned clamp32(uint64_t v)
 {
@@ -223,7 +210,7 @@ int store_warning_spike_begin(struct store *s, const char *kind, const char *sub
 	pb_u64(&p, recent);
 	/* is_open defaults to 1: a second open spike of the subject is a
 	 * duplicate of uk_warning_spikes_open and ignored */
-	return changed(s,
+	return store_write_one(s,
 		"INSERT IGNORE INTO warning_spikes (subject_kind, subject, started_at,"
 		" last_above_at, recent_count, baseline_count, threshold, peak_count)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &p, id, err);
@@ -236,7 +223,7 @@ int store_warning_spike_seen(struct store *s, uint64_t id, int64_t now, unsigned
 	pb_time(&p, now);
 	pb_u64(&p, recent);
 	pb_u64(&p, id);
-	return changed(s,
+	return store_write_one(s,
 		"UPDATE warning_spikes SET last_above_at = GREATEST(last_above_at, ?),"
 		" peak_count = GREATEST(peak_count, ?) WHERE id = ? AND is_open = 1",
 		&p, NULL, err) < 0 ? -1 : 0;
@@ -249,7 +236,7 @@ int store_warning_spike_end(struct store *s, uint64_t id, int64_t now, int64_t q
 	pb_time(&p, now);
 	pb_u64(&p, id);
 	pb_time(&p, quiet_since);
-	return changed(s,
+	return store_write_one(s,
 		"UPDATE warning_spikes SET is_open = NULL, ended_at = ?"
 		" WHERE id = ? AND is_open = 1 AND last_above_at <= ?", &p, NULL, err);
 }
