@@ -107,16 +107,38 @@ static void wait_signals(struct daemon *d, const sigset_t *set)
 	}
 }
 
-static int run(struct daemon *d)
+/* control_signals - the signals the main thread waits for. */
+static void control_signals(sigset_t *set)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* blocked before any thread starts, so only the main thread sees them */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/* stop_asked_at_start - whether a SIGTERM or SIGINT arrived while the
+ * configuration, rules and templates were loading. They are blocked from
+ * the first line of main, so a stop during a slow start (compiling a large
+ * rule set takes seconds) is kept pending instead of killing us half-way;
+ * here it is taken, and a SIGHUP is dropped: what was just loaded is new. */
+static bool stop_asked_at_start(const sigset_t *set)
+{
+	static const struct timespec now = { 0, 0 };
+	bool stop = false;
+	int sig;
+	while ((sig = sigtimedwait(set, NULL, &now)) > 0)
+		if (sig == SIGTERM || sig == SIGINT)
+			stop = true;
+	return stop;
+}
+
+static int run(struct daemon *d, const sigset_t *set)
+{
 	signal(SIGPIPE, SIG_IGN);
+	if (stop_asked_at_start(set)) {
+		log_info("stopped: asked to stop while starting, before any work began");
+		return 0;
+	}
 	if (check_schema(d) < 0)
 		return 1;
 	struct sender *sender = sender_start(d->cfg, &d->db);
@@ -145,7 +167,7 @@ static int run(struct daemon *d)
 	log_info("started mailboxes=%u rules=%u web_port=%u", d->cfg->mailboxes->len,
 		 d->rule_count, web_port(web));
 	sd_notify(0, "READY=1");
-	wait_signals(d, &set);
+	wait_signals(d, set);
 	sd_notify(0, "STOPPING=1");
 	log_info("stopping: finishing the work in hand");
 	lifecycle_stop();
@@ -188,6 +210,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Blocked before anything is loaded and before any thread starts: only
+	 * the main thread takes them (sigtimedwait), and a stop that comes
+	 * while we still load is honoured after loading instead of killing
+	 * the process by the default action. --check and --dump-config keep
+	 * the default: they are interactive and end by themselves. */
+	sigset_t set;
+	control_signals(&set);
+	if (!check && !dump)
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* journald when systemd started us with its stream, stderr otherwise */
 	log_open("complaintd", g_getenv("JOURNAL_STREAM") != NULL, LOG_LVL_INFO);
 	mime_init();
@@ -211,7 +242,7 @@ int main(int argc, char **argv)
 	} else {
 		log_open("complaintd", g_getenv("JOURNAL_STREAM") != NULL,
 			 (enum log_level)log_level_parse(d->cfg->log_level));
-		rc = run(d);
+		rc = run(d, &set);
 	}
 	daemon_free(&d);
 	g_ptr_array_unref(errors);

@@ -23,6 +23,7 @@ struct scheduler {
 	const struct pipeline_env *env;
 	const struct store_params *db;
 	GThread *thread;
+	unsigned rounds;  /* completed rounds, for the log */
 };
 
 /* escalate_one - record and send one in its own transaction. */
@@ -73,6 +74,16 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 	return sent;
 }
 
+/* log_round - the first round once at info (the operator sees that the
+ * deadlines were looked at after a start), every round at debug (tests
+ * wait for rounds instead of sleeping). */
+static void log_round(unsigned round, int sent)
+{
+	if (round == 1)
+		log_info("scheduler: first round done sent=%d", sent);
+	log_debug("scheduler round=%u sent=%d", round, sent);
+}
+
 static gpointer scheduler_main(gpointer data)
 {
 	struct scheduler *s = data;
@@ -86,12 +97,14 @@ static gpointer scheduler_main(gpointer data)
 			g_error_free(err);
 			continue;
 		}
-		if (scheduler_run_once(s->env, store, clock_now(), &err) < 0) {
+		int sent = scheduler_run_once(s->env, store, clock_now(), &err);
+		if (sent < 0) {
 			log_warn("scheduler: %s", err ? err->message : "failed");
 			g_clear_error(&err);
 			if (store_ping(store, NULL) < 0)
 				store_close(&store);
 		}
+		log_round(++s->rounds, sent);
 	}
 	store_close(&store);
 	return NULL;

@@ -8,6 +8,7 @@ import email.header
 import email.policy
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -65,7 +66,7 @@ class Daemon:
         db, dc, sink = self.srv.db, self.srv.dovecot, self.srv.sink
         write_secret(os.path.join(self.dir, "db.pw"), db.password)
         groups = {
-            "daemon": {"log_level": "info",
+            "daemon": {"log_level": "debug",
                        "rules_dir": rules_dir or os.path.join(ROOT, "rules"),
                        "templates_dir": os.path.join(ROOT, "templates"),
                        "ref_prefix": "CMP", "default_lang": "zh"},
@@ -113,16 +114,64 @@ class Daemon:
     def migrate(self):
         self.ctl("db", "migrate")
 
-    def start(self, env=None):
-        """env: extra environment variables (COMPLAINTD_CLOCK_OFFSET)."""
+    def start(self, env=None, wait=True, timeout=180):
+        """env: extra environment variables (COMPLAINTD_CLOCK_OFFSET).
+        wait: return only when the daemon said READY=1 on the NOTIFY_SOCKET
+        we give it (as systemd would), or when it exited; loading a large
+        rule set under the sanitizers takes seconds on a busy machine, and a
+        test that acts before that measures nothing."""
         assert self.proc is None or self.proc.poll() is not None
+        notify = self._notify_socket()
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(self.bindir, "complaintd"), "-c", self.conf],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-            env=dict(os.environ, **(env or {})))
+            env=dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {})))
         logf.close()
+        if wait:
+            self.wait_ready(timeout)
         return self.proc
+
+    def _notify_socket(self):
+        """A fresh datagram socket for sd_notify (left-over messages of a
+        previous run must not count as this run's readiness)."""
+        if getattr(self, "notify", None):
+            self.notify.close()
+        self.notify_path = os.path.join(self.dir, "notify.sock")
+        if os.path.exists(self.notify_path):
+            os.unlink(self.notify_path)
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        return self.notify
+
+    def wait_ready(self, timeout=180):
+        """Until READY=1, or the process ended (its exit status is then the
+        caller's to check)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            self.notify.settimeout(0.2)
+            try:
+                data = self.notify.recv(4096)
+            except socket.timeout:
+                continue
+            if b"READY=1" in data.split(b"\n"):
+                return True
+        raise AssertionError(f"complaintd not ready after {timeout}s:\n"
+                             + self.log_text()[-3000:].decode("utf-8", "replace"))
+
+    def rounds_done(self):
+        return self.log_text().count(b"scheduler round=")
+
+    def wait_rounds(self, n=2, timeout=120):
+        """Until the scheduler finished n more rounds than it had now (the
+        daemon logs at debug level in the tests): instead of sleeping for
+        'long enough' before asserting that nothing more happened."""
+        target = self.rounds_done() + n
+        wait_for(f"{n} scheduler rounds", lambda: self.rounds_done() >= target
+                 or not self.alive(), timeout, 0.1)
+        assert self.alive(), "complaintd ended while waiting for scheduler rounds"
 
     def wait_web(self, timeout=30):
         """Until the web listener answers /healthz (any status)."""
@@ -166,6 +215,9 @@ class Daemon:
     def close(self):
         if self.alive():
             self.stop()
+        if getattr(self, "notify", None):
+            self.notify.close()
+            self.notify = None
         global LAST_LOG
         try:
             LAST_LOG = self.log_text()
@@ -248,6 +300,17 @@ def wait_for(what, fn, timeout=120, interval=0.25):
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} "
                          f"(last: {last!r})")
+
+
+def outbox_settled(srv):
+    """Nothing waits in the outbox: every mail the daemon queued was sent or
+    given up, so the sink holds all it will get for what happened so far."""
+    return scalar(srv, "SELECT COUNT(*) FROM outbox "
+                  "WHERE status IN ('pending', 'sending')") == 0
+
+
+def wait_settled(srv, timeout=60):
+    wait_for("outbox settled", lambda: outbox_settled(srv), timeout, 0.1)
 
 
 def complaints(srv):

@@ -65,7 +65,8 @@ def test_once_per_period(srv, bindir):
         a.start(env=monday)
         b.start(env=monday)
         wait_for("three reports", lambda: len(reports(srv)) >= 3, 60)
-        time.sleep(3)  # both daemons' scheduler rounds have run meanwhile
+        a.wait_rounds(2)  # both daemons' schedulers have looked again
+        b.wait_rounds(2)
         assert a.stop() == 0 and b.stop() == 0
         got = {k: reports(srv, r) for k, r in READERS.items()}
         assert [len(v) for v in got.values()] == [1, 1, 1], {k: len(v) for k, v in got.items()}
@@ -79,14 +80,14 @@ def test_once_per_period(srv, bindir):
         assert "2026-12-06" in daily["Subject"] or "2026-12-06" in text, daily["Subject"]
 
         a.start(env=monday)
-        time.sleep(3)
+        a.wait_rounds(2)
         assert a.stop() == 0
         assert len(reports(srv)) == 3, "a restart sent a report again"
 
         tuesday = offset_to(datetime.datetime(2026, 12, 8, 9, 0, tzinfo=CST))
         a.start(env=tuesday)
         wait_for("Tuesday's daily report", lambda: len(reports(srv, READERS["daily"])) == 2, 60)
-        time.sleep(2)
+        a.wait_rounds(2)
         assert a.stop() == 0
         assert len(reports(srv, READERS["weekly"])) == 1
         assert len(reports(srv, READERS["monthly"])) == 1
@@ -106,7 +107,7 @@ def test_not_before_the_hour(srv, bindir):
         d.migrate()
         d.start(env=offset_to(datetime.datetime(2026, 12, 7, 7, 30, tzinfo=CST)))
         wait_for("November's report", lambda: reports(srv, READERS["monthly"]), 60)
-        time.sleep(3)
+        d.wait_rounds(2)
         assert d.stop() == 0
         assert not reports(srv, READERS["daily"]) and not reports(srv, READERS["weekly"])
         d.assert_clean_log()

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from daemon_env import (COMPANY_FROM, Daemon, complaints, decoded_subject,  # noqa: E402
                         execute_sql, msgid, parse_mail, query, run_tests, scalar, wait_for,
-                        write_secret)
+                        wait_settled, write_secret)
 
 STAFF_DOMAIN = "staff.shop.example"
 DEPT = {"quality-dept": f"quality@{STAFF_DOMAIN}", "customer-service": f"care@{STAFF_DOMAIN}",
@@ -334,7 +334,7 @@ def test_staff_commands(srv, bindir):
         wait_for("error answer", lambda: mails(srv, DEPT["quality-dept"], "staff_error"), 60)
         err = text_of(mails(srv, DEPT["quality-dept"], "staff_error")[0])
         assert "line 1" in err and "line 2" in err and "frobnicate" in err, err
-        time.sleep(2)
+        wait_settled(srv)
         assert case(srv, ref)["status"] == "resolved", "a refused reply changed the record"
         assert len(mails(srv, "wang.fang@customer.example", "relay")) == 1, \
             "a note or a refused reply reached the customer"
@@ -391,7 +391,7 @@ def test_forged_and_automatic_staff_mail(srv, bindir):
                    for a in mails(srv, DEPT["quality-dept"], "staff_alert"))
         assert len(events(srv, cid, "unverified_staff_mail")) == 3
         assert not events(srv, cid, "customer_message")
-        time.sleep(2)
+        wait_settled(srv)
         assert not mails(srv, "wang.fang@customer.example", "relay"), "forged mail was relayed"
         assert case(srv, ref)["first_response_at"] is None
         assert d.stop() == 0
@@ -412,7 +412,8 @@ def test_history_import_is_quiet(srv, bindir):
         c.logout()
         d.start()
         wait_for("stored", lambda: complaints(srv) == 1, 60)
-        time.sleep(3)
+        d.wait_rounds(2)
+        wait_settled(srv)
         assert not srv.sink.messages(), [m["rcpt_tos"] for m in srv.sink.messages()]
         assert query(srv, "SELECT due_ack, due_closure FROM complaints")[0] == (None, None)
         assert d.stop() == 0
@@ -500,7 +501,7 @@ def test_overdue_escalated_once(srv, bindir):
                  lambda: len(mails(srv, SUPERVISOR, "escalation")) == 4, 60)
         assert d.stop() == 0
         d.start(env={"COMPLAINTD_CLOCK_OFFSET": month})
-        time.sleep(4)  # several scheduler rounds
+        d.wait_rounds(3)
         assert d.stop() == 0
         assert len(mails(srv, SUPERVISOR, "escalation")) == 4, "a restart repeated escalations"
         assert not mails(srv, DIRECTOR, "escalation")

@@ -17,7 +17,8 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import servers  # noqa: E402
-from daemon_env import Daemon, acks, query, run_tests, scalar, wait_for, write_secret  # noqa: E402
+from daemon_env import (Daemon, acks, query, run_tests, scalar, wait_for,  # noqa: E402
+                        wait_settled, write_secret)
 from test_staff import (DEPT, STAFF_DOMAIN, SUPERVISOR, case, customer_mail, deliver,  # noqa: E402
                         events, staff_reply, text_of)
 
@@ -100,7 +101,8 @@ def test_resolution_and_survey_by_link(srv, bindir):
         ref = resolved_complaint(srv, d)
         wait_for("resolution mail", lambda: acks(srv, "resolution"), 30)
         assert ref in acks(srv, "resolution")[0]["Subject"]
-        time.sleep(2)
+        d.wait_rounds(2)
+        wait_settled(srv)
         assert not acks(srv, "survey"), "the survey went out before its delay"
         restart_at(d, 8 * DAY)
         wait_for("survey", lambda: survey_for(srv, ref), 60)

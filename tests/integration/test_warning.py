@@ -23,7 +23,8 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from daemon_env import (COMPANY_FROM, ROOT, Daemon, complaints, decoded_subject,  # noqa: E402
-                        msgid, parse_mail, query, run_tests, scalar, wait_for)
+                        msgid, parse_mail, query, run_tests, scalar, wait_for,
+                        wait_settled)
 
 RECIPIENTS = ["quality-watch@staff.shop.example", "ceo@shop.example"]
 DAY = 86400
@@ -167,9 +168,12 @@ def one_alert_each(srv):
     return got
 
 
-def rounds(seconds=4):
-    """Let the scheduler (check_interval 1s) run several rounds."""
-    time.sleep(seconds)
+def rounds(*daemons, n=2):
+    """Until each daemon's scheduler ran n more rounds, then until the
+    outbox is settled: whatever those rounds queued has reached the sink."""
+    for d in daemons:
+        d.wait_rounds(n)
+    wait_settled(daemons[0].srv)
 
 
 # ---- tests -------------------------------------------------------------------
@@ -203,14 +207,14 @@ def test_spike_alerts_once(srv, bindir):
 
         deliver(srv, 3)
         wait_for("9 new complaints", lambda: len(mail_refs(srv, start)) == 9, 60)
-        rounds()
+        rounds(d)
         assert len(alerts(srv)) == 2, "the same spike alerted again"
         sp = spikes(srv)
         assert len(sp) == 1 and sp[0]["peak"] == 9 and sp[0]["last_above"] > sp[0]["started"], sp
 
         assert d.stop() == 0
         d.start()
-        rounds()
+        rounds(d)
         assert d.stop() == 0
         assert len(alerts(srv)) == 2, "a restart alerted again"
         assert len(spikes(srv)) == 1
@@ -230,7 +234,7 @@ def test_two_daemons_alert_once(srv, bindir):
         a.start()
         b.start()
         wait_for("alerts", lambda: len(alerts(srv)) >= 2, 60)
-        rounds()
+        rounds(a, b)
         assert a.stop() == 0 and b.stop() == 0
         one_alert_each(srv)
         assert len(spikes(srv)) == 1, spikes(srv)
@@ -253,12 +257,12 @@ def test_flat_week_no_alert(srv, bindir):
         d.start()
         wait_for("6 new complaints", lambda: len(mail_refs(srv, start)) == 6, 60)
         wait_for("acknowledgements", lambda: len(srv.sink.messages()) >= 6, 60)
-        rounds()
+        rounds(d)
         assert not alerts(srv), [decoded_subject(m) for m in alerts(srv)]
         assert not spikes(srv), spikes(srv)
         deliver(srv, 11)
         wait_for("17 new complaints", lambda: len(mail_refs(srv, start)) == 17, 60)
-        rounds()
+        rounds(d)
         assert not alerts(srv), "17 is below three times the usual 6"
         deliver(srv, 1)
         wait_for("alerts", lambda: len(alerts(srv)) >= 2, 60)
@@ -296,7 +300,7 @@ def test_product_tag_spike(srv, bindir):
             assert subject.startswith("Early warning") and 'tag "kettle"' in subject, subject
             assert sorted(listed(m)) == sorted(new), (listed(m), new)
             assert "0.1 per 24 hours" in text_of(m), text_of(m)
-        rounds()
+        rounds(d)
         assert [(s["kind"], s["subject"]) for s in spikes(srv)] == [("tag", "kettle")], \
             spikes(srv)
         assert len(alerts(srv)) == 2
@@ -320,7 +324,7 @@ def test_new_spike_after_quiet(srv, bindir):
         assert d.stop() == 0
         # twelve hours on, the six are still recent: the same spike
         d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(DAY // 2)})
-        rounds()
+        rounds(d)
         assert d.stop() == 0
         assert len(alerts(srv)) == 2 and spikes(srv)[0]["open"] == 1, spikes(srv)
         two_days = str(2 * DAY)
@@ -330,7 +334,7 @@ def test_new_spike_after_quiet(srv, bindir):
         start = scalar(srv, "SELECT MAX(id) FROM complaints")
         deliver(srv, 6)
         wait_for("second alerts", lambda: len(alerts(srv)) >= 4, 60)
-        rounds(2)
+        rounds(d)
         assert d.stop() == 0
         assert len(alerts(srv)) == 4, len(alerts(srv))
         second = [m for m in alerts(srv) if not set(listed(m)) & set(first)]
