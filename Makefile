@@ -35,9 +35,13 @@ ALL_LIBS   = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
-MAINS    = src/complaintd.c src/complaintctl.c
-LIB_SRC  = $(filter-out $(MAINS),$(wildcard src/*.c))
-UNIT_SRC = $(wildcard tests/unit/test_*.c)
+# src/PART/: the parts, lowest first (tests/layering checks the includes):
+# lib, mail, rules, store, workflow, intake, daemon, ctl
+MAINS    = src/daemon/complaintd.c src/ctl/complaintctl.c
+LIB_SRC  = $(filter-out $(MAINS),$(wildcard src/*/*.c))
+HDRS     = $(wildcard src/*/*.h)
+UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
+vpath test_%.c $(sort $(dir $(UNIT_SRC)))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
 # Debian packages the build, the tests and the demo need. Node.js and npm are
@@ -51,7 +55,7 @@ DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
            valgrind wrk chromium fonts-wqy-microhei
 
-.PHONY: all asan deps check test unit fuzz-smoke integration browser demo bench \
+.PHONY: all asan deps check test layering unit fuzz-smoke integration browser demo bench \
         install clean
 
 all: $(BUILD)/complaintd $(BUILD)/complaintctl
@@ -74,7 +78,7 @@ deps:
 	fi
 
 # ---- normal build ---------------------------------------------------------
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+$(BUILD)/obj/%.o: src/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC     $@';)true
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -83,13 +87,17 @@ $(BUILD)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libcomplaintd.a
+$(BUILD)/complaintd: $(BUILD)/obj/daemon/complaintd.o $(BUILD)/libcomplaintd.a
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/complaintctl: $(BUILD)/obj/ctl/complaintctl.o $(BUILD)/libcomplaintd.a
 	@$(if $(Q),echo '  CC     $@';)true
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
 
 # ---- sanitizer build: what the tests run ----------------------------------
 ASAN = $(BUILD)/asan
-$(ASAN)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+$(ASAN)/obj/%.o: src/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC     $@';)true
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
@@ -98,11 +106,16 @@ $(ASAN)/libcomplaintd.a: $(LIB_SRC:src/%.c=$(ASAN)/obj/%.o)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(ASAN)/complaintd $(ASAN)/complaintctl: $(ASAN)/%: $(ASAN)/obj/%.o $(ASAN)/libcomplaintd.a
+$(ASAN)/complaintd: $(ASAN)/obj/daemon/complaintd.o $(ASAN)/libcomplaintd.a
 	@$(if $(Q),echo '  CC     $@';)true
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libcomplaintd.a
+$(ASAN)/complaintctl: $(ASAN)/obj/ctl/complaintctl.o $(ASAN)/libcomplaintd.a
+	@$(if $(Q),echo '  CC     $@';)true
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(ALL_LIBS)
+
+# unit tests live in tests/unit/PART/ (the parts of src/); binaries flat
+$(ASAN)/tests/%: %.c $(ASAN)/libcomplaintd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CC     $@';)true
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $^ $(ALL_LIBS) -lcmocka
@@ -116,12 +129,12 @@ $(ASAN)/itests/%: tests/integration/%.c $(ASAN)/libcomplaintd.a
 ITEST_SRC = $(wildcard tests/integration/test_*.c)
 
 asan: $(ASAN)/complaintd $(ASAN)/complaintctl \
-      $(UNIT_SRC:tests/unit/%.c=$(ASAN)/tests/%) \
+      $(addprefix $(ASAN)/tests/,$(basename $(notdir $(UNIT_SRC)))) \
       $(ITEST_SRC:tests/integration/%.c=$(ASAN)/itests/%)
 
 # ---- fuzz targets (libFuzzer, clang) ---------------------------------------
 FUZZ = $(BUILD)/fuzz
-$(FUZZ)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+$(FUZZ)/obj/%.o: src/%.c $(HDRS) Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo '  CLANG  $@';)true
 	$(Q)clang $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -O1 -c -o $@ $<
@@ -146,7 +159,11 @@ export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=
 check: deps
 	$(MAKE) test
 
-test: unit fuzz-smoke integration browser
+test: layering unit fuzz-smoke integration browser
+
+# parts include only the parts below them (the table in tests/layering)
+layering:
+	@/usr/bin/python3 tests/layering
 
 unit: asan
 	@tests/run-unit $(ASAN)/tests

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <glib.h>
 
-#include "message.h"
-#include "mime.h"
-#include "rules.h"
+#include "mail/message.h"
+#include "mail/mime.h"
+#include "rules/rules.h"
 
 static char *make_mail(const char *subject, const char *line, const char *charset)
 {

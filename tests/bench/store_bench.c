@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message.h"
-#include "store.h"
+#include "mail/message.h"
+#include "store/store.h"
 
 static struct store *open_store(void)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "calendar.h"
+#include "workflow/calendar.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

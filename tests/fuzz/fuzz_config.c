@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <glib.h>
 
-#include "config.h"
+#include "lib/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

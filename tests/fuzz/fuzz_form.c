@@ -10,9 +10,9 @@
 #include <string.h>
 #include <glib.h>
 
-#include "form.h"
-#include "message.h"
-#include "store.h"
+#include "intake/form.h"
+#include "mail/message.h"
+#include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

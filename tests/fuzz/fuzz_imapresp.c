@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imapresp.h"
+#include "intake/imapresp.h"
 
 static int on_fetch(const struct imapresp_fetch *f, void *ud)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <glib.h>
 
-#include "jsonparse.h"
-#include "rulesctl.h"
+#include "lib/jsonparse.h"
+#include "ctl/rulesctl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

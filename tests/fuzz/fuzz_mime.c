@@ -5,10 +5,10 @@
 #include <string.h>
 #include <glib.h>
 
-#include "charset.h"
-#include "htmltext.h"
-#include "mime.h"
-#include "msgdump.h"
+#include "mail/charset.h"
+#include "mail/htmltext.h"
+#include "mail/mime.h"
+#include "mail/msgdump.h"
 
 static void check_utf8(const char *s)
 {

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <glib.h>
 
-#include "replytext.h"
-#include "staffcmd.h"
-#include "survey.h"
+#include "mail/replytext.h"
+#include "workflow/staffcmd.h"
+#include "workflow/survey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "message.h"
-#include "rules.h"
+#include "mail/message.h"
+#include "rules/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "stafftoken.h"
+#include "lib/stafftoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

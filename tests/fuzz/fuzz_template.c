@@ -5,7 +5,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "template.h"
+#include "mail/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

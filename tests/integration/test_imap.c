@@ -18,8 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "imap.h"
-#include "log.h"
+#include "intake/imap.h"
+#include "lib/log.h"
 
 static const char *env(const char *name)
 {

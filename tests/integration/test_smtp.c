@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "smtp.h"
+#include "mail/smtp.h"
 
 static const char *env(const char *name)
 {

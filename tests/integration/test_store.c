@@ -15,9 +15,9 @@
 
 #include <mysql.h>
 
-#include "message.h"
-#include "migrations.h"
-#include "store.h"
+#include "mail/message.h"
+#include "store/migrations.h"
+#include "store/store.h"
 
 #define T0 1714564800  /* 2024-05-01 12:00:00 UTC = 20:00 in Shanghai */
 

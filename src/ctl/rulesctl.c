@@ -1,0 +1,1042 @@
+/* rulesctl - `complaintctl rules ...`: check, test, eval, reclassify.
+ *
+ * Everything prints to a FILE * handed in, so the unit tests run the same
+ * code as the command line. Human output is for an administrator reading
+ * a terminal; --json output is one object per run for scripts. */
+#include "ctl/rulesctl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "daemon/daemon.h"
+#include "lib/json.h"
+#include "lib/jsonparse.h"
+#include "mail/mime.h"
+
+static const char *const cat_names[RULESCTL_NCAT] = {
+	"quality", "service", "price", "infringement", "other",
+};
+static const char sev_names[RULESCTL_NSEV] = { 'A', 'B', 'C' };
+
+const char *rulesctl_category_name(unsigned i)
+{
+	return i < RULESCTL_NCAT ? cat_names[i] : NULL;
+}
+
+static int cat_index(const char *name)
+{
+	for (int i = 0; name && i < RULESCTL_NCAT; i++)
+		if (g_ascii_strcasecmp(name, cat_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int sev_index(char c)
+{
+	for (int i = 0; i < RULESCTL_NSEV; i++)
+		if (g_ascii_toupper(c) == sev_names[i])
+			return i;
+	return -1;
+}
+
+/* put_json - write the finished document and a newline. */
+static void put_json(GString *doc, FILE *out)
+{
+	fwrite(doc->str, 1, doc->len, out);
+	fputc('\n', out);
+	g_string_free(doc, TRUE);
+}
+
+/* ---- check ------------------------------------------------------------------ */
+
+static unsigned count_rule_files(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	unsigned n = 0;
+	const char *name;
+	while (d && (name = g_dir_read_name(d)) != NULL)
+		if (name[0] != '.' && g_str_has_suffix(name, ".rules"))
+			n++;
+	if (d)
+		g_dir_close(d);
+	return n;
+}
+
+/* print_diag - "file:line:col: message" becomes "file:line:col: KIND: message",
+ * the form editors and compilers use. */
+static void print_diag(FILE *out, const char *kind, const char *diag)
+{
+	const char *sep = strstr(diag, ": ");
+	if (sep)
+		fprintf(out, "%.*s: %s: %s\n", (int)(sep - diag), diag, kind, sep + 2);
+	else
+		fprintf(out, "%s: %s\n", kind, diag);
+}
+
+static void json_strings(struct json *j, const char *key, GPtrArray *a)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (guint i = 0; a && i < a->len; i++)
+		json_string(j, g_ptr_array_index(a, i));
+	json_array_end(j);
+}
+
+static void check_json(const char *dir, unsigned files, const struct rules *r,
+		       GPtrArray *errors, GPtrArray *warnings, FILE *out)
+{
+	GString *doc = g_string_new(NULL);
+	struct json *j = json_new(doc);
+	json_object_begin(j);
+	json_kv_string(j, "dir", dir);
+	json_kv_bool(j, "ok", r != NULL);
+	json_kv_int(j, "files", files);
+	json_kv_int(j, "rules", r ? rules_count(r) : 0);
+	json_kv_int(j, "jit", r ? rules_jit_count(r) : 0);
+	json_strings(j, "errors", errors);
+	json_strings(j, "warnings", warnings);
+	json_object_end(j);
+	json_free(&j);
+	put_json(doc, out);
+}
+
+int rulesctl_check(const char *dir, bool json, FILE *out)
+{
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+	struct rules *r = rules_load_dir(dir, NULL, errors, warnings);
+	unsigned files = count_rule_files(dir);
+	if (r && files == 0)
+		g_ptr_array_add(warnings, g_strdup_printf("%s: no *.rules files", dir));
+	if (json) {
+		check_json(dir, files, r, errors, warnings, out);
+	} else {
+		for (guint i = 0; i < errors->len; i++)
+			print_diag(out, "error", g_ptr_array_index(errors, i));
+		for (guint i = 0; i < warnings->len; i++)
+			print_diag(out, "warning", g_ptr_array_index(warnings, i));
+		fprintf(out, "%s: %u file%s, %u rule%s, %u error%s, %u warning%s: %s\n",
+			dir, files, files == 1 ? "" : "s", r ? rules_count(r) : 0,
+			r && rules_count(r) == 1 ? "" : "s", errors->len,
+			errors->len == 1 ? "" : "s", warnings->len,
+			warnings->len == 1 ? "" : "s",
+			r ? "ok" : "NOT loadable, the rules in force stay in force");
+	}
+	int rc = r ? 0 : 1;
+	rules_unref(&r);
+	g_ptr_array_unref(errors);
+	g_ptr_array_unref(warnings);
+	return rc;
+}
+
+struct rules *rulesctl_load(const char *dir, const struct rules_limits *lim,
+			    FILE *err)
+{
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	struct rules *r = rules_load_dir(dir, lim, errors, NULL);
+	for (guint i = 0; !r && i < errors->len; i++)
+		print_diag(err, "error", g_ptr_array_index(errors, i));
+	if (!r)
+		fprintf(err, "%s: the rules have errors (see 'complaintctl rules check')\n", dir);
+	g_ptr_array_unref(errors);
+	return r;
+}
+
+/* ---- input ------------------------------------------------------------------- */
+
+/* first_string - the first of names present in the object as a string. */
+static const char *first_string(const struct jsonparse_value *obj,
+				const char *const *names)
+{
+	for (; *names; names++) {
+		const char *s = jsonparse_string(jsonparse_get(obj, *names), NULL);
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+static void json_map_fields(const struct jsonparse_value *obj, struct message *m)
+{
+	static const char *const subject[] = { "subject", "title", "主题", "标题", NULL };
+	static const char *const body[] = { "body", "message", "text", "content",
+		"description", "details", "complaint", "内容", NULL };
+	static const char *const email[] = { "email", "from", "mail", "邮箱", NULL };
+	static const char *const name[] = { "name", "姓名", NULL };
+	const char *s = first_string(obj, subject), *b = first_string(obj, body);
+	if (s)
+		msg_set_subject(m, s);
+	msg_set_text(m, b ? b : "");
+	const char *addr = first_string(obj, email);
+	if (addr || first_string(obj, name))
+		msg_set_from(m, addr, first_string(obj, name));
+}
+
+struct message *rulesctl_message_from_json(const char *data, size_t len,
+					   char **error_r)
+{
+	struct jsonparse_value *v = jsonparse_parse(data, len, NULL, error_r);
+	if (!v)
+		return NULL;
+	if (jsonparse_type(v) != JSONPARSE_OBJECT) {
+		*error_r = g_strdup_printf("a form post must be a JSON object, not %s",
+					   jsonparse_type_name(jsonparse_type(v)));
+		jsonparse_free(&v);
+		return NULL;
+	}
+	for (size_t i = 0; i < jsonparse_length(v); i++) {
+		enum jsonparse_type t = jsonparse_type(jsonparse_index(v, i));
+		if (t != JSONPARSE_STRING) {
+			*error_r = g_strdup_printf("field \"%s\": a string expected, not %s",
+						   jsonparse_key(v, i), jsonparse_type_name(t));
+			jsonparse_free(&v);
+			return NULL;
+		}
+	}
+	struct message *m = msg_new(MSG_CHANNEL_WEB);
+	for (size_t i = 0; i < jsonparse_length(v); i++)
+		msg_set_field(m, jsonparse_key(v, i),
+			      jsonparse_string(jsonparse_index(v, i), NULL));
+	json_map_fields(v, m);
+	jsonparse_free(&v);
+	return m;
+}
+
+#define RULESCTL_MAX_INPUT (64u * 1024u * 1024u)
+
+static GBytes *read_all(const char *path, char **error_r)
+{
+	if (strcmp(path, "-")) {
+		char *data;
+		gsize len;
+		GError *e = NULL;
+		if (!g_file_get_contents(path, &data, &len, &e)) {
+			*error_r = g_strdup(e->message);
+			g_error_free(e);
+			return NULL;
+		}
+		return g_bytes_new_take(data, len);
+	}
+	GByteArray *buf = g_byte_array_new();
+	guint8 chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && buf->len <= RULESCTL_MAX_INPUT)
+		g_byte_array_append(buf, chunk, (guint)n);
+	if (ferror(stdin) || buf->len > RULESCTL_MAX_INPUT) {
+		*error_r = g_strdup(ferror(stdin) ? "error reading standard input"
+				    : "standard input too large");
+		g_byte_array_unref(buf);
+		return NULL;
+	}
+	return g_byte_array_free_to_bytes(buf);
+}
+
+static bool looks_like_json(const char *path, const char *data, size_t len)
+{
+	if (g_str_has_suffix(path, ".json"))
+		return true;
+	size_t i = 0;
+	while (i < len && g_ascii_isspace(data[i]))
+		i++;
+	return i < len && data[i] == '{';
+}
+
+struct message *rulesctl_read_message(const char *path, char **error_r)
+{
+	GBytes *raw = read_all(path, error_r);
+	if (!raw)
+		return NULL;
+	gsize len;
+	const char *data = g_bytes_get_data(raw, &len);
+	struct message *m;
+	if (looks_like_json(path, data, len)) {
+		char *e = NULL;
+		m = rulesctl_message_from_json(data, len, &e);
+		if (!m) {
+			*error_r = g_strdup_printf("%s: %s", path, e);
+			g_free(e);
+		}
+	} else {
+		m = mime_parse(data, len, NULL);
+	}
+	g_bytes_unref(raw);
+	return m;
+}
+
+/* ---- test -------------------------------------------------------------------- */
+
+/* severity_source - the first hit whose effect sets the final floor. */
+static const struct rule_hit *severity_source(const struct verdict *v)
+{
+	char want[16];
+	snprintf(want, sizeof want, "severity>=%c", verdict_severity(v));
+	for (unsigned i = 0; i < verdict_hit_count(v); i++)
+		if (strstr(verdict_hit(v, i)->effect, want))
+			return verdict_hit(v, i);
+	return NULL;
+}
+
+static const struct rule_hit *route_source(const struct verdict *v)
+{
+	const char *route = verdict_route(v);
+	if (!route)
+		return NULL;
+	char *want = g_strdup_printf("route=%s", route);
+	const struct rule_hit *found = NULL;
+	for (unsigned i = 0; !found && i < verdict_hit_count(v); i++)
+		if (strstr(verdict_hit(v, i)->effect, want))
+			found = verdict_hit(v, i);
+	g_free(want);
+	return found;
+}
+
+static void explain_category(const struct rules *r, const struct verdict *v,
+			     FILE *out)
+{
+	const char *cat = verdict_category(v);
+	fprintf(out, "scores:   ");
+	for (unsigned i = 0; i + 1 < RULESCTL_NCAT; i++)
+		fprintf(out, "%s%s %g", i ? ", " : "", cat_names[i],
+			verdict_score(v, cat_names[i]));
+	fprintf(out, " (threshold %g)\n", rules_threshold(r));
+	if (strcmp(cat, "other") == 0)
+		fprintf(out, "          no category reached the threshold: other\n");
+	else
+		fprintf(out, "          %s has the highest score\n", cat);
+}
+
+static void explain_text(const struct rules *r, const struct verdict *v,
+			 const struct message *m,
+			 const char *input, FILE *out)
+{
+	fprintf(out, "input:    %s (%s, %s)\n", input, msg_channel_name(msg_channel(m)),
+		msg_lang(m));
+	if (msg_subject(m))
+		fprintf(out, "subject:  %s\n", msg_subject(m));
+	fprintf(out, "verdict:  category %s, severity %c, route %s\n",
+		verdict_category(v), verdict_severity(v),
+		verdict_route(v) ? verdict_route(v) : "(none)");
+	explain_category(r, v, out);
+	const struct rule_hit *sh = severity_source(v), *rh = route_source(v);
+	fprintf(out, "severity: %c %s%s\n", verdict_severity(v),
+		sh ? "set by " : "(no rule set a floor: the default)", sh ? sh->rule : "");
+	if (verdict_route(v))
+		fprintf(out, "route:    %s %s%s\n", verdict_route(v),
+			rh ? "set by " : "(default route of the category)", rh ? rh->rule : "");
+	for (unsigned i = 0; i < verdict_tag_count(v); i++)
+		fprintf(out, "%s%s%s", i ? ", " : "tags:     ", verdict_tag(v, i),
+			i + 1 == verdict_tag_count(v) ? "\n" : "");
+	fprintf(out, "rules that fired: %u\n", verdict_hit_count(v));
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		fprintf(out, "  %s on %s", h->rule, h->field);
+		if (h->match)
+			fprintf(out, ": \"%s\"", h->match);
+		fprintf(out, "\n      effect: %s\n", h->effect);
+		if (h->describe[0])
+			fprintf(out, "      why:    %s\n", h->describe);
+	}
+	for (unsigned i = 0; i < verdict_error_count(v); i++)
+		fprintf(out, "error: %s\n", verdict_error(v, i));
+}
+
+static void explain_json(const struct rules *r, const struct verdict *v,
+			 const struct message *m,
+			 const char *input, FILE *out)
+{
+	GString *doc = g_string_new(NULL);
+	struct json *j = json_new(doc);
+	json_object_begin(j);
+	json_kv_string(j, "input", input);
+	json_kv_string(j, "channel", msg_channel_name(msg_channel(m)));
+	json_kv_string(j, "subject", msg_subject(m));
+	json_kv_string(j, "category", verdict_category(v));
+	char sev[2] = { verdict_severity(v), 0 };
+	json_kv_string(j, "severity", sev);
+	json_kv_string(j, "route", verdict_route(v));
+	json_key(j, "scores");
+	json_object_begin(j);
+	for (unsigned i = 0; i + 1 < RULESCTL_NCAT; i++) {
+		json_key(j, cat_names[i]);
+		json_double(j, verdict_score(v, cat_names[i]));
+	}
+	json_object_end(j);
+	json_key(j, "threshold");
+	json_double(j, rules_threshold(r));
+	json_key(j, "tags");
+	json_array_begin(j);
+	for (unsigned i = 0; i < verdict_tag_count(v); i++)
+		json_string(j, verdict_tag(v, i));
+	json_array_end(j);
+	json_key(j, "hits");
+	json_array_begin(j);
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		json_object_begin(j);
+		json_kv_string(j, "rule", h->rule);
+		json_kv_string(j, "field", h->field);
+		json_kv_string(j, "match", h->match);
+		json_kv_string(j, "effect", h->effect);
+		json_kv_string(j, "describe", h->describe);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "errors");
+	json_array_begin(j);
+	for (unsigned i = 0; i < verdict_error_count(v); i++)
+		json_string(j, verdict_error(v, i));
+	json_array_end(j);
+	json_object_end(j);
+	json_free(&j);
+	put_json(doc, out);
+}
+
+void rulesctl_explain(const struct rules *r, const struct verdict *v,
+		      const struct message *m, const char *input, bool json,
+		      FILE *out)
+{
+	if (json)
+		explain_json(r, v, m, input, out);
+	else
+		explain_text(r, v, m, input, out);
+}
+
+int rulesctl_test(const char *dir, const struct rules_limits *lim,
+		  const char *input, bool json, FILE *out, FILE *err)
+{
+	char *error = NULL;
+	struct message *m = rulesctl_read_message(input, &error);
+	if (!m) {
+		fprintf(err, "complaintctl: %s\n", error);
+		g_free(error);
+		return 1;
+	}
+	struct rules *r = rulesctl_load(dir, lim, err);
+	if (!r) {
+		msg_free(&m);
+		return 1;
+	}
+	struct verdict *v = rules_classify(r, m);
+	rulesctl_explain(r, v, m, strcmp(input, "-") ? input : "(standard input)", json, out);
+	verdict_free(&v);
+	rules_unref(&r);
+	msg_free(&m);
+	return 0;
+}
+
+/* ---- eval -------------------------------------------------------------------- */
+
+double rulesctl_eval_category_accuracy(const struct rulesctl_eval *ev)
+{
+	return ev->messages ? (double)ev->category_correct / ev->messages : 0;
+}
+
+double rulesctl_eval_severity_accuracy(const struct rulesctl_eval *ev)
+{
+	return ev->messages ? (double)ev->severity_correct / ev->messages : 0;
+}
+
+void rulesctl_eval_clear(struct rulesctl_eval *ev)
+{
+	if (ev->misclassified)
+		g_ptr_array_unref(ev->misclassified);
+	if (ev->skipped)
+		g_ptr_array_unref(ev->skipped);
+	memset(ev, 0, sizeof *ev);
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* sorted_emls - the *.eml names of dir, sorted; NULL + error_r. */
+static GPtrArray *sorted_emls(const char *dir, char **error_r)
+{
+	GError *e = NULL;
+	GDir *d = g_dir_open(dir, 0, &e);
+	if (!d) {
+		*error_r = g_strdup(e->message);
+		g_error_free(e);
+		return NULL;
+	}
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+	while ((name = g_dir_read_name(d)) != NULL)
+		if (name[0] != '.' && g_str_has_suffix(name, ".eml"))
+			g_ptr_array_add(names, g_strdup(name));
+	g_dir_close(d);
+	g_ptr_array_sort(names, cmp_names);
+	return names;
+}
+
+/* eval_one - classify one labelled file and count it. */
+static void eval_one(const struct rules *r, const char *dir, const char *name,
+		     struct rulesctl_eval *ev)
+{
+	char *path = g_build_filename(dir, name, NULL), *error = NULL;
+	struct message *m = rulesctl_read_message(path, &error);
+	g_free(path);
+	if (!m) {
+		g_ptr_array_add(ev->skipped, g_strdup_printf("%s: %s", name, error));
+		g_free(error);
+		return;
+	}
+	const char *lc = msg_header(m, "X-Expected-Category");
+	const char *ls = msg_header(m, "X-Expected-Severity");
+	char *tc = lc ? g_strstrip(g_strdup(lc)) : NULL;
+	char *ts = ls ? g_strstrip(g_strdup(ls)) : NULL;
+	int want_c = cat_index(tc), want_s = ts && strlen(ts) == 1 ? sev_index(ts[0]) : -1;
+	if (want_c < 0 || want_s < 0) {
+		g_ptr_array_add(ev->skipped, g_strdup_printf(
+			"%s: missing or bad X-Expected-%s", name,
+			want_c < 0 ? "Category" : "Severity"));
+	} else {
+		struct verdict *v = rules_classify(r, m);
+		int got_c = cat_index(verdict_category(v)), got_s = sev_index(verdict_severity(v));
+		ev->messages++;
+		ev->category_matrix[want_c][got_c]++;
+		ev->severity_matrix[want_s][got_s]++;
+		ev->category_correct += want_c == got_c;
+		ev->severity_correct += want_s == got_s;
+		if (want_c != got_c || want_s != got_s) {
+			GString *d = g_string_new(name);
+			g_string_append_printf(d, ": category %s", cat_names[want_c]);
+			if (want_c != got_c)
+				g_string_append_printf(d, " -> %s", cat_names[got_c]);
+			g_string_append_printf(d, ", severity %c", sev_names[want_s]);
+			if (want_s != got_s)
+				g_string_append_printf(d, " -> %c", sev_names[got_s]);
+			g_ptr_array_add(ev->misclassified, g_string_free(d, FALSE));
+		}
+		verdict_free(&v);
+	}
+	g_free(tc);
+	g_free(ts);
+	msg_free(&m);
+}
+
+int rulesctl_eval_dir(const struct rules *r, const char *dir,
+		      struct rulesctl_eval *ev, char **error_r)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->misclassified = g_ptr_array_new_with_free_func(g_free);
+	ev->skipped = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *names = sorted_emls(dir, error_r);
+	if (!names)
+		return -1;
+	for (guint i = 0; i < names->len; i++)
+		eval_one(r, dir, g_ptr_array_index(names, i), ev);
+	g_ptr_array_unref(names);
+	return 0;
+}
+
+static void print_matrix(FILE *out, unsigned n, const char *const *labels,
+			 const unsigned *cells)
+{
+	fprintf(out, "%14s", "");
+	for (unsigned c = 0; c < n; c++)
+		fprintf(out, " %12s", labels[c]);
+	fputc('\n', out);
+	for (unsigned e = 0; e < n; e++) {
+		fprintf(out, "%14s", labels[e]);
+		for (unsigned c = 0; c < n; c++)
+			fprintf(out, " %12u", cells[e * n + c]);
+		fputc('\n', out);
+	}
+}
+
+static void eval_text(const struct rulesctl_eval *ev, FILE *out)
+{
+	static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
+	fprintf(out, "messages: %u (%u skipped)\n", ev->messages, ev->skipped->len);
+	fprintf(out, "category accuracy: %.1f%% (%u/%u)\n",
+		100 * rulesctl_eval_category_accuracy(ev), ev->category_correct, ev->messages);
+	fprintf(out, "severity accuracy: %.1f%% (%u/%u)\n",
+		100 * rulesctl_eval_severity_accuracy(ev), ev->severity_correct, ev->messages);
+	fprintf(out, "\ncategory (rows: expected, columns: classified)\n");
+	print_matrix(out, RULESCTL_NCAT, cat_names, &ev->category_matrix[0][0]);
+	fprintf(out, "\nseverity (rows: expected, columns: classified)\n");
+	print_matrix(out, RULESCTL_NSEV, sev_labels, &ev->severity_matrix[0][0]);
+	if (ev->misclassified->len)
+		fprintf(out, "\nmisclassified (%u):\n", ev->misclassified->len);
+	for (guint i = 0; i < ev->misclassified->len; i++)
+		fprintf(out, "  %s\n", (char *)g_ptr_array_index(ev->misclassified, i));
+	if (ev->skipped->len)
+		fprintf(out, "\nskipped (%u):\n", ev->skipped->len);
+	for (guint i = 0; i < ev->skipped->len; i++)
+		fprintf(out, "  %s\n", (char *)g_ptr_array_index(ev->skipped, i));
+}
+
+/* json_matrix - {"labels": [...], "rows": [[...], ...]} */
+static void json_matrix(struct json *j, const char *key, unsigned n,
+			const char *const *labels, const unsigned *cells)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	json_key(j, "labels");
+	json_array_begin(j);
+	for (unsigned i = 0; i < n; i++)
+		json_string(j, labels[i]);
+	json_array_end(j);
+	json_key(j, "rows");
+	json_array_begin(j);
+	for (unsigned e = 0; e < n; e++) {
+		json_array_begin(j);
+		for (unsigned c = 0; c < n; c++)
+			json_uint(j, cells[e * n + c]);
+		json_array_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void eval_json(const struct rulesctl_eval *ev, FILE *out)
+{
+	static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
+	GString *doc = g_string_new(NULL);
+	struct json *j = json_new(doc);
+	json_object_begin(j);
+	json_kv_int(j, "messages", ev->messages);
+	json_key(j, "category_accuracy");
+	json_double(j, rulesctl_eval_category_accuracy(ev));
+	json_key(j, "severity_accuracy");
+	json_double(j, rulesctl_eval_severity_accuracy(ev));
+	json_matrix(j, "category_matrix", RULESCTL_NCAT, cat_names, &ev->category_matrix[0][0]);
+	json_matrix(j, "severity_matrix", RULESCTL_NSEV, sev_labels, &ev->severity_matrix[0][0]);
+	json_strings(j, "misclassified", ev->misclassified);
+	json_strings(j, "skipped", ev->skipped);
+	json_object_end(j);
+	json_free(&j);
+	put_json(doc, out);
+}
+
+void rulesctl_eval_print(const struct rulesctl_eval *ev, bool json, FILE *out)
+{
+	if (json)
+		eval_json(ev, out);
+	else
+		eval_text(ev, out);
+}
+
+static int eval_cmd(const char *rules_dir, const struct rules_limits *lim,
+		    const char *dir, bool json, FILE *out, FILE *err)
+{
+	struct rules *r = rulesctl_load(rules_dir, lim, err);
+	if (!r)
+		return 1;
+	struct rulesctl_eval ev;
+	char *error = NULL;
+	int rc = rulesctl_eval_dir(r, dir, &ev, &error);
+	if (rc < 0) {
+		fprintf(err, "complaintctl: %s\n", error);
+		g_free(error);
+	} else if (ev.messages == 0) {
+		fprintf(err, "complaintctl: %s: no labelled messages\n", dir);
+		rc = -1;
+	}
+	if (rc == 0)
+		rulesctl_eval_print(&ev, json, out);
+	rulesctl_eval_clear(&ev);
+	rules_unref(&r);
+	return rc < 0 ? 1 : 0;
+}
+
+/* ---- reclassify -------------------------------------------------------------- */
+
+bool rulesctl_parse_date(const char *s, int64_t *out)
+{
+	int y, mo, d;
+	char end;
+	GDateTime *dt = NULL;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &end) == 3 && strlen(s) == 10) {
+		GTimeZone *tz = g_time_zone_new_local();
+		dt = g_date_time_new(tz, y, mo, d, 0, 0, 0);
+		g_time_zone_unref(tz);
+	} else {
+		GTimeZone *tz = g_time_zone_new_local();
+		dt = g_date_time_new_from_iso8601(s, tz);
+		g_time_zone_unref(tz);
+	}
+	if (!dt)
+		return false;
+	*out = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return true;
+}
+
+struct reclass_run {
+	struct store *s;
+	const struct rules *r;
+	const struct rulesctl_reclassify_opts *o;
+	FILE *out, *err;
+	struct json *j;       /* JSON output: the "changes" array is open */
+	unsigned checked, changed, applied, skipped;
+	int64_t now;
+};
+
+/* stored_to_message - a mail is parsed again from its raw source; a form
+ * post from its JSON when that is what was kept, else from the stored
+ * subject and body. */
+static struct message *stored_to_message(const struct store_stored_message *sm)
+{
+	gsize len = 0;
+	const char *raw = sm->raw ? g_bytes_get_data(sm->raw, &len) : NULL;
+	bool web = g_strcmp0(sm->channel, "web") == 0;
+	if (raw && len && !web)
+		return mime_parse(raw, len, NULL);
+	if (raw && len && web && looks_like_json("", raw, len)) {
+		char *e = NULL;
+		struct message *m = rulesctl_message_from_json(raw, len, &e);
+		g_free(e);
+		if (m)
+			return m;
+	}
+	struct message *m = msg_new(web ? MSG_CHANNEL_WEB : MSG_CHANNEL_EMAIL);
+	if (sm->subject)
+		msg_set_subject(m, sm->subject);
+	msg_set_text(m, sm->body ? sm->body : "");
+	msg_set_from(m, sm->from_addr, sm->from_name);
+	return m;
+}
+
+/* change_detail - "category quality→price severity C→B" (the parts that change). */
+static char *change_detail(const struct store_open_complaint *c,
+			   const struct verdict *v)
+{
+	GString *d = g_string_new(NULL);
+	if (strcmp(c->category, verdict_category(v)))
+		g_string_append_printf(d, "category %s→%s", c->category, verdict_category(v));
+	if (c->severity != verdict_severity(v))
+		g_string_append_printf(d, "%sseverity %c→%c", d->len ? " " : "",
+				       c->severity, verdict_severity(v));
+	if (g_strcmp0(c->route, verdict_route(v)))
+		g_string_append_printf(d, "%sroute %s→%s", d->len ? " " : "",
+				       c->route ? c->route : "(none)",
+				       verdict_route(v) ? verdict_route(v) : "(none)");
+	return g_string_free(d, FALSE);
+}
+
+/* apply_change - one transaction: update (if unchanged meanwhile) + event.
+ * 1 applied, 0 skipped, -1 error; deadlocks are retried. */
+static int apply_change(struct reclass_run *run, const struct store_open_complaint *c,
+			const struct verdict *v, const char *detail)
+{
+	GError *e = NULL;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int rc = store_begin(run->s, &e);
+		if (rc == 0)
+			rc = store_update_classification(run->s, c->id, c->category, c->severity,
+							 verdict_category(v), verdict_severity(v),
+							 verdict_route(v), run->now, &e);
+		if (rc == 1 && store_add_event(run->s, c->id, run->now,
+					       run->o->actor ? run->o->actor : "complaintctl",
+					       "reclassified", detail, &e) < 0)
+			rc = -1;
+		if (rc == 1 && store_commit(run->s, &e) < 0)
+			rc = -1;
+		if (rc != 1)
+			store_rollback(run->s);
+		if (rc >= 0)
+			return rc;
+		bool retry = e->code == STORE_ERROR_RETRY;
+		if (!retry) {
+			fprintf(run->err, "complaintctl: %s: %s\n", c->ref, e->message);
+			g_error_free(e);
+			return -1;
+		}
+		g_clear_error(&e);
+	}
+	fprintf(run->err, "complaintctl: %s: gave up after repeated deadlocks\n", c->ref);
+	return -1;
+}
+
+static void report_change(struct reclass_run *run, const struct store_open_complaint *c,
+			  const struct verdict *v, const char *what)
+{
+	if (run->j) {
+		struct json *j = run->j;
+		char os[2] = { c->severity, 0 }, ns[2] = { verdict_severity(v), 0 };
+		json_object_begin(j);
+		json_kv_string(j, "ref", c->ref);
+		json_kv_string(j, "old_category", c->category);
+		json_kv_string(j, "new_category", verdict_category(v));
+		json_kv_string(j, "old_severity", os);
+		json_kv_string(j, "new_severity", ns);
+		json_kv_string(j, "old_route", c->route);
+		json_kv_string(j, "new_route", verdict_route(v));
+		json_kv_string(j, "result", what);
+		json_object_end(j);
+		return;
+	}
+	if (run->o->progress)
+		fprintf(run->o->progress, "\r\033[K");
+	fprintf(run->out, "%-20s %s → %s, %c → %c", c->ref, c->category,
+		verdict_category(v), c->severity, verdict_severity(v));
+	if (g_strcmp0(c->route, verdict_route(v)))
+		fprintf(run->out, ", route %s → %s", c->route ? c->route : "(none)",
+			verdict_route(v) ? verdict_route(v) : "(none)");
+	fprintf(run->out, "  [%s]\n", what);
+}
+
+static int reclassify_one(struct reclass_run *run, const struct store_open_complaint *c)
+{
+	if (!c->first_message)
+		return 0;  /* nothing to classify (e.g. opened by staff) */
+	struct store_stored_message *sm = NULL;
+	GError *e = NULL;
+	int rc = store_get_message(run->s, c->first_message, &sm, &e);
+	if (rc <= 0) {
+		if (rc < 0) {
+			fprintf(run->err, "complaintctl: %s: %s\n", c->ref, e->message);
+			g_error_free(e);
+		}
+		return rc;
+	}
+	struct message *m = stored_to_message(sm);
+	store_stored_message_free(sm);
+	struct verdict *v = rules_classify(run->r, m);
+	msg_free(&m);
+	run->checked++;
+	char *detail = change_detail(c, v);
+	if (*detail) {
+		run->changed++;
+		const char *what = "would change";
+		if (!run->o->dry_run) {
+			rc = apply_change(run, c, v, detail);
+			what = rc == 1 ? "changed" : rc == 0 ? "skipped: changed meanwhile" : "failed";
+			run->applied += rc == 1;
+			run->skipped += rc == 0;
+		}
+		report_change(run, c, v, what);
+	}
+	g_free(detail);
+	verdict_free(&v);
+	return rc < 0 ? -1 : 0;
+}
+
+#define RECLASS_PAGE 200
+
+/* reclassify_pages - walk the open complaints page by page. */
+static int reclassify_pages(struct reclass_run *run, unsigned total)
+{
+	uint64_t after = 0;
+	unsigned done = 0;
+	for (;;) {
+		GPtrArray *page = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)store_open_complaint_free);
+		GError *e = NULL;
+		int n = store_list_open_complaints(run->s, run->o->since, after,
+						   RECLASS_PAGE, page, &e);
+		int rc = n < 0 ? -1 : 0;
+		if (n < 0) {
+			fprintf(run->err, "complaintctl: %s\n", e->message);
+			g_error_free(e);
+		}
+		for (int i = 0; rc == 0 && i < n; i++) {
+			const struct store_open_complaint *c = g_ptr_array_index(page, i);
+			rc = reclassify_one(run, c);
+			after = c->id;
+			if (run->o->progress)
+				fprintf(run->o->progress, "\r%u/%u", ++done, total);
+		}
+		g_ptr_array_unref(page);
+		if (rc < 0 || n < RECLASS_PAGE)
+			return rc;
+	}
+}
+
+int rulesctl_reclassify(struct store *s, const struct rules *r,
+			const struct rulesctl_reclassify_opts *o, FILE *out,
+			FILE *err)
+{
+	struct reclass_run run = { .s = s, .r = r, .o = o, .out = out, .err = err,
+				   .now = o->now ? o->now : (int64_t)time(NULL) };
+	unsigned total = 0;
+	GError *e = NULL;
+	if (store_count_open_complaints(s, o->since, &total, &e) < 0) {
+		fprintf(err, "complaintctl: %s\n", e->message);
+		g_error_free(e);
+		return 1;
+	}
+	GString *doc = o->json ? g_string_new(NULL) : NULL;
+	if (doc) {
+		run.j = json_new(doc);
+		json_object_begin(run.j);
+		json_key(run.j, "changes");
+		json_array_begin(run.j);
+	}
+	int rc = reclassify_pages(&run, total);
+	if (o->progress)
+		fprintf(o->progress, "\r\033[K");
+	if (doc) {
+		json_array_end(run.j);
+		json_kv_int(run.j, "open", total);
+		json_kv_int(run.j, "checked", run.checked);
+		json_kv_int(run.j, "changed", run.changed);
+		json_kv_int(run.j, "applied", run.applied);
+		json_kv_int(run.j, "skipped", run.skipped);
+		json_kv_bool(run.j, "dry_run", o->dry_run);
+		json_kv_bool(run.j, "ok", rc == 0);
+		json_object_end(run.j);
+		json_free(&run.j);
+		put_json(doc, out);
+	} else {
+		fprintf(out, "%u open complaint%s, %u classified again, %u %s%s\n", total,
+			total == 1 ? "" : "s", run.checked, o->dry_run ? run.changed : run.applied,
+			o->dry_run ? "would change (dry run: nothing written)" : "changed",
+			run.skipped ? ", some skipped because staff changed them meanwhile" : "");
+	}
+	return rc < 0 ? 1 : 0;
+}
+
+/* ---- command line ------------------------------------------------------------ */
+
+struct args {
+	bool json, dry_run, since_set;
+	int64_t since;
+	const char *rules_dir;
+	const char *pos[2];
+	int npos;
+};
+
+/* take_value - "--name VALUE" or "--name=VALUE". */
+static const char *take_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static int parse_args(int argc, char **argv, struct args *a, FILE *err)
+{
+	bool opts = true;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (opts && !strcmp(argv[i], "--"))
+			opts = false;
+		else if (opts && !strcmp(argv[i], "--json"))
+			a->json = true;
+		else if (opts && !strcmp(argv[i], "--dry-run"))
+			a->dry_run = true;
+		else if (opts && (v = take_value(argc, argv, &i, "--rules")) != NULL)
+			a->rules_dir = v;
+		else if (opts && (v = take_value(argc, argv, &i, "--since")) != NULL) {
+			if (!rulesctl_parse_date(v, &a->since)) {
+				fprintf(err, "complaintctl: --since %s: not a date (YYYY-MM-DD)\n", v);
+				return -1;
+			}
+			a->since_set = true;
+		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
+			fprintf(err, "complaintctl: rules: unknown option %s\n", argv[i]);
+			return -1;
+		} else if (a->npos < 2) {
+			a->pos[a->npos++] = argv[i];
+		} else {
+			fprintf(err, "complaintctl: rules: too many arguments\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void rules_usage(FILE *f)
+{
+	fprintf(f, "usage: complaintctl [-c FILE] rules check [DIR]\n"
+		"       complaintctl [-c FILE] rules test [--json] FILE.eml|FILE.json|-\n"
+		"       complaintctl [-c FILE] rules eval [--json] DIR\n"
+		"       complaintctl [-c FILE] rules reclassify [--since DATE] [--dry-run] [--json]\n"
+		"options: --rules DIR   rules to use instead of the configured rules_dir\n");
+}
+
+static int open_db(const struct config *cfg, struct store **s)
+{
+	*s = daemon_open_store(cfg, "complaintctl");
+	return *s ? 0 : -1;
+}
+
+static int reclassify_cmd(const struct config *cfg, const char *dir,
+			  const struct rules_limits *lim, const struct args *a)
+{
+	struct rules *r = rulesctl_load(dir, lim, stderr);
+	struct store *s = NULL;
+	if (!r || open_db(cfg, &s) < 0) {
+		rules_unref(&r);
+		return 1;
+	}
+	struct rulesctl_reclassify_opts o = {
+		.since = a->since_set ? a->since : 0, .dry_run = a->dry_run,
+		.json = a->json, .progress = isatty(fileno(stderr)) ? stderr : NULL,
+	};
+	char *actor = g_strdup_printf("complaintctl:%s", g_get_user_name());
+	o.actor = actor;
+	int rc = rulesctl_reclassify(s, r, &o, stdout, stderr);
+	g_free(actor);
+	store_close(&s);
+	rules_unref(&r);
+	return rc;
+}
+
+/* load_config_if_any - NULL without complaint when file does not exist. */
+static int load_config_if_any(const char *file, struct config **cfg)
+{
+	*cfg = NULL;
+	if (!file || (!g_file_test(file, G_FILE_TEST_EXISTS)))
+		return 0;
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	*cfg = config_load(file, errors);
+	for (guint i = 0; i < errors->len; i++)
+		fprintf(stderr, "%s\n", (char *)g_ptr_array_index(errors, i));
+	g_ptr_array_unref(errors);
+	return *cfg ? 0 : -1;
+}
+
+static int dispatch(const char *cmd, const struct args *a, const struct config *cfg,
+		    const char *dir, const struct rules_limits *lim)
+{
+	if (!strcmp(cmd, "check") && a->npos <= 1)
+		return rulesctl_check(a->npos ? a->pos[0] : dir, a->json, stdout);
+	if (!strcmp(cmd, "test") && a->npos == 1)
+		return rulesctl_test(dir, lim, a->pos[0], a->json, stdout, stderr);
+	if (!strcmp(cmd, "eval") && a->npos == 1)
+		return eval_cmd(dir, lim, a->pos[0], a->json, stdout, stderr);
+	if (!strcmp(cmd, "reclassify") && a->npos == 0) {
+		if (!cfg) {
+			fprintf(stderr, "complaintctl: rules reclassify needs the configuration (-c FILE)\n");
+			return 1;
+		}
+		return reclassify_cmd(cfg, dir, lim, a);
+	}
+	rules_usage(stderr);
+	return 2;
+}
+
+int rulesctl_main(const char *config_file, bool json, int argc, char **argv)
+{
+	struct args a = { .json = json };
+	if (argc < 1 || parse_args(argc, argv, &a, stderr) < 0) {
+		rules_usage(stderr);
+		return 2;
+	}
+	struct config *cfg = NULL;
+	if (load_config_if_any(config_file, &cfg) < 0)
+		return 1;
+	mime_init();
+	struct rules_limits lim = { 0 };
+	if (cfg) {
+		lim.match_limit = (uint32_t)cfg->rules_match_limit;
+		lim.depth_limit = (uint32_t)cfg->rules_depth_limit;
+		lim.no_jit = !cfg->rules_jit;
+	}
+	const char *dir = a.rules_dir ? a.rules_dir : cfg ? cfg->rules_dir : "rules";
+	int rc = dispatch(argv[0], &a, cfg, dir, &lim);
+	config_free(&cfg);
+	return rc;
+}

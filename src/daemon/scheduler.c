@@ -1,0 +1,130 @@
+/* scheduler - deadlines and escalations. */
+#include "daemon/scheduler.h"
+
+#include "workflow/calendar.h"
+#include "lib/clock.h"
+#include "lib/config.h"
+#include "lib/holder.h"
+#include "lib/lifecycle.h"
+#include "lib/log.h"
+#include "workflow/pipeline.h"
+#include "workflow/reportmail.h"
+#include "store/store.h"
+#include "workflow/survey.h"
+#include "mail/template.h"
+#include "workflow/warning.h"
+#include "workflow/workflow.h"
+
+/* escalations looked at per round: a backlog after a long outage is worked
+ * off over several rounds instead of one long transaction */
+#define ROUND_MAX 200
+
+struct scheduler {
+	const struct pipeline_env *env;
+	const struct store_params *db;
+	GThread *thread;
+	unsigned rounds;  /* completed rounds, for the log */
+};
+
+/* escalate_one - record and send one in its own transaction. */
+static int escalate_one(struct workflow_ctx *x, const struct store_due *d, GError **err)
+{
+	if (store_begin(x->store, err) < 0)
+		return -1;
+	int rc = workflow_escalate(x, d->id, d->deadline, d->level, err);
+	if (rc >= 0 && store_commit(x->store, err) < 0)
+		return -1;
+	if (rc < 0)
+		store_rollback(x->store);
+	return rc;
+}
+
+int scheduler_run_once(const struct pipeline_env *env, struct store *store, int64_t now,
+		       GError **err)
+{
+	const struct config *cfg = env->cfg;
+	GPtrArray *due = g_ptr_array_new_with_free_func(g_free);
+	int sent = 0;
+	if (store_due_escalations(store, now, cfg->escalation_interval,
+				  G_N_ELEMENTS(cfg->escalation), ROUND_MAX, due, err) < 0) {
+		g_ptr_array_unref(due);
+		return -1;
+	}
+	struct template_set *tmpl = holder_get(env->templates);
+	struct calendar *cal = holder_get(env->calendar);
+	struct workflow_ctx x = { .cfg = cfg, .cal = cal, .templates = tmpl, .store = store,
+				  .now = now };
+	for (unsigned i = 0; i < due->len && sent >= 0; i++) {
+		int rc = escalate_one(&x, g_ptr_array_index(due, i), err);
+		sent = rc < 0 ? -1 : sent + rc;
+	}
+	int n = sent < 0 ? -1 : survey_send_due(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : survey_close_unanswered(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : warning_run_once(cfg, cal, tmpl, store, now, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : reportmail_run_once(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	if (sent > 0)
+		lifecycle_kick(LIFECYCLE_OUTBOX);
+	template_set_unref(&tmpl);
+	calendar_free(&cal);
+	g_ptr_array_unref(due);
+	return sent;
+}
+
+/* log_round - the first round once at info (the operator sees that the
+ * deadlines were looked at after a start), every round at debug (tests
+ * wait for rounds instead of sleeping). */
+static void log_round(unsigned round, int sent)
+{
+	if (round == 1)
+		log_info("scheduler: first round done sent=%d", sent);
+	log_debug("scheduler round=%u sent=%d", round, sent);
+}
+
+static gpointer scheduler_main(gpointer data)
+{
+	struct scheduler *s = data;
+	struct store *store = NULL;
+	int64_t wait_ms = 0;
+	while (lifecycle_sleep(LIFECYCLE_GENERAL, wait_ms)) {
+		wait_ms = s->env->cfg->escalation_check * 1000;
+		GError *err = NULL;
+		if (!store && !(store = store_open(s->db, &err))) {
+			log_warn("scheduler: database: %s", err->message);
+			g_error_free(err);
+			continue;
+		}
+		int sent = scheduler_run_once(s->env, store, clock_now(), &err);
+		if (sent < 0) {
+			log_warn("scheduler: %s", err ? err->message : "failed");
+			g_clear_error(&err);
+			if (store_ping(store, NULL) < 0)
+				store_close(&store);
+		}
+		log_round(++s->rounds, sent);
+	}
+	store_close(&store);
+	return NULL;
+}
+
+struct scheduler *scheduler_start(const struct pipeline_env *env, const struct store_params *db)
+{
+	struct scheduler *s = g_new0(struct scheduler, 1);
+	s->env = env;
+	s->db = db;
+	s->thread = g_thread_new("scheduler", scheduler_main, s);
+	return s;
+}
+
+void scheduler_join(struct scheduler **sp)
+{
+	struct scheduler *s = *sp;
+	if (!s)
+		return;
+	g_thread_join(s->thread);
+	g_free(s);
+	*sp = NULL;
+}

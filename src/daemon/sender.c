@@ -1,0 +1,283 @@
+/* sender - the outbox sender thread. */
+#include "daemon/sender.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/config.h"
+#include "lib/lifecycle.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "mail/smtp.h"
+#include "store/store.h"
+
+#define CLAIM_MAX 50
+#define LEASE_SECONDS 300
+
+struct sender {
+	const struct config *cfg;
+	const struct store_params *db;
+	GThread *thread;
+	char host[64];
+	char owner[128];   /* host:pid:start, see proc_start */
+};
+
+/* proc_start - a process's start time in clock ticks since boot (field 22
+ * of /proc/PID/stat), 0 if there is no such process. With the pid it names
+ * one process for good: a pid reused later has another start time. */
+static unsigned long long proc_start(long pid)
+{
+	char path[64], *text = NULL;
+	g_snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	unsigned long long start = 0;
+	const char *p = strrchr(text, ')');  /* the command name may hold spaces */
+	for (int field = 2; p && *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (p)
+		start = g_ascii_strtoull(p, NULL, 10);
+	g_free(text);
+	return start;
+}
+
+/* release_dead_claims - rows claimed by a sender on this host whose process
+ * is gone go back to pending now, instead of after their lease. */
+static void release_dead_claims(struct store *store, const char *host)
+{
+	char *prefix = g_strdup_printf("%s:", host);
+	GPtrArray *owners = g_ptr_array_new_with_free_func(g_free);
+	if (store_outbox_claimants(store, prefix, owners, NULL) > 0) {
+		for (unsigned i = 0; i < owners->len; i++) {
+			const char *owner = g_ptr_array_index(owners, i);
+			long pid = 0;
+			unsigned long long start = 0;
+			if (sscanf(owner + strlen(prefix), "%ld:%llu", &pid, &start) != 2 ||
+			    proc_start(pid) == start)
+				continue;
+			int n = store_outbox_release(store, owner, NULL);
+			if (n > 0)
+				log_info("outbox: released %d mail%s claimed by dead sender %s",
+					 n, n == 1 ? "" : "s", owner);
+		}
+	}
+	g_ptr_array_unref(owners);
+	g_free(prefix);
+}
+
+int64_t sender_backoff(const struct config *cfg, unsigned attempts)
+{
+	int64_t d = cfg->smtp_retry_min;
+	for (unsigned i = 1; i < attempts && d < cfg->smtp_retry_max; i++)
+		d *= 2;
+	return MIN(d, cfg->smtp_retry_max);
+}
+
+/* What the relay said about one claimed mail. */
+struct outcome {
+	int rc;        /* smtp_send: 0 sent, 1 temporary, 2 permanent */
+	char *why;     /* reply text or error; NULL when sent */
+};
+
+/* send_one - true when the relay answered at all; false when it could not
+ * be reached, which says nothing about this mail and everything about the
+ * ones behind it. */
+static bool send_one(struct smtp *smtp, const struct outbox_item *it, struct outcome *o)
+{
+	char *reply = NULL;
+	GError *serr = NULL;
+	o->rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
+			  g_bytes_get_size(it->raw), &reply, &serr);
+	o->why = o->rc == 0 ? NULL : g_strdup(reply ? reply : serr ? serr->message : "unknown");
+	bool answered = o->rc != 1 || reply != NULL;
+	g_free(reply);
+	g_clear_error(&serr);
+	return answered;
+}
+
+/* record - write one outcome (inside the caller's transaction). */
+static int record(const struct config *cfg, struct store *store, const struct outbox_item *it,
+		  const struct outcome *o, int64_t now, GError **err)
+{
+	unsigned long long id = (unsigned long long)it->id;
+	if (o->rc == 0) {
+		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind, it->rcpt,
+			 it->message_id);
+		metrics_inc(METRIC_OUTBOX_SENT);
+		return store_outbox_sent(store, it->id, now, err);
+	}
+	if (o->rc == 2) {
+		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", id, it->rcpt, o->why);
+		metrics_inc(METRIC_OUTBOX_FAILURES);
+		if (store_outbox_failed(store, it->id, o->why, err) < 0)
+			return -1;
+		if (strstr(o->why, "5.1."))
+			return store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress,
+					      o->why, now, err);
+		return 0;
+	}
+	if (now - it->created_at > cfg->smtp_give_up) {
+		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s", id, it->rcpt,
+			  it->attempts, o->why);
+		metrics_inc(METRIC_OUTBOX_FAILURES);
+		return store_outbox_failed(store, it->id, o->why, err);
+	}
+	int64_t next = now + sender_backoff(cfg, it->attempts);
+	metrics_inc(METRIC_OUTBOX_RETRIES);
+	log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s", id, it->rcpt,
+		 it->attempts, (long long)(next - now), o->why);
+	return store_outbox_retry(store, it->id, next, o->why, err);
+}
+
+/* record_all - every outcome of one claim in one transaction: one commit
+ * (one fsync) per claim instead of one per mail. If the daemon dies before
+ * the commit, the claimed mail goes again after its lease, with the same
+ * Message-ID: at least once, as before. */
+static int record_all(const struct config *cfg, struct store *store, GPtrArray *items,
+		      const struct outcome *out, int64_t now, GError **err)
+{
+	if (store_begin(store, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < items->len; i++) {
+		if (record(cfg, store, g_ptr_array_index(items, i), &out[i], now, err) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+	}
+	return store_commit(store, err);
+}
+
+/* sender_run_once - claim and send what is due at now: mails handled,
+ * SENDER_RELAY_DOWN when the relay could not be reached (the claimed mail is
+ * deferred; no use trying more now), or -1 with *error_r for the database. */
+#define SENDER_RELAY_DOWN (-2)
+
+static int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
+			   const char *owner, int64_t now, char **error_r)
+{
+	GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
+	GError *err = NULL;
+	int handled = store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err);
+	if (handled > 0) {
+		struct outcome *out = g_new0(struct outcome, items->len);
+		bool reachable = true;
+		for (unsigned i = 0; i < items->len; i++) {
+			if (reachable) {
+				reachable = send_one(smtp, g_ptr_array_index(items, i), &out[i]);
+				continue;
+			}
+			/* the relay is down: the rest wait for the next attempt */
+			out[i].rc = 1;
+			out[i].why = g_strdup(out[i - 1].why);
+		}
+		if (!reachable)
+			handled = SENDER_RELAY_DOWN;
+		if (record_all(cfg, store, items, out, now, &err) < 0)
+			handled = -1;  /* a database error wins: the loop reconnects */
+		for (unsigned i = 0; i < items->len; i++)
+			g_free(out[i].why);
+		g_free(out);
+	}
+	if (handled < 0 && handled != SENDER_RELAY_DOWN) {
+		*error_r = g_strdup(err ? err->message : "outbox failed");
+		g_clear_error(&err);
+	}
+	g_ptr_array_unref(items);
+	return handled;
+}
+
+static struct smtp *connect_relay(const struct config *cfg)
+{
+	enum smtp_tls tls = !strcmp(cfg->smtp_tls, "none") ? SMTP_TLS_NONE
+			    : !strcmp(cfg->smtp_tls, "required") ? SMTP_TLS_REQUIRED
+			    : SMTP_TLS_TRY;
+	struct smtp_params sp = {
+		.url = cfg->smtp_url,
+		.user = *cfg->smtp_user ? cfg->smtp_user : NULL,
+		.password = cfg->smtp_password,
+		.ca_file = *cfg->smtp_ca_file ? cfg->smtp_ca_file : NULL,
+		.no_verify = !cfg->smtp_verify, .tls = tls,
+		.helo = *cfg->smtp_helo ? cfg->smtp_helo : NULL,
+		.timeout_s = (unsigned)cfg->smtp_timeout,
+	};
+	return smtp_new(&sp);
+}
+
+static gpointer sender_thread(gpointer data)
+{
+	struct sender *s = data;
+	struct store *store = NULL;
+	struct smtp *smtp = connect_relay(s->cfg);
+	int64_t backoff = 0, relay_wait = 0;
+	bool released = false;
+	while (!lifecycle_stopping()) {
+		GError *err = NULL;
+		char *error = NULL;
+		int n = 0;
+		if (!store && !(store = store_open(s->db, &err))) {
+			error = g_strdup_printf("database: %s", err->message);
+		} else {
+			if (!released) {
+				release_dead_claims(store, s->host);
+				released = true;
+			}
+			n = sender_run_once(s->cfg, store, smtp, s->owner,
+					    clock_now(), &error);
+		}
+		g_clear_error(&err);
+		if (error) {
+			if (store && store_ping(store, NULL) < 0)
+				store_close(&store);
+			backoff = backoff ? MIN(backoff * 2, 60) : 1;
+			log_warn("outbox: %s; retrying in %llds", error, (long long)backoff);
+			g_free(error);
+			lifecycle_sleep(LIFECYCLE_GENERAL, backoff * 1000);
+			continue;
+		}
+		backoff = 0;
+		if (n == SENDER_RELAY_DOWN) {
+			/* nothing more can go out; the deferred rows say when to try */
+			relay_wait = relay_wait ? MIN(relay_wait * 2, s->cfg->smtp_retry_max)
+						: s->cfg->smtp_retry_min;
+			lifecycle_sleep(LIFECYCLE_GENERAL, relay_wait * 1000);
+			continue;
+		}
+		relay_wait = 0;
+		/* a full claim means more may be waiting: go again at once */
+		if (n < CLAIM_MAX) {
+			unsigned depth = 0;
+			if (store_outbox_pending(store, &depth, NULL) == 0)
+				metrics_set_gauge(METRIC_GAUGE_OUTBOX_DEPTH, depth);
+			lifecycle_sleep(LIFECYCLE_OUTBOX, 1000);
+		}
+	}
+	smtp_free(&smtp);
+	store_close(&store);
+	return NULL;
+}
+
+struct sender *sender_start(const struct config *cfg, const struct store_params *db)
+{
+	struct sender *s = g_new0(struct sender, 1);
+	s->cfg = cfg;
+	s->db = db;
+	gethostname(s->host, sizeof(s->host) - 1);
+	g_strdelimit(s->host, ":%_", '-');  /* no separators, no LIKE wildcards */
+	g_snprintf(s->owner, sizeof(s->owner), "%s:%ld:%llu", s->host, (long)getpid(),
+		   proc_start((long)getpid()));
+	s->thread = g_thread_new("outbox", sender_thread, s);
+	return s;
+}
+
+void sender_join(struct sender **sp)
+{
+	struct sender *s = *sp;
+	if (!s)
+		return;
+	g_thread_join(s->thread);
+	g_free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,323 @@
+/* poller - IMAP mailbox threads. */
+#include "intake/poller.h"
+
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/config.h"
+#include "intake/imap.h"
+#include "workflow/ingest.h"
+#include "lib/lifecycle.h"
+#include "lib/log.h"
+#include "mail/message.h"
+#include "lib/metrics.h"
+#include "mail/mime.h"
+#include "workflow/pipeline.h"
+#include "store/store.h"
+
+struct poller {
+	const struct pipeline_env *env;
+	const struct config_mailbox *mb;
+	const struct store_params *db;
+	GThread *thread;
+};
+
+/* One batch on its way from IMAP to the database. */
+struct batch {
+	const struct pipeline_env *env;
+	const struct config_mailbox *mb;
+	struct mime_limits limits;
+	uint32_t uidvalidity;
+	int64_t import_before;   /* mail older than this gets no acknowledgement */
+	GArray *items;           /* struct pipeline_item */
+};
+
+static void batch_clear(struct batch *b)
+{
+	for (unsigned i = 0; i < b->items->len; i++) {
+		struct pipeline_item *it = &g_array_index(b->items, struct pipeline_item, i);
+		pipeline_item_clear(it);
+		msg_free(&it->msg);
+	}
+	g_array_set_size(b->items, 0);
+}
+
+static int on_message(uint32_t uid, int64_t internaldate, const char *data, size_t len,
+		      void *ctx)
+{
+	struct batch *b = ctx;
+	struct pipeline_item it = { 0 };
+	if (!data) {
+		/* over max_message_size: IMAP kept it from us, so there is nothing
+		 * to parse; a placeholder keeps the record and it is not answered */
+		it.msg = msg_new(MSG_CHANNEL_EMAIL);
+		msg_set_subject(it.msg, "(message over the size limit, left on the IMAP server)");
+		msg_add_flags(it.msg, MSG_F_TRUNCATED | MSG_F_PARSE_ERROR | MSG_F_NO_SENDER);
+		msg_add_note(it.msg, "message of %zu bytes exceeds max_message_size; "
+			     "fetch it from mailbox %s uid %u", len, b->mb->name, uid);
+		log_warn("oversized mailbox=%s uid=%u size=%zu", b->mb->name, uid, len);
+	} else {
+		it.msg = mime_parse(data, len, &b->limits);
+	}
+	it.mailbox = b->mb->name;
+	it.uidvalidity = b->uidvalidity;
+	it.uid = uid;
+	it.no_ack = b->import_before && internaldate && internaldate < b->import_before;
+	g_array_append_val(b->items, it);
+	return 0;
+}
+
+static void limits_from_config(const struct config *cfg, struct mime_limits *lim)
+{
+	mime_limits_default(lim);
+	lim->max_message_size = (size_t)cfg->max_message_size;
+	lim->max_attachments = (unsigned)cfg->max_attachments;
+	lim->max_attachment_size = (size_t)cfg->max_attachment_size;
+	lim->max_depth = (unsigned)cfg->max_mime_depth;
+	lim->max_parts = (unsigned)cfg->max_mime_parts;
+}
+
+/* quarantine - keep what failed, flag it on the server, let the rest go on. */
+static int quarantine(struct store *store, struct imap *imap, const struct config_mailbox *mb,
+		      struct pipeline_item *it, int64_t now, GError **err)
+{
+	GBytes *raw = msg_raw(it->msg);
+	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, it->uid, it->error);
+	if (store_quarantine(store, mb->name, it->uidvalidity, it->uid, it->error,
+			     raw ? g_bytes_get_data(raw, NULL) : "", raw ? g_bytes_get_size(raw) : 0,
+			     now, err) < 0)
+		return -1;
+	return imap_add_keyword(imap, &it->uid, 1, "$Quarantined", err);
+}
+
+/* acknowledge_source - the commit is done: now, and only now, tell IMAP. */
+static int acknowledge_source(struct imap *imap, const struct config_mailbox *mb,
+			      const uint32_t *uids, unsigned n, GError **err)
+{
+	if (!n)
+		return 0;
+	if (*mb->processed_folder)
+		return imap_move(imap, uids, n, mb->processed_folder, err);
+	return imap_mark_seen(imap, uids, n, err);
+}
+
+/* process_batch - fetch, ingest, quarantine failures, acknowledge. */
+static int process_batch(struct batch *b, struct imap *imap, struct store *store,
+			 struct ingest *ig, const uint32_t *uids, unsigned n, int64_t now,
+			 GError **err)
+{
+	gint64 t0 = g_get_monotonic_time();
+	if (imap_fetch_uids(imap, uids, n, on_message, b, err) < 0)
+		return -1;
+	gint64 t1 = g_get_monotonic_time();
+	struct pipeline_item *items = (struct pipeline_item *)(void *)b->items->data;
+	if (ingest_batch(ig, items, b->items->len, now, err) < 0)
+		return -1;
+	gint64 t2 = g_get_monotonic_time();
+	GArray *done = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	int rc = 0;
+	for (unsigned i = 0; i < b->items->len && rc == 0; i++) {
+		if (items[i].outcome == PIPELINE_FAILED)
+			rc = quarantine(store, imap, b->mb, &items[i], now, err);
+		g_array_append_val(done, items[i].uid);
+	}
+	if (rc == 0)
+		rc = acknowledge_source(imap, b->mb, (uint32_t *)(void *)done->data, done->len, err);
+	log_debug("batch mailbox=%s n=%u fetch+parse_ms=%lld store_ms=%lld imap_ack_ms=%lld",
+		  b->mb->name, n, (long long)(t1 - t0) / 1000, (long long)(t2 - t1) / 1000,
+		  (long long)(g_get_monotonic_time() - t2) / 1000);
+	g_array_free(done, TRUE);
+	return rc;
+}
+
+/* mailbox_state - where we stand; a first attach or a UIDVALIDITY change
+ * starts from UID 0 (idempotent ingestion makes the second case harmless). */
+static int mailbox_state(struct store *store, const struct config_mailbox *mb,
+			 uint32_t uidvalidity, int64_t now, uint32_t *last_uid,
+			 int64_t *attached_at, GError **err)
+{
+	uint32_t known_validity = 0;
+	int found = store_mailbox_get(store, mb->name, &known_validity, last_uid, attached_at, err);
+	if (found < 0)
+		return -1;
+	if (!found) {
+		*last_uid = 0;
+		*attached_at = now;
+		log_info("mailbox attached mailbox=%s uidvalidity=%u "
+			 "(mail older than %llds is imported without acknowledgement)",
+			 mb->name, uidvalidity, (long long)mb->import_older_than);
+		return store_mailbox_set(store, mb->name, uidvalidity, 0, now, err);
+	}
+	if (known_validity != uidvalidity) {
+		log_warn("UIDVALIDITY changed mailbox=%s old=%u new=%u: rescanning",
+			 mb->name, known_validity, uidvalidity);
+		*last_uid = 0;
+		return store_mailbox_set(store, mb->name, uidvalidity, 0, now, err);
+	}
+	return 0;
+}
+
+static int poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
+		     struct imap *imap, struct store *store, struct ingest *ig, int64_t now,
+		     GError **err)
+{
+	uint32_t uidvalidity = 0, uidnext = 0, exists = 0, last_uid = 0;
+	int64_t attached_at = 0;
+	if (imap_select(imap, &uidvalidity, &uidnext, &exists, err) < 0)
+		return -1;
+	if (mailbox_state(store, mb, uidvalidity, now, &last_uid, &attached_at, err) < 0)
+		return -1;
+	GArray *uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	int handled = 0;
+	if (imap_search_since_uid(imap, last_uid, uids, err) < 0) {
+		g_array_free(uids, TRUE);
+		return -1;
+	}
+	struct batch b = { .env = env, .mb = mb, .uidvalidity = uidvalidity,
+			   .import_before = attached_at - mb->import_older_than,
+			   .items = g_array_new(FALSE, TRUE, sizeof(struct pipeline_item)) };
+	limits_from_config(env->cfg, &b.limits);
+	const uint32_t *all = (const uint32_t *)(void *)uids->data;
+	for (unsigned off = 0; off < uids->len; off += (unsigned)mb->batch) {
+		unsigned n = MIN((unsigned)mb->batch, uids->len - off);
+		int rc = process_batch(&b, imap, store, ig, all + off, n, now, err);
+		batch_clear(&b);
+		if (rc < 0) {
+			handled = -1;
+			break;
+		}
+		/* recorded after the source was told: a crash in between finds the
+		 * same UIDs again, and they come back as duplicates */
+		if (store_mailbox_set(store, mb->name, uidvalidity, all[off + n - 1], now, err) < 0) {
+			handled = -1;
+			break;
+		}
+		handled += (int)n;
+		lifecycle_kick(LIFECYCLE_OUTBOX);
+		if (lifecycle_stopping())
+			break;
+	}
+	g_array_free(b.items, TRUE);
+	g_array_free(uids, TRUE);
+	return handled;
+}
+
+/* read_token - XOAUTH2 bearer from a file or a helper command, fresh for
+ * every connection because such tokens live an hour or less. */
+static char *read_token(const struct config_mailbox *mb, char **error_r)
+{
+	if (*mb->oauth_token_file)
+		return config_read_secret(mb->oauth_token_file, error_r);
+	char *out = NULL, *errout = NULL;
+	int status = 0;
+	GError *err = NULL;
+	if (!g_spawn_command_line_sync(mb->oauth_token_command, &out, &errout, &status, &err)) {
+		*error_r = g_strdup_printf("oauth_token_command: %s", err->message);
+		g_error_free(err);
+		return NULL;
+	}
+	if (!g_spawn_check_wait_status(status, &err)) {
+		*error_r = g_strdup_printf("oauth_token_command: %s: %s", err->message,
+					   errout ? g_strstrip(errout) : "");
+		g_error_free(err);
+		g_free(out);
+		g_free(errout);
+		return NULL;
+	}
+	g_free(errout);
+	return g_strstrip(out);
+}
+
+static struct imap *connect_mailbox(const struct config *cfg, const struct config_mailbox *mb,
+				    char **error_r)
+{
+	char *secret = *mb->password_file ? config_read_secret(mb->password_file, error_r)
+					  : read_token(mb, error_r);
+	if (!secret)
+		return NULL;
+	struct imap_params ip = {
+		.url = mb->url, .folder = mb->folder, .user = mb->user,
+		.password = *mb->password_file ? secret : NULL,
+		.oauth_token = *mb->password_file ? NULL : secret,
+		.allow_plaintext = !mb->starttls,
+		.ca_file = *mb->ca_file ? mb->ca_file : NULL,
+		.no_verify = !mb->verify, .timeout_s = (unsigned)mb->timeout,
+		.max_message = (size_t)cfg->max_message_size, .batch = (unsigned)mb->batch,
+	};
+	struct imap *im = imap_new(&ip);
+	explicit_bzero(secret, strlen(secret));
+	g_free(secret);
+	if (!im)
+		*error_r = g_strdup_printf("url '%s' is not usable (a login in the URL is "
+					   "refused: use user and password_file)", mb->url);
+	return im;
+}
+
+static gpointer poller_thread(gpointer data)
+{
+	struct poller *p = data;
+	const struct config_mailbox *mb = p->mb;
+	struct store *store = NULL;
+	struct imap *imap = NULL;
+	struct ingest *ig = NULL;
+	int64_t backoff = 0;
+	while (!lifecycle_stopping()) {
+		char *error = NULL;
+		GError *err = NULL;
+		if (!store && !(store = store_open(p->db, &err)))
+			error = g_strdup_printf("database: %s", err->message);
+		if (store && !ig)  /* its lane 0 runs on this store */
+			ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections);
+		if (!error && !imap)
+			imap = connect_mailbox(p->env->cfg, mb, &error);
+		if (!error && poll_once(p->env, mb, imap, store, ig,
+					clock_now(), &err) < 0)
+			error = g_strdup(err ? err->message : "poll failed");
+		g_clear_error(&err);
+		int64_t wait = mb->poll_interval;
+		if (error) {
+			/* start afresh next time: connections may be half dead */
+			imap_free(&imap);
+			if (store && store_ping(store, NULL) < 0) {
+				ingest_free(&ig);  /* its lane 0 uses this store */
+				store_close(&store);
+			}
+			backoff = backoff ? MIN(backoff * 2, 900) : MIN(mb->poll_interval, 5);
+			wait = backoff;
+			metrics_inc(METRIC_IMAP_POLL_ERRORS);
+			log_warn("mailbox=%s poll failed, retrying in %llds: %s", mb->name,
+				 (long long)wait, error);
+			g_free(error);
+		} else {
+			backoff = 0;
+		}
+		lifecycle_sleep(LIFECYCLE_GENERAL, wait * 1000);
+	}
+	ingest_free(&ig);
+	imap_free(&imap);
+	store_close(&store);
+	return NULL;
+}
+
+struct poller *poller_start(const struct pipeline_env *env, const struct config_mailbox *mb,
+			    const struct store_params *db)
+{
+	struct poller *p = g_new0(struct poller, 1);
+	p->env = env;
+	p->mb = mb;
+	p->db = db;
+	char *name = g_strdup_printf("imap-%s", mb->name);
+	p->thread = g_thread_new(name, poller_thread, p);
+	g_free(name);
+	return p;
+}
+
+void poller_join(struct poller **pp)
+{
+	struct poller *p = *pp;
+	if (!p)
+		return;
+	g_thread_join(p->thread);
+	g_free(p);
+	*pp = NULL;
+}

@@ -1,0 +1,69 @@
+/* log - levelled logging to stderr or journald. */
+#include "lib/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <glib.h>
+#include <systemd/sd-journal.h>
+
+static const char *log_ident = "complaintd";
+static bool log_journal;
+static enum log_level log_min = LOG_LVL_INFO;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void log_open(const char *ident, bool to_journal, enum log_level min)
+{
+	log_ident = ident;
+	log_journal = to_journal;
+	log_min = min;
+}
+
+int log_level_parse(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(level_names); i++)
+		if (g_ascii_strcasecmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int syslog_priority(enum log_level lvl)
+{
+	switch (lvl) {
+	case LOG_LVL_ERROR: return LOG_ERR;
+	case LOG_LVL_WARN:  return LOG_WARNING;
+	case LOG_LVL_INFO:  return LOG_INFO;
+	default:            return LOG_DEBUG;
+	}
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	if (lvl > log_min)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* A value that carried a newline must not forge a second log line. */
+	for (char *p = text; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (log_journal) {
+		sd_journal_print(syslog_priority(lvl), "%s", text);
+	} else {
+		char stamp[32];
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		/* one fprintf: stdio locks the stream, so lines never interleave */
+		fprintf(stderr, "%s.%03ld %s %s: %s\n", stamp, ts.tv_nsec / 1000000,
+			log_ident, level_names[lvl], text);
+	}
+	g_free(text);
+}

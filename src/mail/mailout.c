@@ -1,0 +1,181 @@
+/* mailout - composes outgoing mail with gmime. */
+#include "mail/mailout.h"
+
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "mail/message.h"
+
+char *mailout_clean_header(const char *value)
+{
+	GString *out = g_string_sized_new(value ? strlen(value) : 0);
+	bool blank = false;
+	for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p; p++) {
+		bool space = *p < 0x20 || *p == 0x7f || *p == ' ';
+		if (space) {
+			if (!blank && out->len)
+				g_string_append_c(out, ' ');
+			blank = true;
+		} else {
+			g_string_append_c(out, (char)*p);
+			blank = false;
+		}
+	}
+	if (out->len && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	return g_string_free(out, FALSE);
+}
+
+gboolean mailout_valid_id(const char *id)
+{
+	if (!id || !*id || strlen(id) > 250)
+		return FALSE;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == '\\')
+			return FALSE;
+	return TRUE;
+}
+
+char *mailout_message_id(const char *kind, const char *ref, const char *from_addr)
+{
+	const char *at = from_addr ? strrchr(from_addr, '@') : NULL;
+	char *domain = mailout_clean_header(at && at[1] ? at + 1 : "complaintd.invalid");
+	g_strdelimit(domain, " <>\"\\", '-');
+	char *id = g_strdup_printf("%s.%s.%08x%08x@%s", kind, ref ? ref : "none",
+				   g_random_int(), g_random_int(), domain);
+	g_free(domain);
+	return id;
+}
+
+static void add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
+			const char *addr)
+{
+	char *n = mailout_clean_header(name);
+	char *a = mailout_clean_header(addr);
+	g_strdelimit(a, " <>\"", '_');
+	g_mime_message_add_mailbox(msg, type, *n ? n : NULL, a);
+	g_free(n);
+	g_free(a);
+}
+
+/* references - the thread's ids, oldest first, then the id answered. */
+static char *references(const struct mailout *m)
+{
+	GString *out = g_string_new(NULL);
+	if (m->thread) {
+		for (unsigned i = 0; i < msg_reference_count(m->thread); i++) {
+			const char *id = msg_reference(m->thread, i);
+			if (mailout_valid_id(id))
+				g_string_append_printf(out, "%s<%s>", out->len ? " " : "", id);
+		}
+	} else if (m->references) {
+		char **ids = g_strsplit(m->references, " ", 50);
+		for (char **id = ids; *id; id++)
+			if (mailout_valid_id(*id) && g_strcmp0(*id, m->in_reply_to))
+				g_string_append_printf(out, "%s<%s>", out->len ? " " : "", *id);
+		g_strfreev(ids);
+	}
+	if (mailout_valid_id(m->in_reply_to))
+		g_string_append_printf(out, "%s<%s>", out->len ? " " : "", m->in_reply_to);
+	return g_string_free(out, out->len == 0);
+}
+
+static GMimeObject *text_part(const char *body)
+{
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	g_mime_text_part_set_text(part, body ? body : "");
+	g_mime_text_part_set_charset(part, "utf-8");
+	GMimeContentEncoding enc = g_mime_part_get_best_content_encoding(
+		GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
+	return GMIME_OBJECT(part);
+}
+
+/* with_attachments - text, then each attachment of from, base64, under
+ * multipart/mixed; takes over text. Names are cleaned like header values. */
+static GMimeObject *with_attachments(GMimeObject *text, const struct message *from)
+{
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, text);
+	g_object_unref(text);
+	for (unsigned i = 0; i < msg_attachment_count(from); i++) {
+		const struct msg_attachment *a = msg_attachment(from, i);
+		GMimeContentType *ct = g_mime_content_type_parse(NULL, a->content_type);
+		GMimePart *part = g_mime_part_new_with_type(
+			g_mime_content_type_get_media_type(ct), g_mime_content_type_get_media_subtype(ct));
+		g_object_unref(ct);
+		char *name = mailout_clean_header(a->filename);
+		if (*name)
+			g_mime_part_set_filename(part, name);
+		g_free(name);
+		gsize len;
+		const void *data = g_bytes_get_data(a->data, &len);
+		GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+		g_mime_part_set_content(part, w);
+		g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+		g_object_unref(w);
+		g_object_unref(st);
+		g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+		g_object_unref(part);
+	}
+	return GMIME_OBJECT(mixed);
+}
+
+GBytes *mailout_compose(const struct mailout *m)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from_addr);
+	add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to_addr);
+	if (m->reply_to)
+		add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL, m->reply_to);
+	char *subject = mailout_clean_header(m->subject);
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	g_free(subject);
+	GDateTime *date = g_date_time_new_from_unix_local(m->date);
+	g_mime_message_set_date(msg, date);
+	g_date_time_unref(date);
+	g_mime_message_set_message_id(msg, m->message_id);
+	if (mailout_valid_id(m->in_reply_to)) {
+		char *irt = g_strdup_printf("<%s>", m->in_reply_to);
+		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
+		g_free(irt);
+	}
+	char *refs = references(m);
+	if (refs)
+		g_mime_object_set_header(obj, "References", refs, NULL);
+	g_free(refs);
+	if (m->auto_submitted) {
+		g_mime_object_set_header(obj, "Auto-Submitted", m->auto_submitted, NULL);
+		/* Microsoft servers honour this instead of RFC 3834 */
+		g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All", NULL);
+	}
+	if (m->ref) {
+		char *ref = mailout_clean_header(m->ref);
+		g_mime_object_set_header(obj, "X-Complaintd-Ref", ref, NULL);
+		g_free(ref);
+	}
+	GMimeObject *body = text_part(m->body);
+	if (m->html) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+		g_mime_multipart_add(alt, body);
+		g_object_unref(body);
+		GMimeObject *html = text_part(m->html);
+		g_mime_content_type_set_media_subtype(g_mime_object_get_content_type(html), "html");
+		g_mime_multipart_add(alt, html);
+		g_object_unref(html);
+		body = GMIME_OBJECT(alt);
+	}
+	if (m->attach && msg_attachment_count(m->attach) > 0)
+		body = with_attachments(body, m->attach);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
+
+	GMimeFormatOptions *opts = g_mime_format_options_clone(NULL);
+	g_mime_format_options_set_newline_format(opts, GMIME_NEWLINE_FORMAT_DOS);
+	char *text = g_mime_object_to_string(obj, opts);
+	g_mime_format_options_free(opts);
+	g_object_unref(msg);
+	return g_bytes_new_take(text, strlen(text));
+}

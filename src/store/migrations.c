@@ -1,0 +1,309 @@
+/* migrations - the schema, one versioned migration after another.
+ *
+ * Conventions: utf8mb4 everywhere, InnoDB, utf8mb4_unicode_520_ci for text
+ * people search, utf8mb4_bin where bytes must match exactly (references,
+ * Message-IDs, digests, mailbox names). Times are DATETIME(6) in UTC (the
+ * store sets the session time zone to +00:00). "references" is a reserved
+ * word in SQL, so the References header lives in messages.reference_ids;
+ * the row ids of messages are called message_row_id wherever a Message-ID
+ * could be meant. */
+#include "store/migrations.h"
+
+#include <glib.h>
+
+#define TABLE_OPTS " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" \
+	" COLLATE=utf8mb4_unicode_520_ci"
+#define BIN " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+
+const char migrations_bootstrap_sql[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" version INT UNSIGNED NOT NULL PRIMARY KEY,"
+	" name VARCHAR(128) NOT NULL,"
+	" applied_at DATETIME(6) NOT NULL"
+	")" TABLE_OPTS;
+
+static const char *const m1_initial[] = {
+	"CREATE TABLE IF NOT EXISTS complaints ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" ref VARCHAR(40)" BIN " NOT NULL,"
+	" channel ENUM('email','web') NOT NULL,"
+	" status ENUM('new','acknowledged','in_progress','resolved','closed',"
+	"  'reopened') NOT NULL DEFAULT 'new',"
+	" category VARCHAR(20) NOT NULL,"
+	" severity CHAR(1) NOT NULL,"
+	" route VARCHAR(64) NULL,"
+	" customer_addr VARCHAR(320) NOT NULL DEFAULT '',"
+	" customer_name VARCHAR(255) NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL,"
+	" lang VARCHAR(8) NOT NULL DEFAULT 'en',"
+	" created_at DATETIME(6) NOT NULL,"
+	" updated_at DATETIME(6) NOT NULL,"
+	" acknowledged_at DATETIME(6) NULL,"
+	" resolved_at DATETIME(6) NULL,"
+	" closed_at DATETIME(6) NULL,"
+	" UNIQUE KEY uk_complaints_ref (ref),"
+	" KEY ix_complaints_status (status),"
+	" KEY ix_complaints_customer (customer_addr),"
+	" KEY ix_complaints_created (created_at)"
+	")" TABLE_OPTS,
+
+	/* One row per (prefix, day): the last sequence number handed out. */
+	"CREATE TABLE IF NOT EXISTS ref_counters ("
+	" prefix VARCHAR(16)" BIN " NOT NULL,"
+	" day DATE NOT NULL,"
+	" last_no INT UNSIGNED NOT NULL,"
+	" PRIMARY KEY (prefix, day)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS messages ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" direction ENUM('in','out') NOT NULL,"
+	" channel ENUM('email','web') NOT NULL,"
+	" message_id VARCHAR(255)" BIN " NULL,"
+	" dedup_key CHAR(64)" BIN " NULL,"
+	" in_reply_to VARCHAR(255)" BIN " NULL,"
+	" reference_ids TEXT" BIN " NULL,"
+	" from_addr VARCHAR(320) NOT NULL DEFAULT '',"
+	" from_name VARCHAR(255) NOT NULL DEFAULT '',"
+	" recipients TEXT NULL,"
+	" subject TEXT NULL,"
+	" body MEDIUMTEXT NULL,"
+	" lang VARCHAR(8) NOT NULL DEFAULT 'en',"
+	" flags INT UNSIGNED NOT NULL DEFAULT 0,"
+	" notes TEXT NULL,"
+	" raw LONGBLOB NULL,"
+	" raw_sha256 CHAR(64)" BIN " NULL,"
+	" sent_at DATETIME(6) NULL,"
+	" received_at DATETIME(6) NOT NULL,"
+	" quarantined TINYINT(1) NOT NULL DEFAULT 0,"
+	" UNIQUE KEY uk_messages_dedup (dedup_key),"
+	" KEY ix_messages_message_id (message_id),"
+	" KEY ix_messages_complaint (complaint_id),"
+	" CONSTRAINT fk_messages_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS message_sources ("
+	" mailbox VARCHAR(64)" BIN " NOT NULL,"
+	" uidvalidity INT UNSIGNED NOT NULL,"
+	" uid INT UNSIGNED NOT NULL,"
+	" message_row_id BIGINT UNSIGNED NOT NULL,"
+	" added_at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (mailbox, uidvalidity, uid),"
+	" KEY ix_sources_message (message_row_id),"
+	" CONSTRAINT fk_sources_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS attachments ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" message_row_id BIGINT UNSIGNED NOT NULL,"
+	" filename VARCHAR(255) NOT NULL DEFAULT '',"
+	" content_type VARCHAR(255) NOT NULL DEFAULT '',"
+	" size BIGINT UNSIGNED NOT NULL,"
+	" sha256 CHAR(64)" BIN " NOT NULL,"
+	" content LONGBLOB NULL,"
+	" KEY ix_attachments_message (message_row_id),"
+	" KEY ix_attachments_sha256 (sha256),"
+	" CONSTRAINT fk_attachments_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS rule_hits ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" message_row_id BIGINT UNSIGNED NULL,"
+	" rule VARCHAR(128) NOT NULL,"
+	" field VARCHAR(128) NOT NULL DEFAULT '',"
+	" matched TEXT NULL,"
+	" effect VARCHAR(255) NOT NULL DEFAULT '',"
+	" KEY ix_rule_hits_rule (rule),"
+	" KEY ix_rule_hits_complaint (complaint_id),"
+	" KEY ix_rule_hits_message (message_row_id),"
+	" CONSTRAINT fk_rule_hits_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id),"
+	" CONSTRAINT fk_rule_hits_message FOREIGN KEY (message_row_id)"
+	"  REFERENCES messages (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NULL,"
+	" kind VARCHAR(32) NOT NULL,"
+	" mail_from VARCHAR(320) NOT NULL,"
+	" rcpt VARCHAR(320) NOT NULL,"
+	" message_id VARCHAR(255)" BIN " NOT NULL,"
+	" raw MEDIUMBLOB NOT NULL,"
+	" status ENUM('pending','sending','sent','failed','suppressed')"
+	"  NOT NULL DEFAULT 'pending',"
+	" attempts INT UNSIGNED NOT NULL DEFAULT 0,"
+	" next_attempt_at DATETIME(6) NOT NULL,"
+	" claimed_by VARCHAR(64) NULL,"
+	" claimed_until DATETIME(6) NULL,"
+	" last_error TEXT NULL,"
+	" created_at DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NULL,"
+	" KEY ix_outbox_status_next (status, next_attempt_at),"
+	" KEY ix_outbox_rcpt_created (rcpt, created_at),"
+	" KEY ix_outbox_message_id (message_id),"
+	" KEY ix_outbox_complaint (complaint_id),"
+	" CONSTRAINT fk_outbox_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS events ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" actor VARCHAR(320) NOT NULL DEFAULT '',"
+	" kind VARCHAR(32) NOT NULL,"
+	" detail TEXT NULL,"
+	" KEY ix_events_complaint (complaint_id, at),"
+	" KEY ix_events_kind_at (kind, at),"
+	" CONSTRAINT fk_events_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	/* uidvalidity 0 means "not attached yet": RFC 3501 UIDVALIDITY is
+	 * never 0, and a lease may create the row before the first poll. */
+	"CREATE TABLE IF NOT EXISTS mailboxes ("
+	" name VARCHAR(64)" BIN " NOT NULL PRIMARY KEY,"
+	" uidvalidity INT UNSIGNED NOT NULL DEFAULT 0,"
+	" last_uid INT UNSIGNED NOT NULL DEFAULT 0,"
+	" attached_at DATETIME(6) NOT NULL,"
+	" lease_owner VARCHAR(64) NULL,"
+	" lease_until DATETIME(6) NULL"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS suppressions ("
+	" addr VARCHAR(320) NOT NULL PRIMARY KEY,"
+	" suppressed_until DATETIME(6) NOT NULL,"
+	" reason TEXT NULL,"
+	" created_at DATETIME(6) NOT NULL"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS quarantine ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" mailbox VARCHAR(64)" BIN " NOT NULL DEFAULT '',"
+	" uidvalidity INT UNSIGNED NOT NULL DEFAULT 0,"
+	" uid INT UNSIGNED NOT NULL DEFAULT 0,"
+	" reason TEXT NULL,"
+	" raw LONGBLOB NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" KEY ix_quarantine_at (at),"
+	" KEY ix_quarantine_source (mailbox, uidvalidity, uid)"
+	")" TABLE_OPTS,
+	NULL
+};
+
+/* The staff workflow: who handles a complaint, the deadlines it runs
+ * against, the first answers that meet them, follow-ups that reopen it or
+ * start a linked one, and every escalation sent (once per deadline and
+ * level: the unique key is what keeps a restart from repeating one). */
+static const char *const m2_staff_workflow[] = {
+	"ALTER TABLE complaints"
+	" ADD COLUMN department VARCHAR(320) NOT NULL DEFAULT '' AFTER route,"
+	" ADD COLUMN assignee VARCHAR(320) NULL AFTER department,"
+	" ADD COLUMN parent_id BIGINT UNSIGNED NULL AFTER assignee,"
+	" ADD COLUMN first_action_at DATETIME(6) NULL,"
+	" ADD COLUMN first_response_at DATETIME(6) NULL,"
+	" ADD COLUMN reopened_at DATETIME(6) NULL,"
+	" ADD COLUMN due_ack DATETIME(6) NULL,"
+	" ADD COLUMN due_plan DATETIME(6) NULL,"
+	" ADD COLUMN due_investigation DATETIME(6) NULL,"
+	" ADD COLUMN due_handling DATETIME(6) NULL,"
+	" ADD COLUMN due_feedback DATETIME(6) NULL,"
+	" ADD COLUMN due_closure DATETIME(6) NULL,"
+	" ADD KEY ix_complaints_parent (parent_id)",
+
+	"CREATE TABLE IF NOT EXISTS escalations ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" deadline VARCHAR(32) NOT NULL,"
+	" level TINYINT UNSIGNED NOT NULL,"
+	" rcpt TEXT NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" UNIQUE KEY uk_escalations (complaint_id, deadline, level),"
+	" CONSTRAINT fk_escalations_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+	NULL
+};
+
+/* Closing the loop: one satisfaction survey per resolution (the unique
+ * key on the resolution time keeps a restart from sending two), and the
+ * ledger of scheduled reports, one row per kind and period, taken in the
+ * transaction that queues the report's mail: once per period, whatever
+ * restarts or how many daemons. */
+static const char *const m3_survey_reports[] = {
+	"CREATE TABLE IF NOT EXISTS surveys ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" resolved_at DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NOT NULL,"
+	" rating TINYINT UNSIGNED NULL,"
+	" comment TEXT NULL,"
+	" answered_at DATETIME(6) NULL,"
+	" answered_by VARCHAR(8) NULL,"
+	" timed_out_at DATETIME(6) NULL,"
+	" UNIQUE KEY uk_surveys_resolution (complaint_id, resolved_at),"
+	" KEY ix_surveys_open (answered_at, timed_out_at, sent_at),"
+	" CONSTRAINT fk_surveys_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS report_runs ("
+	" kind VARCHAR(8) NOT NULL,"
+	" period_start DATETIME(6) NOT NULL,"
+	" period_end DATETIME(6) NOT NULL,"
+	" sent_at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (kind, period_start)"
+	")" TABLE_OPTS,
+	NULL
+};
+
+/* Early warning (warning.h): every spike of a category or tag, alerted
+ * once. A spike is open (is_open = 1) from its start until the subject has
+ * not spiked for a whole window; ending it sets is_open NULL. NULLs never
+ * collide in a unique key, so uk_warning_spikes_open allows one open spike
+ * per subject: a second daemon's INSERT IGNORE of the same spike waits for
+ * the first one's transaction (the one that queues the alert) and is then
+ * ignored. */
+static const char *const m4_early_warning[] = {
+	"CREATE TABLE IF NOT EXISTS warning_spikes ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" subject_kind ENUM('category','tag') NOT NULL,"
+	" subject VARCHAR(64)" BIN " NOT NULL,"
+	" started_at DATETIME(6) NOT NULL,"
+	" last_above_at DATETIME(6) NOT NULL,"
+	" ended_at DATETIME(6) NULL,"
+	" is_open TINYINT UNSIGNED NULL DEFAULT 1,"
+	" recent_count INT UNSIGNED NOT NULL,"
+	" baseline_count INT UNSIGNED NOT NULL,"
+	" threshold BIGINT UNSIGNED NOT NULL,"
+	" peak_count INT UNSIGNED NOT NULL,"
+	" UNIQUE KEY uk_warning_spikes (subject_kind, subject, started_at),"
+	" UNIQUE KEY uk_warning_spikes_open (subject_kind, subject, is_open),"
+	" KEY ix_warning_spikes_is_open (is_open)"
+	")" TABLE_OPTS,
+	NULL
+};
+
+static const struct migration all[] = {
+	{ 1, "initial schema", m1_initial },
+	{ 2, "staff workflow", m2_staff_workflow },
+	{ 3, "survey and reports", m3_survey_reports },
+	{ 4, "early warning", m4_early_warning },
+};
+
+const struct migration *migrations_list(unsigned *n)
+{
+	*n = G_N_ELEMENTS(all);
+	return all;
+}
+
+int migrations_latest(void)
+{
+	return all[G_N_ELEMENTS(all) - 1].version;
+}

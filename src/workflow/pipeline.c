@@ -1,0 +1,477 @@
+/* pipeline - duplicate check, classification, storage, acknowledgement. */
+#include "workflow/pipeline.h"
+
+#include <string.h>
+
+#include "workflow/calendar.h"
+#include "lib/config.h"
+#include "lib/holder.h"
+#include "lib/log.h"
+#include "mail/mailout.h"
+#include "lib/metrics.h"
+#include "mail/message.h"
+#include "rules/rules.h"
+#include "store/store.h"
+#include "mail/template.h"
+#include "workflow/workflow.h"
+
+struct pipeline {
+	const struct pipeline_env *env;
+	struct store *store;
+	/* taken per batch so a reload never changes rules halfway through one */
+	struct rules *rules;
+	struct template_set *templates;
+	struct calendar *calendar;
+	struct workflow_ctx wf;
+	/* verdicts of the batch in hand, computed before the transaction opens
+	 * so that it stays short (NULL for mail that gets no complaint) */
+	GPtrArray *verdicts;
+	/* acknowledgements queued in the open transaction, per recipient: the
+	 * outbox rows wait for the commit, so the database cannot count them */
+	GHashTable *acks_in_tx;
+};
+
+struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
+{
+	struct pipeline *p = g_new0(struct pipeline, 1);
+	p->env = env;
+	p->store = store;
+	p->verdicts = g_ptr_array_new();
+	p->acks_in_tx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return p;
+}
+
+void pipeline_free(struct pipeline **pp)
+{
+	struct pipeline *p = *pp;
+	if (!p)
+		return;
+	g_ptr_array_unref(p->verdicts);
+	g_hash_table_unref(p->acks_in_tx);
+	g_free(p);
+	*pp = NULL;
+}
+
+const char *pipeline_outcome_name(enum pipeline_outcome o)
+{
+	static const char *const names[] = { "pending", "new", "duplicate", "stored", "failed" };
+	return o <= PIPELINE_FAILED ? names[o] : "?";
+}
+
+void pipeline_item_clear(struct pipeline_item *it)
+{
+	g_free(it->error);
+	it->error = NULL;
+	it->outcome = PIPELINE_PENDING;
+	it->complaint_id = 0;
+	it->ref[0] = '\0';
+	it->ack_queued = false;
+}
+
+/* machine_mail - mail no one should answer (RFC 3834): auto-replies,
+ * bounces, lists. Stored, but no complaint is opened for it. */
+static bool machine_mail(const struct message *m)
+{
+	return msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST);
+}
+
+/* handle_bounce - a hard bounce (5.1.x: no such user/domain) of one of our
+ * mails stops further mail to that address for a while. */
+static int handle_bounce(struct pipeline *p, const struct message *m, int64_t now, GError **err)
+{
+	const char *status = msg_header(m, "X-Complaintd-Bounce-Status");
+	const char *rcpt = msg_header(m, "X-Complaintd-Bounce-Recipient");
+	if (!status || !rcpt || !g_str_has_prefix(status, "5.1."))
+		return 0;
+	int64_t until = now + p->env->cfg->ack_bounce_suppress;
+	char *reason = g_strdup_printf("hard bounce %s", status);
+	int rc = store_suppress(p->store, rcpt, until, reason, now, err);
+	if (rc == 0)
+		log_info("suppressing mail rcpt=%s status=%s", rcpt, status);
+	g_free(reason);
+	return rc;
+}
+
+/* ack_allowed - RFC 3834 and our own limits; says why not in the log. */
+static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64_t now,
+		       bool *allowed, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	const char *to = msg_reply_to(it->msg) ? msg_reply_to(it->msg) : msg_from_addr(it->msg);
+	const char *why = NULL;
+	*allowed = false;
+	if (it->no_ack)
+		why = "historic import";
+	else if (!to || (msg_flags(it->msg) & MSG_F_NO_SENDER))
+		why = "no sender address";
+	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
+		why = "from our own address";
+	if (!why) {
+		bool suppressed = false;
+		unsigned recent = 0;
+		if (store_ack_check(p->store, to, now, now - 3600, &suppressed, &recent, err) < 0)
+			return -1;
+		if (suppressed)
+			why = "address suppressed after a hard bounce";
+		else if (recent + GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to)) >=
+			 (unsigned)cfg->ack_max_per_sender_hour)
+			why = "per-sender hourly limit reached";
+	}
+	if (why)
+		log_info("no acknowledgement ref=%s reason=\"%s\"", it->ref, why);
+	*allowed = why == NULL;
+	return 0;
+}
+
+static char *format_time(int64_t t)
+{
+	GDateTime *dt = g_date_time_new_from_unix_local(t);
+	char *s = g_date_time_format(dt, "%Y-%m-%d %H:%M");
+	g_date_time_unref(dt);
+	return s;
+}
+
+/* queue_ack - render the acknowledgement and write its outbox row. */
+static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *category,
+		     int64_t now, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	const struct message *m = it->msg;
+	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
+	const char *to = msg_reply_to(m) ? msg_reply_to(m) : msg_from_addr(m);
+	char *received = format_time(now);  /* when we got it, not its Date: header */
+	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_insert(vars, "ref", it->ref);
+	g_hash_table_insert(vars, "customer_name", (char *)(msg_from_name(m) ? msg_from_name(m) : ""));
+	g_hash_table_insert(vars, "customer_addr", (char *)to);
+	g_hash_table_insert(vars, "subject", (char *)(msg_subject(m) ? msg_subject(m) : ""));
+	g_hash_table_insert(vars, "category", (char *)category);
+	g_hash_table_insert(vars, "company", cfg->company_name);
+	g_hash_table_insert(vars, "company_from", cfg->company_from);
+	g_hash_table_insert(vars, "received", received);
+	char *subject = template_render_subject(t, vars);
+	char *body = template_render(t, vars);
+	char *id = mailout_message_id("ack", it->ref, cfg->company_from);
+	struct mailout out = {
+		.from_addr = cfg->company_from, .from_name = cfg->company_name,
+		.to_addr = to, .to_name = msg_from_name(m),
+		.subject = subject, .body = body, .message_id = id,
+		.in_reply_to = msg_message_id(m), .thread = m,
+		.auto_submitted = "auto-replied", .ref = it->ref, .date = now,
+	};
+	GBytes *raw = mailout_compose(&out);
+	uint64_t outbox_id = 0;
+	int rc = store_outbox_add(p->store, it->complaint_id, "ack", cfg->company_from, to, id,
+				  g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), now,
+				  &outbox_id, err);
+	if (rc == 0) {
+		it->ack_queued = true;
+		unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to));
+		g_hash_table_replace(p->acks_in_tx, g_strdup(to), GUINT_TO_POINTER(n + 1));
+	}
+	g_bytes_unref(raw);
+	g_free(id);
+	g_free(body);
+	g_free(subject);
+	g_hash_table_unref(vars);
+	g_free(received);
+	return rc;
+}
+
+static int store_hits(struct pipeline *p, uint64_t complaint_id, uint64_t row,
+		      const struct verdict *v, GError **err)
+{
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		if (store_add_hit(p->store, complaint_id, row, h->rule, h->field, h->match,
+				  h->effect, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* new_complaint - store complaint + message + hits, queue the ack, tell
+ * the department; parent_id: the closed complaint this one follows. */
+static int new_complaint(struct pipeline *p, struct pipeline_item *it,
+			 const struct verdict *v, uint64_t parent_id, int64_t now, uint64_t *row,
+			 GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	int rc = -1;
+	char severity = verdict_severity(v);
+	struct store_case_plan plan = { .parent_id = parent_id };
+	/* old mail of a mailbox attached for the first time is history: no
+	 * deadlines run for it and nobody is told (as it gets no ack) */
+	if (!it->no_ack)
+		workflow_plan(&p->wf, v, &plan);
+	if (store_new_case(p->store, it->msg, verdict_category(v), severity, verdict_route(v),
+			   cfg->ref_prefix, &plan, now, &it->complaint_id, it->ref,
+			   sizeof(it->ref), err) < 0)
+		goto out;
+	if (store_add_message(p->store, it->complaint_id, it->msg, "in", now, false, row, err) < 0)
+		goto out;
+	if (store_hits(p, it->complaint_id, *row, v, err) < 0)
+		goto out;
+	char *detail = g_strdup_printf("category=%s severity=%c channel=%s",
+				       verdict_category(v), severity,
+				       msg_channel_name(msg_channel(it->msg)));
+	rc = store_add_event(p->store, it->complaint_id, now, msg_from_addr(it->msg),
+			     "received", detail, err);
+	g_free(detail);
+	if (rc < 0)
+		goto out;
+	if (parent_id)
+		rc = store_add_event(p->store, it->complaint_id, now, "", "follows", "a follow-up "
+				     "to a closed complaint, too late to reopen it", err);
+	bool allowed = false;
+	if (rc == 0)
+		rc = ack_allowed(p, it, now, &allowed, err);
+	if (rc == 0 && allowed)
+		rc = queue_ack(p, it, verdict_category(v), now, err);
+	if (rc == 0 && !it->no_ack)
+		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, v, &plan, err);
+	if (rc == 0)
+		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
+			 it->ref, verdict_category(v), severity,
+			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
+			 it->ack_queued ? "queued" : "no");
+out:
+	return rc;
+}
+
+/* thread - a mail that is neither a duplicate nor machine mail: a new
+ * complaint, or a follow-up or staff mail of one (see workflow.h). */
+static int thread(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
+		  int64_t now, uint64_t *row, GError **err)
+{
+	struct workflow_match mt;
+	p->wf.now = now;
+	if (workflow_match(&p->wf, it->msg, &mt, err) < 0)
+		return -1;
+	int rc;
+	switch (mt.kind) {
+	case WF_FOLLOWUP:
+		rc = workflow_followup(&p->wf, &mt, it->msg, row, err);
+		break;
+	case WF_STAFF:
+		rc = workflow_staff(&p->wf, &mt, it->msg, row, err);
+		break;
+	case WF_UNVERIFIED:
+		rc = workflow_unverified(&p->wf, &mt, it->msg, row, err);
+		break;
+	default:
+		if (new_complaint(p, it, v, mt.parent_id, now, row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_NEW;
+		return 0;
+	}
+	it->outcome = PIPELINE_STORED;
+	it->complaint_id = mt.complaint_id;
+	return rc;
+}
+
+/* ingest_one - everything for one item inside the open transaction; known
+ * is what the batch's duplicate check found for it. *row gets its message. */
+static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
+		      const struct store_known *known, int64_t now, uint64_t *row, GError **err)
+{
+	*row = known->msg_row;
+	if (known->found == 1) {
+		/* this very mailbox UID was stored before: nothing to do */
+		it->outcome = PIPELINE_DUPLICATE;
+		it->complaint_id = known->complaint_id;
+		return 0;
+	}
+	if (known->found == 2) {
+		/* the same mail again, e.g. delivered to two of our addresses */
+		it->outcome = PIPELINE_DUPLICATE;
+		it->complaint_id = known->complaint_id;
+	} else if (machine_mail(it->msg)) {
+		if (msg_flags(it->msg) & MSG_F_BOUNCE && handle_bounce(p, it->msg, now, err) < 0)
+			return -1;
+		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_STORED;
+	} else if (thread(p, it, v, now, row, err) < 0) {
+		return -1;
+	}
+	if (it->mailbox &&
+	    store_add_source(p->store, it->mailbox, it->uidvalidity, it->uid, *row, now, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* find_known - the duplicate checks of the whole batch, a round trip per
+ * 32 mails; a mail that repeats an earlier one of the same batch is marked
+ * as its duplicate (found 2, row filled in when that one is stored). */
+static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		      struct store_known *k, int *dup_of, char **keys, GError **err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		keys[i] = store_dedup_key(items[i].msg);
+		k[i] = (struct store_known){ .key = keys[i], .uid = items[i].mailbox ? items[i].uid : 0 };
+		dup_of[i] = -1;
+	}
+	for (unsigned i = 0, j; i < n; i = j) {
+		/* runs of items from the same mailbox go together */
+		for (j = i + 1; j < n && !g_strcmp0(items[j].mailbox, items[i].mailbox) &&
+			       items[j].uidvalidity == items[i].uidvalidity; j++)
+			;
+		if (store_find_known_many(p->store, items[i].mailbox, items[i].uidvalidity,
+					  k + i, j - i, err) < 0)
+			return -1;
+	}
+	GHashTable *first = g_hash_table_new(g_str_hash, g_str_equal);
+	for (unsigned i = 0; i < n; i++) {
+		if (k[i].found || !keys[i])
+			continue;
+		gpointer j;
+		if (g_hash_table_lookup_extended(first, keys[i], NULL, &j))
+			dup_of[i] = GPOINTER_TO_INT(j);
+		else
+			g_hash_table_insert(first, keys[i], GINT_TO_POINTER((int)i));
+	}
+	g_hash_table_unref(first);
+	return 0;
+}
+
+/* count_committed - metrics for what the commit made durable. */
+static void count_committed(struct pipeline *p, const struct pipeline_item *items, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (items[i].outcome != PIPELINE_NEW && items[i].outcome != PIPELINE_STORED)
+			continue;
+		metrics_ingested(msg_channel_name(msg_channel(items[i].msg)));
+		const struct verdict *v = g_ptr_array_index(p->verdicts, i);
+		if (items[i].outcome == PIPELINE_NEW && v)
+			metrics_complaint(verdict_category(v), verdict_severity(v));
+	}
+}
+
+/* reserve_refs - a block of reference numbers for the batch, taken in one
+ * short statement before the transaction: the per-day counter row is then
+ * not locked for the whole batch, and several threads or daemons ingest side
+ * by side. Numbers of a batch that rolls back or holds duplicates are
+ * skipped, so references are unique and sortable but may have gaps. */
+static int reserve_refs(struct pipeline *p, unsigned n, int64_t now, GError **err)
+{
+	unsigned want = 0;
+	for (unsigned i = 0; i < n; i++)
+		want += g_ptr_array_index(p->verdicts, i) != NULL;
+	if (want < 2)
+		return 0;
+	return store_reserve_refs(p->store, p->env->cfg->ref_prefix, now, want, err);
+}
+
+static bool connection_lost(const GError *e)
+{
+	/* RETRY is a deadlock or lock wait timeout: the whole batch may go again */
+	return e && e->domain == STORE_ERROR &&
+	       (e->code == STORE_ERROR_CONNECTION || e->code == STORE_ERROR_RETRY);
+}
+
+/* run_tx - items in one transaction; on failure all of them are PENDING again. */
+static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		  struct verdict **verdicts, int64_t now, GError **err)
+{
+	if (store_begin(p->store, err) < 0)
+		return -1;
+	g_hash_table_remove_all(p->acks_in_tx);
+	struct store_known *known = g_new0(struct store_known, n);
+	uint64_t *rows = g_new0(uint64_t, n);
+	int *dup_of = g_new(int, n);
+	char **keys = g_new0(char *, n);
+	int rc = find_known(p, items, n, known, dup_of, keys, err);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		if (dup_of[i] >= 0) {
+			known[i].found = 2;
+			known[i].msg_row = rows[dup_of[i]];
+			known[i].complaint_id = items[dup_of[i]].complaint_id;
+		}
+		rc = ingest_one(p, &items[i], verdicts[i], &known[i], now, &rows[i], err);
+	}
+	if (rc == 0)
+		rc = store_commit(p->store, err);
+	else
+		store_rollback(p->store);
+	if (rc < 0)
+		for (unsigned j = 0; j < n; j++)
+			pipeline_item_clear(&items[j]);
+	for (unsigned i = 0; i < n; i++)
+		g_free(keys[i]);
+	g_free(keys);
+	g_free(dup_of);
+	g_free(rows);
+	g_free(known);
+	return rc;
+}
+
+int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		    int64_t now, GError **err)
+{
+	p->rules = holder_get(p->env->rules);
+	p->templates = holder_get(p->env->templates);
+	p->calendar = holder_get(p->env->calendar);
+	p->wf = (struct workflow_ctx){ .cfg = p->env->cfg, .cal = p->calendar,
+				       .templates = p->templates, .store = p->store, .now = now };
+	g_ptr_array_set_size(p->verdicts, 0);
+	for (unsigned i = 0; i < n; i++) {
+		pipeline_item_clear(&items[i]);
+		g_ptr_array_add(p->verdicts, machine_mail(items[i].msg) ? NULL
+					     : rules_classify(p->rules, items[i].msg));
+	}
+	struct verdict **verdicts = (struct verdict **)p->verdicts->pdata;
+	GError *batch_err = NULL;
+	int rc = reserve_refs(p, n, now, &batch_err);
+	if (rc == 0)
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
+	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
+		/* another thread or daemon committed the same mail meanwhile (one
+		 * mail delivered to two watched mailboxes): run again and the
+		 * duplicate checks now find it */
+		g_clear_error(&batch_err);
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
+	}
+	if (rc < 0 && connection_lost(batch_err)) {
+		g_propagate_error(err, batch_err);
+		goto out;
+	}
+	if (rc < 0 && n == 1) {
+		items[0].outcome = PIPELINE_FAILED;
+		items[0].error = g_strdup(batch_err->message);
+		g_clear_error(&batch_err);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		/* one item broke the batch: isolate it, keep the others */
+		log_warn("batch of %u failed, retrying one by one: %s", n, batch_err->message);
+		g_clear_error(&batch_err);
+		rc = 0;
+		for (unsigned i = 0; i < n && rc == 0; i++) {
+			GError *one = NULL;
+			if (run_tx(p, &items[i], 1, &verdicts[i], now, &one) == 0)
+				continue;
+			if (connection_lost(one)) {
+				g_propagate_error(err, one);
+				rc = -1;
+			} else {
+				items[i].outcome = PIPELINE_FAILED;
+				items[i].error = g_strdup(one->message);
+				g_error_free(one);
+			}
+		}
+	}
+	if (rc == 0)
+		count_committed(p, items, n);
+out:
+	for (unsigned i = 0; i < p->verdicts->len; i++) {
+		struct verdict *v = g_ptr_array_index(p->verdicts, i);
+		verdict_free(&v);
+	}
+	g_ptr_array_set_size(p->verdicts, 0);
+	rules_unref(&p->rules);
+	template_set_unref(&p->templates);
+	calendar_free(&p->calendar);
+	return rc;
+}

@@ -1,0 +1,297 @@
+/* staffcmd - commands at the top of a staff reply. */
+#include "workflow/staffcmd.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <glib.h>
+
+#include "lib/stafftoken.h"
+
+static const char *const kind_names[STAFFCMD_N_KINDS] = {
+	[STAFFCMD_STATUS] = "status",
+	[STAFFCMD_SEVERITY] = "severity",
+	[STAFFCMD_CATEGORY] = "category",
+	[STAFFCMD_ASSIGN] = "assign",
+	[STAFFCMD_NOTE] = "note",
+};
+#define KNOWN "#status, #severity, #category, #assign, #note"
+
+/* A value as typed (compared case-insensitively) and as stored. */
+struct value {
+	const char *in, *out;
+};
+static const struct value statuses[] = {
+	{ "in_progress", "in_progress" }, { "in-progress", "in_progress" },
+	{ "resolved", "resolved" }, { "closed", "closed" },
+};
+static const struct value severities[] = { { "a", "A" }, { "b", "B" }, { "c", "C" } };
+static const struct value categories[] = {
+	{ "quality", "quality" }, { "service", "service" }, { "price", "price" },
+	{ "infringement", "infringement" }, { "other", "other" },
+};
+
+/* Longest piece of a wrong command quoted back in an error, characters. */
+enum { SHOWN_MAX = 40 };
+
+struct parser {
+	struct staffcmd_result *out;
+	GPtrArray *errors;
+	unsigned first[STAFFCMD_N_KINDS]; /* line of the first of each kind */
+};
+
+const char *staffcmd_kind_name(enum staffcmd_kind kind)
+{
+	return (unsigned)kind < STAFFCMD_N_KINDS ? kind_names[kind] : "?";
+}
+
+static void G_GNUC_PRINTF(3, 4) error(struct parser *ps, unsigned line, const char *fmt, ...)
+{
+	if (ps->errors->len > STAFFCMD_MAX_ERRORS)
+		return;
+	if (ps->errors->len == STAFFCMD_MAX_ERRORS) {
+		g_ptr_array_add(ps->errors, g_strdup_printf(
+			"more than %d errors; fix the ones above and send the reply again",
+			STAFFCMD_MAX_ERRORS));
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_ptr_array_add(ps->errors, g_strdup_printf("line %u: %s", line, msg));
+	g_free(msg);
+}
+
+/* shown - what the writer typed, fit to be quoted in an error mail: valid
+ * UTF-8, no control characters, at most SHOWN_MAX characters. g_free. */
+static char *shown(const char *p, size_t n)
+{
+	char *v = g_utf8_make_valid(p, (gssize)n);
+	for (char *q = v; *q; q++)
+		if ((guchar)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	if (g_utf8_strlen(v, -1) > SHOWN_MAX) {
+		char *cut = g_utf8_offset_to_pointer(v, SHOWN_MAX);
+		*cut = '\0';
+		char *longer = g_strconcat(v, "...", NULL);
+		g_free(v);
+		v = longer;
+	}
+	return v;
+}
+
+/* space_at - bytes of the white space at p: ASCII space or tab, U+00A0,
+ * or the ideographic space U+3000 that Chinese input methods type. */
+static size_t space_at(const char *p, const char *end)
+{
+	const guchar *u = (const guchar *)p;
+	if (p < end && (*p == ' ' || *p == '\t'))
+		return 1;
+	if (end - p >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;
+	if (end - p >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	size_t k;
+	while ((k = space_at(p, end)))
+		p += k;
+	return p;
+}
+
+static const char *trim_end(const char *p, const char *end)
+{
+	const guchar *u = (const guchar *)end;
+	while (end > p) {
+		if (end[-1] == ' ' || end[-1] == '\t')
+			end -= 1;
+		else if (end - p >= 2 && u[-2] == 0xC2 && u[-1] == 0xA0)
+			end -= 2;
+		else if (end - p >= 3 && u[-3] == 0xE3 && u[-2] == 0x80 && u[-1] == 0x80)
+			end -= 3;
+		else
+			break;
+		u = (const guchar *)end;
+	}
+	return end;
+}
+
+/* colon_len - 1 for ':', 3 for the full-width '：', else 0. */
+static size_t colon_len(const char *p, const char *end)
+{
+	if (p < end && *p == ':')
+		return 1;
+	if (end - p >= 3 && memcmp(p, "：", 3) == 0)
+		return 3;
+	return 0;
+}
+
+/* hash_len - 1 for '#', 3 for the full-width '＃', else 0. */
+static size_t hash_len(const char *p, const char *end)
+{
+	if (p < end && *p == '#')
+		return 1;
+	if (end - p >= 3 && memcmp(p, "＃", 3) == 0)
+		return 3;
+	return 0;
+}
+
+/* pick - v (n bytes) from the table; an error naming the allowed values
+ * when it is missing or not there. */
+static char *pick(struct parser *ps, unsigned line, enum staffcmd_kind kind, const char *v,
+		  size_t n, const struct value *table, size_t tn, const char *allowed)
+{
+	if (n == 0) {
+		error(ps, line, "#%s needs a value: %s", kind_names[kind], allowed);
+		return NULL;
+	}
+	for (size_t i = 0; i < tn; i++)
+		if (strlen(table[i].in) == n && g_ascii_strncasecmp(v, table[i].in, n) == 0)
+			return g_strdup(table[i].out);
+	char *s = shown(v, n);
+	error(ps, line, "#%s \"%s\" is not allowed; use %s", kind_names[kind], s, allowed);
+	g_free(s);
+	return NULL;
+}
+
+static char *assignee(struct parser *ps, unsigned line, const char *v, size_t n)
+{
+	if (n == 0) {
+		error(ps, line, "#assign needs an address, e.g. #assign name@example.com");
+		return NULL;
+	}
+	char *a = g_strndup(v, n);
+	if (strlen(a) == n && stafftoken_addr_ok(a))
+		return a;
+	char *s = shown(v, n);
+	error(ps, line, "#assign \"%s\" is not a plain e-mail address; write it as name@example.com "
+	      "(no name, no <>)", s);
+	g_free(s);
+	g_free(a);
+	return NULL;
+}
+
+/* command - one command line; p is just after the '#', end its end. */
+static void command(struct parser *ps, unsigned line, const char *p, const char *end)
+{
+	const char *name = p;
+	while (p < end && !colon_len(p, end) && !space_at(p, end))
+		p++;
+	size_t n = (size_t)(p - name);
+	p = skip_space(p, end);
+	p += colon_len(p, end);
+	p = skip_space(p, end);
+	const char *vend = trim_end(p, end);
+	size_t vn = (size_t)(vend - p);
+
+	if (n == 0) {
+		error(ps, line, "\"#\" without a command name; known commands: " KNOWN);
+		return;
+	}
+	int kind = -1;
+	for (int k = 0; k < STAFFCMD_N_KINDS; k++)
+		if (strlen(kind_names[k]) == n && g_ascii_strncasecmp(name, kind_names[k], n) == 0)
+			kind = k;
+	if (kind < 0) {
+		char *s = shown(name, n);
+		error(ps, line, "unknown command \"#%s\"; known commands: " KNOWN, s);
+		g_free(s);
+		return;
+	}
+	if (ps->first[kind]) {
+		error(ps, line, "#%s given twice (first on line %u); give each command once",
+		      kind_names[kind], ps->first[kind]);
+		return;
+	}
+	ps->first[kind] = line;
+	char *arg = NULL;
+	switch ((enum staffcmd_kind)kind) {
+	case STAFFCMD_STATUS:
+		arg = pick(ps, line, kind, p, vn, statuses, G_N_ELEMENTS(statuses),
+			   "in_progress, resolved or closed");
+		break;
+	case STAFFCMD_SEVERITY:
+		arg = pick(ps, line, kind, p, vn, severities, G_N_ELEMENTS(severities),
+			   "A, B or C");
+		break;
+	case STAFFCMD_CATEGORY:
+		arg = pick(ps, line, kind, p, vn, categories, G_N_ELEMENTS(categories),
+			   "quality, service, price, infringement or other");
+		break;
+	case STAFFCMD_ASSIGN:
+		arg = assignee(ps, line, p, vn);
+		break;
+	case STAFFCMD_NOTE:
+		arg = g_strndup(p, vn);
+		ps->out->note = true;
+		break;
+	case STAFFCMD_N_KINDS:
+		break;
+	}
+	if (arg)
+		ps->out->cmds[ps->out->n_cmds++] =
+			(struct staffcmd){ .kind = (enum staffcmd_kind)kind, .arg = arg, .line = line };
+}
+
+/* body - the text after the commands; for a note the rest of the #note
+ * line comes first, since "#note called the customer" is a one-line note. */
+static char *body(const struct staffcmd_result *r, const char *rest)
+{
+	const struct staffcmd *note = staffcmd_find(r, STAFFCMD_NOTE);
+	if (!note || !*note->arg)
+		return g_strdup(rest);
+	if (!*rest)
+		return g_strdup(note->arg);
+	return g_strconcat(note->arg, "\n", rest, NULL);
+}
+
+int staffcmd_parse(const char *fresh, struct staffcmd_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct parser ps = { .out = out, .errors = g_ptr_array_new() };
+	const char *p = fresh ? fresh : "";
+	if (g_str_has_prefix(p, "\xEF\xBB\xBF"))
+		p += 3; /* a byte-order mark is not part of the first line */
+	unsigned line = 0;
+	while (*p) {
+		line++;
+		const char *nl = strchr(p, '\n');
+		const char *e = nl ? nl : p + strlen(p);
+		const char *le = e > p && e[-1] == '\r' ? e - 1 : e;
+		const char *s = skip_space(p, le);
+		if (s < le) {
+			size_t h = hash_len(s, le);
+			if (!h)
+				break; /* p is the first line of text */
+			command(&ps, line, s + h, le);
+		}
+		p = nl ? nl + 1 : e;
+	}
+	out->text = body(out, p);
+	out->n_errors = ps.errors->len;
+	g_ptr_array_add(ps.errors, NULL);
+	out->errors = (char **)g_ptr_array_free(ps.errors, FALSE);
+	return (int)out->n_errors;
+}
+
+void staffcmd_result_clear(struct staffcmd_result *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->n_cmds; i++)
+		g_free(r->cmds[i].arg);
+	g_strfreev(r->errors);
+	g_free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+const struct staffcmd *staffcmd_find(const struct staffcmd_result *r, enum staffcmd_kind kind)
+{
+	for (unsigned i = 0; i < r->n_cmds; i++)
+		if (r->cmds[i].kind == kind)
+			return &r->cmds[i];
+	return NULL;
+}

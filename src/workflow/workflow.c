@@ -1,0 +1,753 @@
+/* workflow - threading, notifications, staff replies, escalations. */
+#include "workflow/workflow.h"
+#include "workflow/workflow-private.h"
+
+#include <string.h>
+
+#include "workflow/calendar.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "mail/mailout.h"
+#include "mail/message.h"
+#include "mail/replytext.h"
+#include "rules/rules.h"
+#include "workflow/sla.h"
+#include "workflow/staffcmd.h"
+#include "lib/stafftoken.h"
+#include "workflow/survey.h"
+#include "mail/template.h"
+
+/* alerts about unverified staff mail to one department per hour: a mail
+ * loop or a flood must not turn into a flood of alerts */
+#define ALERTS_PER_HOUR 20
+
+const char *workflow_category_label(const char *category, const char *lang)
+{
+	static const char *const names[][3] = {
+		{ "quality", "产品质量", "product quality" },
+		{ "service", "服务质量", "service" },
+		{ "price", "价格", "price" },
+		{ "infringement", "侵权", "infringement" },
+		{ "other", "其他", "other" },
+	};
+	bool en = !g_strcmp0(lang, "en");
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (!g_strcmp0(category, names[i][0]))
+			return names[i][en ? 2 : 1];
+	return category ? category : "";
+}
+
+static char *format_time(const struct workflow_ctx *x, int64_t t)
+{
+	return calendar_format_time(x->cal, t);
+}
+
+/* ---- the case as mail templates see it ---------------------------------------- */
+
+
+void wf_view_of_case(struct wf_view *v, const struct store_case *c)
+{
+	*v = (struct wf_view){
+		.id = c->id, .ref = c->ref, .category = c->category,
+		.customer_name = c->customer_name, .customer_addr = c->customer_addr,
+		.subject = c->subject, .lang = c->lang, .department = c->department,
+		.status = c->status, .severity = c->severity, .received = c->created_at,
+		.due = c->due,
+	};
+}
+
+/* pad - s and spaces up to width terminal columns (Han characters take
+ * two), so that columns line up in a mail client's fixed font too. */
+static void pad(GString *out, const char *s, unsigned width)
+{
+	unsigned cols = 0;
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	g_string_append(out, s);
+	while (cols++ < width)
+		g_string_append_c(out, ' ');
+}
+
+static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, const char *lang)
+{
+	GString *out = g_string_new(NULL);
+	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
+		if (!due[d])
+			continue;
+		char *t = format_time(x, due[d]);
+		g_string_append(out, "  ");
+		pad(out, sla_deadline_label(d, lang), 28);
+		g_string_append_printf(out, " %s\n", t);
+		g_free(t);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static const char *commands_help(const char *lang)
+{
+	if (g_strcmp0(lang, "en"))
+		return "  #status in_progress|resolved|closed   更改状态\n"
+		       "  #severity A|B|C                       更改等级\n"
+		       "  #category quality|service|price|infringement|other   更改类别\n"
+		       "  #assign 同事@公司域名                  转交同事处理\n"
+		       "  #note 内部备注                         本次回复只作内部备注，不转给客户\n";
+	return "  #status in_progress|resolved|closed   change the status\n"
+	       "  #severity A|B|C                       change the severity\n"
+	       "  #category quality|service|price|infringement|other\n"
+	       "  #assign colleague@company             hand the complaint over\n"
+	       "  #note text                            an internal note: nothing goes to the customer\n";
+}
+
+/* vars_new - the variables every staff template knows, for view v in
+ * lang; values owned by the table. */
+GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	char sev[2] = { v->severity, 0 };
+	g_hash_table_insert(h, "ref", g_strdup(v->ref));
+	g_hash_table_insert(h, "severity", g_strdup(sev));
+	g_hash_table_insert(h, "category", g_strdup(v->category));
+	g_hash_table_insert(h, "category_label", g_strdup(workflow_category_label(v->category, lang)));
+	g_hash_table_insert(h, "customer_name", g_strdup(v->customer_name ? v->customer_name : ""));
+	g_hash_table_insert(h, "customer_addr", g_strdup(v->customer_addr ? v->customer_addr : ""));
+	g_hash_table_insert(h, "subject", g_strdup(v->subject ? v->subject : ""));
+	g_hash_table_insert(h, "department", g_strdup(v->department ? v->department : ""));
+	g_hash_table_insert(h, "status", g_strdup(v->status ? v->status : "new"));
+	g_hash_table_insert(h, "received", format_time(x, v->received));
+	g_hash_table_insert(h, "deadlines", deadlines_text(x, v->due, lang));
+	g_hash_table_insert(h, "commands", g_strdup(commands_help(lang)));
+	g_hash_table_insert(h, "company", g_strdup(x->cfg->company_name));
+	g_hash_table_insert(h, "company_from", g_strdup(x->cfg->company_from));
+	return h;
+}
+
+/* reply_address - the signed Reply-To of mail to staff about ref; NULL
+ * when staff replies are off (no [staff] secret_file). */
+static char *reply_address(const struct workflow_ctx *x, const char *ref)
+{
+	const char *key = x->cfg->staff_secret;
+	if (!key)
+		return NULL;
+	char *tok = stafftoken_make((const guint8 *)key, strlen(key), ref);
+	char *addr = tok ? stafftoken_address(x->cfg->staff_reply_address, ref, tok) : NULL;
+	g_free(tok);
+	return addr;
+}
+
+
+/* queue - render o's template and put the mail in the outbox. */
+int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
+{
+	const struct template *t = template_set_get(x->templates, o->tmpl, o->lang);
+	if (!t) {
+		log_warn("no template %s.%s: mail %s about ref=%s not sent", o->tmpl, o->lang,
+			 o->kind, o->ref ? o->ref : "-");
+		return 0;
+	}
+	char *subject = template_render_subject(t, o->vars);
+	char *body = template_render(t, o->vars);
+	char *id = mailout_message_id(o->kind, o->ref, x->cfg->company_from);
+	char *reply_to = o->to_staff && o->ref ? reply_address(x, o->ref) : NULL;
+	struct mailout out = {
+		.from_addr = x->cfg->company_from, .from_name = x->cfg->company_name,
+		.to_addr = o->to, .reply_to = reply_to, .subject = subject, .body = body,
+		.message_id = id, .in_reply_to = o->in_reply_to, .references = o->references,
+		.attach = o->attach, .ref = o->ref, .date = x->now,
+		.auto_submitted = o->auto_replied ? "auto-replied"
+				  : o->to_staff ? "auto-generated" : NULL,
+	};
+	GBytes *raw = mailout_compose(&out);
+	int rc = store_outbox_add(x->store, o->complaint_id, o->kind, x->cfg->company_from, o->to,
+				  id, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
+				  NULL, err);
+	if (rc == 0)
+		log_info("queued kind=%s ref=%s rcpt=%s", o->kind, o->ref ? o->ref : "-", o->to);
+	g_bytes_unref(raw);
+	g_free(reply_to);
+	g_free(id);
+	g_free(body);
+	g_free(subject);
+	return rc;
+}
+
+/* ---- matching ------------------------------------------------------------------ */
+
+char *workflow_subject_ref(const char *subject, const char *prefix)
+{
+	if (!subject || !prefix)
+		return NULL;
+	size_t pl = strlen(prefix);
+	for (const char *p = strchr(subject, '['); p; p = strchr(p + 1, '[')) {
+		if (g_ascii_strncasecmp(p + 1, prefix, pl) || p[1 + pl] != '-')
+			continue;
+		const char *q = p + 2 + pl;
+		size_t d = strspn(q, "0123456789");
+		if (d != 8 || q[8] != '-')
+			continue;
+		size_t n = strspn(q + 9, "0123456789");
+		if (n >= 4 && n <= 10 && q[9 + n] == ']') {
+			char *ref = g_strndup(p + 1, (gsize)(pl + 10 + n));
+			memcpy(ref, prefix, pl); /* as we write it: clients may change case */
+			return ref;
+		}
+	}
+	return NULL;
+}
+
+/* thread_of - the complaint m answers: its In-Reply-To, then References
+ * newest first, then a reference in the subject. 1/0/-1. */
+static int thread_of(const struct workflow_ctx *x, const struct message *m, uint64_t *id,
+		     GError **err)
+{
+	int rc = store_find_thread(x->store, msg_in_reply_to(m), id, err);
+	for (unsigned i = msg_reference_count(m); rc == 0 && i-- > 0;)
+		rc = store_find_thread(x->store, msg_reference(m, i), id, err);
+	if (rc != 0)
+		return rc;
+	char *ref = workflow_subject_ref(msg_subject(m), x->cfg->ref_prefix);
+	if (ref)
+		rc = store_find_ref(x->store, ref, id, NULL, err);
+	g_free(ref);
+	return rc;
+}
+
+/* signed_ref - the complaint reference of the first signed reply address
+ * among m's recipients whose token is right; NULL when none. */
+static char *signed_ref(const struct workflow_ctx *x, const struct message *m)
+{
+	const char *key = x->cfg->staff_secret;
+	GPtrArray *cands = g_ptr_array_new();
+	for (unsigned i = 0; i < msg_recipient_count(m); i++)
+		g_ptr_array_add(cands, (char *)msg_recipient(m, i));
+	static const char *const delivered[] = { "Delivered-To", "X-Original-To" };
+	for (size_t i = 0; i < G_N_ELEMENTS(delivered); i++)
+		if (msg_header(m, delivered[i]))
+			g_ptr_array_add(cands, (char *)msg_header(m, delivered[i]));
+	char *found = NULL;
+	for (unsigned i = 0; i < cands->len && !found && key; i++) {
+		char *ref = NULL, *tok = NULL;
+		char *addr = g_strstrip(g_strdup(g_ptr_array_index(cands, i)));
+		if (stafftoken_parse(addr, x->cfg->staff_reply_address, &ref, &tok)) {
+			/* a client may have changed the address's case; we sign the
+			 * reference as we write it */
+			char *canon = g_ascii_strup(ref, -1);
+			memcpy(canon, x->cfg->ref_prefix, MIN(strlen(x->cfg->ref_prefix), strlen(canon)));
+			if (stafftoken_check((const guint8 *)key, strlen(key), ref, tok))
+				found = g_strdup(ref);
+			else if (stafftoken_check((const guint8 *)key, strlen(key), canon, tok))
+				found = g_strdup(canon);
+			g_free(canon);
+		}
+		g_free(addr);
+		g_free(ref);
+		g_free(tok);
+	}
+	g_ptr_array_unref(cands);
+	return found;
+}
+
+/* to_signed_address - m went to one of our plus addresses: only staff
+ * ever get those (as the Reply-To of mail to staff), so whoever writes
+ * there is not the customer, even from an address [staff] does not list
+ * (a forwarded notification, an escalation answered from a private
+ * address); such mail is never taken for the customer's. */
+static bool to_signed_address(const struct workflow_ctx *x, const struct message *m)
+{
+	for (unsigned i = 0; i < msg_recipient_count(m); i++) {
+		char *ref = NULL, *tok = NULL;
+		bool ok = stafftoken_parse(msg_recipient(m, i), x->cfg->staff_reply_address, &ref,
+					   &tok);
+		g_free(ref);
+		g_free(tok);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static int match_staff(const struct workflow_ctx *x, const struct message *m,
+		       struct workflow_match *out, GError **err)
+{
+	bool staff = config_is_staff(x->cfg, msg_from_addr(m));
+	char *ref = x->cfg->staff_secret && staff ? signed_ref(x, m) : NULL;
+	int rc = 0;
+	if (ref) {
+		rc = store_find_ref(x->store, ref, &out->complaint_id, NULL, err);
+		if (rc == 1) {
+			out->kind = WF_STAFF;
+			g_free(ref);
+			return 0;
+		}
+	}
+	g_free(ref);
+	if (rc < 0)
+		return -1;
+	out->kind = WF_UNVERIFIED;
+	out->reason = !staff ? "it answers mail to staff but comes from an address [staff] does not list"
+		      : !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
+		      : "it was not sent to the signed reply address of a notification";
+	out->complaint_id = 0;
+	return thread_of(x, m, &out->complaint_id, err) < 0 ? -1 : 0;
+}
+
+int workflow_match(const struct workflow_ctx *x, const struct message *m,
+		   struct workflow_match *out, GError **err)
+{
+	*out = (struct workflow_match){ .kind = WF_NEW };
+	if (msg_channel(m) != MSG_CHANNEL_EMAIL)
+		return 0;
+	if (config_is_staff(x->cfg, msg_from_addr(m)) || to_signed_address(x, m))
+		return match_staff(x, m, out, err);
+	uint64_t id = 0;
+	int rc = thread_of(x, m, &id, err);
+	if (rc <= 0)
+		return rc;
+	struct store_case *c = NULL;
+	if (store_case_get(x->store, id, NULL, &c, err) < 0)
+		return -1;
+	if (!c)
+		return 0;
+	int64_t ended = c->closed_at ? c->closed_at : c->resolved_at;
+	bool done = !strcmp(c->status, "resolved") || !strcmp(c->status, "closed");
+	if (done && x->now - ended > x->cfg->reopen_window) {
+		out->parent_id = id;    /* too late to reopen: a new, linked complaint */
+	} else {
+		out->kind = WF_FOLLOWUP;
+		out->complaint_id = id;
+		out->reopen = done;
+	}
+	store_case_free(c);
+	return 0;
+}
+
+/* ---- new complaints ------------------------------------------------------------ */
+
+void workflow_plan(const struct workflow_ctx *x, const struct verdict *v,
+		   struct store_case_plan *plan)
+{
+	plan->department = config_route(x->cfg, verdict_route(v), verdict_category(v));
+	sla_plan(x->cfg, x->cal, verdict_severity(v), x->now, plan->due);
+}
+
+static char *rules_text(const struct verdict *v)
+{
+	GString *out = g_string_new(NULL);
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		g_string_append_printf(out, "  %s (%s%s%s%s)%s%s\n", h->rule, h->field,
+				       h->match ? ": \"" : "", h->match ? h->match : "",
+				       h->match ? "\"" : "", *h->describe ? " " : "", h->describe);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static char *attachments_text(const struct message *m)
+{
+	GString *out = g_string_new(NULL);
+	for (unsigned i = 0; i < msg_attachment_count(m); i++) {
+		const struct msg_attachment *a = msg_attachment(m, i);
+		g_string_append_printf(out, "  %s (%s, %zu bytes)\n", *a->filename ? a->filename : "-",
+				       a->content_type, g_bytes_get_size(a->data));
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* arrival_a - severity A goes to the leadership at once (DOMAIN.md: within
+ * one hour), recorded as escalation "arrival" at the top level. */
+static int arrival_a(const struct workflow_ctx *x, const struct wf_view *v, const char *text,
+		     GError **err)
+{
+	unsigned top = G_N_ELEMENTS(x->cfg->escalation);
+	char *rcpt = sla_ladder(x->cfg, top);
+	if (!rcpt)
+		return 0;
+	int rc = store_escalation_add(x->store, v->id, "arrival", top, rcpt, x->now, err);
+	const char *lang = x->cfg->staff_lang;
+	for (char **to = x->cfg->escalation[top - 1]; rc == 1 && *to; to++) {
+		GHashTable *vars = wf_vars_new(x, v, lang);
+		g_hash_table_insert(vars, "text", g_strdup(text));
+		g_hash_table_insert(vars, "level", g_strdup_printf("%u", top));
+		g_hash_table_insert(vars, "reason", g_strdup(g_strcmp0(lang, "en")
+			? "为 A 级投诉，按规定立即上报领导小组"
+			: "is of severity A and is reported to the leadership at once"));
+		struct wf_outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang,
+				     .to = *to, .ref = v->ref, .complaint_id = v->id, .vars = vars,
+				     .to_staff = true };
+		rc = wf_queue(x, &o, err) < 0 ? -1 : 1;
+		g_hash_table_unref(vars);
+	}
+	g_free(rcpt);
+	if (rc < 0)
+		return -1;
+	return store_add_event(x->store, v->id, x->now, "", "escalated",
+			       "arrival: severity A to the leadership", err);
+}
+
+int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
+		    const struct message *m, const struct verdict *v,
+		    const struct store_case_plan *plan, GError **err)
+{
+	struct wf_view w = {
+		.id = id, .ref = ref, .category = verdict_category(v),
+		.customer_name = msg_from_name(m), .customer_addr = msg_from_addr(m),
+		.subject = msg_subject(m), .lang = msg_lang(m), .department = plan->department,
+		.severity = verdict_severity(v), .received = x->now, .due = plan->due,
+	};
+	const char *lang = x->cfg->staff_lang;
+	if (plan->department) {
+		GHashTable *vars = wf_vars_new(x, &w, lang);
+		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
+		g_hash_table_insert(vars, "rules", rules_text(v));
+		g_hash_table_insert(vars, "attachments", attachments_text(m));
+		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
+				     .to = plan->department, .ref = ref, .complaint_id = id,
+				     .vars = vars, .attach = m, .to_staff = true };
+		int rc = wf_queue(x, &o, err);
+		g_hash_table_unref(vars);
+		if (rc < 0 || store_add_event(x->store, id, x->now, "", "notified",
+					      plan->department, err) < 0)
+			return -1;
+	}
+	if (w.severity == 'A')
+		return arrival_a(x, &w, msg_text(m), err);
+	return 0;
+}
+
+/* ---- follow-ups ------------------------------------------------------------------ */
+
+/* tell_handler - mail about case c to whoever handles it now (its assignee,
+ * else its department) with template tmpl; nothing when neither is set. */
+int wf_tell_handler(const struct workflow_ctx *x, const struct store_case *c,
+			const char *kind, const char *tmpl, const char *text,
+			const struct message *attach, GError **err)
+{
+	const char *to = c->assignee && *c->assignee ? c->assignee : c->department;
+	if (!to || !*to)
+		return 0;
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	GHashTable *vars = wf_vars_new(x, &v, x->cfg->staff_lang);
+	g_hash_table_insert(vars, "text", g_strdup(text ? text : ""));
+	if (attach)
+		g_hash_table_insert(vars, "attachments", attachments_text(attach));
+	struct wf_outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
+			     .ref = c->ref, .complaint_id = c->id, .vars = vars, .attach = attach,
+			     .to_staff = true };
+	int rc = wf_queue(x, &o, err);
+	g_hash_table_unref(vars);
+	return rc;
+}
+
+/* survey_reply - m answers c's open satisfaction survey with a rating or
+ * with "not satisfied": 1 taken as the answer, 0 an ordinary follow-up. */
+static int survey_reply(const struct workflow_ctx *x, const struct store_case *c,
+			const struct message *m, GError **err)
+{
+	uint64_t sid = 0;
+	int rc = store_survey_open(x->store, c->id, &sid, err);
+	if (rc <= 0)
+		return rc;
+	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
+	unsigned rating = 0;
+	bool unhappy = false;
+	rc = 0;
+	if (survey_parse_reply(fresh, &rating, &unhappy))
+		rc = survey_answer(x, sid, rating, unhappy, g_strstrip(fresh), "mail", err) < 0 ? -1 : 1;
+	g_free(fresh);
+	return rc;
+}
+
+int workflow_followup(const struct workflow_ctx *x, const struct workflow_match *mt,
+		      struct message *m, uint64_t *row, GError **err)
+{
+	struct store_case *c = NULL;
+	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0 ||
+	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
+		return -1;
+	int rc = 0;
+	if (mt->reopen) {
+		rc = survey_reply(x, c, m, err);
+		if (rc != 0) {
+			if (rc == 1)
+				rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m),
+						     "customer_message", msg_subject(m), err);
+			store_case_free(c);
+			return rc < 0 ? -1 : 0;
+		}
+	}
+	if (mt->reopen) {
+		struct store_case_change ch = { .status = "reopened" };
+		char *detail = g_strdup_printf("%s -> reopened by a follow-up", c->status);
+		rc = store_case_update(x->store, c->id, &ch, x->now, err);
+		int64_t due[STORE_DUE_COUNT];
+		sla_plan(x->cfg, x->cal, c->severity, x->now, due);
+		if (rc == 0)
+			rc = store_case_reopened(x->store, c->id, due[STORE_DUE_HANDLING],
+						 due[STORE_DUE_CLOSURE], err);
+		c->due[STORE_DUE_HANDLING] = due[STORE_DUE_HANDLING];
+		c->due[STORE_DUE_CLOSURE] = due[STORE_DUE_CLOSURE];
+		if (rc == 0)
+			rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "reopened",
+					     detail, err);
+		g_free(detail);
+		g_free(c->status);
+		c->status = g_strdup("reopened");
+	}
+	if (rc == 0)
+		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "customer_message",
+				     msg_subject(m), err);
+	if (rc == 0)
+		rc = wf_tell_handler(x, c, "followup", "followup", msg_text(m), m, err);
+	log_info("follow-up ref=%s from=%s%s", c->ref, msg_from_addr(m),
+		 mt->reopen ? " reopened" : "");
+	store_case_free(c);
+	return rc;
+}
+
+/* ---- staff replies ------------------------------------------------------------------ */
+
+static int refuse(const struct workflow_ctx *x, const struct store_case *c,
+		  const struct message *m, const struct staffcmd_result *res, GError **err)
+{
+	char *errors = g_strjoinv("\n", res->errors);
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	const char *lang = x->cfg->staff_lang;
+	GHashTable *vars = wf_vars_new(x, &v, lang);
+	g_hash_table_insert(vars, "errors", g_strdup(errors));
+	struct wf_outmail o = { .kind = "staff_error", .tmpl = "staff_error", .lang = lang,
+			     .to = msg_from_addr(m), .ref = c->ref, .complaint_id = c->id,
+			     .vars = vars, .in_reply_to = msg_message_id(m), .to_staff = true,
+			     .auto_replied = true };
+	int rc = wf_queue(x, &o, err);
+	if (rc == 0)
+		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m),
+				     "commands_refused", errors, err);
+	log_info("staff reply refused ref=%s from=%s errors=%u", c->ref, msg_from_addr(m),
+		 res->n_errors);
+	g_hash_table_unref(vars);
+	g_free(errors);
+	return rc;
+}
+
+/* upgraded_to_a - staff judged a complaint severity A: it runs against
+ * the A plan deadline from now and goes to the leadership at once, as if
+ * it had arrived so (once: the arrival escalation is recorded). */
+static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, GError **err)
+{
+	c->due[STORE_DUE_PLAN] = x->now + x->cfg->due_a_plan;
+	if (store_case_set_due(x->store, c->id, STORE_DUE_PLAN, c->due[STORE_DUE_PLAN], err) < 0)
+		return -1;
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	v.severity = 'A';
+	return arrival_a(x, &v, "", err);
+}
+
+/* apply - the valid commands of res to c, one event each; what changed
+ * reaches c too (the relay reads it). */
+static int apply(const struct workflow_ctx *x, struct store_case *c, const char *actor,
+		 const struct staffcmd_result *res, GError **err)
+{
+	struct store_case_change ch = { 0 };
+	GString *what = g_string_new(NULL);
+	const struct staffcmd *cmd;
+	if ((cmd = staffcmd_find(res, STAFFCMD_STATUS))) {
+		ch.status = cmd->arg;
+		g_string_append_printf(what, "status %s -> %s; ", c->status, cmd->arg);
+	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_SEVERITY))) {
+		ch.severity = cmd->arg[0];
+		g_string_append_printf(what, "severity %c -> %s; ", c->severity, cmd->arg);
+	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_CATEGORY))) {
+		ch.category = cmd->arg;
+		g_string_append_printf(what, "category %s -> %s; ", c->category, cmd->arg);
+	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_ASSIGN))) {
+		ch.assignee = cmd->arg;
+		g_string_append_printf(what, "assigned to %s; ", cmd->arg);
+	}
+	int rc = 0;
+	if (what->len) {
+		g_string_truncate(what, what->len - 2);
+		rc = store_case_update(x->store, c->id, &ch, x->now, err);
+		if (rc == 0)
+			rc = store_add_event(x->store, c->id, x->now, actor, "commands", what->str,
+					     err);
+		log_info("staff commands ref=%s from=%s: %s", c->ref, actor, what->str);
+	}
+	if (rc == 0 && ch.status) {
+		g_free(c->status);
+		c->status = g_strdup(ch.status);
+		if (!strcmp(ch.status, "resolved"))
+			rc = survey_resolved(x, c, err);
+	}
+	if (rc == 0 && ch.severity == 'A' && c->severity != 'A')
+		rc = upgraded_to_a(x, c, err);
+	if (rc == 0 && ch.severity)
+		c->severity = ch.severity;
+	if (rc == 0 && ch.assignee) {
+		/* the colleague gets the notification the department got */
+		g_free(c->assignee);
+		c->assignee = g_strdup(ch.assignee);
+		rc = wf_tell_handler(x, c, "notify", "notify", "", NULL, err);
+	}
+	g_string_free(what, TRUE);
+	return rc;
+}
+
+/* relay - the staff's words to the customer, from the company, in the
+ * customer's thread; the staff address appears nowhere in it. */
+static int relay(const struct workflow_ctx *x, struct store_case *c, const char *actor,
+		 const char *text, GError **err)
+{
+	struct wf_view v;
+	wf_view_of_case(&v, c);
+	const char *lang = !g_strcmp0(c->lang, "en") ? "en" : "zh";
+	GHashTable *vars = wf_vars_new(x, &v, lang);
+	g_hash_table_insert(vars, "staff_text", g_strdup(text));
+	struct wf_outmail o = { .kind = "relay", .tmpl = "relay", .lang = lang,
+			     .to = c->customer_addr, .ref = c->ref, .complaint_id = c->id,
+			     .vars = vars, .in_reply_to = c->last_in_message_id,
+			     .references = c->thread_ids };
+	int rc = wf_queue(x, &o, err);
+	g_hash_table_unref(vars);
+	char *excerpt = g_utf8_substring(text, 0, MIN(g_utf8_strlen(text, -1), 200));
+	if (rc == 0)
+		rc = store_add_event(x->store, c->id, x->now, actor, "staff_reply", excerpt, err);
+	g_free(excerpt);
+	if (rc == 0 && (!strcmp(c->status, "new") || !strcmp(c->status, "acknowledged") ||
+			!strcmp(c->status, "reopened"))) {
+		/* an answer under way: the complaint is being handled */
+		struct store_case_change ch = { .status = "in_progress" };
+		rc = store_case_update(x->store, c->id, &ch, x->now, err);
+	}
+	return rc;
+}
+
+int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
+		   struct message *m, uint64_t *row, GError **err)
+{
+	msg_add_flags(m, MSG_F_STAFF);
+	struct store_case *c = NULL;
+	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0 ||
+	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
+		return -1;
+	const char *actor = msg_from_addr(m);
+	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
+	struct staffcmd_result res;
+	staffcmd_parse(fresh, &res);
+	int rc;
+	if (res.n_errors) {
+		rc = refuse(x, c, m, &res, err);
+	} else {
+		rc = apply(x, c, actor, &res, err);
+		bool text = res.text && *g_strstrip(res.text);
+		if (rc == 0 && res.note)
+			rc = store_add_event(x->store, c->id, x->now, actor, "note", res.text, err);
+		else if (rc == 0 && text)
+			rc = relay(x, c, actor, res.text, err);
+		if (rc == 0 && (res.note || text || res.n_cmds))
+			rc = store_case_answered(x->store, c->id, !res.note && text, x->now, err);
+		log_info("staff reply ref=%s from=%s %s", c->ref, actor,
+			 res.note ? "note" : text ? "relayed" : "commands only");
+	}
+	staffcmd_result_clear(&res);
+	g_free(fresh);
+	store_case_free(c);
+	return rc;
+}
+
+int workflow_unverified(const struct workflow_ctx *x, const struct workflow_match *mt,
+			struct message *m, uint64_t *row, GError **err)
+{
+	msg_add_flags(m, MSG_F_UNVERIFIED_STAFF);
+	msg_add_note(m, "staff mail not verified: %s", mt->reason);
+	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0)
+		return -1;
+	struct store_case *c = NULL;
+	if (mt->complaint_id && store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
+		return -1;
+	const char *to = c && c->department && *c->department ? c->department
+			 : config_route(x->cfg, NULL, "other");
+	log_warn("unverified staff mail from=%s ref=%s: %s", msg_from_addr(m),
+		 c ? c->ref : "-", mt->reason);
+	int rc = 0;
+	if (c)
+		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "unverified_staff_mail",
+				     mt->reason, err);
+	unsigned recent = 0;
+	if (rc == 0 && to)
+		rc = store_count_outbox_since(x->store, to, "staff_alert", x->now - 3600, &recent, err);
+	if (rc == 0 && to && recent < ALERTS_PER_HOUR) {
+		struct wf_view v = { .ref = c ? c->ref : NULL };
+		if (c)
+			wf_view_of_case(&v, c);
+		v.department = to;
+		v.customer_addr = msg_from_addr(m);  /* the template names the sender so */
+		v.subject = msg_subject(m);
+		v.received = x->now;
+		int64_t none[STORE_DUE_COUNT] = { 0 };
+		if (!c)
+			v.due = none;
+		const char *lang = x->cfg->staff_lang;
+		GHashTable *vars = wf_vars_new(x, &v, lang);
+		if (!c)
+			g_hash_table_insert(vars, "ref", g_strdup(""));
+		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
+		g_hash_table_insert(vars, "reason", g_strdup(mt->reason));
+		struct wf_outmail o = { .kind = "staff_alert", .tmpl = "staff_alert", .lang = lang,
+				     .to = to, .ref = c ? c->ref : NULL,
+				     .complaint_id = c ? c->id : 0, .vars = vars, .to_staff = true };
+		rc = wf_queue(x, &o, err);
+		g_hash_table_unref(vars);
+	}
+	store_case_free(c);
+	return rc;
+}
+
+/* ---- escalations ------------------------------------------------------------------ */
+
+int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_deadline d,
+		      unsigned level, GError **err)
+{
+	char *rcpt = sla_ladder(x->cfg, level);
+	int rc = store_escalation_add(x->store, id, store_deadline_name(d), level,
+				      rcpt ? rcpt : "", x->now, err);
+	struct store_case *c = NULL;
+	if (rc == 1 && store_case_get(x->store, id, NULL, &c, err) < 0)
+		rc = -1;
+	const char *lang = x->cfg->staff_lang;
+	for (char **to = x->cfg->escalation[level - 1]; rc == 1 && c && to && *to; to++) {
+		struct wf_view v;
+		wf_view_of_case(&v, c);
+		GHashTable *vars = wf_vars_new(x, &v, lang);
+		char *due = format_time(x, c->due[d]);
+		g_hash_table_insert(vars, "level", g_strdup_printf("%u", level));
+		g_hash_table_insert(vars, "reason", g_strcmp0(lang, "en")
+			? g_strdup_printf("“%s”时限（%s）已过，尚未完成", sla_deadline_label(d, lang), due)
+			: g_strdup_printf("the deadline for %s (%s) has passed",
+					  sla_deadline_label(d, lang), due));
+		g_hash_table_insert(vars, "text", g_strdup(""));
+		struct wf_outmail o = { .kind = "escalation", .tmpl = "escalate", .lang = lang, .to = *to,
+				     .ref = c->ref, .complaint_id = id, .vars = vars, .to_staff = true };
+		if (wf_queue(x, &o, err) < 0)
+			rc = -1;
+		g_free(due);
+		g_hash_table_unref(vars);
+	}
+	if (rc == 1) {
+		char *detail = g_strdup_printf("%s overdue: level %u%s%s", store_deadline_name(d),
+					       level, rcpt ? " to " : " (no one at this level)",
+					       rcpt ? rcpt : "");
+		if (store_add_event(x->store, id, x->now, "", "escalated", detail, err) < 0)
+			rc = -1;
+		log_info("escalated ref=%s deadline=%s level=%u rcpt=%s", c ? c->ref : "-",
+			 store_deadline_name(d), level, rcpt ? rcpt : "-");
+		g_free(detail);
+	}
+	store_case_free(c);
+	g_free(rcpt);
+	return rc;
+}

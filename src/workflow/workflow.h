@@ -1,0 +1,100 @@
+/* workflow - what happens to a mail after it is known not to be a
+ * duplicate: a new complaint is routed, planned against its deadlines and
+ * its department told; a customer's follow-up joins its complaint (and
+ * reopens it); a staff reply that proves itself is applied and relayed;
+ * staff mail that cannot prove itself is kept, flagged and reported.
+ *
+ * Every function runs inside the caller's open store transaction and only
+ * writes through it (outbox rows, events, updates), so the whole effect of
+ * one mail commits or rolls back together. Errors: 0 / -1 with err set by
+ * the store (the caller rolls back and retries as for any store error).
+ *
+ * Threading, in order: In-Reply-To and References against every Message-ID
+ * we stored or sent; else a bracketed reference in the subject ("[CMP-...]",
+ * whatever Re:/回复:/Fwd: prefixes come before it); else a new complaint.
+ * A follow-up to a resolved or closed complaint reopens it within [deadlines]
+ * reopen_window, and starts a new complaint linked to it after that.
+ *
+ * Staff: mail whose From is a [staff] address or domain is never taken for
+ * a customer's. It is a staff reply only when one of its recipients is the
+ * signed reply address of a notification (stafftoken.h) of a complaint
+ * that exists; anything else from staff is unverified. */
+#ifndef COMPLAINTD_WORKFLOW_H
+#define COMPLAINTD_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "store/store.h"
+
+struct calendar;
+struct config;
+struct message;
+struct template_set;
+struct verdict;
+
+/* What one batch works with; all borrowed. now is the batch's time. */
+struct workflow_ctx {
+	const struct config *cfg;
+	const struct calendar *cal;
+	const struct template_set *templates;
+	struct store *store;
+	int64_t now;
+};
+
+enum workflow_kind {
+	WF_NEW,         /* a new complaint (parent_id set: follows a closed one) */
+	WF_FOLLOWUP,    /* the customer writes again in a complaint's thread */
+	WF_STAFF,       /* a verified staff reply to complaint_id */
+	WF_UNVERIFIED,  /* staff mail that does not prove itself (reason) */
+};
+
+struct workflow_match {
+	enum workflow_kind kind;
+	uint64_t complaint_id;  /* FOLLOWUP, STAFF; UNVERIFIED: the thread's or 0 */
+	uint64_t parent_id;     /* NEW */
+	bool reopen;            /* FOLLOWUP of a resolved or closed complaint */
+	const char *reason;     /* UNVERIFIED: why (static text) */
+};
+
+/* workflow_match - which of the four m is. Only e-mail threads: a web
+ * form always opens a new complaint. */
+int workflow_match(const struct workflow_ctx *x, const struct message *m,
+		   struct workflow_match *out, GError **err);
+
+/* workflow_plan - the department and deadlines of a new complaint. */
+void workflow_plan(const struct workflow_ctx *x, const struct verdict *v,
+		   struct store_case_plan *plan);
+
+/* workflow_opened - after the new complaint id (ref) is stored: tell its
+ * department (notification with the customer's text and attachments and a
+ * signed Reply-To), and for severity A the leadership at once. */
+int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
+		    const struct message *m, const struct verdict *v,
+		    const struct store_case_plan *plan, GError **err);
+
+/* workflow_followup, workflow_staff, workflow_unverified - store m (its
+ * row in *row) and do what its kind asks. m gains MSG_F_STAFF or
+ * MSG_F_UNVERIFIED_STAFF before it is stored. */
+int workflow_followup(const struct workflow_ctx *x, const struct workflow_match *mt,
+		      struct message *m, uint64_t *row, GError **err);
+int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
+		   struct message *m, uint64_t *row, GError **err);
+int workflow_unverified(const struct workflow_ctx *x, const struct workflow_match *mt,
+			struct message *m, uint64_t *row, GError **err);
+
+/* workflow_escalate - send escalation (deadline, level) of complaint id if
+ * it was not sent before (by us or another daemon): 1 sent, 0 not. */
+int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_deadline d,
+		      unsigned level, GError **err);
+
+/* workflow_category_label - a category as staff read it in lang ("zh",
+ * else English): 产品质量 / product quality; unknown names as they are. */
+const char *workflow_category_label(const char *category, const char *lang);
+
+/* workflow_subject_ref - the first "[PREFIX-YYYYMMDD-NNNN]" in subject,
+ * newly allocated, or NULL. Pure. */
+char *workflow_subject_ref(const char *subject, const char *prefix);
+
+#endif

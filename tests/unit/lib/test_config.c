@@ -1,0 +1,181 @@
+/* Unit tests for config: typed keys, defaults, errors with file:line, secrets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "lib/config.h"
+
+static char *tmpdir;
+
+static char *write_file(const char *name, const char *text, int mode)
+{
+	char *path = g_build_filename(tmpdir, name, NULL);
+	g_assert(g_file_set_contents(path, text, -1, NULL));
+	g_chmod(path, mode);
+	return path;
+}
+
+/* load - returns the config or NULL; errors joined by '|' into *errs. */
+static struct config *load(const char *text, char **errs)
+{
+	char *path = write_file("test.conf", text, 0600);
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	struct config *cfg = config_load(path, errors);
+	g_ptr_array_add(errors, NULL);
+	*errs = g_strjoinv("|", (char **)errors->pdata);
+	g_ptr_array_unref(errors);
+	g_free(path);
+	return cfg;
+}
+
+static const char *minimal =
+	"[company]\nfrom = complaints@example.com\n"
+	"[mailbox main]\nurl = imaps://127.0.0.1:993\nuser = cs\npassword_file = pw\n";
+
+static int setup(void **state)
+{
+	tmpdir = g_dir_make_tmp("cfgtest-XXXXXX", NULL);
+	g_free(write_file("pw", "secret\n", 0600));
+	g_free(write_file("openpw", "secret\n", 0644));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+	g_assert(system(cmd) == 0);
+	g_free(cmd);
+	g_free(tmpdir);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	char *errs;
+	struct config *cfg = load(minimal, &errs);
+	assert_non_null(cfg);
+	assert_string_equal(errs, "");
+	assert_string_equal(cfg->ref_prefix, "CMP");
+	assert_int_equal(cfg->db_port, 3306);
+	assert_int_equal(cfg->smtp_retry_max, 3600);
+	assert_int_equal(cfg->mailboxes->len, 1);
+	struct config_mailbox *mb = g_ptr_array_index(cfg->mailboxes, 0);
+	assert_string_equal(mb->name, "main");
+	assert_string_equal(mb->folder, "INBOX");
+	assert_int_equal(mb->poll_interval, 60);
+	assert_true(mb->verify);
+	/* relative secret paths are resolved from the config file's folder */
+	assert_true(g_str_has_prefix(mb->password_file, tmpdir));
+	/* from is always one of our own addresses */
+	assert_true(config_is_own_address(cfg, "Complaints@Example.com"));
+	assert_false(config_is_own_address(cfg, "customer@example.net"));
+	config_free(&cfg);
+	assert_null(cfg);
+	g_free(errs);
+}
+
+static void test_unknown_key_names_line(void **state)
+{
+	char *errs;
+	char *text = g_strdup_printf("%s[smtp]\n# comment\nurl = smtp://127.0.0.1:25\nretyr_max = 1h\n",
+				     minimal);
+	struct config *cfg = load(text, &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "test.conf:10: [smtp] retyr_max: unknown key"));
+	g_free(errs);
+	g_free(text);
+}
+
+static void test_bad_values(void **state)
+{
+	char *errs;
+	char *text = g_strdup_printf("%s[database]\nport = 99999\nconnect_timeout = soon\n"
+				     "[smtp]\nverify = perhaps\ntls = always\n", minimal);
+	struct config *cfg = load(text, &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[database] port: 99999 is out of range"));
+	assert_non_null(strstr(errs, "[database] connect_timeout: 'soon' is not a duration"));
+	assert_non_null(strstr(errs, "[smtp] verify: 'perhaps' is not a boolean"));
+	assert_non_null(strstr(errs, "[smtp] tls: 'always' must be none, try or required"));
+	g_free(errs);
+	g_free(text);
+}
+
+static void test_unknown_group_and_mailbox_checks(void **state)
+{
+	char *errs;
+	struct config *cfg = load("[company]\nfrom = a@b.example\n[mailboxes]\nx = 1\n"
+				  "[mailbox two]\nurl = http://x\npassword_file = pw\n"
+				  "oauth_token_file = pw\n", &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, ":3: [mailboxes]: unknown group"));
+	assert_non_null(strstr(errs, "[mailbox two] url: 'http://x' must start with imaps://"));
+	assert_non_null(strstr(errs, "[mailbox two] user: missing"));
+	assert_non_null(strstr(errs, "set exactly one of password_file"));
+	g_free(errs);
+}
+
+static void test_secret_permissions(void **state)
+{
+	char *errs;
+	struct config *cfg = load("[company]\nfrom = a@b.example\n"
+				  "[database]\npassword_file = openpw\n", &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[database] password_file:"));
+	assert_non_null(strstr(errs, "too open"));
+	g_free(errs);
+	cfg = load("[company]\nfrom = a@b.example\n[database]\npassword_file = pw\n", &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->db_password, "secret");
+	char *dump = config_dump(cfg);
+	assert_null(strstr(dump, "secret\n"));
+	assert_non_null(strstr(dump, "[database]"));
+	g_free(dump);
+	config_free(&cfg);
+	g_free(errs);
+}
+
+static void test_syntax_error(void **state)
+{
+	char *errs;
+	struct config *cfg = load("[company\nfrom = x\n", &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "test.conf: "));
+	g_free(errs);
+}
+
+static void test_durations_sizes(void **state)
+{
+	int64_t v;
+	assert_true(config_parse_duration("90", &v)); assert_int_equal(v, 90);
+	assert_true(config_parse_duration("5m", &v)); assert_int_equal(v, 300);
+	assert_true(config_parse_duration("7d", &v)); assert_int_equal(v, 604800);
+	assert_false(config_parse_duration("5x", &v));
+	assert_false(config_parse_duration("-1s", &v));
+	assert_false(config_parse_duration("", &v));
+	assert_false(config_parse_duration("5mm", &v));
+	assert_false(config_parse_duration("99999999999999999999", &v));
+	assert_true(config_parse_size("25M", &v)); assert_int_equal(v, 25 << 20);
+	assert_true(config_parse_size("64kB", &v)); assert_int_equal(v, 65536);
+	assert_false(config_parse_size("1T", &v));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_unknown_key_names_line),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_unknown_group_and_mailbox_checks),
+		cmocka_unit_test(test_secret_permissions),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_durations_sizes),
+	};
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}

@@ -1,0 +1,155 @@
+/* Unit tests for mailout: headers cleaned and encoded, threading, CRLF. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "mail/mailout.h"
+#include "mail/message.h"
+
+static GMimeMessage *reparse(GBytes *raw)
+{
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(g_bytes_get_data(raw, NULL),
+							    g_bytes_get_size(raw));
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	g_object_unref(st);
+	return msg;
+}
+
+static void test_compose_ack(void **state)
+{
+	struct message *orig = msg_new(MSG_CHANNEL_EMAIL);
+	msg_add_reference(orig, "<first@customer.example>");
+	msg_add_reference(orig, "bad id with spaces");
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .from_name = "某某公司 客服",
+		.to_addr = "li@customer.example", .to_name = "李四\r\nBcc: victim@example.com",
+		.subject = "[CMP-20261123-0007] 已收到\r\nBcc: victim@example.com",
+		.body = "您好！\n已收到。\n",
+		.message_id = "ack.CMP-20261123-0007.1@shop.example",
+		.in_reply_to = "second@customer.example",
+		.thread = orig,
+		.auto_submitted = "auto-replied",
+		.ref = "CMP-20261123-0007",
+		.date = 1795000000,
+	};
+	GBytes *raw = mailout_compose(&m);
+	gsize len;
+	const char *text = g_bytes_get_data(raw, &len);
+	char *copy = g_strndup(text, len);
+	/* every line ends in CRLF, no bare LF */
+	for (gsize i = 0; i < len; i++)
+		if (copy[i] == '\n')
+			assert_true(i > 0 && copy[i - 1] == '\r');
+	/* no injected header line, and the raw header block is pure ASCII */
+	assert_null(strstr(copy, "\r\nBcc:"));
+	char *end = strstr(copy, "\r\n\r\n");
+	assert_non_null(end);
+	for (char *p = copy; p < end; p++)
+		assert_true((unsigned char)*p < 0x80);
+	assert_non_null(strstr(copy, "\r\nAuto-Submitted: auto-replied\r\n"));
+	assert_non_null(strstr(copy, "\r\nIn-Reply-To: <second@customer.example>\r\n"));
+	assert_non_null(strstr(copy, "References: <first@customer.example> <second@customer.example>"));
+	assert_null(strstr(copy, "bad id"));
+
+	GMimeMessage *back = reparse(raw);
+	assert_string_equal(g_mime_message_get_subject(back),
+			    "[CMP-20261123-0007] 已收到 Bcc: victim@example.com");
+	assert_string_equal(g_mime_message_get_message_id(back),
+			    "ack.CMP-20261123-0007.1@shop.example");
+	InternetAddressList *to = g_mime_message_get_to(back);
+	assert_int_equal(internet_address_list_length(to), 1);
+	InternetAddress *a = internet_address_list_get_address(to, 0);
+	assert_string_equal(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)),
+			    "li@customer.example");
+	assert_string_equal(internet_address_get_name(a), "李四 Bcc: victim@example.com");
+	GMimeObject *body = g_mime_message_get_mime_part(back);
+	char *decoded = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
+	assert_non_null(strstr(decoded, "已收到"));
+	g_free(decoded);
+	g_object_unref(back);
+	g_free(copy);
+	g_bytes_unref(raw);
+	msg_free(&orig);
+}
+
+/* a notification carries the customer's attachments; a report its HTML
+ * alternative; explicit References join the id answered last */
+static void test_parts_and_references(void **state)
+{
+	struct message *orig = msg_new(MSG_CHANNEL_EMAIL);
+	GBytes *photo = g_bytes_new_static("\xff\xd8\xff\x00binary\r\n", 12);
+	msg_add_attachment(orig, "水壶\r\n.jpg", "image/jpeg", photo);
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .to_addr = "quality@staff.shop.example",
+		.subject = "s", .body = "text", .html = "<p>html</p>", .message_id = "x.1@shop.example",
+		.in_reply_to = "last@customer.example",
+		.references = "first@customer.example bad<id last@customer.example",
+		.attach = orig, .date = 1795000000,
+	};
+	GBytes *raw = mailout_compose(&m);
+	GMimeMessage *msg = reparse(raw);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	assert_true(GMIME_IS_MULTIPART(top));
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(top)),
+			    "mixed");
+	GMimeMultipart *mixed = GMIME_MULTIPART(top);
+	assert_int_equal(g_mime_multipart_get_count(mixed), 2);
+	GMimeObject *alt = g_mime_multipart_get_part(mixed, 0);
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(alt)),
+			    "alternative");
+	GMimeObject *html = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1);
+	assert_string_equal(g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(html)),
+			    "html");
+	GMimePart *att = GMIME_PART(g_mime_multipart_get_part(mixed, 1));
+	assert_string_equal(g_mime_part_get_filename(att), "水壶 .jpg");  /* CR LF cleaned */
+	GMimeStream *out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(att), out);
+	GByteArray *got = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	assert_int_equal(got->len, 12);
+	assert_memory_equal(got->data, "\xff\xd8\xff\x00binary\r\n", 12);
+	g_object_unref(out);
+	const char *refs = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+	assert_string_equal(refs, "<first@customer.example> <last@customer.example>");
+	g_object_unref(msg);
+	g_bytes_unref(raw);
+	g_bytes_unref(photo);
+	msg_free(&orig);
+}
+
+static void test_ids(void **state)
+{
+	char *a = mailout_message_id("ack", "CMP-1", "x@shop.example");
+	char *b = mailout_message_id("ack", "CMP-1", "x@shop.example");
+	assert_true(g_str_has_prefix(a, "ack.CMP-1."));
+	assert_true(g_str_has_suffix(a, "@shop.example"));
+	assert_string_not_equal(a, b);
+	assert_true(mailout_valid_id(a));
+	assert_false(mailout_valid_id("a b@c"));
+	assert_false(mailout_valid_id("a>b@c"));
+	assert_false(mailout_valid_id(""));
+	assert_false(mailout_valid_id(NULL));
+	g_free(a);
+	g_free(b);
+	char *c = mailout_clean_header("  a\r\n\tb \x01 c  ");
+	assert_string_equal(c, "a b c");
+	g_free(c);
+}
+
+int main(void)
+{
+	g_mime_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compose_ack),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_parts_and_references),
+	};
+	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
+	g_mime_shutdown();
+	return rc;
+}

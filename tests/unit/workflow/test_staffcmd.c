@@ -1,0 +1,294 @@
+/* test_staffcmd - commands at the top of staff replies: every command,
+ * every error, full-width forms, '#' in the text, notes, duplicates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib.h>
+
+#include "workflow/staffcmd.h"
+
+static const char *arg_of(const struct staffcmd_result *r, enum staffcmd_kind k)
+{
+	const struct staffcmd *c = staffcmd_find(r, k);
+	return c ? c->arg : NULL;
+}
+
+/* ok - fresh parses without errors and leaves text. */
+static void ok(const char *fresh, struct staffcmd_result *r, const char *text)
+{
+	int n = staffcmd_parse(fresh, r);
+	if (n != 0)
+		fail_msg("[%s]: %d errors, first: %s", fresh, n, r->errors[0]);
+	assert_int_equal(r->n_errors, 0);
+	assert_null(r->errors[0]);
+	assert_string_equal(r->text, text);
+}
+
+/* bad - fresh has exactly one error, containing each of the NULL-ended
+ * fragments. */
+static void bad(const char *fresh, ...)
+{
+	struct staffcmd_result r;
+	int n = staffcmd_parse(fresh, &r);
+	if (n != 1)
+		fail_msg("[%s]: %d errors, want 1", fresh, n);
+	assert_int_equal(r.n_errors, 1);
+	assert_non_null(r.errors[0]);
+	assert_null(r.errors[1]);
+	va_list ap;
+	va_start(ap, fresh);
+	const char *frag;
+	while ((frag = va_arg(ap, const char *)))
+		if (!strstr(r.errors[0], frag))
+			fail_msg("[%s]: error \"%s\" lacks \"%s\"", fresh, r.errors[0], frag);
+	va_end(ap);
+	staffcmd_result_clear(&r);
+}
+
+static void test_every_command(void **state)
+{
+	struct staffcmd_result r;
+	ok("#status resolved\n#severity b\n#category Price\n#assign li.na@shop.example.com\n"
+	   "\nDear customer, the refund is on its way.", &r,
+	   "Dear customer, the refund is on its way.");
+	assert_int_equal(r.n_cmds, 4);
+	assert_false(r.note);
+	assert_string_equal(arg_of(&r, STAFFCMD_STATUS), "resolved");
+	assert_string_equal(arg_of(&r, STAFFCMD_SEVERITY), "B");
+	assert_string_equal(arg_of(&r, STAFFCMD_CATEGORY), "price");
+	assert_string_equal(arg_of(&r, STAFFCMD_ASSIGN), "li.na@shop.example.com");
+	assert_null(arg_of(&r, STAFFCMD_NOTE));
+	/* in the order given, with their lines */
+	assert_int_equal(r.cmds[0].kind, STAFFCMD_STATUS);
+	assert_int_equal(r.cmds[0].line, 1);
+	assert_int_equal(r.cmds[3].kind, STAFFCMD_ASSIGN);
+	assert_int_equal(r.cmds[3].line, 4);
+	staffcmd_result_clear(&r);
+	staffcmd_result_clear(&r); /* twice is harmless */
+
+	static const char *const statuses[][2] = {
+		{ "in_progress", "in_progress" }, { "in-progress", "in_progress" },
+		{ "IN_PROGRESS", "in_progress" }, { "Resolved", "resolved" }, { "closed", "closed" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(statuses); i++) {
+		char *f = g_strdup_printf("#status %s\ntext", statuses[i][0]);
+		ok(f, &r, "text");
+		assert_string_equal(arg_of(&r, STAFFCMD_STATUS), statuses[i][1]);
+		staffcmd_result_clear(&r);
+		g_free(f);
+	}
+	static const char *const sevs[] = { "a", "A", "b", "B", "c", "C" };
+	for (size_t i = 0; i < G_N_ELEMENTS(sevs); i++) {
+		char *f = g_strdup_printf("#severity %s", sevs[i]);
+		ok(f, &r, "");
+		char want[2] = { g_ascii_toupper(sevs[i][0]), 0 };
+		assert_string_equal(arg_of(&r, STAFFCMD_SEVERITY), want);
+		staffcmd_result_clear(&r);
+		g_free(f);
+	}
+	static const char *const cats[] = { "quality", "service", "price", "infringement", "other" };
+	for (size_t i = 0; i < G_N_ELEMENTS(cats); i++) {
+		char *up = g_ascii_strup(cats[i], -1);
+		char *f = g_strdup_printf("#category %s", up);
+		ok(f, &r, "");
+		assert_string_equal(arg_of(&r, STAFFCMD_CATEGORY), cats[i]);
+		staffcmd_result_clear(&r);
+		g_free(f);
+		g_free(up);
+	}
+}
+
+static void test_forms(void **state)
+{
+	struct staffcmd_result r;
+	/* colon, case, white space, CRLF */
+	ok("#Status: resolved\r\n#SEVERITY:A\r\n\t#category :  quality  \r\n\r\ntext\r\n", &r,
+	   "text\r\n");
+	assert_string_equal(arg_of(&r, STAFFCMD_STATUS), "resolved");
+	assert_string_equal(arg_of(&r, STAFFCMD_SEVERITY), "A");
+	assert_string_equal(arg_of(&r, STAFFCMD_CATEGORY), "quality");
+	staffcmd_result_clear(&r);
+	/* full-width '＃', '：' and ideographic space from a Chinese IME */
+	ok("＃status：resolved\n＃severity\xE3\x80\x80" "B\xE3\x80\x80\n\n您好，退款已到账。", &r,
+	   "您好，退款已到账。");
+	assert_string_equal(arg_of(&r, STAFFCMD_STATUS), "resolved");
+	assert_string_equal(arg_of(&r, STAFFCMD_SEVERITY), "B");
+	staffcmd_result_clear(&r);
+	/* leading blank lines and a byte-order mark */
+	ok("\xEF\xBB\xBF\n\n  #status closed\n\n\nthanks", &r, "thanks");
+	assert_int_equal(r.cmds[0].line, 3);
+	staffcmd_result_clear(&r);
+	/* no commands: the text is fresh without its leading blank lines */
+	ok("\n\nDear customer,\n\nsorry.", &r, "Dear customer,\n\nsorry.");
+	assert_int_equal(r.n_cmds, 0);
+	staffcmd_result_clear(&r);
+	ok("", &r, "");
+	staffcmd_result_clear(&r);
+	ok(NULL, &r, "");
+	staffcmd_result_clear(&r);
+	/* only commands */
+	ok("#status resolved\n", &r, "");
+	staffcmd_result_clear(&r);
+}
+
+static void test_hash_in_text(void **state)
+{
+	struct staffcmd_result r;
+	ok("Your order #123 was shipped.\n#status resolved", &r,
+	   "Your order #123 was shipped.\n#status resolved");
+	assert_int_equal(r.n_cmds, 0);
+	staffcmd_result_clear(&r);
+	ok("#status resolved\nYour order\n#123 was shipped.", &r, "Your order\n#123 was shipped.");
+	assert_int_equal(r.n_cmds, 1);
+	staffcmd_result_clear(&r);
+	ok("订单＃123 已发货", &r, "订单＃123 已发货");
+	staffcmd_result_clear(&r);
+}
+
+static void test_note(void **state)
+{
+	struct staffcmd_result r;
+	ok("#note\nCustomer called, she accepts a voucher.", &r,
+	   "Customer called, she accepts a voucher.");
+	assert_true(r.note);
+	assert_string_equal(arg_of(&r, STAFFCMD_NOTE), "");
+	staffcmd_result_clear(&r);
+
+	ok("#note  called the customer  \n#status in_progress\n\nShe will send photos.", &r,
+	   "called the customer\nShe will send photos.");
+	assert_true(r.note);
+	assert_string_equal(arg_of(&r, STAFFCMD_NOTE), "called the customer");
+	assert_string_equal(arg_of(&r, STAFFCMD_STATUS), "in_progress");
+	staffcmd_result_clear(&r);
+
+	ok("#NOTE: 已电话联系客户", &r, "已电话联系客户");
+	assert_true(r.note);
+	staffcmd_result_clear(&r);
+
+	ok("＃note：内部备注\n\n客户要求上门取件。", &r, "内部备注\n客户要求上门取件。");
+	staffcmd_result_clear(&r);
+
+	ok("#note", &r, "");
+	assert_true(r.note);
+	staffcmd_result_clear(&r);
+
+	/* a note survives errors elsewhere, so the caller never relays it */
+	assert_int_equal(staffcmd_parse("#note\n#status maybe\ninternal", &r), 1);
+	assert_true(r.note);
+	assert_string_equal(r.text, "internal");
+	staffcmd_result_clear(&r);
+}
+
+static void test_errors(void **state)
+{
+	static const char *const known = "#status, #severity, #category, #assign, #note";
+	bad("#stat resolved", "line 1", "unknown command \"#stat\"", known, NULL);
+	bad("#123 is the order number", "line 1", "\"#123\"", known, NULL);
+	bad("# Summary", "line 1", "without a command name", known, NULL);
+	bad("#", "without a command name", NULL);
+	bad("#: x", "without a command name", NULL);
+	bad("\n#status resolved\n#closed", "line 3", "\"#closed\"", NULL);
+
+	bad("#status", "line 1", "#status needs a value", "in_progress, resolved or closed", NULL);
+	bad("#status:   ", "#status needs a value", NULL);
+	bad("#status done", "#status \"done\" is not allowed", "in_progress, resolved or closed",
+	    NULL);
+	bad("#status in progress", "\"in progress\" is not allowed", NULL);
+	bad("#status resolved now", "\"resolved now\"", NULL);
+	bad("#severity", "#severity needs a value", "A, B or C", NULL);
+	bad("#severity D", "#severity \"D\" is not allowed", "A, B or C", NULL);
+	bad("#severity AB", "\"AB\"", NULL);
+	bad("#category", "#category needs a value",
+	    "quality, service, price, infringement or other", NULL);
+	bad("#category 质量", "#category \"质量\" is not allowed", NULL);
+	bad("#assign", "#assign needs an address", "name@example.com", NULL);
+	bad("#assign li.na", "\"li.na\" is not a plain e-mail address", NULL);
+	bad("#assign Li Na <li.na@shop.example.com>", "not a plain e-mail address", NULL);
+	bad("#assign <li.na@shop.example.com>", "not a plain e-mail address", NULL);
+	bad("#assign li.na@localhost", "not a plain e-mail address", NULL);
+	bad("#assign @shop.example.com", "not a plain e-mail address", NULL);
+	bad("#assign a@b@shop.example.com", "not a plain e-mail address", NULL);
+	bad("#assign li na@shop.example.com", "not a plain e-mail address", NULL);
+	bad("#assign li.na@shop..example.com", "not a plain e-mail address", NULL);
+
+	/* duplicates: the first counts, the second is the error */
+	bad("#status resolved\n#status closed", "line 2", "#status given twice",
+	    "first on line 1", NULL);
+	bad("#severity A\n\n#Severity: a", "line 3", "#severity given twice", NULL);
+	bad("#note a\n#note b", "#note given twice", NULL);
+
+	/* a wrong first value still counts as the first: fix it, do not add one */
+	struct staffcmd_result r;
+	assert_int_equal(staffcmd_parse("#status wrong\n#status resolved", &r), 2);
+	assert_non_null(strstr(r.errors[1], "given twice"));
+	assert_int_equal(r.n_cmds, 0);
+	staffcmd_result_clear(&r);
+
+	assert_int_equal(staffcmd_parse("#status resolved\n#status closed\ntext", &r), 1);
+	assert_string_equal(arg_of(&r, STAFFCMD_STATUS), "resolved");
+	assert_int_equal(r.n_cmds, 1);
+	assert_string_equal(r.text, "text");
+	staffcmd_result_clear(&r);
+
+	/* several errors, each with its line; good commands are still listed */
+	assert_int_equal(staffcmd_parse("#status x\n#severity A\n#foo\n#assign nobody\nhi", &r), 3);
+	assert_true(g_str_has_prefix(r.errors[0], "line 1: "));
+	assert_true(g_str_has_prefix(r.errors[1], "line 3: "));
+	assert_true(g_str_has_prefix(r.errors[2], "line 4: "));
+	assert_null(r.errors[3]);
+	assert_int_equal(r.n_cmds, 1);
+	assert_string_equal(r.text, "hi");
+	staffcmd_result_clear(&r);
+}
+
+static void test_hostile(void **state)
+{
+	struct staffcmd_result r;
+	/* many errors: the list stops, with a last entry saying so */
+	GString *s = g_string_new(NULL);
+	for (int i = 0; i < 1000; i++)
+		g_string_append(s, "#bogus\n");
+	g_string_append(s, "text");
+	assert_int_equal(staffcmd_parse(s->str, &r), STAFFCMD_MAX_ERRORS + 1);
+	assert_non_null(strstr(r.errors[STAFFCMD_MAX_ERRORS], "more than"));
+	assert_null(r.errors[STAFFCMD_MAX_ERRORS + 1]);
+	assert_string_equal(r.text, "text");
+	staffcmd_result_clear(&r);
+	/* what is quoted back is short, valid UTF-8 and has no controls */
+	g_string_assign(s, "#status ");
+	for (int i = 0; i < 100; i++)
+		g_string_append(s, "长");
+	g_string_append(s, "\x01\xff");
+	assert_int_equal(staffcmd_parse(s->str, &r), 1);
+	assert_true(g_utf8_validate(r.errors[0], -1, NULL));
+	assert_true(strlen(r.errors[0]) < 250);
+	assert_null(strchr(r.errors[0], '\x01'));
+	staffcmd_result_clear(&r);
+	g_string_assign(s, "#\x1b[31mred\x7f");
+	assert_int_equal(staffcmd_parse(s->str, &r), 1);
+	assert_null(strchr(r.errors[0], '\x1b'));
+	assert_null(strchr(r.errors[0], '\x7f'));
+	staffcmd_result_clear(&r);
+	/* a truncated full-width sign is no command */
+	ok("\xEF\xBC", &r, "\xEF\xBC");
+	staffcmd_result_clear(&r);
+	g_string_free(s, TRUE);
+	assert_string_equal(staffcmd_kind_name(STAFFCMD_ASSIGN), "assign");
+	assert_string_equal(staffcmd_kind_name(STAFFCMD_N_KINDS), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_command),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_hash_in_text),
+		cmocka_unit_test(test_note),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hostile),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
