@@ -55,7 +55,7 @@ DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
            valgrind wrk chromium fonts-wqy-microhei
 
-.PHONY: all asan deps check test layering unit fuzz-smoke integration browser demo bench \
+.PHONY: all asan deps check test layering unit fuzz fuzz-smoke integration browser demo bench \
         install clean
 
 all: $(BUILD)/complaintd $(BUILD)/complaintctl
@@ -170,6 +170,11 @@ unit: asan
 
 fuzz-smoke: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
 	@tests/run-fuzz $(FUZZ) tests/fuzz
+
+# make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="fuzz_mime ..."]: a campaign;
+# findings are kept under tests/fuzz/corpus/TARGET/regress-*
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+	@tests/run-fuzz-campaign $(FUZZ) tests/fuzz $(BUILD)/fuzz-work $(FUZZ_TARGETS)
 
 integration: asan all
 	@tests/integration/run $(ASAN)
