@@ -10,7 +10,6 @@
 #include "mail/mailout.h"
 #include "lib/metrics.h"
 #include "mail/message.h"
-#include "mail/replytext.h"
 #include "rules/rules.h"
 #include "store/store.h"
 #include "mail/template.h"
@@ -27,9 +26,6 @@ struct pipeline {
 	/* verdicts of the batch in hand, computed before the transaction opens
 	 * so that it stays short (NULL for mail that gets no complaint) */
 	GPtrArray *verdicts;
-	/* verdicts on what the customer wrote in mail that may be a follow-up,
-	 * its quotes left out (NULL: the whole mail's verdict serves) */
-	GPtrArray *replies;
 	/* acknowledgements queued in the open transaction, per recipient: the
 	 * outbox rows wait for the commit, so the database cannot count them */
 	GHashTable *acks_in_tx;
@@ -41,7 +37,6 @@ struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *stor
 	p->env = env;
 	p->store = store;
 	p->verdicts = g_ptr_array_new();
-	p->replies = g_ptr_array_new();
 	p->acks_in_tx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return p;
 }
@@ -52,7 +47,6 @@ void pipeline_free(struct pipeline **pp)
 	if (!p)
 		return;
 	g_ptr_array_unref(p->verdicts);
-	g_ptr_array_unref(p->replies);
 	g_hash_table_unref(p->acks_in_tx);
 	g_free(p);
 	*pp = NULL;
@@ -245,23 +239,21 @@ out:
 	return rc;
 }
 
-/* followup - the customer writes again: classified by what they wrote
- * (reply, else the whole mail's v), its hits kept with it as the first
- * message's are. */
+/* followup - the customer writes again: the verdict v on the mail counts
+ * (the rules' "any" field reads only what the customer wrote in it, not
+ * the mail it quotes), its hits kept with it as the first message's are. */
 static int followup(struct pipeline *p, const struct workflow_match *mt, struct message *m,
-		    const struct verdict *v, const struct verdict *reply, uint64_t *row,
-		    GError **err)
+		    const struct verdict *v, uint64_t *row, GError **err)
 {
-	const struct verdict *own = reply ? reply : v;
-	if (workflow_followup(&p->wf, mt, m, own, row, err) < 0)
+	if (workflow_followup(&p->wf, mt, m, v, row, err) < 0)
 		return -1;
-	return own ? store_hits(p, mt->complaint_id, *row, own, err) : 0;
+	return v ? store_hits(p, mt->complaint_id, *row, v, err) : 0;
 }
 
 /* thread - a mail that is neither a duplicate nor machine mail: a new
  * complaint, or a follow-up or staff mail of one (see workflow.h). */
 static int thread(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
-		  const struct verdict *reply, int64_t now, uint64_t *row, GError **err)
+		  int64_t now, uint64_t *row, GError **err)
 {
 	struct workflow_match mt;
 	p->wf.now = now;
@@ -270,7 +262,7 @@ static int thread(struct pipeline *p, struct pipeline_item *it, const struct ver
 	int rc;
 	switch (mt.kind) {
 	case WF_FOLLOWUP:
-		rc = followup(p, &mt, it->msg, v, reply, row, err);
+		rc = followup(p, &mt, it->msg, v, row, err);
 		break;
 	case WF_STAFF:
 		rc = workflow_staff(&p->wf, &mt, it->msg, row, err);
@@ -292,8 +284,7 @@ static int thread(struct pipeline *p, struct pipeline_item *it, const struct ver
 /* ingest_one - everything for one item inside the open transaction; known
  * is what the batch's duplicate check found for it. *row gets its message. */
 static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
-		      const struct verdict *reply, const struct store_known *known, int64_t now,
-		      uint64_t *row, GError **err)
+		      const struct store_known *known, int64_t now, uint64_t *row, GError **err)
 {
 	*row = known->msg_row;
 	if (known->found == 1) {
@@ -312,7 +303,7 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_STORED;
-	} else if (thread(p, it, v, reply, now, row, err) < 0) {
+	} else if (thread(p, it, v, now, row, err) < 0) {
 		return -1;
 	}
 	if (it->mailbox &&
@@ -355,47 +346,6 @@ static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned 
 	return 0;
 }
 
-/* may_be_reply - mail that threading could take for a follow-up: it
- * answers something or names a reference in its subject. */
-static bool may_be_reply(const struct pipeline *p, const struct message *m)
-{
-	if (msg_channel(m) != MSG_CHANNEL_EMAIL)
-		return false;   /* a web form always opens a new complaint */
-	if (msg_in_reply_to(m) || msg_reference_count(m))
-		return true;
-	char *ref = workflow_subject_ref(msg_subject(m), p->env->cfg->ref_prefix);
-	bool named = ref != NULL;
-	g_free(ref);
-	return named;
-}
-
-/* classify_reply - the verdict on what the customer wrote in a mail that
- * may be a follow-up, without the mail it quotes: our acknowledgement or a
- * staff answer relayed (which may well say 12315 or 记者) must not raise the
- * complaint. NULL when nothing is quoted: the whole mail's verdict serves.
- * Taken before the transaction, like the verdicts, to keep it short. */
-static struct verdict *classify_reply(struct pipeline *p, struct message *m)
-{
-	if (!may_be_reply(p, m))
-		return NULL;
-	const char *text = msg_text(m);
-	char *fresh = replytext_fresh(text, strlen(text));
-	struct verdict *v = NULL;
-	if (strcmp(fresh, text)) {
-		/* the rules read the message: lend it the fresh text, then give
-		 * the whole text (and its language) back before it is stored */
-		char *whole = g_strdup(text), *lang = g_strdup(msg_lang(m));
-		msg_set_text(m, fresh);
-		v = rules_classify(p->rules, m);
-		msg_set_text(m, whole);
-		msg_set_lang(m, lang);
-		g_free(whole);
-		g_free(lang);
-	}
-	g_free(fresh);
-	return v;
-}
-
 /* count_committed - metrics for what the commit made durable. */
 static void count_committed(struct pipeline *p, const struct pipeline_item *items, unsigned n)
 {
@@ -433,7 +383,7 @@ static bool connection_lost(const GError *e)
 
 /* run_tx - items in one transaction; on failure all of them are PENDING again. */
 static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
-		  struct verdict **verdicts, struct verdict **replies, int64_t now, GError **err)
+		  struct verdict **verdicts, int64_t now, GError **err)
 {
 	if (store_begin(p->store, err) < 0)
 		return -1;
@@ -449,8 +399,7 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 			known[i].msg_row = rows[dup_of[i]];
 			known[i].complaint_id = items[dup_of[i]].complaint_id;
 		}
-		rc = ingest_one(p, &items[i], verdicts[i], replies[i], &known[i], now, &rows[i],
-				err);
+		rc = ingest_one(p, &items[i], verdicts[i], &known[i], now, &rows[i], err);
 	}
 	if (rc == 0)
 		rc = store_commit(p->store, err);
@@ -477,25 +426,22 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	p->wf = (struct workflow_ctx){ .cfg = p->env->cfg, .cal = p->calendar,
 				       .templates = p->templates, .store = p->store, .now = now };
 	g_ptr_array_set_size(p->verdicts, 0);
-	g_ptr_array_set_size(p->replies, 0);
 	for (unsigned i = 0; i < n; i++) {
-		bool machine = machine_mail(items[i].msg);
 		pipeline_item_clear(&items[i]);
-		g_ptr_array_add(p->verdicts, machine ? NULL : rules_classify(p->rules, items[i].msg));
-		g_ptr_array_add(p->replies, machine ? NULL : classify_reply(p, items[i].msg));
+		g_ptr_array_add(p->verdicts, machine_mail(items[i].msg) ? NULL
+					     : rules_classify(p->rules, items[i].msg));
 	}
 	struct verdict **verdicts = (struct verdict **)p->verdicts->pdata;
-	struct verdict **replies = (struct verdict **)p->replies->pdata;
 	GError *batch_err = NULL;
 	int rc = reserve_refs(p, n, now, &batch_err);
 	if (rc == 0)
-		rc = run_tx(p, items, n, verdicts, replies, now, &batch_err);
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
 		/* another thread or daemon committed the same mail meanwhile (one
 		 * mail delivered to two watched mailboxes): run again and the
 		 * duplicate checks now find it */
 		g_clear_error(&batch_err);
-		rc = run_tx(p, items, n, verdicts, replies, now, &batch_err);
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	}
 	if (rc < 0 && connection_lost(batch_err)) {
 		g_propagate_error(err, batch_err);
@@ -515,7 +461,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		rc = 0;
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			GError *one = NULL;
-			if (run_tx(p, &items[i], 1, &verdicts[i], &replies[i], now, &one) == 0)
+			if (run_tx(p, &items[i], 1, &verdicts[i], now, &one) == 0)
 				continue;
 			if (connection_lost(one)) {
 				g_propagate_error(err, one);
@@ -532,12 +478,9 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 out:
 	for (unsigned i = 0; i < p->verdicts->len; i++) {
 		struct verdict *v = g_ptr_array_index(p->verdicts, i);
-		struct verdict *r = g_ptr_array_index(p->replies, i);
 		verdict_free(&v);
-		verdict_free(&r);
 	}
 	g_ptr_array_set_size(p->verdicts, 0);
-	g_ptr_array_set_size(p->replies, 0);
 	rules_unref(&p->rules);
 	template_set_unref(&p->templates);
 	calendar_free(&p->calendar);
