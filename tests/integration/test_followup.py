@@ -12,10 +12,12 @@ tests name no rule, they read the rules that fired from rule_hits.
 
 usage: test_followup.py BINDIR [TEST ...]"""
 
+import imaplib
 import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -255,6 +257,37 @@ def test_staff_and_machine_mail_never_reclassify(srv, bindir):
         d.close()
 
 
+def test_history_raises_nothing(srv, bindir):
+    """Old mail found when a mailbox is first attached is history: a
+    threatening follow-up in it keeps its rule hits but raises nothing and
+    mails no one, as its complaint was not announced either."""
+    d = daemon(srv, bindir)
+    try:
+        first, mid = customer_mail("快递晚了", "快递晚了两天，请尽快处理。")
+        later, _ = customer_mail("Re: 快递晚了", "再不处理我就找记者曝光！",
+                                 extra=f"In-Reply-To: <{mid}>\r\nReferences: <{mid}>\r\n")
+        c = srv.dovecot.imap("alice")  # delivered a month ago, as the server says
+        for raw in (first, later):
+            c.append("INBOX", None, imaplib.Time2Internaldate(time.time() - 30 * 86400), raw)
+        c.logout()
+        d.start()
+        wait_for("both stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE complaint_id IS NOT NULL") == 2, 60)
+        d.wait_rounds(2)
+        wait_settled(srv)
+        assert complaints(srv) == 1
+        ref = scalar(srv, "SELECT ref FROM complaints")
+        c = case(srv, ref)
+        assert c["severity"] == "C", c
+        assert rules_of(srv, last_in_row(srv, c["id"]), "severity>=A")
+        assert not events(srv, c["id"], "reclassified")
+        assert not srv.sink.messages(), [m["rcpt_tos"] for m in srv.sink.messages()]
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_migration_reads_earlier_staff_decisions(srv, bindir):
     """A database from before staff decisions were recorded: the migration
     finds them in the commands events."""
@@ -277,7 +310,7 @@ def test_migration_reads_earlier_staff_decisions(srv, bindir):
 
 TESTS = [test_media_threat_raises_to_a, test_regional_authority_raises_to_b,
          test_other_gets_its_category, test_staff_and_machine_mail_never_reclassify,
-         test_migration_reads_earlier_staff_decisions]
+         test_history_raises_nothing, test_migration_reads_earlier_staff_decisions]
 
 
 def main():
