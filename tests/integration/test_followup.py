@@ -107,6 +107,7 @@ def test_media_threat_raises_to_a(srv, bindir):
         show = json.loads(d.ctl("show", "--json", ref).stdout)
         assert [h["detail"] for h in show["history"] if h["kind"] == "reclassified"] == \
             [detail], show["history"]
+        assert show["staff_decided"] == [], show["staff_decided"]
         assert "reclassified" in d.ctl("show", ref).stdout.decode()
         # whoever handles it is told of the follow-up, at its new severity
         wait_for("follow-up to the department", lambda: mails(srv, kind="followup"), 30)
@@ -125,6 +126,9 @@ def test_media_threat_raises_to_a(srv, bindir):
         wait_for("staff set C", lambda: case(srv, ref)["severity"] == "C", 60)
         assert scalar(srv, "SELECT staff_decided FROM complaints WHERE ref = %s",
                       (ref,)) == "severity"
+        assert json.loads(d.ctl("show", "--json", ref).stdout)["staff_decided"] == ["severity"]
+        assert re.search(r"^severity\s+C \(set by staff\)$",
+                         d.ctl("show", ref).stdout.decode(), re.M)
         n = followup(srv, ref, "再不处理我就找记者曝光！")
         wait_classified(srv, ref, n)
         wait_settled(srv)
