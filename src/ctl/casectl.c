@@ -253,10 +253,20 @@ static int report_read(struct store *s, const char *ref, struct report *r, GErro
 
 /* ---- text ------------------------------------------------------------------- */
 
+/* decided - value, and "(set by staff)" when staff decided it with a
+ * command: the customer's later mail will not change it (workflow.h). */
+static char *decided(const char *value, bool by_staff)
+{
+	return g_strdup_printf("%s%s", value, by_staff ? " (set by staff)" : "");
+}
+
 static void text_fields(const struct report *r, GString *out)
 {
 	const struct store_case *c = r->c;
 	char sev[2] = { c->severity, 0 };
+	char *category = decided(or_dash(c->category),
+				 c->staff_decided & STORE_DECIDED_CATEGORY);
+	char *severity = decided(sev, c->staff_decided & STORE_DECIDED_SEVERITY);
 	char *customer;
 	if (c->customer_name && *c->customer_name && c->customer_addr && *c->customer_addr)
 		customer = g_strdup_printf("%s <%s>", c->customer_name, c->customer_addr);
@@ -265,7 +275,7 @@ static void text_fields(const struct report *r, GString *out)
 					    ? c->customer_addr : c->customer_name));
 	const char *rows[][2] = {
 		{ "reference", c->ref }, { "status", or_dash(c->status) },
-		{ "category", or_dash(c->category) }, { "severity", sev },
+		{ "category", category }, { "severity", severity },
 		{ "channel", or_dash(c->channel) }, { "route", or_dash(c->route) },
 		{ "department", or_dash(c->department) }, { "assignee", or_dash(c->assignee) },
 		{ "customer", customer }, { "subject", or_dash(c->subject) },
@@ -285,6 +295,8 @@ static void text_fields(const struct report *r, GString *out)
 	}
 	table_print(&t, out);
 	g_free(customer);
+	g_free(category);
+	g_free(severity);
 }
 
 static void text_deadlines(const struct report *r, GString *out)
@@ -365,6 +377,13 @@ static void json_report(const struct report *r, GString *doc)
 	json_object_end(j);
 	kv_text(j, "subject", c->subject);
 	kv_text(j, "lang", c->lang);
+	json_key(j, "staff_decided");
+	json_array_begin(j);
+	if (c->staff_decided & STORE_DECIDED_CATEGORY)
+		json_string(j, "category");
+	if (c->staff_decided & STORE_DECIDED_SEVERITY)
+		json_string(j, "severity");
+	json_array_end(j);
 	json_key(j, "times");
 	json_object_begin(j);
 	struct case_time times[8];

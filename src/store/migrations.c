@@ -290,11 +290,29 @@ static const char *const m4_early_warning[] = {
 	NULL
 };
 
+/* Staff decisions: the fields staff set with #category or #severity. A
+ * customer's later mail may raise the severity or name the category of an
+ * "other" complaint, but never a field staff decided (workflow.c). Staff
+ * decisions made before this migration are read back from their
+ * "commands" events ("...; severity C -> A; ..."). */
+static const char *const m5_staff_decided[] = {
+	"ALTER TABLE complaints ADD COLUMN IF NOT EXISTS"
+	" staff_decided SET('category','severity') NOT NULL DEFAULT ''",
+
+	"UPDATE complaints c SET staff_decided = staff_decided"
+	" | IF(EXISTS (SELECT 1 FROM events e WHERE e.complaint_id = c.id"
+	"  AND e.kind = 'commands' AND CONCAT('; ', e.detail) LIKE '%; category %'), 1, 0)"
+	" | IF(EXISTS (SELECT 1 FROM events e WHERE e.complaint_id = c.id"
+	"  AND e.kind = 'commands' AND CONCAT('; ', e.detail) LIKE '%; severity %'), 2, 0)",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
 	{ 3, "survey and reports", m3_survey_reports },
 	{ 4, "early warning", m4_early_warning },
+	{ 5, "staff decisions", m5_staff_decided },
 };
 
 const struct migration *migrations_list(unsigned *n)

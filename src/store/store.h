@@ -361,11 +361,16 @@ struct store_case {
 	int64_t created_at, acknowledged_at, resolved_at, closed_at, reopened_at;
 	int64_t first_action_at, first_response_at;
 	int64_t due[STORE_DUE_COUNT];
+	unsigned staff_decided;      /* STORE_DECIDED_* bits: fields staff set */
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
 	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
 				      * the customer, space-separated, oldest first */
 };
 void store_case_free(struct store_case *c); /* NULL-safe; GDestroyNotify-able */
+/* Fields of a complaint staff decided with a command: store_case_update
+ * marks them, and store_case_reclassify leaves them alone. */
+#define STORE_DECIDED_CATEGORY 1u
+#define STORE_DECIDED_SEVERITY 2u
 
 /* store_case_get - by id (ref NULL) or by reference: 1 found (*out set),
  * 0 not, -1 error. */
@@ -379,10 +384,19 @@ struct store_case_change {
 	char severity;               /* 0 = unchanged */
 	const char *assignee;
 };
-/* store_case_update - apply ch; 0, or -1 (STORE_ERROR_CONSTRAINT for a bad
- * status or severity). */
+/* store_case_update - apply ch; a category or severity set is marked as
+ * staff's decision (staff_decided). 0, or -1 (STORE_ERROR_CONSTRAINT for a
+ * bad status or severity). */
 int store_case_update(struct store *s, uint64_t id, const struct store_case_change *ch,
 		      int64_t now, GError **err);
+/* store_case_reclassify - a change the rules made, not staff: category
+ * (NULL = unchanged) and severity (0 = unchanged), only while the complaint
+ * still has old_category and old_severity and staff have not decided a
+ * field that would change (a staff command committed since the caller read
+ * the complaint wins). Marks nothing as decided. 1 changed, 0 not, -1. */
+int store_case_reclassify(struct store *s, uint64_t id, const char *old_category,
+			  char old_severity, const char *category, char severity,
+			  int64_t now, GError **err);
 /* store_case_answered - staff acted on the complaint now (a command, note
  * or reply); relayed: the answer went to the customer. First times only. */
 int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,

@@ -97,8 +97,8 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
 	" c.customer_name, c.subject, c.lang, c.created_at, c.acknowledged_at," \
 	" c.resolved_at, c.closed_at, c.reopened_at, c.first_action_at," \
 	" c.first_response_at, c.due_ack, c.due_plan, c.due_investigation," \
-	" c.due_handling, c.due_feedback, c.due_closure"
-#define CASE_TYPES "uussssssssssssttttttttttttt"
+	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0"
+#define CASE_TYPES "uusssssssssssstttttttttttttu"
 
 static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 {
@@ -124,6 +124,7 @@ static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 		*times[k] = rb_unix(r, i++);
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		c->due[d] = rb_unix(r, i++);
+	c->staff_decided = (unsigned)rb_id(r, i++);
 	*(struct store_case **)data = c;
 }
 
@@ -227,8 +228,11 @@ int store_case_update(struct store *s, uint64_t id, const struct store_case_chan
 	pb_str(&p, ch->category);
 	pb_str(&p, ch->severity ? sev : NULL);
 	pb_chars(&p, ch->assignee, LEN_ADDR);
+	pb_u64(&p, (ch->category ? STORE_DECIDED_CATEGORY : 0) |
+		   (ch->severity ? STORE_DECIDED_SEVERITY : 0));
 	pb_time(&p, now);
 	pb_u64(&p, id);
+	/* a SET column's members are bits: the first is 1, the second 2 */
 	MYSQL_STMT *st = store_oneshot(s,
 		"UPDATE complaints SET"
 		" resolved_at = IF(? = 'resolved', ?, resolved_at),"
@@ -236,11 +240,37 @@ int store_case_update(struct store *s, uint64_t id, const struct store_case_chan
 		" reopened_at = IF(? = 'reopened', ?, reopened_at),"
 		" status = COALESCE(?, status), category = COALESCE(?, category),"
 		" severity = COALESCE(?, severity), assignee = COALESCE(?, assignee),"
+		" staff_decided = staff_decided | ?,"
 		" updated_at = ? WHERE id = ?", &p, err);
 	if (!st)
 		return -1;
 	mysql_stmt_close(st);
 	return 0;
+}
+
+int store_case_reclassify(struct store *s, uint64_t id, const char *old_category,
+			  char old_severity, const char *category, char severity,
+			  int64_t now, GError **err)
+{
+	if (severity && (severity < 'A' || severity > 'C')) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONSTRAINT, "bad severity");
+		return -1;
+	}
+	char sev[2] = { severity, 0 }, old_sev[2] = { old_severity, 0 };
+	struct pb p = { .nb = 0 };
+	pb_chars(&p, category, 20);
+	pb_str(&p, severity ? sev : NULL);
+	pb_time(&p, now);
+	pb_u64(&p, id);
+	pb_str(&p, old_category);
+	pb_str(&p, old_sev);
+	pb_u64(&p, (category ? STORE_DECIDED_CATEGORY : 0) |
+		   (severity ? STORE_DECIDED_SEVERITY : 0));
+	return store_write_one(s,
+		"UPDATE complaints SET category = COALESCE(?, category),"
+		" severity = COALESCE(?, severity), updated_at = ?"
+		" WHERE id = ? AND category = ? AND severity = ?"
+		" AND (staff_decided & ?) = 0", &p, NULL, err);
 }
 
 int store_case_answered(struct store *s, uint64_t id, bool relayed, int64_t now,

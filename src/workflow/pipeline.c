@@ -239,6 +239,20 @@ out:
 	return rc;
 }
 
+/* followup - the customer writes again: the verdict v on the mail counts
+ * (the rules' "any" field reads only what the customer wrote in it, not
+ * the mail it quotes), its hits kept with it as the first message's are.
+ * History (old mail of a mailbox attached for the first time) raises
+ * nothing: as for its new complaints, nobody is told of it now. */
+static int followup(struct pipeline *p, const struct workflow_match *mt,
+		    struct pipeline_item *it, const struct verdict *v, uint64_t *row,
+		    GError **err)
+{
+	if (workflow_followup(&p->wf, mt, it->msg, it->no_ack ? NULL : v, row, err) < 0)
+		return -1;
+	return v ? store_hits(p, mt->complaint_id, *row, v, err) : 0;
+}
+
 /* thread - a mail that is neither a duplicate nor machine mail: a new
  * complaint, or a follow-up or staff mail of one (see workflow.h). */
 static int thread(struct pipeline *p, struct pipeline_item *it, const struct verdict *v,
@@ -251,7 +265,7 @@ static int thread(struct pipeline *p, struct pipeline_item *it, const struct ver
 	int rc;
 	switch (mt.kind) {
 	case WF_FOLLOWUP:
-		rc = workflow_followup(&p->wf, &mt, it->msg, row, err);
+		rc = followup(p, &mt, it, v, row, err);
 		break;
 	case WF_STAFF:
 		rc = workflow_staff(&p->wf, &mt, it->msg, row, err);

@@ -457,14 +457,23 @@ static int survey_reply(const struct workflow_ctx *x, const struct store_case *c
 	return rc;
 }
 
+static int followup_classified(const struct workflow_ctx *x, struct store_case *c,
+			       const struct message *m, const struct verdict *v, GError **err);
+
 int workflow_followup(const struct workflow_ctx *x, const struct workflow_match *mt,
-		      struct message *m, uint64_t *row, GError **err)
+		      struct message *m, const struct verdict *v, uint64_t *row,
+		      GError **err)
 {
 	struct store_case *c = NULL;
 	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0 ||
 	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
 		return -1;
-	int rc = 0;
+	/* first, so that whoever is told below reads the new severity */
+	int rc = followup_classified(x, c, m, v, err);
+	if (rc < 0) {
+		store_case_free(c);
+		return -1;
+	}
 	if (mt->reopen) {
 		rc = survey_reply(x, c, m, err);
 		if (rc != 0) {
@@ -530,10 +539,12 @@ static int refuse(const struct workflow_ctx *x, const struct store_case *c,
 	return rc;
 }
 
-/* upgraded_to_a - staff judged a complaint severity A: it runs against
- * the A plan deadline from now and goes to the leadership at once, as if
- * it had arrived so (once: the arrival escalation is recorded). */
-static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, GError **err)
+/* upgraded_to_a - staff (or a follow-up, whose text goes along) judged a
+ * complaint severity A: it runs against the A plan deadline from now and
+ * goes to the leadership at once, as if it had arrived so (once: the
+ * arrival escalation is recorded). */
+static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, const char *text,
+			 GError **err)
 {
 	c->due[STORE_DUE_PLAN] = x->now + x->cfg->due_a_plan;
 	if (store_case_set_due(x->store, c->id, STORE_DUE_PLAN, c->due[STORE_DUE_PLAN], err) < 0)
@@ -541,7 +552,107 @@ static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, GEr
 	struct wf_view v;
 	wf_view_of_case(&v, c);
 	v.severity = 'A';
-	return arrival_a(x, &v, "", err);
+	return arrival_a(x, &v, text, err);
+}
+
+/* ---- follow-ups classified ------------------------------------------------------- */
+
+/* effect_has - does a rule's effect ("quality+3 severity>=A route=legal")
+ * hold a word starting with prefix? */
+static bool effect_has(const char *effect, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	for (const char *p = effect; p && *p; p = strchr(p, ' ')) {
+		p += *p == ' ';
+		if (!strncmp(p, prefix, n))
+			return true;
+	}
+	return false;
+}
+
+/* append_causes - " by rule X (match)" or " by rules X (..), Y (..)": the
+ * hits of v whose effect holds prefix, i.e. the rules that made the change. */
+static void append_causes(GString *out, const struct verdict *v, const char *prefix)
+{
+	GString *list = g_string_new(NULL);
+	unsigned n = 0;
+	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
+		const struct rule_hit *h = verdict_hit(v, i);
+		if (!effect_has(h->effect, prefix))
+			continue;
+		g_string_append_printf(list, "%s%s", n++ ? ", " : "", h->rule);
+		if (h->match)
+			g_string_append_printf(list, " (%s)", h->match);
+	}
+	if (n)
+		g_string_append_printf(out, " by rule%s %s", n > 1 ? "s" : "", list->str);
+	g_string_free(list, TRUE);
+}
+
+/* reclassify - what v may change in c: a higher severity (A < B < C),
+ * a category for "other"; never a field staff decided. *detail says what
+ * and which rules, NULL when nothing changes. */
+static void reclassify(const struct store_case *c, const struct verdict *v, char *severity,
+		       const char **category, char **detail)
+{
+	*severity = 0;
+	*category = NULL;
+	if (!(c->staff_decided & STORE_DECIDED_SEVERITY) && verdict_severity(v) < c->severity)
+		*severity = verdict_severity(v);
+	if (!(c->staff_decided & STORE_DECIDED_CATEGORY) && !strcmp(c->category, "other") &&
+	    strcmp(verdict_category(v), "other"))
+		*category = verdict_category(v);
+	GString *d = g_string_new(NULL);
+	if (*severity) {
+		char *floor = g_strdup_printf("severity>=%c", *severity);
+		g_string_append_printf(d, "severity %c -> %c", c->severity, *severity);
+		append_causes(d, v, floor);
+		g_free(floor);
+	}
+	if (*category) {
+		char *score = g_strdup_printf("%s+", *category);
+		g_string_append_printf(d, "%scategory %s -> %s", d->len ? "; " : "", c->category,
+				       *category);
+		append_causes(d, v, score);
+		g_free(score);
+	}
+	*detail = g_string_free(d, d->len == 0);
+}
+
+/* followup_classified - record the verdict v on the customer's follow-up m
+ * and let it raise c (updated in place); a raise to A takes the A path. */
+static int followup_classified(const struct workflow_ctx *x, struct store_case *c,
+			       const struct message *m, const struct verdict *v, GError **err)
+{
+	if (!v)
+		return 0;
+	char *verdict = g_strdup_printf("category=%s severity=%c", verdict_category(v),
+					verdict_severity(v));
+	int rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "classified",
+				 verdict, err);
+	g_free(verdict);
+	char severity;
+	const char *category;
+	char *detail = NULL;
+	reclassify(c, v, &severity, &category, &detail);
+	if (rc == 0 && detail)
+		rc = store_case_reclassify(x->store, c->id, c->category, c->severity, category,
+					   severity, x->now, err);
+	if (rc == 1) {
+		log_info("reclassified ref=%s by a follow-up: %s", c->ref, detail);
+		rc = store_add_event(x->store, c->id, x->now, "", "reclassified", detail, err);
+		if (category) {
+			g_free(c->category);
+			c->category = g_strdup(category);
+		}
+		/* the same path as a staff "#severity A": leadership and plan */
+		if (rc == 0 && severity == 'A')
+			rc = upgraded_to_a(x, c, msg_text(m), err);
+		if (severity)
+			c->severity = severity;
+	}
+	g_free(detail);
+	return rc < 0 ? -1 : 0;
 }
 
 /* apply - the valid commands of res to c, one event each; what changed
@@ -584,7 +695,7 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 			rc = survey_resolved(x, c, err);
 	}
 	if (rc == 0 && ch.severity == 'A' && c->severity != 'A')
-		rc = upgraded_to_a(x, c, err);
+		rc = upgraded_to_a(x, c, "", err);
 	if (rc == 0 && ch.severity)
 		c->severity = ch.severity;
 	if (rc == 0 && ch.assignee) {

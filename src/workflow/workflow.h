@@ -76,9 +76,17 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 
 /* workflow_followup, workflow_staff, workflow_unverified - store m (its
  * row in *row) and do what its kind asks. m gains MSG_F_STAFF or
- * MSG_F_UNVERIFIED_STAFF before it is stored. */
+ * MSG_F_UNVERIFIED_STAFF before it is stored.
+ *
+ * v is the rules' verdict on what the customer wrote in the follow-up
+ * (NULL: not classified). The whole thread counts: it can raise the
+ * complaint's severity (never lower it), give an "other" complaint its
+ * category (never change a real one), and a raise to A reports to the
+ * leadership at once as a staff "#severity A" does; a field staff decided
+ * with a command stays as staff set it. The caller stores v's hits. */
 int workflow_followup(const struct workflow_ctx *x, const struct workflow_match *mt,
-		      struct message *m, uint64_t *row, GError **err);
+		      struct message *m, const struct verdict *v, uint64_t *row,
+		      GError **err);
 int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
 		   struct message *m, uint64_t *row, GError **err);
 int workflow_unverified(const struct workflow_ctx *x, const struct workflow_match *mt,

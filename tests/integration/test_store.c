@@ -922,6 +922,52 @@ static void test_status_and_events(void **state)
 	store_close(&s);
 }
 
+/* staff commands mark what they set; a change by the rules takes only a
+ * complaint that still is as read and leaves staff's fields alone */
+static void test_staff_decided(void **state)
+{
+	struct store *s = open_store();
+	struct message *m = mk_msg("decided@t", "s", "b");   /* quality, B */
+	char ref[STORE_REF_MAX];
+	uint64_t cid, row;
+	GError *err = NULL;
+	ingest(s, m, "SD", &cid, &row, ref);
+	struct store_case *c = NULL;
+	assert_int_equal(store_case_get(s, cid, NULL, &c, &err), 1);
+	assert_int_equal(c->staff_decided, 0);
+	store_case_free(c);
+	/* not as read: nothing */
+	assert_int_equal(store_case_reclassify(s, cid, "quality", 'C', NULL, 'A', T0, &err), 0);
+	/* as read: the rules' change, marked as no one's decision */
+	assert_int_equal(store_case_reclassify(s, cid, "quality", 'B', NULL, 'A', T0, &err), 1);
+	char *v = raw_getf("SELECT CONCAT_WS('|', category, severity, staff_decided)"
+			   " FROM complaints WHERE id = %llu", (unsigned long long)cid);
+	assert_string_equal(v, "quality|A|");
+	g_free(v);
+	struct store_case_change ch = { .severity = 'C' };
+	assert_int_equal(store_case_update(s, cid, &ch, T0, &err), 0);
+	assert_int_equal(store_case_get(s, cid, NULL, &c, &err), 1);
+	assert_int_equal(c->staff_decided, STORE_DECIDED_SEVERITY);
+	store_case_free(c);
+	/* staff decided the severity: the rules may not change it, but may
+	 * still change the category */
+	assert_int_equal(store_case_reclassify(s, cid, "quality", 'C', NULL, 'A', T0, &err), 0);
+	assert_int_equal(store_case_reclassify(s, cid, "quality", 'C', "price", 'A', T0, &err), 0);
+	assert_int_equal(store_case_reclassify(s, cid, "quality", 'C', "price", 0, T0, &err), 1);
+	struct store_case_change cat = { .category = "other", .status = "in_progress" };
+	assert_int_equal(store_case_update(s, cid, &cat, T0, &err), 0);
+	v = raw_getf("SELECT CONCAT_WS('|', category, severity, staff_decided)"
+		     " FROM complaints WHERE id = %llu", (unsigned long long)cid);
+	assert_string_equal(v, "other|C|category,severity");
+	g_free(v);
+	assert_int_equal(store_case_reclassify(s, cid, "other", 'C', "quality", 0, T0, &err), 0);
+	assert_int_equal(store_case_reclassify(s, cid, "other", 'C', NULL, 'Z', T0, &err), -1);
+	assert_true(g_error_matches(err, STORE_ERROR, STORE_ERROR_CONSTRAINT));
+	g_clear_error(&err);
+	msg_free(&m);
+	store_close(&s);
+}
+
 static void test_mailboxes(void **state)
 {
 	struct store *s = open_store(), *t = open_store();
@@ -1069,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_unicode_roundtrip),
 		cmocka_unit_test(test_injection_verbatim),
 		cmocka_unit_test(test_status_and_events),
+		cmocka_unit_test(test_staff_decided),
 		cmocka_unit_test(test_mailboxes),
 		cmocka_unit_test(test_lost_connection),
 		cmocka_unit_test(test_server_restart),
