@@ -1820,8 +1820,9 @@ int store_oneshot_fetch(struct store *s, MYSQL_STMT *st, GError **err)
 	return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), RECLASS_WHAT, err);
 }
 
+/* staff's own #category/#severity decisions are never taken back by rules */
 #define OPEN_WHERE " WHERE c.status NOT IN ('resolved', 'closed')" \
-	" AND c.created_at >= ?"
+	" AND c.staff_decided = '' AND c.created_at >= ?"
 
 int store_count_open_complaints(struct store *s, int64_t since, unsigned *n,
 				GError **err)
@@ -1965,11 +1966,13 @@ int store_update_classification(struct store *s, uint64_t complaint_id,
 	pb_str(&p, old_category);
 	pb_str(&p, old_sev);
 	/* the old values in the WHERE: a complaint staff reclassified (or
-	 * closed) since it was read is left alone */
+	 * closed) since it was read is left alone, and so is one whose
+	 * category or severity staff decided with a command: new rules never
+	 * override a person's judgement */
 	MYSQL_STMT *st = store_oneshot(s,
 		"UPDATE complaints SET category = ?, severity = ?, route = ?,"
 		" updated_at = ? WHERE id = ? AND category = ? AND severity = ?"
-		" AND status NOT IN ('resolved', 'closed')", &p, err);
+		" AND status NOT IN ('resolved', 'closed') AND staff_decided = ''", &p, err);
 	if (!st)
 		return -1;
 	int rc = mysql_stmt_affected_rows(st) == 1 ? 1 : 0;

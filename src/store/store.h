@@ -313,7 +313,9 @@ struct store_open_complaint {
 };
 void store_open_complaint_free(struct store_open_complaint *c); /* NULL-safe; GDestroyNotify-able */
 
-/* store_count_open_complaints - open complaints created at or after since. */
+/* store_count_open_complaints - open complaints created at or after since
+ * whose category and severity staff have not decided (the ones rules may
+ * reclassify); store_list_open_complaints lists the same set. */
 int store_count_open_complaints(struct store *s, int64_t since, unsigned *n,
 				GError **err);
 /* store_list_open_complaints - up to max open complaints created at or
@@ -338,8 +340,9 @@ int store_get_message(struct store *s, uint64_t msg_row,
 		      struct store_stored_message **out, GError **err);
 
 /* store_update_classification - set category, severity and route (NULL =
- * none) if the complaint is still open and still has old_category and
- * old_severity: 1 updated, 0 not (changed or closed meanwhile), -1 error.
+ * none) if the complaint is still open, still has old_category and
+ * old_severity and staff decided neither (#category, #severity): 1
+ * updated, 0 not (changed, closed or staff's), -1 error.
  * Record the change with store_add_event in the same transaction. */
 int store_update_classification(struct store *s, uint64_t complaint_id,
 				const char *old_category, char old_severity,

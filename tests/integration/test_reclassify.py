@@ -4,7 +4,8 @@
 Stores complaints classified by "old rules" (everything other/C), with the
 raw mails of the eval corpus as their first inbound message, then checks:
 the dry run lists the changes and writes nothing; the real run updates the
-open complaints (not resolved/closed ones, not ones older than --since) and
+open complaints (not resolved/closed ones, not ones older than --since, not
+ones whose classification staff decided with #category/#severity) and
 records one "reclassified" event each; a second run finds nothing to do.
 
 Usage: /usr/bin/python3 tests/integration/test_reclassify.py [BUILD_DIR]
@@ -31,7 +32,9 @@ CASES = [
     ("o01_store_hours.eml", "new", "2025-02-04 10:00:00"),            # stays other C
     ("i01_fake_earphones.eml", "closed", "2025-02-05 10:00:00"),      # closed: untouched
     ("q03_blender_jar.eml", "reopened", "2024-12-01 10:00:00"),       # before --since
+    ("q05_kettle_shock.eml", "in_progress", "2025-02-07 10:00:00"),   # staff decided: untouched
 ]
+STAFF_DECIDED = {"T-0007": "severity"}
 
 
 def write_secret(path, text):
@@ -82,6 +85,8 @@ def seed(conn):
                       " 'complaints-office', %s, %s, %s)",
                       (f"T-{i:04d}", status, name, created, created))
             cid = c.lastrowid
+            c.execute("UPDATE complaints SET staff_decided = %s WHERE id = %s",
+                      (STAFF_DECIDED.get(f"T-{i:04d}", ""), cid))
             c.execute("INSERT INTO messages (complaint_id, direction, channel,"
                       " raw, received_at) VALUES (%s, 'in', 'email', %s, %s)",
                       (cid, raw, created))
@@ -118,7 +123,7 @@ def main():
         assert state(conn) == before, "dry run wrote something"
         for ref in ("T-0001", "T-0002", "T-0003"):
             assert ref in out and "would change" in out, (ref, out)
-        for ref in ("T-0004", "T-0005", "T-0006"):
+        for ref in ("T-0004", "T-0005", "T-0006", "T-0007"):
             assert ref not in out, (ref, out)
         assert "4 open complaints" in out, out
 
@@ -129,7 +134,7 @@ def main():
         assert rows["T-0001"] == ("price", "C", "marketing"), rows["T-0001"]
         assert rows["T-0002"][:2] == ("quality", "A"), rows["T-0002"]
         assert rows["T-0003"] == ("service", "B", "customer-service"), rows["T-0003"]
-        for ref in ("T-0004", "T-0005", "T-0006"):
+        for ref in ("T-0004", "T-0005", "T-0006", "T-0007"):
             assert rows[ref] == before[0][ref], (ref, rows[ref])
         assert [e[0] for e in events] == ["T-0001", "T-0002", "T-0003"], events
         assert all(e[1] == "reclassified" and e[3].startswith("complaintctl")
@@ -140,7 +145,7 @@ def main():
         # without --since the old reopened complaint is included too
         again = ctl(bindir, conf, "rules", "reclassify")
         assert "5 open complaints" in again and "1 changed" in again, again
-        assert "T-0006" in again and "T-0005" not in again, again
+        assert "T-0006" in again and "T-0005" not in again and "T-0007" not in again, again
         # and a third run has nothing left to do
         third = ctl(bindir, conf, "rules", "reclassify")
         assert "0 changed" in third, third
