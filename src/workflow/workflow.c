@@ -290,6 +290,37 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 	return thread_of(x, m, &out->complaint_id, err) < 0 ? -1 : 0;
 }
 
+/* in_ids - whether id is one of the space-separated Message-IDs in ids. */
+static bool in_ids(const char *ids, const char *id)
+{
+	if (!ids || !id || !*id)
+		return false;
+	size_t n = strlen(id);
+	for (const char *p = ids; (p = strstr(p, id)) != NULL; p += n)
+		if ((p == ids || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* customer_wrote - m may speak for complaint c's customer: it comes from
+ * the customer's address, or it answers (In-Reply-To, References) a mail
+ * of the thread only the customer and we have (the customer's own, or
+ * ours to the customer). A "[REF]" in the subject alone proves nothing:
+ * anyone can type it, and whoever joins a complaint is taken for its
+ * customer by staff, relays and the survey. */
+static bool customer_wrote(const struct store_case *c, const struct message *m)
+{
+	const char *from = msg_from_addr(m);
+	if (from && *from && c->customer_addr && !g_ascii_strcasecmp(from, c->customer_addr))
+		return true;
+	if (in_ids(c->thread_ids, msg_in_reply_to(m)))
+		return true;
+	for (unsigned i = 0; i < msg_reference_count(m); i++)
+		if (in_ids(c->thread_ids, msg_reference(m, i)))
+			return true;
+	return false;
+}
+
 int workflow_match(const struct workflow_ctx *x, const struct message *m,
 		   struct workflow_match *out, GError **err)
 {
@@ -309,7 +340,13 @@ int workflow_match(const struct workflow_ctx *x, const struct message *m,
 		return 0;
 	int64_t ended = c->closed_at ? c->closed_at : c->resolved_at;
 	bool done = !strcmp(c->status, "resolved") || !strcmp(c->status, "closed");
-	if (done && x->now - ended > x->cfg->reopen_window) {
+	if (!customer_wrote(c, m)) {
+		/* someone else names the complaint: heard, as a new one linked
+		 * to it, never as its customer */
+		log_info("ref=%s a mail names this complaint but is not from its customer "
+			 "nor in its thread: a new, linked complaint", c->ref);
+		out->parent_id = id;
+	} else if (done && x->now - ended > x->cfg->reopen_window) {
 		out->parent_id = id;    /* too late to reopen: a new, linked complaint */
 	} else {
 		out->kind = WF_FOLLOWUP;

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Trust nothing a mail says (issue: follow-up hijack): a "[REF]" in a
+subject does not make its writer the complaint's customer. Against real
+MariaDB, Dovecot and the SMTP sink.
+
+usage: test_trust.py BUILD_DIR [TEST ...]"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from daemon_env import (acks, complaints, run_tests, scalar, wait_for,  # noqa: E402
+                        wait_settled)
+from test_staff import (case, customer_mail, daemon, deliver, events,  # noqa: E402
+                        first_complaint, mails)
+import test_survey  # noqa: E402
+
+CUSTOMER = "wang.fang@customer.example"
+STRANGER = "mallory@elsewhere.example"
+
+
+def messages_in(srv, cid):
+    return scalar(srv, "SELECT COUNT(*) FROM messages WHERE complaint_id = %s "
+                  "AND direction = 'in'", (cid,))
+
+
+def test_ref_in_subject_is_not_enough(srv, bindir):
+    """A stranger who writes "Re: [REF]" opens a new complaint linked to the
+    old one: the old complaint's staff hear nothing "from the customer", its
+    customer gets nothing. The customer naming the ref from their own
+    address, and anyone answering our acknowledgement (In-Reply-To), join."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, _ = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
+        wait_for("acknowledgement", lambda: acks(srv), 30)
+        ack = acks(srv)[0]
+        old = case(srv, ref)
+        followups = len(mails(srv, kind="followup"))
+
+        deliver(srv, customer_mail(f"回复: [{ref}] 退款账户变更",
+                                   "我是客户本人，请把退款打到这个账户：6222 0000 1111。",
+                                   sender=STRANGER, name="王芳",
+                                   photo=b"\xff\xd8 not really a photo")[0])
+        wait_for("the stranger's mail stored", lambda: complaints(srv) == 2, 60)
+        new_ref = scalar(srv, "SELECT ref FROM complaints WHERE id <> %s", (old["id"],))
+        assert case(srv, new_ref)["parent_id"] == old["id"], case(srv, new_ref)
+        assert messages_in(srv, old["id"]) == 1, "the stranger's mail joined the complaint"
+        assert not events(srv, old["id"], "customer_message")
+        wait_settled(srv)
+        assert len(mails(srv, kind="followup")) == followups, \
+            "staff were told the customer wrote again"
+        assert not [m for m in mails(srv, CUSTOMER) if new_ref in (m["Subject"] or "")], \
+            "the old complaint's customer got mail about the stranger's"
+
+        # the customer, naming the ref only, from their own address (any case)
+        deliver(srv, customer_mail(f"[{ref}] 补充", "补充一张照片。",
+                                   sender=CUSTOMER.upper())[0])
+        wait_for("the customer's follow-up joins", lambda: messages_in(srv, old["id"]) == 2, 60)
+        # an answer to our acknowledgement from another address of theirs
+        deliver(srv, customer_mail("Re: 您的投诉已受理", "用公司邮箱再补充一句。",
+                                   sender="wang.fang@work.example",
+                                   extra=f"In-Reply-To: {ack['Message-ID']}\r\n")[0])
+        wait_for("the threaded answer joins", lambda: messages_in(srv, old["id"]) == 3, 60)
+        assert complaints(srv) == 2
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_stranger_cannot_answer_survey(srv, bindir):
+    """A complaint waiting for its survey: "1" from a stranger with the ref
+    in the subject neither rates nor reopens it, nor mails the supervisor;
+    the customer's own answer does."""
+    d = test_survey.daemon(srv, bindir)
+    try:
+        d.start()
+        d.wait_web()
+        ref = test_survey.resolved_complaint(srv, d, sender=CUSTOMER)
+        test_survey.restart_at(d, 8 * test_survey.DAY)
+        wait_for("survey", lambda: test_survey.survey_for(srv, ref), 60)
+        survey = test_survey.survey_for(srv, ref)
+        deliver(srv, customer_mail(f"回复: {survey['Subject']}", "1 非常不满意",
+                                   sender=STRANGER)[0])
+        wait_for("the stranger's mail stored", lambda: complaints(srv) == 2, 60)
+        wait_settled(srv)
+        assert case(srv, ref)["status"] == "resolved", case(srv, ref)
+        assert scalar(srv, "SELECT COUNT(*) FROM surveys WHERE rating IS NOT NULL") == 0
+        assert not acks(srv, "review"), "a stranger's rating sent the supervisor a review"
+        deliver(srv, customer_mail(f"回复: {survey['Subject']}", "5 满意",
+                                   sender=CUSTOMER)[0])
+        wait_for("closed by the customer's rating", lambda: case(srv, ref)["status"] == "closed", 60)
+        assert scalar(srv, "SELECT rating FROM surveys") == 5
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey]
+
+if __name__ == "__main__":
+    sys.exit(run_tests("trust", TESTS, sys.argv[1:]))
