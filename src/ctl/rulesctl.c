@@ -4,9 +4,11 @@
  * code as the command line. Human output is for an administrator reading
  * a terminal; --json output is one object per run for scripts. */
 #include "ctl/rulesctl.h"
+#include "ctl/ruleslearn.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1201,14 +1203,52 @@ int rulesctl_reclassify(struct store *s, const struct rules *r,
 
 /* ---- command line ------------------------------------------------------------ */
 
+#define MAX_POS 16  /* rules learn DIR... */
+
 struct args {
 	bool json, dry_run, since_set;
 	struct rulesctl_fail_under fail_under;
+	struct ruleslearn_opts learn;
 	int64_t since;
 	const char *rules_dir;
-	const char *pos[2];
+	const char *output;       /* learn --output FILE */
+	const char *export_dir;   /* corrections --export DIR */
+	const char *pos[MAX_POS];
 	int npos;
 };
+
+/* take_count - "--name N", N a whole number from min to 100000. */
+static int take_count(int argc, char **argv, int *i, const char *name,
+		      unsigned min, unsigned *out, FILE *err)
+{
+	const char *v = NULL;
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) || (argv[*i][n] && argv[*i][n] != '='))
+		return 0;
+	if (argv[*i][n] == '=')
+		v = argv[*i] + n + 1;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	char *end = NULL;
+	unsigned long x = v ? strtoul(v, &end, 10) : 0;
+	if (!v || !*v || *end || !g_ascii_isdigit(*v) || x < min || x > 100000) {
+		fprintf(err, "complaintctl: %s: a whole number from %u expected\n", name, min);
+		return -1;
+	}
+	*out = (unsigned)x;
+	return 1;
+}
+
+/* parse_learn_opt - the options of rules learn: 1 taken, 0 not one, -1 bad. */
+static int parse_learn_opt(int argc, char **argv, int *i, struct args *a, FILE *err)
+{
+	int rc;
+	if ((rc = take_count(argc, argv, i, "--min-support", 1, &a->learn.min_support, err)) ||
+	    (rc = take_count(argc, argv, i, "--max-rules", 0, &a->learn.max_rules, err)) ||
+	    (rc = take_count(argc, argv, i, "--folds", 2, &a->learn.folds, err)))
+		return rc;
+	return 0;
+}
 
 /* take_value - "--name VALUE" or "--name=VALUE". */
 static const char *take_value(int argc, char **argv, int *i, const char *name)
@@ -1223,11 +1263,25 @@ static const char *take_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
+/* valid_prefix - rule names are letters, digits and '_', at most 64 bytes:
+ * the prefix leaves room for "_INFRINGEMENT_0001". */
+static bool valid_prefix(const char *p, FILE *err)
+{
+	bool ok = g_ascii_isalpha(*p) && strlen(p) <= 40;
+	for (const char *c = p; ok && *c; c++)
+		ok = g_ascii_isalnum(*c) || *c == '_';
+	if (!ok)
+		fprintf(err, "complaintctl: --prefix %s: a letter, then letters, digits "
+			"or _, at most 40\n", p);
+	return ok;
+}
+
 static int parse_args(int argc, char **argv, struct args *a, FILE *err)
 {
 	bool opts = true;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
+		int learn;
 		if (opts && !strcmp(argv[i], "--"))
 			opts = false;
 		else if (opts && !strcmp(argv[i], "--json"))
@@ -1248,10 +1302,22 @@ static int parse_args(int argc, char **argv, struct args *a, FILE *err)
 				return -1;
 			}
 			a->since_set = true;
+		} else if (opts && (v = take_value(argc, argv, &i, "--prefix")) != NULL) {
+			a->learn.prefix = v;
+			if (!valid_prefix(v, err))
+				return -1;
+		} else if (opts && (v = take_value(argc, argv, &i, "--output")) != NULL) {
+			a->output = v;
+		} else if (opts && (v = take_value(argc, argv, &i, "--export")) != NULL) {
+			a->export_dir = v;
+		} else if (opts && argv[i][0] == '-' && argv[i][1] &&
+			   (learn = parse_learn_opt(argc, argv, &i, a, err)) != 0) {
+			if (learn < 0)
+				return -1;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			fprintf(err, "complaintctl: rules: unknown option %s\n", argv[i]);
 			return -1;
-		} else if (a->npos < 2) {
+		} else if (a->npos < MAX_POS) {
 			a->pos[a->npos++] = argv[i];
 		} else {
 			fprintf(err, "complaintctl: rules: too many arguments\n");
@@ -1267,6 +1333,8 @@ static void rules_usage(FILE *f)
 		"       complaintctl [-c FILE] rules test [--json] FILE.eml|FILE.json|-\n"
 		"       complaintctl [-c FILE] rules eval [--json] [--fail-under CAT_ACC,SEV_MACRO_RECALL] DIR\n"
 		"       complaintctl [-c FILE] rules reclassify [--since DATE] [--dry-run] [--json]\n"
+		"       complaintctl [-c FILE] rules learn [--min-support N] [--max-rules N] [--folds K]\n"
+		"                    [--prefix NAME] [--output FILE] [--json] DIR...\n"
 		"options: --rules DIR   rules to use instead of the configured rules_dir\n");
 }
 
@@ -1298,6 +1366,25 @@ static int reclassify_cmd(const struct config *cfg, const char *dir,
 	return rc;
 }
 
+/* learn_cmd - the learned rules to --output FILE (then the figures to
+ * stdout) or to stdout (then the figures to stderr). */
+static int learn_cmd(const char *dir, const struct rules_limits *lim,
+		     const struct args *a)
+{
+	FILE *out = stdout;
+	if (a->output && !(out = fopen(a->output, "w"))) {
+		fprintf(stderr, "complaintctl: %s: %s\n", a->output, g_strerror(errno));
+		return 1;
+	}
+	int rc = ruleslearn_cmd(dir, lim, a->pos, (unsigned)a->npos, &a->learn, a->json,
+				out, a->output ? stdout : stderr);
+	if (a->output && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "complaintctl: %s: %s\n", a->output, g_strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+
 /* load_config_if_any - NULL without complaint when file does not exist. */
 static int load_config_if_any(const char *file, struct config **cfg)
 {
@@ -1322,6 +1409,8 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 	if (!strcmp(cmd, "eval") && a->npos == 1)
 		return rulesctl_eval_cmd(dir, lim, a->pos[0], a->json, &a->fail_under,
 					 stdout, stderr);
+	if (!strcmp(cmd, "learn") && a->npos >= 1)
+		return learn_cmd(dir, lim, a);
 	if (!strcmp(cmd, "reclassify") && a->npos == 0) {
 		if (!cfg) {
 			fprintf(stderr, "complaintctl: rules reclassify needs the configuration (-c FILE)\n");
@@ -1336,6 +1425,7 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 int rulesctl_main(const char *config_file, bool json, int argc, char **argv)
 {
 	struct args a = { .json = json };
+	ruleslearn_opts_init(&a.learn);
 	if (argc < 1 || parse_args(argc, argv, &a, stderr) < 0) {
 		rules_usage(stderr);
 		return 2;
