@@ -4,6 +4,7 @@
  * code as the command line. Human output is for an administrator reading
  * a terminal; --json output is one object per run for scripts. */
 #include "ctl/rulesctl.h"
+#include "ctl/rulescorr.h"
 #include "ctl/ruleslearn.h"
 
 #include <errno.h>
@@ -1335,6 +1336,7 @@ static void rules_usage(FILE *f)
 		"       complaintctl [-c FILE] rules reclassify [--since DATE] [--dry-run] [--json]\n"
 		"       complaintctl [-c FILE] rules learn [--min-support N] [--max-rules N] [--folds K]\n"
 		"                    [--prefix NAME] [--output FILE] [--json] DIR...\n"
+		"       complaintctl [-c FILE] rules corrections --export DIR [--json]\n"
 		"options: --rules DIR   rules to use instead of the configured rules_dir\n");
 }
 
@@ -1363,6 +1365,16 @@ static int reclassify_cmd(const struct config *cfg, const char *dir,
 	g_free(actor);
 	store_close(&s);
 	rules_unref(&r);
+	return rc;
+}
+
+static int corrections_cmd(const struct config *cfg, const struct args *a)
+{
+	struct store *s = NULL;
+	if (open_db(cfg, &s) < 0)
+		return 1;
+	int rc = rulescorr_export(s, a->export_dir, a->json, stdout, stderr);
+	store_close(&s);
 	return rc;
 }
 
@@ -1411,6 +1423,13 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 					 stdout, stderr);
 	if (!strcmp(cmd, "learn") && a->npos >= 1)
 		return learn_cmd(dir, lim, a);
+	if (!strcmp(cmd, "corrections") && a->npos == 0 && a->export_dir) {
+		if (!cfg) {
+			fprintf(stderr, "complaintctl: rules corrections needs the configuration (-c FILE)\n");
+			return 1;
+		}
+		return corrections_cmd(cfg, a);
+	}
 	if (!strcmp(cmd, "reclassify") && a->npos == 0) {
 		if (!cfg) {
 			fprintf(stderr, "complaintctl: rules reclassify needs the configuration (-c FILE)\n");
