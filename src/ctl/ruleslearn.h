@@ -1,8 +1,8 @@
 /* ruleslearn - `complaintctl rules learn`: propose weighted phrase rules
  * from labelled mails (X-Expected-Category, X-Expected-Severity).
  *
- * A phrase is a run of 2 to 4 Han characters or of 1 to 2 words of other
- * letters, as found in the subject and text of the examples (no word
+ * A phrase is a run of 2 to 4 Han characters or of 1 to 2 words (ASCII
+ * letters and digits), as found in the subject and text of the examples (no word
  * segmenter: character n-grams carry Chinese well enough). A phrase that
  * occurs in at least min_support examples becomes a rule when the labels
  * of those examples lean clearly to one class: its score is the smoothed
@@ -11,8 +11,9 @@
  *
  *     log((k + 1) / (n - k + 1)) - log((N_c + 1) / (N - N_c + 1))
  *
- * (k of the n examples holding it are of class c; N_c of all N are). A
- * phrase leaning to "other" lowers all four category scores; one whose
+ * (k of the n examples holding it are of class c; N_c of all N are); the
+ * phrase needs log-odds of at least 1. Under the cap, phrases are ranked
+ * by that log-odds times ln(1 + k). A phrase leaning to "other" lowers all four category scores; one whose
  * examples are nearly all A (or A or B) sets that severity floor. Rules of
  * the same class never hold each other's phrase, so that "漏水" and "漏水了"
  * do not count the same evidence twice.
@@ -66,8 +67,10 @@ void ruleslearn_example_free(gpointer e);  /* GDestroyNotify */
 GPtrArray *ruleslearn_phrases(const char *text);
 
 /* ruleslearn_pattern - the PCRE2 rule line pattern and flags matching
- * phrase: Han literally, words as \bword\s+word\b with flag i; every
- * ASCII character but letters, digits and blanks is escaped. g_free. */
+ * phrase: Han literally, words as (?<![a-z0-9])word\s+word(?![a-z0-9])
+ * with flag i (a word ends at anything but an ASCII letter or digit, a Han
+ * character too); every ASCII character but letters and digits is
+ * escaped. g_free. */
 char *ruleslearn_pattern(const char *phrase);
 
 /* ruleslearn_read - every labelled *.eml below each of dirs (n of them)
