@@ -572,8 +572,9 @@ static void judge(const struct rules *r, const struct ruleslearn_example *e,
 		  struct rulesctl_counts *c)
 {
 	struct verdict *v = rules_classify(r, e->m);
+	char sev[2] = { verdict_severity(v), 0 };
 	rulesctl_counts_add(c, e->category, rulesctl_category_index(verdict_category(v)),
-			    e->severity, (int)(strchr("ABC", verdict_severity(v)) - "ABC"));
+			    e->severity, rulesctl_severity_index(sev));
 	verdict_free(&v);
 }
 
