@@ -1277,45 +1277,55 @@ static bool valid_prefix(const char *p, FILE *err)
 	return ok;
 }
 
+/* parse_value_opt - the options with a value: 1 taken, 0 not one of
+ * them, -1 a bad value (said on err). */
+static int parse_value_opt(int argc, char **argv, int *i, struct args *a, FILE *err)
+{
+	const char *v;
+	if ((v = take_value(argc, argv, i, "--rules")) != NULL) {
+		a->rules_dir = v;
+	} else if ((v = take_value(argc, argv, i, "--fail-under")) != NULL) {
+		if (!rulesctl_parse_fail_under(v, &a->fail_under)) {
+			fprintf(err, "complaintctl: --fail-under %s: two figures 0..1 "
+				"expected (CATEGORY_ACC,SEVERITY_MACRO_RECALL, e.g. 0.85,0.80)\n", v);
+			return -1;
+		}
+	} else if ((v = take_value(argc, argv, i, "--since")) != NULL) {
+		if (!rulesctl_parse_date(v, &a->since)) {
+			fprintf(err, "complaintctl: --since %s: not a date (YYYY-MM-DD)\n", v);
+			return -1;
+		}
+		a->since_set = true;
+	} else if ((v = take_value(argc, argv, i, "--prefix")) != NULL) {
+		a->learn.prefix = v;
+		if (!valid_prefix(v, err))
+			return -1;
+	} else if ((v = take_value(argc, argv, i, "--output")) != NULL) {
+		a->output = v;
+	} else if ((v = take_value(argc, argv, i, "--export")) != NULL) {
+		a->export_dir = v;
+	} else {
+		return parse_learn_opt(argc, argv, i, a, err);
+	}
+	return 1;
+}
+
 static int parse_args(int argc, char **argv, struct args *a, FILE *err)
 {
 	bool opts = true;
 	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int learn;
-		if (opts && !strcmp(argv[i], "--"))
+		bool option = opts && argv[i][0] == '-' && argv[i][1];
+		int taken;
+		if (option && !strcmp(argv[i], "--"))
 			opts = false;
-		else if (opts && !strcmp(argv[i], "--json"))
+		else if (option && !strcmp(argv[i], "--json"))
 			a->json = true;
-		else if (opts && !strcmp(argv[i], "--dry-run"))
+		else if (option && !strcmp(argv[i], "--dry-run"))
 			a->dry_run = true;
-		else if (opts && (v = take_value(argc, argv, &i, "--rules")) != NULL)
-			a->rules_dir = v;
-		else if (opts && (v = take_value(argc, argv, &i, "--fail-under")) != NULL) {
-			if (!rulesctl_parse_fail_under(v, &a->fail_under)) {
-				fprintf(err, "complaintctl: --fail-under %s: two figures 0..1 "
-					"expected (CATEGORY_ACC,SEVERITY_MACRO_RECALL, e.g. 0.85,0.80)\n", v);
+		else if (option && (taken = parse_value_opt(argc, argv, &i, a, err)) != 0) {
+			if (taken < 0)
 				return -1;
-			}
-		} else if (opts && (v = take_value(argc, argv, &i, "--since")) != NULL) {
-			if (!rulesctl_parse_date(v, &a->since)) {
-				fprintf(err, "complaintctl: --since %s: not a date (YYYY-MM-DD)\n", v);
-				return -1;
-			}
-			a->since_set = true;
-		} else if (opts && (v = take_value(argc, argv, &i, "--prefix")) != NULL) {
-			a->learn.prefix = v;
-			if (!valid_prefix(v, err))
-				return -1;
-		} else if (opts && (v = take_value(argc, argv, &i, "--output")) != NULL) {
-			a->output = v;
-		} else if (opts && (v = take_value(argc, argv, &i, "--export")) != NULL) {
-			a->export_dir = v;
-		} else if (opts && argv[i][0] == '-' && argv[i][1] &&
-			   (learn = parse_learn_opt(argc, argv, &i, a, err)) != 0) {
-			if (learn < 0)
-				return -1;
-		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
+		} else if (option) {
 			fprintf(err, "complaintctl: rules: unknown option %s\n", argv[i]);
 			return -1;
 		} else if (a->npos < MAX_POS) {
