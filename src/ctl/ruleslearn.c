@@ -325,8 +325,8 @@ static bool best_for(const char *ph, const struct phrase_stat *s,
 	return found;
 }
 
-/* rank_of - which rules come first when the cap bites: the log-odds times
- * the log of the examples that show the class. Log-odds alone favour
+/* rank_of - which rules of a label come first when the cap bites: the
+ * log-odds times the log of the examples that show the label. Log-odds alone favour
  * phrases seen three times and never against the class, which on held-out
  * examples fire too seldom to matter (5-fold on ../shared/corpus: category
  * 0.53 ranked by log-odds, 0.59 ranked so). */
@@ -388,24 +388,34 @@ static bool overlaps(const GArray *chosen, const struct candidate *c)
 	return false;
 }
 
-/* choose - the best candidates that do not overlap. Severity floors get at
- * most a quarter of the rules: the share of A among all examples is small,
- * so their log-odds run high and would crowd out the categories, while
- * one wrong floor costs more than one wrong score. */
+/* choose - the best candidates that do not overlap, taken in turns from
+ * each label (the best remaining of quality, then of service, ...), so
+ * that a label with many examples cannot crowd out one with few. Severity
+ * floors get at most a quarter of the rules: one wrong floor costs more
+ * than one wrong score. */
 static GArray *choose(const GArray *cands, unsigned max_rules)
 {
 	GArray *chosen = g_array_new(FALSE, FALSE, sizeof(struct candidate));
+	guint next[NCLASS] = { 0 };
 	unsigned floors = 0, max_floors = max_rules / 4;
-	unsigned cats = 0, max_cats = max_rules - max_floors;
-	for (guint i = 0; i < cands->len && chosen->len < max_rules; i++) {
-		const struct candidate *c = &g_array_index(cands, struct candidate, i);
-		bool floor = c->klass >= CLASS_SEV_A;
-		if ((floor ? floors : cats) >= (floor ? max_floors : max_cats) ||
-		    overlaps(chosen, c))
-			continue;
-		g_array_append_val(chosen, *c);
-		floors += floor;
-		cats += !floor;
+	bool progress = true;
+	while (progress && chosen->len < max_rules) {
+		progress = false;
+		for (unsigned k = 0; k < NCLASS && chosen->len < max_rules; k++) {
+			bool floor = k >= CLASS_SEV_A;
+			if (floor && floors >= max_floors)
+				continue;
+			for (; next[k] < cands->len; next[k]++) {
+				const struct candidate *c = &g_array_index(cands, struct candidate, next[k]);
+				if (c->klass != k || overlaps(chosen, c))
+					continue;
+				g_array_append_val(chosen, *c);
+				floors += floor;
+				progress = true;
+				next[k]++;
+				break;
+			}
+		}
 	}
 	return chosen;
 }
@@ -485,8 +495,8 @@ static void write_header(GString *out, const struct phrase_stat *t,
 		"# examples holding the phrase per label, and its score is the smoothed\n"
 		"# log-odds of the label given the phrase against the label's share of all\n"
 		"# examples. OTHER rules lower every category; SEVERITY rules set a floor.\n"
-		"# When more phrases qualify than the cap allows, the first by log-odds\n"
-		"# times ln(1 + examples of the label) are kept.\n"
+		"# When more phrases qualify than the cap allows, each label in turn gets\n"
+		"# its next best by log-odds times ln(1 + examples of the label).\n"
 		"# %u rules; --min-support %u --max-rules %u\n\n",
 		t->n, source ? " in " : "", source ? source : "", nrules,
 		o->min_support, o->max_rules);

@@ -12,8 +12,8 @@
  *     log((k + 1) / (n - k + 1)) - log((N_c + 1) / (N - N_c + 1))
  *
  * (k of the n examples holding it are of class c; N_c of all N are); the
- * phrase needs log-odds of at least 1. Under the cap, phrases are ranked
- * by that log-odds times ln(1 + k). A phrase leaning to "other" lowers all four category scores; one whose
+ * phrase needs log-odds of at least 1. Under the cap, the labels take
+ * turns, each its next best phrase by that log-odds times ln(1 + k). A phrase leaning to "other" lowers all four category scores; one whose
  * examples are nearly all A (or A or B) sets that severity floor. Rules of
  * the same class never hold each other's phrase, so that "漏水" and "漏水了"
  * do not count the same evidence twice.
