@@ -7,6 +7,11 @@
  *                                          per sub-directory, over labelled mails
  *                                          (X-Expected-Category,
  *                                          X-Expected-Severity)
+ *   rules learn [--min-support N] [--max-rules N] DIR...
+ *                                          propose phrase rules from labelled
+ *                                          mails (ruleslearn.h)
+ *   rules corrections --export DIR         staff corrections as labelled mails
+ *                                          (rulescorr.h)
  *   rules reclassify [--since DATE] [--dry-run]
  *                                          apply the rules in force to open complaints
  *

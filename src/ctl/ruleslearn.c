@@ -326,10 +326,10 @@ static bool best_for(const char *ph, const struct phrase_stat *s,
 }
 
 /* rank_of - which rules of a label come first when the cap bites: the
- * log-odds times the log of the examples that show the label. Log-odds alone favour
- * phrases seen three times and never against the class, which on held-out
- * examples fire too seldom to matter (5-fold on ../shared/corpus: category
- * 0.53 ranked by log-odds, 0.59 ranked so). */
+ * log-odds times the log of the examples that show the label. Log-odds
+ * alone favour phrases seen three times and never against the label,
+ * which on held-out examples fire too seldom to matter (5-fold on
+ * ../shared/corpus: category 0.53 ranked by log-odds, 0.59 ranked so). */
 static double rank_of(const struct candidate *c)
 {
 	return c->log_odds * log(1.0 + class_count(&c->stat, c->klass));
