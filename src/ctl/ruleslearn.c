@@ -606,9 +606,12 @@ static int one_fold(const char *in_force, const struct rules *base,
 		if (keep[i])
 			continue;
 		const struct ruleslearn_example *e = g_ptr_array_index(examples, i);
+		int lang = strcmp(msg_lang(e->m), "zh") == 0;
 		judge(base, e, &cv->in_force);
+		judge(base, e, &cv->lang_in_force[lang]);
 		judge(alone, e, &cv->learned);
 		judge(comb, e, &cv->combined);
+		judge(comb, e, &cv->lang_combined[lang]);
 	}
 	cv->rules_min = f == 0 ? n : MIN(cv->rules_min, n);
 	cv->rules_max = MAX(cv->rules_max, n);
@@ -643,6 +646,8 @@ int ruleslearn_cross_validate(const char *in_force, const GPtrArray *examples,
 
 /* ---- the command ---------------------------------------------------------------------- */
 
+static const char *const lang_names[2] = { "en", "zh" };
+
 static void report_line(FILE *f, const char *what, const struct rulesctl_counts *c)
 {
 	fprintf(f, "  %-26s category %.3f  severity %.3f  severity macro-recall %.3f\n", what,
@@ -659,6 +664,17 @@ static void report_text(FILE *f, const struct ruleslearn_cv *cv, unsigned exampl
 	report_line(f, "rules in force", &cv->in_force);
 	report_line(f, "learned rules alone", &cv->learned);
 	report_line(f, "rules in force + learned", &cv->combined);
+	for (unsigned l = 0; l < 2; l++) {
+		if (!cv->lang_in_force[l].messages)
+			continue;
+		fprintf(f, "  %s (%u): in force / + learned:   category %.3f / %.3f  "
+			"severity macro-recall %.3f / %.3f\n", lang_names[l],
+			cv->lang_in_force[l].messages,
+			rulesctl_counts_category_accuracy(&cv->lang_in_force[l]),
+			rulesctl_counts_category_accuracy(&cv->lang_combined[l]),
+			rulesctl_counts_severity_macro_recall(&cv->lang_in_force[l]),
+			rulesctl_counts_severity_macro_recall(&cv->lang_combined[l]));
+	}
 	fprintf(f, "learned from all examples: %u rules (not applied: review them, then "
 		"copy the file into the rules directory)\n", nrules);
 }
@@ -690,6 +706,18 @@ static void report_json(FILE *f, const struct ruleslearn_cv *cv, unsigned exampl
 	json_fig(j, "in_force", &cv->in_force);
 	json_fig(j, "learned", &cv->learned);
 	json_fig(j, "combined", &cv->combined);
+	json_key(j, "by_language");
+	json_object_begin(j);
+	for (unsigned l = 0; l < 2; l++) {
+		if (!cv->lang_in_force[l].messages)
+			continue;
+		json_key(j, lang_names[l]);
+		json_object_begin(j);
+		json_fig(j, "in_force", &cv->lang_in_force[l]);
+		json_fig(j, "combined", &cv->lang_combined[l]);
+		json_object_end(j);
+	}
+	json_object_end(j);
 	json_object_end(j);
 	json_free(&j);
 	fprintf(f, "%s\n", doc->str);

@@ -101,6 +101,9 @@ struct ruleslearn_cv {
 	struct rulesctl_counts in_force;  /* the rules in force alone */
 	struct rulesctl_counts learned;   /* the learned rules alone */
 	struct rulesctl_counts combined;  /* rules in force + learned */
+	/* in_force and combined per detected language: [0] "en", [1] "zh"
+	 * (msg_lang knows no others) */
+	struct rulesctl_counts lang_in_force[2], lang_combined[2];
 	unsigned rules_min, rules_max;    /* learned rules per fold */
 };
 
