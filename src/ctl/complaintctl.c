@@ -3,7 +3,7 @@
  *   complaintctl [-c FILE] db migrate      apply pending schema migrations
  *   complaintctl [-c FILE] db status       schema version in the database
  *   complaintctl parse [--json] FILE|-     show a mail as the daemon reads it
- *   complaintctl rules check|test|eval|reclassify ...   see rulesctl.h
+ *   complaintctl rules check|test|eval|learn|corrections|reclassify ...   see rulesctl.h
  *   complaintctl [-c FILE] show [--json] REF   one complaint, see casectl.h
  *   complaintctl [-c FILE] list|search|export [FILTER ...] ...   the complaints
  *                that match, as lines, JSON or CSV, see listctl.h
@@ -478,7 +478,12 @@ static const struct command commands[] = {
 	{ "parse", NULL, "[--json] FILE|-", "show a mail as the daemon reads it", cmd_parse },
 	{ "rules", NULL, "check [DIR]", "check rule files: file:line:column errors", cmd_rules },
 	{ "rules", NULL, "test FILE.eml|FILE.json|-", "classify one message and explain why", cmd_rules },
-	{ "rules", NULL, "eval DIR", "accuracy on labelled mails (X-Expected-*)", cmd_rules },
+	{ "rules", NULL, "eval [--fail-under C,S] DIR",
+	  "precision/recall on labelled mails (X-Expected-*)", cmd_rules },
+	{ "rules", NULL, "learn [--min-support N] [--max-rules N] DIR...",
+	  "propose rules from labelled mails, cross-validated", cmd_rules },
+	{ "rules", NULL, "corrections --export DIR",
+	  "staff #category/#severity corrections as labelled mails", cmd_rules },
 	{ "rules", NULL, "reclassify [--since DATE] [--dry-run]",
 	  "apply the rules in force to open complaints", cmd_rules },
 	{ "show", NULL, "[--json] REF", "everything about one complaint", cmd_show },

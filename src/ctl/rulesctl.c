@@ -4,8 +4,12 @@
  * code as the command line. Human output is for an administrator reading
  * a terminal; --json output is one object per run for scripts. */
 #include "ctl/rulesctl.h"
+#include "ctl/rulescorr.h"
+#include "ctl/ruleslearn.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -428,14 +432,78 @@ int rulesctl_test(const char *dir, const struct rules_limits *lim,
 
 /* ---- eval -------------------------------------------------------------------- */
 
+void rulesctl_counts_add(struct rulesctl_counts *c, int want_cat, int got_cat,
+			 int want_sev, int got_sev)
+{
+	c->messages++;
+	c->category_matrix[want_cat][got_cat]++;
+	c->severity_matrix[want_sev][got_sev]++;
+	c->category_correct += want_cat == got_cat;
+	c->severity_correct += want_sev == got_sev;
+}
+
+double rulesctl_counts_category_accuracy(const struct rulesctl_counts *c)
+{
+	return c->messages ? (double)c->category_correct / c->messages : 0;
+}
+
+double rulesctl_counts_severity_accuracy(const struct rulesctl_counts *c)
+{
+	return c->messages ? (double)c->severity_correct / c->messages : 0;
+}
+
+double rulesctl_recall(const unsigned *matrix, unsigned n, unsigned k)
+{
+	unsigned row = 0;
+	for (unsigned c = 0; c < n; c++)
+		row += matrix[k * n + c];
+	return row ? (double)matrix[k * n + k] / row : NAN;
+}
+
+double rulesctl_precision(const unsigned *matrix, unsigned n, unsigned k)
+{
+	unsigned col = 0;
+	for (unsigned e = 0; e < n; e++)
+		col += matrix[e * n + k];
+	return col ? (double)matrix[k * n + k] / col : NAN;
+}
+
+/* A severity nobody expected has no recall; averaging it in as 0 would
+ * punish a test set for what it does not contain. */
+double rulesctl_counts_severity_macro_recall(const struct rulesctl_counts *c)
+{
+	double sum = 0;
+	unsigned n = 0;
+	for (unsigned k = 0; k < RULESCTL_NSEV; k++) {
+		double r = rulesctl_recall(&c->severity_matrix[0][0], RULESCTL_NSEV, k);
+		if (!isnan(r)) {
+			sum += r;
+			n++;
+		}
+	}
+	return n ? sum / n : 0;
+}
+
 double rulesctl_eval_category_accuracy(const struct rulesctl_eval *ev)
 {
-	return ev->messages ? (double)ev->category_correct / ev->messages : 0;
+	return rulesctl_counts_category_accuracy(&ev->total);
 }
 
 double rulesctl_eval_severity_accuracy(const struct rulesctl_eval *ev)
 {
-	return ev->messages ? (double)ev->severity_correct / ev->messages : 0;
+	return rulesctl_counts_severity_accuracy(&ev->total);
+}
+
+double rulesctl_eval_severity_macro_recall(const struct rulesctl_eval *ev)
+{
+	return rulesctl_counts_severity_macro_recall(&ev->total);
+}
+
+static void group_free(gpointer p)
+{
+	struct rulesctl_eval_group *g = p;
+	g_free(g->name);
+	g_free(g);
 }
 
 void rulesctl_eval_clear(struct rulesctl_eval *ev)
@@ -444,6 +512,10 @@ void rulesctl_eval_clear(struct rulesctl_eval *ev)
 		g_ptr_array_unref(ev->misclassified);
 	if (ev->skipped)
 		g_ptr_array_unref(ev->skipped);
+	if (ev->by_lang)
+		g_ptr_array_unref(ev->by_lang);
+	if (ev->by_dir)
+		g_ptr_array_unref(ev->by_dir);
 	memset(ev, 0, sizeof *ev);
 }
 
@@ -452,70 +524,161 @@ static gint cmp_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* sorted_emls - the *.eml names of dir, sorted; NULL + error_r. */
-static GPtrArray *sorted_emls(const char *dir, char **error_r)
+/* find_below - add the *.eml of dir/rel (recursively) to names, as
+ * paths relative to the top. Depth is bounded so that a symlink loop
+ * cannot recurse for ever. */
+static int find_below(const char *top, const char *rel, unsigned depth,
+		      GPtrArray *names, char **error_r)
 {
+	char *path = rel ? g_build_filename(top, rel, NULL) : g_strdup(top);
 	GError *e = NULL;
-	GDir *d = g_dir_open(dir, 0, &e);
+	GDir *d = g_dir_open(path, 0, &e);
 	if (!d) {
 		*error_r = g_strdup(e->message);
 		g_error_free(e);
+		g_free(path);
+		return -1;
+	}
+	const char *name;
+	int rc = 0;
+	while (rc == 0 && (name = g_dir_read_name(d)) != NULL) {
+		if (name[0] == '.')
+			continue;
+		char *sub = rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
+		char *full = g_build_filename(path, name, NULL);
+		if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
+			if (depth < 16)
+				rc = find_below(top, sub, depth + 1, names, error_r);
+		} else if (g_str_has_suffix(name, ".eml")) {
+			g_ptr_array_add(names, sub);
+			sub = NULL;
+		}
+		g_free(full);
+		g_free(sub);
+	}
+	g_dir_close(d);
+	g_free(path);
+	return rc;
+}
+
+GPtrArray *rulesctl_find_emls(const char *dir, char **error_r)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	if (find_below(dir, NULL, 0, names, error_r) < 0) {
+		g_ptr_array_unref(names);
 		return NULL;
 	}
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
-	while ((name = g_dir_read_name(d)) != NULL)
-		if (name[0] != '.' && g_str_has_suffix(name, ".eml"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_dir_close(d);
 	g_ptr_array_sort(names, cmp_names);
 	return names;
 }
 
-/* eval_one - classify one labelled file and count it. */
+int rulesctl_category_index(const char *name)
+{
+	return cat_index(name);
+}
+
+int rulesctl_severity_index(const char *name)
+{
+	return name && strlen(name) == 1 ? sev_index(name[0]) : -1;
+}
+
+/* label_of - the trimmed value of header name as an index, or -1. */
+static int label_of(const struct message *m, const char *name, bool category)
+{
+	const char *raw = msg_header(m, name);
+	char *v = raw ? g_strstrip(g_strdup(raw)) : NULL;
+	int i = category ? rulesctl_category_index(v) : rulesctl_severity_index(v);
+	g_free(v);
+	return i;
+}
+
+struct message *rulesctl_read_labelled(const char *path, int *cat, int *sev,
+				       char **error_r)
+{
+	struct message *m = rulesctl_read_message(path, error_r);
+	if (!m)
+		return NULL;
+	*cat = label_of(m, "X-Expected-Category", true);
+	*sev = label_of(m, "X-Expected-Severity", false);
+	if (*cat < 0 || *sev < 0) {
+		*error_r = g_strdup_printf("missing or bad X-Expected-%s",
+					   *cat < 0 ? "Category" : "Severity");
+		msg_free(&m);
+	}
+	return m;
+}
+
+/* group_of - the group called name in groups (sorted), created if new. */
+static struct rulesctl_counts *group_of(GPtrArray *groups, const char *name)
+{
+	guint i = 0;
+	while (i < groups->len &&
+	       strcmp(((struct rulesctl_eval_group *)g_ptr_array_index(groups, i))->name, name) < 0)
+		i++;
+	struct rulesctl_eval_group *g = i < groups->len ? g_ptr_array_index(groups, i) : NULL;
+	if (!g || strcmp(g->name, name)) {
+		g = g_new0(struct rulesctl_eval_group, 1);
+		g->name = g_strdup(name);
+		g_ptr_array_insert(groups, (gint)i, g);
+	}
+	return &g->c;
+}
+
+/* subdir_of - the first component of a relative path, "." for none. */
+static char *subdir_of(const char *rel)
+{
+	const char *slash = strchr(rel, G_DIR_SEPARATOR);
+	return slash ? g_strndup(rel, (gsize)(slash - rel)) : g_strdup(".");
+}
+
+static void note_miss(struct rulesctl_eval *ev, const char *name, int want_c,
+		      int got_c, int want_s, int got_s)
+{
+	GString *d = g_string_new(name);
+	g_string_append_printf(d, ": category %s", cat_names[want_c]);
+	if (want_c != got_c)
+		g_string_append_printf(d, " -> %s", cat_names[got_c]);
+	g_string_append_printf(d, ", severity %c", sev_names[want_s]);
+	if (want_s != got_s)
+		g_string_append_printf(d, " -> %c", sev_names[got_s]);
+	g_ptr_array_add(ev->misclassified, g_string_free(d, FALSE));
+}
+
+/* eval_one - classify one labelled file and count it in the total, its
+ * language and its sub-directory. */
 static void eval_one(const struct rules *r, const char *dir, const char *name,
 		     struct rulesctl_eval *ev)
 {
 	char *path = g_build_filename(dir, name, NULL), *error = NULL;
-	struct message *m = rulesctl_read_message(path, &error);
+	int want_c, want_s;
+	struct message *m = rulesctl_read_labelled(path, &want_c, &want_s, &error);
 	g_free(path);
 	if (!m) {
 		g_ptr_array_add(ev->skipped, g_strdup_printf("%s: %s", name, error));
 		g_free(error);
 		return;
 	}
-	const char *lc = msg_header(m, "X-Expected-Category");
-	const char *ls = msg_header(m, "X-Expected-Severity");
-	char *tc = lc ? g_strstrip(g_strdup(lc)) : NULL;
-	char *ts = ls ? g_strstrip(g_strdup(ls)) : NULL;
-	int want_c = cat_index(tc), want_s = ts && strlen(ts) == 1 ? sev_index(ts[0]) : -1;
-	if (want_c < 0 || want_s < 0) {
-		g_ptr_array_add(ev->skipped, g_strdup_printf(
-			"%s: missing or bad X-Expected-%s", name,
-			want_c < 0 ? "Category" : "Severity"));
-	} else {
-		struct verdict *v = rules_classify(r, m);
-		int got_c = cat_index(verdict_category(v)), got_s = sev_index(verdict_severity(v));
-		ev->messages++;
-		ev->category_matrix[want_c][got_c]++;
-		ev->severity_matrix[want_s][got_s]++;
-		ev->category_correct += want_c == got_c;
-		ev->severity_correct += want_s == got_s;
-		if (want_c != got_c || want_s != got_s) {
-			GString *d = g_string_new(name);
-			g_string_append_printf(d, ": category %s", cat_names[want_c]);
-			if (want_c != got_c)
-				g_string_append_printf(d, " -> %s", cat_names[got_c]);
-			g_string_append_printf(d, ", severity %c", sev_names[want_s]);
-			if (want_s != got_s)
-				g_string_append_printf(d, " -> %c", sev_names[got_s]);
-			g_ptr_array_add(ev->misclassified, g_string_free(d, FALSE));
-		}
-		verdict_free(&v);
-	}
-	g_free(tc);
-	g_free(ts);
+	struct verdict *v = rules_classify(r, m);
+	int got_c = cat_index(verdict_category(v)), got_s = sev_index(verdict_severity(v));
+	char *sub = subdir_of(name);
+	rulesctl_counts_add(&ev->total, want_c, got_c, want_s, got_s);
+	rulesctl_counts_add(group_of(ev->by_lang, msg_lang(m)), want_c, got_c, want_s, got_s);
+	rulesctl_counts_add(group_of(ev->by_dir, sub), want_c, got_c, want_s, got_s);
+	if (want_c != got_c || want_s != got_s)
+		note_miss(ev, name, want_c, got_c, want_s, got_s);
+	g_free(sub);
+	verdict_free(&v);
 	msg_free(&m);
+}
+
+/* mirror_total - the plain members callers read. */
+static void mirror_total(struct rulesctl_eval *ev)
+{
+	ev->messages = ev->total.messages;
+	ev->category_correct = ev->total.category_correct;
+	ev->severity_correct = ev->total.severity_correct;
+	memcpy(ev->category_matrix, ev->total.category_matrix, sizeof ev->category_matrix);
+	memcpy(ev->severity_matrix, ev->total.severity_matrix, sizeof ev->severity_matrix);
 }
 
 int rulesctl_eval_dir(const struct rules *r, const char *dir,
@@ -524,12 +687,15 @@ int rulesctl_eval_dir(const struct rules *r, const char *dir,
 	memset(ev, 0, sizeof *ev);
 	ev->misclassified = g_ptr_array_new_with_free_func(g_free);
 	ev->skipped = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *names = sorted_emls(dir, error_r);
+	ev->by_lang = g_ptr_array_new_with_free_func(group_free);
+	ev->by_dir = g_ptr_array_new_with_free_func(group_free);
+	GPtrArray *names = rulesctl_find_emls(dir, error_r);
 	if (!names)
 		return -1;
 	for (guint i = 0; i < names->len; i++)
 		eval_one(r, dir, g_ptr_array_index(names, i), ev);
 	g_ptr_array_unref(names);
+	mirror_total(ev);
 	return 0;
 }
 
@@ -548,26 +714,77 @@ static void print_matrix(FILE *out, unsigned n, const char *const *labels,
 	}
 }
 
+static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
+
+/* fmt_ratio - "0.853" or "-" when not defined; buf of 8 bytes. */
+static const char *fmt_ratio(double x, char *buf)
+{
+	if (isnan(x))
+		return "-";
+	snprintf(buf, 8, "%.3f", x);
+	return buf;
+}
+
+/* print_pr - precision, recall and support of every class of a matrix. */
+static void print_pr(FILE *out, unsigned n, const char *const *labels,
+		     const unsigned *cells)
+{
+	fprintf(out, "%14s %9s %9s %9s\n", "", "precision", "recall", "expected");
+	for (unsigned k = 0; k < n; k++) {
+		char p[8], r[8];
+		unsigned row = 0;
+		for (unsigned c = 0; c < n; c++)
+			row += cells[k * n + c];
+		fprintf(out, "%14s %9s %9s %9u\n", labels[k],
+			fmt_ratio(rulesctl_precision(cells, n, k), p),
+			fmt_ratio(rulesctl_recall(cells, n, k), r), row);
+	}
+}
+
+static void print_groups(FILE *out, const char *title, const GPtrArray *groups)
+{
+	fprintf(out, "\n%s\n%14s %9s %9s %9s %9s\n", title, "", "messages", "category",
+		"severity", "sev.macro");
+	for (guint i = 0; i < groups->len; i++) {
+		const struct rulesctl_eval_group *g = g_ptr_array_index(groups, i);
+		fprintf(out, "%14s %9u %9.3f %9.3f %9.3f\n", g->name, g->c.messages,
+			rulesctl_counts_category_accuracy(&g->c),
+			rulesctl_counts_severity_accuracy(&g->c),
+			rulesctl_counts_severity_macro_recall(&g->c));
+	}
+}
+
+static void print_list(FILE *out, const char *title, const GPtrArray *a)
+{
+	if (a->len)
+		fprintf(out, "\n%s (%u):\n", title, a->len);
+	for (guint i = 0; i < a->len; i++)
+		fprintf(out, "  %s\n", (char *)g_ptr_array_index(a, i));
+}
+
 static void eval_text(const struct rulesctl_eval *ev, FILE *out)
 {
-	static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
-	fprintf(out, "messages: %u (%u skipped)\n", ev->messages, ev->skipped->len);
+	const struct rulesctl_counts *t = &ev->total;
+	fprintf(out, "messages: %u (%u skipped)\n", t->messages, ev->skipped->len);
 	fprintf(out, "category accuracy: %.1f%% (%u/%u)\n",
-		100 * rulesctl_eval_category_accuracy(ev), ev->category_correct, ev->messages);
+		100 * rulesctl_eval_category_accuracy(ev), t->category_correct, t->messages);
 	fprintf(out, "severity accuracy: %.1f%% (%u/%u)\n",
-		100 * rulesctl_eval_severity_accuracy(ev), ev->severity_correct, ev->messages);
+		100 * rulesctl_eval_severity_accuracy(ev), t->severity_correct, t->messages);
+	fprintf(out, "severity macro-recall: %.3f\n", rulesctl_eval_severity_macro_recall(ev));
 	fprintf(out, "\ncategory (rows: expected, columns: classified)\n");
-	print_matrix(out, RULESCTL_NCAT, cat_names, &ev->category_matrix[0][0]);
+	print_matrix(out, RULESCTL_NCAT, cat_names, &t->category_matrix[0][0]);
+	fputc('\n', out);
+	print_pr(out, RULESCTL_NCAT, cat_names, &t->category_matrix[0][0]);
 	fprintf(out, "\nseverity (rows: expected, columns: classified)\n");
-	print_matrix(out, RULESCTL_NSEV, sev_labels, &ev->severity_matrix[0][0]);
-	if (ev->misclassified->len)
-		fprintf(out, "\nmisclassified (%u):\n", ev->misclassified->len);
-	for (guint i = 0; i < ev->misclassified->len; i++)
-		fprintf(out, "  %s\n", (char *)g_ptr_array_index(ev->misclassified, i));
-	if (ev->skipped->len)
-		fprintf(out, "\nskipped (%u):\n", ev->skipped->len);
-	for (guint i = 0; i < ev->skipped->len; i++)
-		fprintf(out, "  %s\n", (char *)g_ptr_array_index(ev->skipped, i));
+	print_matrix(out, RULESCTL_NSEV, sev_labels, &t->severity_matrix[0][0]);
+	fputc('\n', out);
+	print_pr(out, RULESCTL_NSEV, sev_labels, &t->severity_matrix[0][0]);
+	print_groups(out, "by language (detected)", ev->by_lang);
+	if (ev->by_dir->len > 1 || (ev->by_dir->len == 1 &&
+	    strcmp(((struct rulesctl_eval_group *)g_ptr_array_index(ev->by_dir, 0))->name, ".")))
+		print_groups(out, "by sub-directory", ev->by_dir);
+	print_list(out, "misclassified", ev->misclassified);
+	print_list(out, "skipped", ev->skipped);
 }
 
 /* json_matrix - {"labels": [...], "rows": [[...], ...]} */
@@ -593,19 +810,63 @@ static void json_matrix(struct json *j, const char *key, unsigned n,
 	json_object_end(j);
 }
 
+static void json_ratio(struct json *j, const char *key, double x)
+{
+	json_key(j, key);
+	json_double(j, x);  /* NaN ("not defined") becomes null */
+}
+
+/* json_pr - {"quality": {"precision": p, "recall": r}, ...} */
+static void json_pr(struct json *j, const char *key, unsigned n,
+		    const char *const *labels, const unsigned *cells)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	for (unsigned k = 0; k < n; k++) {
+		json_key(j, labels[k]);
+		json_object_begin(j);
+		json_ratio(j, "precision", rulesctl_precision(cells, n, k));
+		json_ratio(j, "recall", rulesctl_recall(cells, n, k));
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
+/* json_counts - the figures of one set, as members of the open object. */
+static void json_counts(struct json *j, const struct rulesctl_counts *c)
+{
+	json_kv_int(j, "messages", c->messages);
+	json_ratio(j, "category_accuracy", rulesctl_counts_category_accuracy(c));
+	json_ratio(j, "severity_accuracy", rulesctl_counts_severity_accuracy(c));
+	json_ratio(j, "severity_macro_recall", rulesctl_counts_severity_macro_recall(c));
+	json_pr(j, "category", RULESCTL_NCAT, cat_names, &c->category_matrix[0][0]);
+	json_pr(j, "severity", RULESCTL_NSEV, sev_labels, &c->severity_matrix[0][0]);
+	json_matrix(j, "category_matrix", RULESCTL_NCAT, cat_names, &c->category_matrix[0][0]);
+	json_matrix(j, "severity_matrix", RULESCTL_NSEV, sev_labels, &c->severity_matrix[0][0]);
+}
+
+static void json_groups(struct json *j, const char *key, const GPtrArray *groups)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	for (guint i = 0; i < groups->len; i++) {
+		const struct rulesctl_eval_group *g = g_ptr_array_index(groups, i);
+		json_key(j, g->name);
+		json_object_begin(j);
+		json_counts(j, &g->c);
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
 static void eval_json(const struct rulesctl_eval *ev, FILE *out)
 {
-	static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
 	GString *doc = g_string_new(NULL);
 	struct json *j = json_new(doc);
 	json_object_begin(j);
-	json_kv_int(j, "messages", ev->messages);
-	json_key(j, "category_accuracy");
-	json_double(j, rulesctl_eval_category_accuracy(ev));
-	json_key(j, "severity_accuracy");
-	json_double(j, rulesctl_eval_severity_accuracy(ev));
-	json_matrix(j, "category_matrix", RULESCTL_NCAT, cat_names, &ev->category_matrix[0][0]);
-	json_matrix(j, "severity_matrix", RULESCTL_NSEV, sev_labels, &ev->severity_matrix[0][0]);
+	json_counts(j, &ev->total);
+	json_groups(j, "by_language", ev->by_lang);
+	json_groups(j, "by_directory", ev->by_dir);
 	json_strings(j, "misclassified", ev->misclassified);
 	json_strings(j, "skipped", ev->skipped);
 	json_object_end(j);
@@ -621,8 +882,55 @@ void rulesctl_eval_print(const struct rulesctl_eval *ev, bool json, FILE *out)
 		eval_text(ev, out);
 }
 
-static int eval_cmd(const char *rules_dir, const struct rules_limits *lim,
-		    const char *dir, bool json, FILE *out, FILE *err)
+/* parse_unit - one figure 0..1 with nothing after it. */
+static bool parse_unit(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = g_ascii_strtod(s, &end);
+	if (errno || end == s || *end || !(d >= 0 && d <= 1))
+		return false;
+	*out = d;
+	return true;
+}
+
+bool rulesctl_parse_fail_under(const char *s, struct rulesctl_fail_under *fu)
+{
+	const char *comma = strchr(s, ',');
+	if (!comma)
+		return false;
+	char *first = g_strndup(s, (gsize)(comma - s));
+	bool ok = parse_unit(first, &fu->category_accuracy) &&
+		  parse_unit(comma + 1, &fu->severity_macro_recall);
+	g_free(first);
+	fu->set = ok;
+	return ok;
+}
+
+int rulesctl_eval_gate(const struct rulesctl_eval *ev,
+		       const struct rulesctl_fail_under *fu, FILE *err)
+{
+	if (!fu || !fu->set)
+		return 0;
+	int rc = 0;
+	double ca = rulesctl_eval_category_accuracy(ev);
+	double sm = rulesctl_eval_severity_macro_recall(ev);
+	if (ca < fu->category_accuracy) {
+		fprintf(err, "complaintctl: FAIL: category accuracy %.3f is under %.3f\n",
+			ca, fu->category_accuracy);
+		rc = 1;
+	}
+	if (sm < fu->severity_macro_recall) {
+		fprintf(err, "complaintctl: FAIL: severity macro-recall %.3f is under %.3f\n",
+			sm, fu->severity_macro_recall);
+		rc = 1;
+	}
+	return rc;
+}
+
+int rulesctl_eval_cmd(const char *rules_dir, const struct rules_limits *lim,
+		      const char *dir, bool json,
+		      const struct rulesctl_fail_under *fu, FILE *out, FILE *err)
 {
 	struct rules *r = rulesctl_load(rules_dir, lim, err);
 	if (!r)
@@ -637,8 +945,10 @@ static int eval_cmd(const char *rules_dir, const struct rules_limits *lim,
 		fprintf(err, "complaintctl: %s: no labelled messages\n", dir);
 		rc = -1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rulesctl_eval_print(&ev, json, out);
+		rc = rulesctl_eval_gate(&ev, fu, err) ? -1 : 0;
+	}
 	rulesctl_eval_clear(&ev);
 	rules_unref(&r);
 	return rc < 0 ? 1 : 0;
@@ -894,13 +1204,52 @@ int rulesctl_reclassify(struct store *s, const struct rules *r,
 
 /* ---- command line ------------------------------------------------------------ */
 
+#define MAX_POS 16  /* rules learn DIR... */
+
 struct args {
 	bool json, dry_run, since_set;
+	struct rulesctl_fail_under fail_under;
+	struct ruleslearn_opts learn;
 	int64_t since;
 	const char *rules_dir;
-	const char *pos[2];
+	const char *output;       /* learn --output FILE */
+	const char *export_dir;   /* corrections --export DIR */
+	const char *pos[MAX_POS];
 	int npos;
 };
+
+/* take_count - "--name N", N a whole number from min to 100000. */
+static int take_count(int argc, char **argv, int *i, const char *name,
+		      unsigned min, unsigned *out, FILE *err)
+{
+	const char *v = NULL;
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n) || (argv[*i][n] && argv[*i][n] != '='))
+		return 0;
+	if (argv[*i][n] == '=')
+		v = argv[*i] + n + 1;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	char *end = NULL;
+	unsigned long x = v ? strtoul(v, &end, 10) : 0;
+	if (!v || !*v || *end || !g_ascii_isdigit(*v) || x < min || x > 100000) {
+		fprintf(err, "complaintctl: %s: a whole number from %u expected\n", name, min);
+		return -1;
+	}
+	*out = (unsigned)x;
+	return 1;
+}
+
+/* parse_learn_opt - the options of rules learn: 1 taken, 0 not one, -1 bad. */
+static int parse_learn_opt(int argc, char **argv, int *i, struct args *a, FILE *err)
+{
+	int rc;
+	if ((rc = take_count(argc, argv, i, "--min-support", 1, &a->learn.min_support, err)) ||
+	    (rc = take_count(argc, argv, i, "--max-rules", 0, &a->learn.max_rules, err)) ||
+	    (rc = take_count(argc, argv, i, "--folds", 2, &a->learn.folds, err)))
+		return rc;
+	return 0;
+}
 
 /* take_value - "--name VALUE" or "--name=VALUE". */
 static const char *take_value(int argc, char **argv, int *i, const char *name)
@@ -915,29 +1264,71 @@ static const char *take_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
+/* valid_prefix - rule names are letters, digits and '_', at most 64 bytes:
+ * the prefix leaves room for "_INFRINGEMENT_0001". */
+static bool valid_prefix(const char *p, FILE *err)
+{
+	bool ok = g_ascii_isalpha(*p) && strlen(p) <= 40;
+	for (const char *c = p; ok && *c; c++)
+		ok = g_ascii_isalnum(*c) || *c == '_';
+	if (!ok)
+		fprintf(err, "complaintctl: --prefix %s: a letter, then letters, digits "
+			"or _, at most 40\n", p);
+	return ok;
+}
+
+/* parse_value_opt - the options with a value: 1 taken, 0 not one of
+ * them, -1 a bad value (said on err). */
+static int parse_value_opt(int argc, char **argv, int *i, struct args *a, FILE *err)
+{
+	const char *v;
+	if ((v = take_value(argc, argv, i, "--rules")) != NULL) {
+		a->rules_dir = v;
+	} else if ((v = take_value(argc, argv, i, "--fail-under")) != NULL) {
+		if (!rulesctl_parse_fail_under(v, &a->fail_under)) {
+			fprintf(err, "complaintctl: --fail-under %s: two figures 0..1 "
+				"expected (CATEGORY_ACC,SEVERITY_MACRO_RECALL, e.g. 0.85,0.80)\n", v);
+			return -1;
+		}
+	} else if ((v = take_value(argc, argv, i, "--since")) != NULL) {
+		if (!rulesctl_parse_date(v, &a->since)) {
+			fprintf(err, "complaintctl: --since %s: not a date (YYYY-MM-DD)\n", v);
+			return -1;
+		}
+		a->since_set = true;
+	} else if ((v = take_value(argc, argv, i, "--prefix")) != NULL) {
+		a->learn.prefix = v;
+		if (!valid_prefix(v, err))
+			return -1;
+	} else if ((v = take_value(argc, argv, i, "--output")) != NULL) {
+		a->output = v;
+	} else if ((v = take_value(argc, argv, i, "--export")) != NULL) {
+		a->export_dir = v;
+	} else {
+		return parse_learn_opt(argc, argv, i, a, err);
+	}
+	return 1;
+}
+
 static int parse_args(int argc, char **argv, struct args *a, FILE *err)
 {
 	bool opts = true;
 	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (opts && !strcmp(argv[i], "--"))
+		bool option = opts && argv[i][0] == '-' && argv[i][1];
+		int taken;
+		if (option && !strcmp(argv[i], "--"))
 			opts = false;
-		else if (opts && !strcmp(argv[i], "--json"))
+		else if (option && !strcmp(argv[i], "--json"))
 			a->json = true;
-		else if (opts && !strcmp(argv[i], "--dry-run"))
+		else if (option && !strcmp(argv[i], "--dry-run"))
 			a->dry_run = true;
-		else if (opts && (v = take_value(argc, argv, &i, "--rules")) != NULL)
-			a->rules_dir = v;
-		else if (opts && (v = take_value(argc, argv, &i, "--since")) != NULL) {
-			if (!rulesctl_parse_date(v, &a->since)) {
-				fprintf(err, "complaintctl: --since %s: not a date (YYYY-MM-DD)\n", v);
+		else if (option && (taken = parse_value_opt(argc, argv, &i, a, err)) != 0) {
+			if (taken < 0)
 				return -1;
-			}
-			a->since_set = true;
-		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
+		} else if (option) {
 			fprintf(err, "complaintctl: rules: unknown option %s\n", argv[i]);
 			return -1;
-		} else if (a->npos < 2) {
+		} else if (a->npos < MAX_POS) {
 			a->pos[a->npos++] = argv[i];
 		} else {
 			fprintf(err, "complaintctl: rules: too many arguments\n");
@@ -951,8 +1342,11 @@ static void rules_usage(FILE *f)
 {
 	fprintf(f, "usage: complaintctl [-c FILE] rules check [DIR]\n"
 		"       complaintctl [-c FILE] rules test [--json] FILE.eml|FILE.json|-\n"
-		"       complaintctl [-c FILE] rules eval [--json] DIR\n"
+		"       complaintctl [-c FILE] rules eval [--json] [--fail-under CAT_ACC,SEV_MACRO_RECALL] DIR\n"
 		"       complaintctl [-c FILE] rules reclassify [--since DATE] [--dry-run] [--json]\n"
+		"       complaintctl [-c FILE] rules learn [--min-support N] [--max-rules N] [--folds K]\n"
+		"                    [--prefix NAME] [--output FILE] [--json] DIR...\n"
+		"       complaintctl [-c FILE] rules corrections --export DIR [--json]\n"
 		"options: --rules DIR   rules to use instead of the configured rules_dir\n");
 }
 
@@ -984,6 +1378,35 @@ static int reclassify_cmd(const struct config *cfg, const char *dir,
 	return rc;
 }
 
+static int corrections_cmd(const struct config *cfg, const struct args *a)
+{
+	struct store *s = NULL;
+	if (open_db(cfg, &s) < 0)
+		return 1;
+	int rc = rulescorr_export(s, a->export_dir, a->json, stdout, stderr);
+	store_close(&s);
+	return rc;
+}
+
+/* learn_cmd - the learned rules to --output FILE (then the figures to
+ * stdout) or to stdout (then the figures to stderr). */
+static int learn_cmd(const char *dir, const struct rules_limits *lim,
+		     const struct args *a)
+{
+	FILE *out = stdout;
+	if (a->output && !(out = fopen(a->output, "w"))) {
+		fprintf(stderr, "complaintctl: %s: %s\n", a->output, g_strerror(errno));
+		return 1;
+	}
+	int rc = ruleslearn_cmd(dir, lim, a->pos, (unsigned)a->npos, &a->learn, a->json,
+				out, a->output ? stdout : stderr);
+	if (a->output && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "complaintctl: %s: %s\n", a->output, g_strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+
 /* load_config_if_any - NULL without complaint when file does not exist. */
 static int load_config_if_any(const char *file, struct config **cfg)
 {
@@ -1006,7 +1429,17 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 	if (!strcmp(cmd, "test") && a->npos == 1)
 		return rulesctl_test(dir, lim, a->pos[0], a->json, stdout, stderr);
 	if (!strcmp(cmd, "eval") && a->npos == 1)
-		return eval_cmd(dir, lim, a->pos[0], a->json, stdout, stderr);
+		return rulesctl_eval_cmd(dir, lim, a->pos[0], a->json, &a->fail_under,
+					 stdout, stderr);
+	if (!strcmp(cmd, "learn") && a->npos >= 1)
+		return learn_cmd(dir, lim, a);
+	if (!strcmp(cmd, "corrections") && a->npos == 0 && a->export_dir) {
+		if (!cfg) {
+			fprintf(stderr, "complaintctl: rules corrections needs the configuration (-c FILE)\n");
+			return 1;
+		}
+		return corrections_cmd(cfg, a);
+	}
 	if (!strcmp(cmd, "reclassify") && a->npos == 0) {
 		if (!cfg) {
 			fprintf(stderr, "complaintctl: rules reclassify needs the configuration (-c FILE)\n");
@@ -1021,6 +1454,7 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 int rulesctl_main(const char *config_file, bool json, int argc, char **argv)
 {
 	struct args a = { .json = json };
+	ruleslearn_opts_init(&a.learn);
 	if (argc < 1 || parse_args(argc, argv, &a, stderr) < 0) {
 		rules_usage(stderr);
 		return 2;
