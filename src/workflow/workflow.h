@@ -27,21 +27,10 @@
 #include <glib.h>
 
 #include "store/store.h"
+#include "workflow/context.h"
 
-struct calendar;
-struct config;
 struct message;
-struct template_set;
 struct verdict;
-
-/* What one batch works with; all borrowed. now is the batch's time. */
-struct workflow_ctx {
-	const struct config *cfg;
-	const struct calendar *cal;
-	const struct template_set *templates;
-	struct store *store;
-	int64_t now;
-};
 
 enum workflow_kind {
 	WF_NEW,         /* a new complaint (parent_id set: follows a closed one) */
