@@ -78,10 +78,6 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_deadline d,
 		      unsigned level, GError **err);
 
-/* workflow_category_label - a category as staff read it in lang ("zh",
- * else English): 产品质量 / product quality; unknown names as they are. */
-const char *workflow_category_label(const char *category, const char *lang);
-
 /* workflow_subject_ref - the first "[PREFIX-YYYYMMDD-NNNN]" in subject,
  * newly allocated, or NULL. Pure. */
 char *workflow_subject_ref(const char *subject, const char *prefix);
