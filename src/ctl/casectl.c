@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "ctl/ctljson.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/termtext.h"
@@ -103,33 +104,6 @@ static char *text_time(int64_t t)
 	if (dt)
 		g_date_time_unref(dt);
 	return s;
-}
-
-/* json_time - t in local time with its offset, so a script need not know
- * the zone; NULL for 0. g_free. */
-static char *json_time(int64_t t)
-{
-	if (!t)
-		return NULL;
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z")
-		     : g_strdup_printf("%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
-static void kv_time(struct json *j, const char *key, int64_t t)
-{
-	char *s = json_time(t);
-	json_kv_string(j, key, s);
-	g_free(s);
-}
-
-/* kv_text - a field that may be NULL or empty: null either way. */
-static void kv_text(struct json *j, const char *key, const char *v)
-{
-	json_kv_string(j, key, v && *v ? v : NULL);
 }
 
 static const char *or_dash(const char *v)
@@ -351,26 +325,26 @@ static void json_report(const struct report *r, GString *doc)
 	char sev[2] = { c->severity, 0 };
 	json_object_begin(j);
 	json_kv_string(j, "ref", c->ref);
-	kv_text(j, "status", c->status);
-	kv_text(j, "category", c->category);
-	kv_text(j, "severity", sev);
-	kv_text(j, "channel", c->channel);
-	kv_text(j, "route", c->route);
-	kv_text(j, "department", c->department);
-	kv_text(j, "assignee", c->assignee);
+	ctljson_kv_text(j, "status", c->status);
+	ctljson_kv_text(j, "category", c->category);
+	ctljson_kv_text(j, "severity", sev);
+	ctljson_kv_text(j, "channel", c->channel);
+	ctljson_kv_text(j, "route", c->route);
+	ctljson_kv_text(j, "department", c->department);
+	ctljson_kv_text(j, "assignee", c->assignee);
 	json_key(j, "customer");
 	json_object_begin(j);
-	kv_text(j, "name", c->customer_name);
-	kv_text(j, "addr", c->customer_addr);
+	ctljson_kv_text(j, "name", c->customer_name);
+	ctljson_kv_text(j, "addr", c->customer_addr);
 	json_object_end(j);
-	kv_text(j, "subject", c->subject);
-	kv_text(j, "lang", c->lang);
+	ctljson_kv_text(j, "subject", c->subject);
+	ctljson_kv_text(j, "lang", c->lang);
 	json_key(j, "times");
 	json_object_begin(j);
 	struct case_time times[8];
 	unsigned n = case_times(c, times);
 	for (unsigned i = 0; i < n; i++)
-		kv_time(j, times[i].key, times[i].t);
+		ctljson_kv_time(j, times[i].key, times[i].t);
 	json_object_end(j);
 	/* a parent whose row is gone has no reference to give */
 	json_kv_string(j, "parent", r->parent && r->parent[0] != '#' ? r->parent : NULL);
@@ -380,9 +354,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		json_object_begin(j);
 		json_kv_string(j, "name", store_deadline_name(d));
-		kv_time(j, "due", c->due[d]);
+		ctljson_kv_time(j, "due", c->due[d]);
 		json_kv_string(j, "state", deadline_state(c, d, r->now));
-		kv_time(j, "met_at", step_time(c, d));
+		ctljson_kv_time(j, "met_at", step_time(c, d));
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -394,9 +368,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (guint i = 0; i < r->messages->len; i++) {
 		char **f = fields(r->messages->pdata[i], 6);
 		json_object_begin(j);
-		kv_time(j, msg_keys[0], line_time(f[0]));
+		ctljson_kv_time(j, msg_keys[0], line_time(f[0]));
 		for (unsigned k = 1; k < G_N_ELEMENTS(msg_keys); k++)
-			kv_text(j, msg_keys[k], f[k]);
+			ctljson_kv_text(j, msg_keys[k], f[k]);
 		json_object_end(j);
 		g_strfreev(f);
 	}
@@ -408,9 +382,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (guint i = 0; i < r->history->len; i++) {
 		char **f = fields(r->history->pdata[i], 4);
 		json_object_begin(j);
-		kv_time(j, hist_keys[0], line_time(f[0]));
+		ctljson_kv_time(j, hist_keys[0], line_time(f[0]));
 		for (unsigned k = 1; k < G_N_ELEMENTS(hist_keys); k++)
-			kv_text(j, hist_keys[k], f[k]);
+			ctljson_kv_text(j, hist_keys[k], f[k]);
 		json_object_end(j);
 		g_strfreev(f);
 	}

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "ctl/ctljson.h"
 #include "workflow/calendar.h"
 #include "lib/clock.h"
 #include "lib/config.h"
@@ -463,18 +464,6 @@ static void text_list(const GPtrArray *items, bool more, uint64_t limit, GString
 
 /* ---- list and search: JSON ---------------------------------------------------- */
 
-static void kv_text(struct json *j, const char *key, const char *v)
-{
-	json_kv_string(j, key, v && *v ? v : NULL);
-}
-
-static void kv_time(struct json *j, const char *key, int64_t t)
-{
-	char *s = local_time(t, ISO_TIME);
-	json_kv_string(j, key, s);
-	g_free(s);
-}
-
 static void json_list(const GPtrArray *items, GString *out)
 {
 	struct json *j = json_new(out);
@@ -484,20 +473,20 @@ static void json_list(const GPtrArray *items, GString *out)
 		char sev[2] = { it->severity, 0 };
 		json_object_begin(j);
 		json_kv_string(j, "ref", it->ref);
-		kv_text(j, "status", it->status);
-		kv_text(j, "category", it->category);
-		kv_text(j, "severity", sev);
-		kv_text(j, "channel", it->channel);
-		kv_text(j, "department", it->department);
-		kv_text(j, "assignee", it->assignee);
+		ctljson_kv_text(j, "status", it->status);
+		ctljson_kv_text(j, "category", it->category);
+		ctljson_kv_text(j, "severity", sev);
+		ctljson_kv_text(j, "channel", it->channel);
+		ctljson_kv_text(j, "department", it->department);
+		ctljson_kv_text(j, "assignee", it->assignee);
 		json_key(j, "customer");
 		json_object_begin(j);
-		kv_text(j, "name", it->customer_name);
-		kv_text(j, "addr", it->customer_addr);
+		ctljson_kv_text(j, "name", it->customer_name);
+		ctljson_kv_text(j, "addr", it->customer_addr);
 		json_object_end(j);
-		kv_text(j, "subject", it->subject);
-		kv_time(j, "created", it->created_at);
-		kv_time(j, "updated", it->updated_at);
+		ctljson_kv_text(j, "subject", it->subject);
+		ctljson_kv_time(j, "created", it->created_at);
+		ctljson_kv_time(j, "updated", it->updated_at);
 		json_object_end(j);
 	}
 	json_array_end(j);
