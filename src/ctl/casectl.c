@@ -111,36 +111,14 @@ static const char *or_dash(const char *v)
 	return v && *v ? v : "-";
 }
 
-/* The deadlines and the step that meets each (as store_case.c's due_done
- * says for escalations, so show and the escalations agree). */
-static int64_t step_time(const struct store_case *c, enum store_deadline d)
-{
-	switch (d) {
-	case STORE_DUE_ACK:
-		/* acknowledged, or answered by staff before any acknowledgement */
-		if (c->acknowledged_at && c->first_response_at)
-			return MIN(c->acknowledged_at, c->first_response_at);
-		return c->acknowledged_at ? c->acknowledged_at : c->first_response_at;
-	case STORE_DUE_PLAN:
-	case STORE_DUE_INVESTIGATION:
-		return c->first_action_at;
-	case STORE_DUE_HANDLING:
-		return c->resolved_at;
-	case STORE_DUE_FEEDBACK:
-		return c->first_response_at;
-	case STORE_DUE_CLOSURE:
-		return c->closed_at;
-	default:
-		return 0;
-	}
-}
-
+/* deadline_state - met by the store's one definition (store_case.met), as the
+ * escalations and the reports count it. */
 static const char *deadline_state(const struct store_case *c, enum store_deadline d,
 				  int64_t now)
 {
 	if (!c->due[d])
 		return "none";
-	if (step_time(c, d))
+	if (c->met[d])
 		return "met";
 	return c->due[d] <= now ? "overdue" : "pending";
 }
@@ -268,7 +246,7 @@ static void text_deadlines(const struct report *r, GString *out)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		const char *state = deadline_state(r->c, d, r->now);
 		char *due = text_time(r->c->due[d]);
-		int64_t done = step_time(r->c, d);
+		int64_t done = r->c->met[d];
 		char *met = done ? text_time(done) : NULL;
 		table_add(&t, (const char *[]){ store_deadline_name(d), due, state, met });
 		g_free(due);
@@ -356,7 +334,7 @@ static void json_report(const struct report *r, GString *doc)
 		json_kv_string(j, "name", store_deadline_name(d));
 		ctljson_kv_time(j, "due", c->due[d]);
 		json_kv_string(j, "state", deadline_state(c, d, r->now));
-		ctljson_kv_time(j, "met_at", step_time(c, d));
+		ctljson_kv_time(j, "met_at", c->met[d]);
 		json_object_end(j);
 	}
 	json_array_end(j);
