@@ -96,14 +96,7 @@ static void table_print(struct table *t, GString *out)
 /* text_time - t in local time for people; "-" for 0 (not yet). g_free. */
 static char *text_time(int64_t t)
 {
-	if (!t)
-		return g_strdup("-");
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S")
-		     : g_strdup_printf("@%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
+	return t ? ctljson_local_time(t, "%Y-%m-%d %H:%M:%S") : g_strdup("-");
 }
 
 static const char *or_dash(const char *v)

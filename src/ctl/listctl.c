@@ -346,24 +346,6 @@ void listctl_args_clear(struct listctl_args *a)
 	a->owned = NULL;
 }
 
-/* ---- times -------------------------------------------------------------------- */
-
-/* local_time - t in the local zone as fmt; NULL for 0 (not yet). g_free. */
-static char *local_time(int64_t t, const char *fmt)
-{
-	if (!t)
-		return NULL;
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, fmt) : g_strdup_printf("@%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
-/* ISO 8601 with the offset, so a script or a spreadsheet need not know
- * the zone the export was made in. */
-#define ISO_TIME "%Y-%m-%dT%H:%M:%S%:z"
-
 /* ---- list and search: text ------------------------------------------------------ */
 
 /* The columns of a line. Reference, date, status and severity are never
@@ -388,7 +370,7 @@ static const char *or_dash(const char *v)
 static void text_cells(const struct store_list_item *it, char **cells)
 {
 	char sev[2] = { it->severity, 0 };
-	char *date = local_time(it->created_at, "%Y-%m-%d");
+	char *date = ctljson_local_time(it->created_at, "%Y-%m-%d");
 	cells[COL_REF] = g_strdup(or_dash(it->ref));
 	cells[COL_DATE] = g_strdup(or_dash(date));
 	cells[COL_STATUS] = g_strdup(or_dash(it->status));
@@ -616,7 +598,7 @@ static char *value_text(enum store_column_type t, const struct store_value *v)
 	case STORE_COLUMN_UINT:
 		return g_strdup_printf("%llu", (unsigned long long)(uint64_t)v->num);
 	case STORE_COLUMN_TIME:
-		return local_time(v->num, ISO_TIME);
+		return ctljson_time(v->num);
 	default:
 		return NULL;
 	}
