@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "ctl/ctljson.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/termtext.h"
@@ -95,41 +96,7 @@ static void table_print(struct table *t, GString *out)
 /* text_time - t in local time for people; "-" for 0 (not yet). g_free. */
 static char *text_time(int64_t t)
 {
-	if (!t)
-		return g_strdup("-");
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S")
-		     : g_strdup_printf("@%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
-/* json_time - t in local time with its offset, so a script need not know
- * the zone; NULL for 0. g_free. */
-static char *json_time(int64_t t)
-{
-	if (!t)
-		return NULL;
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z")
-		     : g_strdup_printf("%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
-static void kv_time(struct json *j, const char *key, int64_t t)
-{
-	char *s = json_time(t);
-	json_kv_string(j, key, s);
-	g_free(s);
-}
-
-/* kv_text - a field that may be NULL or empty: null either way. */
-static void kv_text(struct json *j, const char *key, const char *v)
-{
-	json_kv_string(j, key, v && *v ? v : NULL);
+	return t ? ctljson_local_time(t, "%Y-%m-%d %H:%M:%S") : g_strdup("-");
 }
 
 static const char *or_dash(const char *v)
@@ -137,36 +104,14 @@ static const char *or_dash(const char *v)
 	return v && *v ? v : "-";
 }
 
-/* The deadlines and the step that meets each (as store_case.c's due_done
- * says for escalations, so show and the escalations agree). */
-static int64_t step_time(const struct store_case *c, enum store_deadline d)
-{
-	switch (d) {
-	case STORE_DUE_ACK:
-		/* acknowledged, or answered by staff before any acknowledgement */
-		if (c->acknowledged_at && c->first_response_at)
-			return MIN(c->acknowledged_at, c->first_response_at);
-		return c->acknowledged_at ? c->acknowledged_at : c->first_response_at;
-	case STORE_DUE_PLAN:
-	case STORE_DUE_INVESTIGATION:
-		return c->first_action_at;
-	case STORE_DUE_HANDLING:
-		return c->resolved_at;
-	case STORE_DUE_FEEDBACK:
-		return c->first_response_at;
-	case STORE_DUE_CLOSURE:
-		return c->closed_at;
-	default:
-		return 0;
-	}
-}
-
+/* deadline_state - met by the store's one definition (store_case.met), as the
+ * escalations and the reports count it. */
 static const char *deadline_state(const struct store_case *c, enum store_deadline d,
 				  int64_t now)
 {
 	if (!c->due[d])
 		return "none";
-	if (step_time(c, d))
+	if (c->met[d])
 		return "met";
 	return c->due[d] <= now ? "overdue" : "pending";
 }
@@ -306,7 +251,7 @@ static void text_deadlines(const struct report *r, GString *out)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		const char *state = deadline_state(r->c, d, r->now);
 		char *due = text_time(r->c->due[d]);
-		int64_t done = step_time(r->c, d);
+		int64_t done = r->c->met[d];
 		char *met = done ? text_time(done) : NULL;
 		table_add(&t, (const char *[]){ store_deadline_name(d), due, state, met });
 		g_free(due);
@@ -363,20 +308,20 @@ static void json_report(const struct report *r, GString *doc)
 	char sev[2] = { c->severity, 0 };
 	json_object_begin(j);
 	json_kv_string(j, "ref", c->ref);
-	kv_text(j, "status", c->status);
-	kv_text(j, "category", c->category);
-	kv_text(j, "severity", sev);
-	kv_text(j, "channel", c->channel);
-	kv_text(j, "route", c->route);
-	kv_text(j, "department", c->department);
-	kv_text(j, "assignee", c->assignee);
+	ctljson_kv_text(j, "status", c->status);
+	ctljson_kv_text(j, "category", c->category);
+	ctljson_kv_text(j, "severity", sev);
+	ctljson_kv_text(j, "channel", c->channel);
+	ctljson_kv_text(j, "route", c->route);
+	ctljson_kv_text(j, "department", c->department);
+	ctljson_kv_text(j, "assignee", c->assignee);
 	json_key(j, "customer");
 	json_object_begin(j);
-	kv_text(j, "name", c->customer_name);
-	kv_text(j, "addr", c->customer_addr);
+	ctljson_kv_text(j, "name", c->customer_name);
+	ctljson_kv_text(j, "addr", c->customer_addr);
 	json_object_end(j);
-	kv_text(j, "subject", c->subject);
-	kv_text(j, "lang", c->lang);
+	ctljson_kv_text(j, "subject", c->subject);
+	ctljson_kv_text(j, "lang", c->lang);
 	json_key(j, "staff_decided");
 	json_array_begin(j);
 	if (c->staff_decided & STORE_DECIDED_CATEGORY)
@@ -389,7 +334,7 @@ static void json_report(const struct report *r, GString *doc)
 	struct case_time times[8];
 	unsigned n = case_times(c, times);
 	for (unsigned i = 0; i < n; i++)
-		kv_time(j, times[i].key, times[i].t);
+		ctljson_kv_time(j, times[i].key, times[i].t);
 	json_object_end(j);
 	/* a parent whose row is gone has no reference to give */
 	json_kv_string(j, "parent", r->parent && r->parent[0] != '#' ? r->parent : NULL);
@@ -399,9 +344,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		json_object_begin(j);
 		json_kv_string(j, "name", store_deadline_name(d));
-		kv_time(j, "due", c->due[d]);
+		ctljson_kv_time(j, "due", c->due[d]);
 		json_kv_string(j, "state", deadline_state(c, d, r->now));
-		kv_time(j, "met_at", step_time(c, d));
+		ctljson_kv_time(j, "met_at", c->met[d]);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -413,9 +358,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (guint i = 0; i < r->messages->len; i++) {
 		char **f = fields(r->messages->pdata[i], 6);
 		json_object_begin(j);
-		kv_time(j, msg_keys[0], line_time(f[0]));
+		ctljson_kv_time(j, msg_keys[0], line_time(f[0]));
 		for (unsigned k = 1; k < G_N_ELEMENTS(msg_keys); k++)
-			kv_text(j, msg_keys[k], f[k]);
+			ctljson_kv_text(j, msg_keys[k], f[k]);
 		json_object_end(j);
 		g_strfreev(f);
 	}
@@ -427,9 +372,9 @@ static void json_report(const struct report *r, GString *doc)
 	for (guint i = 0; i < r->history->len; i++) {
 		char **f = fields(r->history->pdata[i], 4);
 		json_object_begin(j);
-		kv_time(j, hist_keys[0], line_time(f[0]));
+		ctljson_kv_time(j, hist_keys[0], line_time(f[0]));
 		for (unsigned k = 1; k < G_N_ELEMENTS(hist_keys); k++)
-			kv_text(j, hist_keys[k], f[k]);
+			ctljson_kv_text(j, hist_keys[k], f[k]);
 		json_object_end(j);
 		g_strfreev(f);
 	}

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "ctl/ctljson.h"
 #include "workflow/calendar.h"
 #include "lib/clock.h"
 #include "lib/config.h"
@@ -345,24 +346,6 @@ void listctl_args_clear(struct listctl_args *a)
 	a->owned = NULL;
 }
 
-/* ---- times -------------------------------------------------------------------- */
-
-/* local_time - t in the local zone as fmt; NULL for 0 (not yet). g_free. */
-static char *local_time(int64_t t, const char *fmt)
-{
-	if (!t)
-		return NULL;
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = dt ? g_date_time_format(dt, fmt) : g_strdup_printf("@%lld", (long long)t);
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
-/* ISO 8601 with the offset, so a script or a spreadsheet need not know
- * the zone the export was made in. */
-#define ISO_TIME "%Y-%m-%dT%H:%M:%S%:z"
-
 /* ---- list and search: text ------------------------------------------------------ */
 
 /* The columns of a line. Reference, date, status and severity are never
@@ -387,7 +370,7 @@ static const char *or_dash(const char *v)
 static void text_cells(const struct store_list_item *it, char **cells)
 {
 	char sev[2] = { it->severity, 0 };
-	char *date = local_time(it->created_at, "%Y-%m-%d");
+	char *date = ctljson_local_time(it->created_at, "%Y-%m-%d");
 	cells[COL_REF] = g_strdup(or_dash(it->ref));
 	cells[COL_DATE] = g_strdup(or_dash(date));
 	cells[COL_STATUS] = g_strdup(or_dash(it->status));
@@ -463,18 +446,6 @@ static void text_list(const GPtrArray *items, bool more, uint64_t limit, GString
 
 /* ---- list and search: JSON ---------------------------------------------------- */
 
-static void kv_text(struct json *j, const char *key, const char *v)
-{
-	json_kv_string(j, key, v && *v ? v : NULL);
-}
-
-static void kv_time(struct json *j, const char *key, int64_t t)
-{
-	char *s = local_time(t, ISO_TIME);
-	json_kv_string(j, key, s);
-	g_free(s);
-}
-
 static void json_list(const GPtrArray *items, GString *out)
 {
 	struct json *j = json_new(out);
@@ -484,20 +455,20 @@ static void json_list(const GPtrArray *items, GString *out)
 		char sev[2] = { it->severity, 0 };
 		json_object_begin(j);
 		json_kv_string(j, "ref", it->ref);
-		kv_text(j, "status", it->status);
-		kv_text(j, "category", it->category);
-		kv_text(j, "severity", sev);
-		kv_text(j, "channel", it->channel);
-		kv_text(j, "department", it->department);
-		kv_text(j, "assignee", it->assignee);
+		ctljson_kv_text(j, "status", it->status);
+		ctljson_kv_text(j, "category", it->category);
+		ctljson_kv_text(j, "severity", sev);
+		ctljson_kv_text(j, "channel", it->channel);
+		ctljson_kv_text(j, "department", it->department);
+		ctljson_kv_text(j, "assignee", it->assignee);
 		json_key(j, "customer");
 		json_object_begin(j);
-		kv_text(j, "name", it->customer_name);
-		kv_text(j, "addr", it->customer_addr);
+		ctljson_kv_text(j, "name", it->customer_name);
+		ctljson_kv_text(j, "addr", it->customer_addr);
 		json_object_end(j);
-		kv_text(j, "subject", it->subject);
-		kv_time(j, "created", it->created_at);
-		kv_time(j, "updated", it->updated_at);
+		ctljson_kv_text(j, "subject", it->subject);
+		ctljson_kv_time(j, "created", it->created_at);
+		ctljson_kv_time(j, "updated", it->updated_at);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -627,7 +598,7 @@ static char *value_text(enum store_column_type t, const struct store_value *v)
 	case STORE_COLUMN_UINT:
 		return g_strdup_printf("%llu", (unsigned long long)(uint64_t)v->num);
 	case STORE_COLUMN_TIME:
-		return local_time(v->num, ISO_TIME);
+		return ctljson_time(v->num);
 	default:
 		return NULL;
 	}

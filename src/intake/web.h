@@ -1,27 +1,17 @@
-/* web - the HTTP listener: the complaint form, its JSON API, health and
- * metrics, built on libmicrohttpd.
+/* web - the HTTP listener: httpd (listening, TLS, limits, client trust,
+ * rate limit, routing, responses) with this route table:
  *
- *   GET  /complaint            the form (zh/en: ?lang=, else Accept-Language)
- *   POST /complaint            urlencoded or multipart form post -> 303 to
- *                              /complaint/done?ref=...; 400 with the form
- *                              again, input kept, errors next to the fields
- *   GET  /complaint/done       the confirmation page with the reference
- *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]}
- *   GET  /healthz              200 when the database answers, else 503
- *   GET  /metrics              Prometheus text format
- * and 413 (body over [web] max_body_size), 415 (other content types), 429
- * with Retry-After (more than rate_limit posts per client address per
- * rate_window), 404, 405.
- *
- * Every post goes through pipeline_ingest like an e-mail: the complaint,
- * the message and the acknowledgement's outbox row in one transaction, and
- * the answer is sent only after the commit.
+ *   /complaint, /complaint/done, /api/v1/complaints   webform.h
+ *   /survey                                            websurvey.h
+ *   GET /healthz    200 when the database answers, else 503
+ *   GET /metrics    Prometheus text format
+ *   GET /           303 to the form
  *
  * Threads: libmicrohttpd's thread pool ([web] threads); each pool thread
- * opens its own database connection on first use (thread-local) and
- * reconnects when the server went away. What the threads share is
- * immutable (config, the rule and template holders) or locked (the rate
- * limiter) or atomic (metrics). */
+ * has its own channel to the workflow (its own database connection, opened
+ * on first use, reconnected when the server went away; webpage.h). What
+ * the threads share is immutable (config, the rule and template holders)
+ * or locked (the rate limiter) or atomic (metrics). */
 #ifndef COMPLAINTD_WEB_H
 #define COMPLAINTD_WEB_H
 

@@ -170,11 +170,11 @@ static inline void pb_date(struct pb *p, int yyyymmdd)
 /* Fixed-size columns land in u/t; variable ones are bound with no buffer
  * and fetched afterwards at their real length (rb_str, rb_bytes). */
 struct rb {
-	MYSQL_BIND b[32];
-	uint64_t u[32];
-	MYSQL_TIME t[32];
-	unsigned long len[32];
-	my_bool null[32];
+	MYSQL_BIND b[40];
+	uint64_t u[40];
+	MYSQL_TIME t[40];
+	unsigned long len[40];
+	my_bool null[40];
 	unsigned n;
 };
 
@@ -271,8 +271,28 @@ int store_query_rows(struct store *s, const char *sql, struct pb *p, const char 
  * was there, or the WHERE matched nothing), -1 with err. */
 int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id, GError **err);
 
-/* store_due_done - what meets each deadline, as SQL over complaints c:
- * fixed text, spliced into statements from this table only. */
-extern const char *const store_due_done[STORE_DUE_COUNT];
+/* STORE_DUE_MET - the one definition of when each deadline is met: the
+ * time the step that meets it was done, as SQL over complaints c, NULL
+ * while it is not. The escalations (store_due_escalations), list's overdue
+ * filter (store_list.c), the reports' compliance (store_report.c) and show
+ * (store_case_get fills store_case.met) all read it from here, so the
+ * scheduler, complaintctl and the reports cannot disagree. Fixed text,
+ * spliced into statements from this table only, never from input.
+ *   ack            acknowledged, or answered by staff before that (the earlier)
+ *   plan, investigation   staff's first action
+ *   handling       resolved
+ *   feedback       staff's first answer relayed to the customer
+ *   closure        closed */
+#define STORE_DUE_MET(X) \
+	X(STORE_DUE_ACK, "LEAST(COALESCE(c.acknowledged_at, c.first_response_at)," \
+			 " COALESCE(c.first_response_at, c.acknowledged_at))") \
+	X(STORE_DUE_PLAN, "c.first_action_at") \
+	X(STORE_DUE_INVESTIGATION, "c.first_action_at") \
+	X(STORE_DUE_HANDLING, "c.resolved_at") \
+	X(STORE_DUE_FEEDBACK, "c.first_response_at") \
+	X(STORE_DUE_CLOSURE, "c.closed_at")
+
+/* store_due_met - STORE_DUE_MET as a table by deadline. */
+extern const char *const store_due_met[STORE_DUE_COUNT];
 
 #endif

@@ -365,6 +365,10 @@ struct store_case {
 	int64_t first_action_at, first_response_at;
 	int64_t due[STORE_DUE_COUNT];
 	unsigned staff_decided;      /* STORE_DECIDED_* bits: fields staff set */
+	/* when the step that meets each deadline was done, 0 = not yet: the
+	 * store's one definition (store-private.h STORE_DUE_MET), which the
+	 * escalations and the reports use too */
+	int64_t met[STORE_DUE_COUNT];
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
 	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
 				      * the customer, space-separated, oldest first */

@@ -14,16 +14,8 @@ static const char *const due_names[STORE_DUE_COUNT] = {
 	[STORE_DUE_FEEDBACK] = "feedback", [STORE_DUE_CLOSURE] = "closure",
 };
 
-/* What meets each deadline: columns of complaints c, fixed text spliced
- * into SQL from this table only, never from input. */
-const char *const store_due_done[STORE_DUE_COUNT] = {
-	[STORE_DUE_ACK] = "(c.acknowledged_at IS NOT NULL OR c.first_response_at IS NOT NULL)",
-	[STORE_DUE_PLAN] = "c.first_action_at IS NOT NULL",
-	[STORE_DUE_INVESTIGATION] = "c.first_action_at IS NOT NULL",
-	[STORE_DUE_HANDLING] = "c.resolved_at IS NOT NULL",
-	[STORE_DUE_FEEDBACK] = "c.first_response_at IS NOT NULL",
-	[STORE_DUE_CLOSURE] = "c.closed_at IS NOT NULL",
-};
+#define MET_ENTRY(d, sql) [d] = sql,
+const char *const store_due_met[STORE_DUE_COUNT] = { STORE_DUE_MET(MET_ENTRY) };
 
 const char *store_deadline_name(enum store_deadline d)
 {
@@ -92,13 +84,16 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
 	return rc;
 }
 
+/* the deadlines' met times close the list: ", when" per deadline */
+#define MET_COLUMN(d, sql) ", " sql
 #define CASE_COLS "c.id, c.parent_id, c.ref, c.channel, c.status, c.category," \
 	" c.route, c.department, c.assignee, c.severity, c.customer_addr," \
 	" c.customer_name, c.subject, c.lang, c.created_at, c.acknowledged_at," \
 	" c.resolved_at, c.closed_at, c.reopened_at, c.first_action_at," \
 	" c.first_response_at, c.due_ack, c.due_plan, c.due_investigation," \
-	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0"
-#define CASE_TYPES "uusssssssssssstttttttttttttu"
+	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0" STORE_DUE_MET(MET_COLUMN)
+#define CASE_TYPES "uussssssssssssttttttttttttt" "u" "tttttt"
+G_STATIC_ASSERT(STORE_DUE_COUNT == 6);  /* the met columns' types above */
 
 static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 {
@@ -125,6 +120,8 @@ static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		c->due[d] = rb_unix(r, i++);
 	c->staff_decided = (unsigned)rb_id(r, i++);
+	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
+		c->met[d] = rb_unix(r, i++);
 	*(struct store_case **)data = c;
 }
 
@@ -378,10 +375,10 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			"  FROM escalations WHERE deadline = ? GROUP BY complaint_id) e"
 			"  ON e.complaint_id = c.id"
 			" WHERE c.status <> 'closed' AND c.due_%s IS NOT NULL AND c.due_%s <= ?"
-			" AND NOT %s AND COALESCE(e.lvl, 0) < ?"
+			" AND %s IS NULL AND COALESCE(e.lvl, 0) < ?"
 			" AND (e.last IS NULL OR e.last <= ?)"
 			" ORDER BY c.id LIMIT ?", due_names[d], due_names[d], due_names[d],
-			store_due_done[d]);
+			store_due_met[d]);
 		struct pb p = { .nb = 0 };
 		pb_str(&p, due_names[d]);
 		pb_time(&p, now);

@@ -13,10 +13,8 @@ static const char *const status_names[STORE_STATUS_COUNT] = {
 	[STORE_STATUS_CLOSED] = "closed", [STORE_STATUS_REOPENED] = "reopened",
 };
 
-/* The deadline columns and what meets each: the same conditions as
- * store_case.c's due_done, which the escalations run on (kept here as a
- * copy because that table is private to store_case.c; the two must
- * change together). Fixed text, spliced from these tables only. */
+/* The deadline columns (what meets each is store_due_met). Fixed text,
+ * spliced from this table only. */
 static const char *const due_column[STORE_DUE_COUNT] = {
 	[STORE_DUE_ACK] = "c.due_ack", [STORE_DUE_PLAN] = "c.due_plan",
 	[STORE_DUE_INVESTIGATION] = "c.due_investigation",
@@ -146,9 +144,9 @@ static void overdue_clause(struct query *q, int64_t now)
 {
 	GString *sql = g_string_new("c.status NOT IN ('resolved', 'closed') AND (");
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
-		g_string_append_printf(sql, "%s(%s IS NOT NULL AND %s <= ? AND NOT %s)",
+		g_string_append_printf(sql, "%s(%s IS NOT NULL AND %s <= ? AND %s IS NULL)",
 				       d ? " OR " : "", due_column[d], due_column[d],
-				       store_due_done[d]);
+				       store_due_met[d]);
 		pb_time(&q->p, now);
 	}
 	g_string_append_c(sql, ')');

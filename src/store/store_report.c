@@ -9,20 +9,6 @@
 /* The survey table's migration (see migrations.c). */
 #define SURVEYS_VERSION 3
 
-/* When the step that meets each deadline was done: SQL over complaints c,
- * as store_case.c's due_done and casectl's step_time read it. Fixed text
- * spliced into SQL from this table only, never from input. */
-static const char *const step_sql[STORE_DUE_COUNT] = {
-	/* the earlier of the two; in parentheses, so compilers see one string */
-	[STORE_DUE_ACK] = ("LEAST(COALESCE(c.acknowledged_at, c.first_response_at),"
-			   " COALESCE(c.first_response_at, c.acknowledged_at))"),
-	[STORE_DUE_PLAN] = "c.first_action_at",
-	[STORE_DUE_INVESTIGATION] = "c.first_action_at",
-	[STORE_DUE_HANDLING] = "c.resolved_at",
-	[STORE_DUE_FEEDBACK] = "c.first_response_at",
-	[STORE_DUE_CLOSURE] = "c.closed_at",
-};
-
 /* Neither resolved nor closed before the period's end p.t. */
 #define OPEN_AT_END "(c.resolved_at IS NULL OR c.resolved_at >= p.t)" \
 	" AND (c.closed_at IS NULL OR c.closed_at >= p.t)"
@@ -41,8 +27,8 @@ static char *overdue_cond(void)
 	GString *c = g_string_new(OPEN_AT_END " AND (");
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		g_string_append_printf(c, "%s(c.due_%s < p.t AND (%s IS NULL OR %s >= p.t))",
-				       d ? " OR " : "", store_deadline_name(d), step_sql[d],
-				       step_sql[d]);
+				       d ? " OR " : "", store_deadline_name(d), store_due_met[d],
+				       store_due_met[d]);
 	g_string_append_c(c, ')');
 	return g_string_free(c, FALSE);
 }
@@ -60,7 +46,7 @@ static char *totals_sql(void)
 	sum(q, overdue);
 	g_free(overdue);
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
-		const char *due = store_deadline_name(d), *step = step_sql[d];
+		const char *due = store_deadline_name(d), *step = store_due_met[d];
 		char *eligible = g_strdup_printf("c.created_at >= p.f AND c.due_%s IS NOT NULL"
 						 " AND (c.due_%s < p.t OR %s < p.t)", due, due, step);
 		char *met = g_strdup_printf("c.created_at >= p.f AND %s < p.t AND %s <= c.due_%s",

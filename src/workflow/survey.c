@@ -8,7 +8,7 @@
 #include "mail/mailout.h"
 #include "workflow/sla.h"
 #include "lib/stafftoken.h"
-#include "workflow/workflow-private.h"
+#include "workflow/wfmail.h"
 
 /* surveys sent or closed per scheduler round: a backlog after downtime is
  * worked off over several rounds, each survey in its own transaction */

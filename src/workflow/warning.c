@@ -12,7 +12,7 @@
 #include "store/store.h"
 #include "store/store_warning.h"
 #include "mail/template.h"
-#include "workflow/workflow.h"
+#include "workflow/wfmail.h"
 
 /* characters of a complaint's subject an alert shows */
 #define SUBJECT_SHOWN 120
@@ -270,7 +270,7 @@ static char *subject_phrase(const struct subject *s, bool en)
 {
 	if (!strcmp(s->kind, "tag"))
 		return en ? g_strdup_printf("tag \"%s\"", s->name) : g_strdup_printf("标签“%s”", s->name);
-	const char *label = workflow_category_label(s->name, en ? "en" : "zh");
+	const char *label = wf_category_label(s->name, en ? "en" : "zh");
 	return en ? g_strdup_printf("category \"%s\"", label) : g_strdup_printf("类别“%s”", label);
 }
 

@@ -27,21 +27,10 @@
 #include <glib.h>
 
 #include "store/store.h"
+#include "workflow/context.h"
 
-struct calendar;
-struct config;
 struct message;
-struct template_set;
 struct verdict;
-
-/* What one batch works with; all borrowed. now is the batch's time. */
-struct workflow_ctx {
-	const struct config *cfg;
-	const struct calendar *cal;
-	const struct template_set *templates;
-	struct store *store;
-	int64_t now;
-};
 
 enum workflow_kind {
 	WF_NEW,         /* a new complaint (parent_id set: follows a closed one) */
@@ -96,10 +85,6 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
  * it was not sent before (by us or another daemon): 1 sent, 0 not. */
 int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_deadline d,
 		      unsigned level, GError **err);
-
-/* workflow_category_label - a category as staff read it in lang ("zh",
- * else English): 产品质量 / product quality; unknown names as they are. */
-const char *workflow_category_label(const char *category, const char *lang);
 
 /* workflow_subject_ref - the first "[PREFIX-YYYYMMDD-NNNN]" in subject,
  * newly allocated, or NULL. Pure. */

@@ -14,7 +14,6 @@ usage: test_ctl.py BINDIR [TEST ...]     (BINDIR holds complaintd, complaintctl)
 """
 
 import base64
-import calendar as pycalendar
 import datetime
 import email.utils
 import json
@@ -23,13 +22,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import unicodedata
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from daemon_env import (COMPANY_FROM, ROOT, Daemon, acks, parse_mail,  # noqa: E402
-                        query, run_tests, scalar, wait_for)
+from ctl_env import columns, ok, run, utc  # noqa: E402
+from daemon_env import (COMPANY_FROM, ROOT, Daemon, acks, execute_sql,  # noqa: E402
+                        parse_mail, query, run_tests, scalar, wait_for)
 
 MAIL = os.path.join(ROOT, "tests", "data", "mail")
 DEADLINES = ["ack", "plan", "investigation", "handling", "feedback", "closure"]
@@ -50,36 +49,6 @@ BAD_CALENDAR = """timezone = Asia/Shanghai
 weekend = sat sun
 2030-02-30 holiday nonsense
 """
-
-
-def run(bindir, *args, conf=None, env=None):
-    """complaintctl's (returncode, stdout, stderr) as text."""
-    cmd = [os.path.join(bindir, "complaintctl")]
-    if conf:
-        cmd += ["-c", conf]
-    full_env = dict(os.environ, **(env or {}))
-    r = subprocess.run(cmd + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=full_env)
-    out, err = r.stdout.decode(), r.stderr.decode()
-    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        assert mark not in err, f"complaintctl {' '.join(args)}:\n{err}"
-    return r.returncode, out, err
-
-
-def ok(bindir, *args, **kw):
-    rc, out, err = run(bindir, *args, **kw)
-    assert rc == 0, f"complaintctl {' '.join(args)}: exit {rc}\n{out}\n{err}"
-    return out
-
-
-def columns(line):
-    """Terminal columns of a line: wide characters take two."""
-    w = 0
-    for ch in line:
-        if unicodedata.combining(ch):
-            continue
-        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return w
 
 
 def mail(name):
@@ -107,23 +76,9 @@ def sender(raw):
     return email.utils.parseaddr(parse_mail(raw)["From"])[1]
 
 
-def update(srv, sql, args):
-    conn = srv.db.connect(autocommit=True)
-    try:
-        with conn.cursor() as c:
-            c.execute(sql, args)
-    finally:
-        conn.close()
-
-
 def parse_time(s):
     """A JSON time (local, with offset) as unix seconds."""
     return int(datetime.datetime.fromisoformat(s).timestamp())
-
-
-def utc(dt):
-    """A DATETIME read from MariaDB (UTC, naive) as unix seconds."""
-    return None if dt is None else pycalendar.timegm(dt.utctimetuple())
 
 
 # ---------------------------------------------------------------------------
@@ -230,7 +185,8 @@ def test_show(srv, bindir):
         # ---- severity C: no plan deadline; then give it a parent
         blender = by_addr[sender(raws[1])]
         assert blender[3] == "C", blender
-        update(srv, "UPDATE complaints SET parent_id = %s WHERE id = %s", (cid, blender[0]))
+        execute_sql(srv, "UPDATE complaints SET parent_id = %s WHERE id = %s",
+                    (cid, blender[0]))
         doc = json.loads(ok(bindir, "show", "--json", blender[1], conf=d.conf))
         assert doc["parent"] == ref, doc["parent"]
         states = {x["name"]: x["state"] for x in doc["deadlines"]}

@@ -18,7 +18,6 @@ so a filter that matches too much or too little fails.
 usage: test_list.py BINDIR [TEST ...]     (BINDIR holds complaintctl)
 """
 
-import calendar as pycalendar
 import csv
 import datetime
 import io
@@ -29,11 +28,12 @@ import stat
 import subprocess
 import sys
 import tempfile
-import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import ctl_env  # noqa: E402
 import servers  # noqa: E402
+from ctl_env import columns, utc  # noqa: E402
 from daemon_env import Daemon, query, run_tests  # noqa: E402
 
 # Dates in the fixture are written in UTC; the commands run in Shanghai
@@ -181,32 +181,16 @@ def load_fixture(srv):
 
 def run(bindir, *args, conf=None, env=None):
     """complaintctl's (returncode, stdout, stderr) as text, in Shanghai."""
-    cmd = [os.path.join(bindir, "complaintctl")]
-    if conf:
-        cmd += ["-c", conf]
-    full_env = dict(os.environ, **{"TZ": TZ, **(env or {})})
-    r = subprocess.run(cmd + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=full_env)
-    out, err = r.stdout.decode(), r.stderr.decode()
-    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        assert mark not in err, f"complaintctl {' '.join(args)}:\n{err}"
-    return r.returncode, out, err
+    return ctl_env.run(bindir, *args, conf=conf, env={"TZ": TZ, **(env or {})})
 
 
-def ok(bindir, *args, **kw):
-    rc, out, err = run(bindir, *args, **kw)
-    assert rc == 0, f"complaintctl {' '.join(args)}: exit {rc}\n{out}\n{err}"
-    return out
+def ok(bindir, *args, conf=None, env=None):
+    return ctl_env.ok(bindir, *args, conf=conf, env={"TZ": TZ, **(env or {})})
 
 
 def raw(bindir, *args, conf=None, env=None):
     """stdout as bytes, for exports."""
-    cmd = [os.path.join(bindir, "complaintctl"), "-c", conf] + list(args)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=dict(os.environ, **{"TZ": TZ, **(env or {})}))
-    assert r.returncode == 0, (args, r.returncode, r.stderr.decode())
-    assert b"Sanitizer" not in r.stderr and b"runtime error:" not in r.stderr, r.stderr
-    return r.stdout
+    return ctl_env.raw(bindir, *args, conf=conf, env={"TZ": TZ, **(env or {})})
 
 
 def names(bindir, conf, *args, env=None):
@@ -214,20 +198,6 @@ def names(bindir, conf, *args, env=None):
     doc = json.loads(ok(bindir, "--json", *args, conf=conf, env=env))
     assert isinstance(doc, list), doc
     return [NAME[x["ref"]] for x in doc]
-
-
-def columns(line):
-    """Terminal columns of a line: wide characters take two."""
-    w = 0
-    for ch in line:
-        if unicodedata.combining(ch):
-            continue
-        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return w
-
-
-def utc(dt):
-    return None if dt is None else pycalendar.timegm(dt.utctimetuple())
 
 
 def iso_unix(s):
@@ -243,10 +213,7 @@ def table_columns(srv):
 
 
 def setup(srv, bindir):
-    d = Daemon(srv, bindir, mailboxes=[])
-    d.migrate()
-    ids = load_fixture(srv)
-    return d, ids
+    return ctl_env.migrated(srv, bindir, load_fixture)
 
 
 # ---------------------------------------------------------------------------

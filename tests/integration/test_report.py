@@ -35,11 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from daemon_env import Daemon, run_tests  # noqa: E402
+import ctl_env  # noqa: E402
+from ctl_env import columns  # noqa: E402
+from daemon_env import run_tests  # noqa: E402
 
 CALENDAR = """timezone = Asia/Shanghai
 weekend = sat sun
@@ -346,25 +347,11 @@ NOVEMBER = {
 # ---- running complaintctl ----------------------------------------------------
 
 def run(bindir, conf, *args, env=None):
-    r = subprocess.run([os.path.join(bindir, "complaintctl"), "-c", conf, *args],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=dict(os.environ, **(env or {})))
-    out, err = r.stdout.decode(), r.stderr.decode()
-    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        assert mark not in err, f"complaintctl {' '.join(args)}:\n{err}"
-    return r.returncode, out, err
+    return ctl_env.run(bindir, *args, conf=conf, env=env)
 
 
 def ok(bindir, conf, *args, env=None):
-    rc, out, err = run(bindir, conf, *args, env=env)
-    assert rc == 0, f"complaintctl {' '.join(args)}: exit {rc}\n{out}\n{err}"
-    return out
-
-
-def columns(line):
-    """Terminal columns of a line: wide characters take two."""
-    return sum(0 if unicodedata.combining(ch) else
-               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
+    return ctl_env.ok(bindir, *args, conf=conf, env=env)
 
 
 def setup(srv, bindir):
@@ -372,9 +359,8 @@ def setup(srv, bindir):
     cal = os.path.join(tmp, "calendar")
     with open(cal, "w") as f:
         f.write(CALENDAR)
-    d = Daemon(srv, bindir, mailboxes=[], extra={"deadlines": {"calendar_file": cal}})
-    d.migrate()
-    load_fixture(srv)
+    d, _ = ctl_env.migrated(srv, bindir, load_fixture,
+                            extra={"deadlines": {"calendar_file": cal}})
     return d, tmp
 
 

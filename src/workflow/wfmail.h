@@ -1,15 +1,16 @@
-/* workflow-private - what the workflow's mail-writing parts share
- * (workflow.c, survey.c): a complaint as templates see it, and one mail
- * to queue. Not for anything else; callers use workflow.h. */
-#ifndef COMPLAINTD_WORKFLOW_PRIVATE_H
-#define COMPLAINTD_WORKFLOW_PRIVATE_H
+/* wfmail - the workflow's mail writing, shared by workflow.c, survey.c
+ * and warning.c: a complaint as templates see it, its variables, and one
+ * mail rendered and put into the outbox. It calls nothing of the workflow
+ * above it (workflow.c, survey.c), so those depend on it one way. */
+#ifndef COMPLAINTD_WORKFLOW_WFMAIL_H
+#define COMPLAINTD_WORKFLOW_WFMAIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
 
 #include "store/store.h"
-#include "workflow/workflow.h"
+#include "workflow/context.h"
 
 struct message;
 
@@ -42,10 +43,8 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 /* wf_queue - render and put into the outbox; 0 also when the template is
  * missing (logged), -1 with err from the store. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err);
-/* wf_tell_handler - mail kind from template tmpl about c to its assignee,
- * else its department; text and attach (may be NULL) go along. */
-int wf_tell_handler(const struct workflow_ctx *x, const struct store_case *c, const char *kind,
-		    const char *tmpl, const char *text, const struct message *attach,
-		    GError **err);
+/* wf_category_label - a category as staff read it in lang ("zh", else
+ * English): 产品质量 / product quality; unknown names as they are. */
+const char *wf_category_label(const char *category, const char *lang);
 
 #endif

@@ -1,0 +1,64 @@
+/* channel - what an intake channel other than the mail poller (the web
+ * form, its API, the survey pages) asks of the workflow, over one thread's
+ * own database connection: a message through the same pipeline_ingest as
+ * every mail, and a survey answered by the same survey_answer as a reply
+ * by mail. The channel holds the connection (opened on first use, reopened
+ * when the server went away) and a block of reserved reference numbers.
+ *
+ * Not thread-safe: one channel per thread. Every function that writes
+ * commits before it returns and then wakes the sender. */
+#ifndef COMPLAINTD_CHANNEL_H
+#define COMPLAINTD_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "store/store.h"
+
+struct message;
+struct pipeline_env;
+struct store_params;
+
+struct channel;
+
+/* CHANNEL_REF_MAX - room for a reference with its NUL. */
+#define CHANNEL_REF_MAX STORE_REF_MAX
+
+/* channel_new - env and db are borrowed and must outlive the channel.
+ * Connects on first use, so it does not fail. */
+struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db);
+/* channel_free - disconnect and free; NULL-safe, sets *ch to NULL. */
+void channel_free(struct channel **ch);
+
+/* channel_ping - 0 when the database answers, else -1 with err. */
+int channel_ping(struct channel *ch, GError **err);
+
+enum channel_outcome {
+	CHANNEL_NEW,          /* stored: a new complaint */
+	CHANNEL_DUPLICATE,    /* posted before: the earlier complaint's ref */
+	CHANNEL_UNAVAILABLE,  /* the database is unreachable: try again later */
+	CHANNEL_FAILED,       /* this message could not be stored */
+};
+
+/* channel_submit - m (borrowed) as a new complaint at now, retried once
+ * on a fresh connection. ref (ref_size >= CHANNEL_REF_MAX) gets the
+ * reference for NEW and DUPLICATE; *why (g_free, may stay NULL) says what
+ * went wrong otherwise. */
+enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,
+				    char *ref, size_t ref_size, char **why);
+
+/* channel_survey - survey id: 1 with the reference of its complaint
+ * (ref_size >= CHANNEL_REF_MAX) and whether it can still be answered, 0
+ * unknown, -1 with err. */
+int channel_survey(struct channel *ch, uint64_t id, char *ref, size_t ref_size, bool *open,
+		   GError **err);
+
+/* channel_survey_answer - rating 1..5 and comment (may be NULL) for
+ * survey id, given by link, at now: survey_answer in its own
+ * transaction. 1 recorded, 0 answered before, -1 with err. */
+int channel_survey_answer(struct channel *ch, uint64_t id, unsigned rating, const char *comment,
+			  int64_t now, GError **err);
+
+#endif

@@ -1,0 +1,162 @@
+/* wfmail - the workflow's mail writing: a complaint as templates see it,
+ * and one mail rendered and queued. */
+#include "workflow/wfmail.h"
+
+#include <string.h>
+
+#include "workflow/calendar.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "mail/mailout.h"
+#include "workflow/sla.h"
+#include "lib/stafftoken.h"
+#include "mail/template.h"
+
+const char *wf_category_label(const char *category, const char *lang)
+{
+	static const char *const names[][3] = {
+		{ "quality", "产品质量", "product quality" },
+		{ "service", "服务质量", "service" },
+		{ "price", "价格", "price" },
+		{ "infringement", "侵权", "infringement" },
+		{ "other", "其他", "other" },
+	};
+	bool en = !g_strcmp0(lang, "en");
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (!g_strcmp0(category, names[i][0]))
+			return names[i][en ? 2 : 1];
+	return category ? category : "";
+}
+
+static char *format_time(const struct workflow_ctx *x, int64_t t)
+{
+	return calendar_format_time(x->cal, t);
+}
+
+/* ---- the case as mail templates see it ---------------------------------------- */
+
+
+void wf_view_of_case(struct wf_view *v, const struct store_case *c)
+{
+	*v = (struct wf_view){
+		.id = c->id, .ref = c->ref, .category = c->category,
+		.customer_name = c->customer_name, .customer_addr = c->customer_addr,
+		.subject = c->subject, .lang = c->lang, .department = c->department,
+		.status = c->status, .severity = c->severity, .received = c->created_at,
+		.due = c->due,
+	};
+}
+
+/* pad - s and spaces up to width terminal columns (Han characters take
+ * two), so that columns line up in a mail client's fixed font too. */
+static void pad(GString *out, const char *s, unsigned width)
+{
+	unsigned cols = 0;
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	g_string_append(out, s);
+	while (cols++ < width)
+		g_string_append_c(out, ' ');
+}
+
+static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, const char *lang)
+{
+	GString *out = g_string_new(NULL);
+	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
+		if (!due[d])
+			continue;
+		char *t = format_time(x, due[d]);
+		g_string_append(out, "  ");
+		pad(out, sla_deadline_label(d, lang), 28);
+		g_string_append_printf(out, " %s\n", t);
+		g_free(t);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static const char *commands_help(const char *lang)
+{
+	if (g_strcmp0(lang, "en"))
+		return "  #status in_progress|resolved|closed   更改状态\n"
+		       "  #severity A|B|C                       更改等级\n"
+		       "  #category quality|service|price|infringement|other   更改类别\n"
+		       "  #assign 同事@公司域名                  转交同事处理\n"
+		       "  #note 内部备注                         本次回复只作内部备注，不转给客户\n";
+	return "  #status in_progress|resolved|closed   change the status\n"
+	       "  #severity A|B|C                       change the severity\n"
+	       "  #category quality|service|price|infringement|other\n"
+	       "  #assign colleague@company             hand the complaint over\n"
+	       "  #note text                            an internal note: nothing goes to the customer\n";
+}
+
+/* vars_new - the variables every staff template knows, for view v in
+ * lang; values owned by the table. */
+GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	char sev[2] = { v->severity, 0 };
+	g_hash_table_insert(h, "ref", g_strdup(v->ref));
+	g_hash_table_insert(h, "severity", g_strdup(sev));
+	g_hash_table_insert(h, "category", g_strdup(v->category));
+	g_hash_table_insert(h, "category_label", g_strdup(wf_category_label(v->category, lang)));
+	g_hash_table_insert(h, "customer_name", g_strdup(v->customer_name ? v->customer_name : ""));
+	g_hash_table_insert(h, "customer_addr", g_strdup(v->customer_addr ? v->customer_addr : ""));
+	g_hash_table_insert(h, "subject", g_strdup(v->subject ? v->subject : ""));
+	g_hash_table_insert(h, "department", g_strdup(v->department ? v->department : ""));
+	g_hash_table_insert(h, "status", g_strdup(v->status ? v->status : "new"));
+	g_hash_table_insert(h, "received", format_time(x, v->received));
+	g_hash_table_insert(h, "deadlines", deadlines_text(x, v->due, lang));
+	g_hash_table_insert(h, "commands", g_strdup(commands_help(lang)));
+	g_hash_table_insert(h, "company", g_strdup(x->cfg->company_name));
+	g_hash_table_insert(h, "company_from", g_strdup(x->cfg->company_from));
+	return h;
+}
+
+/* reply_address - the signed Reply-To of mail to staff about ref; NULL
+ * when staff replies are off (no [staff] secret_file). */
+static char *reply_address(const struct workflow_ctx *x, const char *ref)
+{
+	const char *key = x->cfg->staff_secret;
+	if (!key)
+		return NULL;
+	char *tok = stafftoken_make((const guint8 *)key, strlen(key), ref);
+	char *addr = tok ? stafftoken_address(x->cfg->staff_reply_address, ref, tok) : NULL;
+	g_free(tok);
+	return addr;
+}
+
+
+/* queue - render o's template and put the mail in the outbox. */
+int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
+{
+	const struct template *t = template_set_get(x->templates, o->tmpl, o->lang);
+	if (!t) {
+		log_warn("no template %s.%s: mail %s about ref=%s not sent", o->tmpl, o->lang,
+			 o->kind, o->ref ? o->ref : "-");
+		return 0;
+	}
+	char *subject = template_render_subject(t, o->vars);
+	char *body = template_render(t, o->vars);
+	char *id = mailout_message_id(o->kind, o->ref, x->cfg->company_from);
+	char *reply_to = o->to_staff && o->ref ? reply_address(x, o->ref) : NULL;
+	struct mailout out = {
+		.from_addr = x->cfg->company_from, .from_name = x->cfg->company_name,
+		.to_addr = o->to, .reply_to = reply_to, .subject = subject, .body = body,
+		.message_id = id, .in_reply_to = o->in_reply_to, .references = o->references,
+		.attach = o->attach, .ref = o->ref, .date = x->now,
+		.auto_submitted = o->auto_replied ? "auto-replied"
+				  : o->to_staff ? "auto-generated" : NULL,
+	};
+	GBytes *raw = mailout_compose(&out);
+	int rc = store_outbox_add(x->store, o->complaint_id, o->kind, x->cfg->company_from, o->to,
+				  id, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
+				  NULL, err);
+	if (rc == 0)
+		log_info("queued kind=%s ref=%s rcpt=%s", o->kind, o->ref ? o->ref : "-", o->to);
+	g_bytes_unref(raw);
+	g_free(reply_to);
+	g_free(id);
+	g_free(body);
+	g_free(subject);
+	return rc;
+}
