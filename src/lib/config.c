@@ -95,6 +95,7 @@ static const struct ckey global_keys[] = {
 	{ "staff", "secret_file", C_STR, CF(staff_secret_file), "", 0, 0 },
 	{ "staff", "reply_address", C_STR, CF(staff_reply_address), "", 0, 0 },
 	{ "staff", "lang", C_STR, CF(staff_lang), "zh", 0, 0 },
+	{ "staff", "authserv_id", C_LIST, CF(staff_authserv_ids), "", 0, 0 },
 
 	{ "escalation", "supervisor", C_LIST, CF(escalation[0]), "", 0, 0 },
 	{ "escalation", "director", C_LIST, CF(escalation[1]), "", 0, 0 },

@@ -111,6 +111,8 @@ struct config {
 	char *staff_secret;      /* read from secret_file; NULL = staff replies off */
 	char *staff_reply_address; /* gateway address of the signed Reply-To; default [company] from */
 	char *staff_lang;        /* zh or en: mail to staff */
+	char **staff_authserv_ids; /* Authentication-Results ids of our receiving
+				    * server; set = staff mail needs DKIM/DMARC pass */
 
 	/* [routes] category or rule route -> department address (lower-case keys) */
 	GHashTable *routes;

@@ -7,6 +7,7 @@
 #include "workflow/calendar.h"
 #include "lib/config.h"
 #include "lib/log.h"
+#include "mail/authres.h"
 #include "mail/mailout.h"
 #include "mail/message.h"
 #include "mail/replytext.h"
@@ -120,7 +121,11 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 		       struct workflow_match *out, GError **err)
 {
 	bool staff = config_is_staff(x->cfg, msg_from_addr(m));
-	char *ref = x->cfg->staff_secret && staff ? signed_ref(x, m) : NULL;
+	/* a From in the staff domain is a claim anyone can write; where the
+	 * receiving server checks DKIM/DMARC, its verdict must back it */
+	bool authentic = !x->cfg->staff_authserv_ids || !*x->cfg->staff_authserv_ids ||
+			 authres_message_passes(m, x->cfg->staff_authserv_ids);
+	char *ref = x->cfg->staff_secret && staff && authentic ? signed_ref(x, m) : NULL;
 	int rc = 0;
 	if (ref) {
 		rc = store_find_ref(x->store, ref, &out->complaint_id, NULL, err);
@@ -135,6 +140,8 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 		return -1;
 	out->kind = WF_UNVERIFIED;
 	out->reason = !staff ? "it answers mail to staff but comes from an address [staff] does not list"
+		      : !authentic ? "the receiving server did not find a DKIM signature or DMARC "
+				     "pass for the staff domain ([staff] authserv_id)"
 		      : !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
 		      : "it was not sent to the signed reply address of a notification";
 	out->complaint_id = 0;

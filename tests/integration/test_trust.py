@@ -14,7 +14,7 @@ sys.path.insert(0, HERE)
 from daemon_env import (acks, complaints, run_tests, scalar, wait_for,  # noqa: E402
                         wait_settled)
 from test_staff import (case, customer_mail, daemon, deliver, events,  # noqa: E402
-                        first_complaint, mails)
+                        first_complaint, mails, staff_reply)
 import test_survey  # noqa: E402
 
 CUSTOMER = "wang.fang@customer.example"
@@ -100,7 +100,52 @@ def test_stranger_cannot_answer_survey(srv, bindir):
         d.close()
 
 
-TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey]
+def with_authserv(d, ids):
+    """[staff] authserv_id = ids in d's configuration."""
+    with open(d.conf) as f:
+        conf = f.read()
+    with open(d.conf, "w") as f:
+        f.write(conf.replace("[staff]\n", f"[staff]\nauthserv_id = {ids}\n", 1))
+
+
+def test_staff_from_needs_dkim(srv, bindir):
+    """With [staff] authserv_id set, a reply from the staff domain to the
+    signed address is staff's only when our receiving server's
+    Authentication-Results says DKIM or DMARC passed for that domain; a
+    forged From (no result, or a result under somebody else's authserv-id)
+    is stored, flagged, never relayed, and the department is alerted."""
+    d = daemon(srv, bindir)
+    with_authserv(d, "mx.shop.example")
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
+        cid = case(srv, ref)["id"]
+        forged = [
+            "",
+            "Authentication-Results: evil.example; dkim=pass header.d=staff.shop.example\r\n",
+            "Authentication-Results: mx.shop.example; dkim=fail header.d=staff.shop.example\r\n",
+        ]
+        for i, extra in enumerate(forged, 1):
+            deliver(srv, staff_reply(note, f"请先支付手续费 http://pay.example/{i}", extra=extra))
+            wait_for(f"forged reply {i} flagged",
+                     lambda: len(events(srv, cid, "unverified_staff_mail")) == i, 60)
+        wait_settled(srv)
+        assert not mails(srv, CUSTOMER, "relay"), "a forged staff reply was relayed"
+        assert "DKIM" in (events(srv, cid, "unverified_staff_mail")[0][2] or ""), \
+            events(srv, cid, "unverified_staff_mail")[0]
+        genuine = "Authentication-Results: mx.shop.example;\r\n\tdkim=pass (2048-bit key) " \
+                  "header.d=staff.shop.example header.s=s1\r\n"
+        deliver(srv, staff_reply(note, "您好，我们将为您更换新品。", extra=genuine))
+        wait_for("the genuine reply relayed", lambda: mails(srv, CUSTOMER, "relay"), 60)
+        assert len(mails(srv, CUSTOMER, "relay")) == 1
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
+         test_staff_from_needs_dkim]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))
