@@ -307,12 +307,28 @@ static const char *const m5_staff_decided[] = {
 	NULL
 };
 
+/* Staff texts relayed to the customer, by digest: the same reply sent
+ * again (a new Message-ID, a client's retry, a replayed mail) is not
+ * relayed twice. */
+static const char *const m6_relayed_texts[] = {
+	"CREATE TABLE IF NOT EXISTS relayed_texts ("
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" text_sha256 CHAR(64)" BIN " NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (complaint_id, text_sha256),"
+	" CONSTRAINT fk_relayed_texts_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
 	{ 3, "survey and reports", m3_survey_reports },
 	{ 4, "early warning", m4_early_warning },
 	{ 5, "staff decisions", m5_staff_decided },
+	{ 6, "relayed staff texts", m6_relayed_texts },
 };
 
 const struct migration *migrations_list(unsigned *n)

@@ -379,6 +379,12 @@ void store_case_free(struct store_case *c); /* NULL-safe; GDestroyNotify-able */
 #define STORE_DECIDED_CATEGORY 1u
 #define STORE_DECIDED_SEVERITY 2u
 
+/* store_relay_first - record that a staff text with digest sha256 (64
+ * hex digits) is relayed for complaint_id: 1 the first time, 0 when it
+ * was relayed before (the caller then does not relay it again), -1 error. */
+int store_relay_first(struct store *s, uint64_t complaint_id, const char *sha256,
+		      int64_t now, GError **err);
+
 /* store_case_get - by id (ref NULL) or by reference: 1 found (*out set),
  * 0 not, -1 error. */
 int store_case_get(struct store *s, uint64_t id, const char *ref,

@@ -84,6 +84,17 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
 	return rc;
 }
 
+int store_relay_first(struct store *s, uint64_t complaint_id, const char *sha256,
+		      int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	pb_str(&p, sha256);
+	pb_time(&p, now);
+	return store_write_one(s, "INSERT IGNORE INTO relayed_texts (complaint_id, text_sha256, at)"
+			       " VALUES (?, ?, ?)", &p, NULL, err);
+}
+
 /* the deadlines' met times close the list: ", when" per deadline */
 #define MET_COLUMN(d, sql) ", " sql
 #define CASE_COLS "c.id, c.parent_id, c.ref, c.channel, c.status, c.category," \

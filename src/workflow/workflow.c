@@ -632,6 +632,49 @@ static int relay(const struct workflow_ctx *x, struct store_case *c, const char 
 	return rc;
 }
 
+/* relay_once - relay text unless the same text (blanks aside) was relayed
+ * for c before: a reply sent again with a new Message-ID, or replayed by
+ * someone who has it, reaches the customer once. */
+static int relay_once(const struct workflow_ctx *x, struct store_case *c, const char *actor,
+		      const char *text, GError **err)
+{
+	char **words = g_strsplit_set(text, " \t\r\n", -1);
+	GString *norm = g_string_new(NULL);
+	for (char **w = words; *w; w++)
+		if (**w)
+			g_string_append_printf(norm, "%s%s", norm->len ? " " : "", *w);
+	g_strfreev(words);
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, norm->str, (gssize)norm->len);
+	g_string_free(norm, TRUE);
+	int rc = store_relay_first(x->store, c->id, sum, x->now, err);
+	g_free(sum);
+	if (rc == 1)
+		return relay(x, c, actor, text, err);
+	if (rc == 0) {
+		log_info("staff reply ref=%s from=%s: this text was relayed before, not again",
+			 c->ref, actor);
+		rc = store_add_event(x->store, c->id, x->now, actor, "staff_reply_repeated",
+				     "relayed before: not sent again", err);
+	}
+	return rc;
+}
+
+/* assign_outsider - #assign names an address [staff] does not list: an
+ * error like a malformed command, so that nothing of the reply applies
+ * (a complaint, with the customer's data, never goes outside). */
+static void assign_outsider(const struct workflow_ctx *x, struct staffcmd_result *res)
+{
+	const struct staffcmd *cmd = staffcmd_find(res, STAFFCMD_ASSIGN);
+	if (!cmd || config_is_staff(x->cfg, cmd->arg))
+		return;
+	guint n = g_strv_length(res->errors);
+	res->errors = g_renew(char *, res->errors, n + 2);
+	res->errors[n] = g_strdup_printf("#assign %s: not a staff address "
+					 "([staff] addresses or domains)", cmd->arg);
+	res->errors[n + 1] = NULL;
+	res->n_errors++;
+}
+
 int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
 		   struct message *m, uint64_t *row, GError **err)
 {
@@ -644,6 +687,7 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
 	struct staffcmd_result res;
 	staffcmd_parse(fresh, &res);
+	assign_outsider(x, &res);
 	int rc;
 	if (res.n_errors) {
 		rc = refuse(x, c, m, &res, err);
@@ -653,7 +697,7 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 		if (rc == 0 && res.note)
 			rc = store_add_event(x->store, c->id, x->now, actor, "note", res.text, err);
 		else if (rc == 0 && text)
-			rc = relay(x, c, actor, res.text, err);
+			rc = relay_once(x, c, actor, res.text, err);
 		if (rc == 0 && (res.note || text || res.n_cmds))
 			rc = store_case_answered(x->store, c->id, !res.note && text, x->now, err);
 		log_info("staff reply ref=%s from=%s %s", c->ref, actor,

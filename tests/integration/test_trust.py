@@ -144,8 +144,43 @@ def test_staff_from_needs_dkim(srv, bindir):
         d.close()
 
 
+def test_staff_reply_once_and_assign_inside(srv, bindir):
+    """The same staff text sent again with a new Message-ID reaches the
+    customer once; #assign to an address outside [staff] is refused whole
+    (the complaint and the customer's data never go outside)."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
+        cid = case(srv, ref)["id"]
+        text = "您好，已为您安排换货，\n快递单号稍后发送。"
+        deliver(srv, staff_reply(note, text))
+        wait_for("relayed", lambda: mails(srv, CUSTOMER, "relay"), 60)
+        # the same words again, wrapped differently, a new Message-ID
+        deliver(srv, staff_reply(note, text.replace("\n", " ") + "\n"))
+        wait_for("the repeat recorded", lambda: events(srv, cid, "staff_reply_repeated"), 60)
+        wait_settled(srv)
+        assert len(mails(srv, CUSTOMER, "relay")) == 1, "the same staff text was relayed twice"
+
+        outsider = "helper@freemail.example"
+        deliver(srv, staff_reply(note, f"#assign {outsider}\n这件请你处理。"))
+        wait_for("refused", lambda: events(srv, cid, "commands_refused"), 60)
+        wait_settled(srv)
+        assert outsider in events(srv, cid, "commands_refused")[0][2]
+        assert case(srv, ref)["assignee"] in (None, ""), case(srv, ref)
+        assert not mails(srv, outsider), "the complaint went to an outsider"
+        assert len(mails(srv, CUSTOMER, "relay")) == 1, "a refused reply was relayed"
+        colleague = "li.si@staff.shop.example"
+        deliver(srv, staff_reply(note, f"#assign {colleague}"))
+        wait_for("assigned inside", lambda: case(srv, ref)["assignee"] == colleague, 60)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
-         test_staff_from_needs_dkim]
+         test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))
