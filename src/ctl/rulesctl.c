@@ -5,6 +5,7 @@
  * a terminal; --json output is one object per run for scripts. */
 #include "ctl/rulesctl.h"
 #include "ctl/rulescorr.h"
+#include "ctl/ruleseval.h"
 #include "ctl/ruleslearn.h"
 
 #include <errno.h>
@@ -16,34 +17,7 @@
 #include "lib/config.h"
 #include "daemon/daemon.h"
 #include "lib/json.h"
-#include "lib/jsonparse.h"
 #include "mail/mime.h"
-
-static const char *const cat_names[RULESCTL_NCAT] = {
-	"quality", "service", "price", "infringement", "other",
-};
-static const char sev_names[RULESCTL_NSEV] = { 'A', 'B', 'C' };
-
-const char *rulesctl_category_name(unsigned i)
-{
-	return i < RULESCTL_NCAT ? cat_names[i] : NULL;
-}
-
-static int cat_index(const char *name)
-{
-	for (int i = 0; name && i < RULESCTL_NCAT; i++)
-		if (g_ascii_strcasecmp(name, cat_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static int sev_index(char c)
-{
-	for (int i = 0; i < RULESCTL_NSEV; i++)
-		if (g_ascii_toupper(c) == sev_names[i])
-			return i;
-	return -1;
-}
 
 /* put_json - write the finished document and a newline. */
 static void put_json(GString *doc, FILE *out)
@@ -66,17 +40,6 @@ static unsigned count_rule_files(const char *dir)
 	if (d)
 		g_dir_close(d);
 	return n;
-}
-
-/* print_diag - "file:line:col: message" becomes "file:line:col: KIND: message",
- * the form editors and compilers use. */
-static void print_diag(FILE *out, const char *kind, const char *diag)
-{
-	const char *sep = strstr(diag, ": ");
-	if (sep)
-		fprintf(out, "%.*s: %s: %s\n", (int)(sep - diag), diag, kind, sep + 2);
-	else
-		fprintf(out, "%s: %s\n", kind, diag);
 }
 
 static void json_strings(struct json *j, const char *key, GPtrArray *a)
@@ -118,9 +81,9 @@ int rulesctl_check(const char *dir, bool json, FILE *out)
 		check_json(dir, files, r, errors, warnings, out);
 	} else {
 		for (guint i = 0; i < errors->len; i++)
-			print_diag(out, "error", g_ptr_array_index(errors, i));
+			ruleseval_print_diag(out, "error", g_ptr_array_index(errors, i));
 		for (guint i = 0; i < warnings->len; i++)
-			print_diag(out, "warning", g_ptr_array_index(warnings, i));
+			ruleseval_print_diag(out, "warning", g_ptr_array_index(warnings, i));
 		fprintf(out, "%s: %u file%s, %u rule%s, %u error%s, %u warning%s: %s\n",
 			dir, files, files == 1 ? "" : "s", r ? rules_count(r) : 0,
 			r && rules_count(r) == 1 ? "" : "s", errors->len,
@@ -133,140 +96,6 @@ int rulesctl_check(const char *dir, bool json, FILE *out)
 	g_ptr_array_unref(errors);
 	g_ptr_array_unref(warnings);
 	return rc;
-}
-
-struct rules *rulesctl_load(const char *dir, const struct rules_limits *lim,
-			    FILE *err)
-{
-	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-	struct rules *r = rules_load_dir(dir, lim, errors, NULL);
-	for (guint i = 0; !r && i < errors->len; i++)
-		print_diag(err, "error", g_ptr_array_index(errors, i));
-	if (!r)
-		fprintf(err, "%s: the rules have errors (see 'complaintctl rules check')\n", dir);
-	g_ptr_array_unref(errors);
-	return r;
-}
-
-/* ---- input ------------------------------------------------------------------- */
-
-/* first_string - the first of names present in the object as a string. */
-static const char *first_string(const struct jsonparse_value *obj,
-				const char *const *names)
-{
-	for (; *names; names++) {
-		const char *s = jsonparse_string(jsonparse_get(obj, *names), NULL);
-		if (s)
-			return s;
-	}
-	return NULL;
-}
-
-static void json_map_fields(const struct jsonparse_value *obj, struct message *m)
-{
-	static const char *const subject[] = { "subject", "title", "主题", "标题", NULL };
-	static const char *const body[] = { "body", "message", "text", "content",
-		"description", "details", "complaint", "内容", NULL };
-	static const char *const email[] = { "email", "from", "mail", "邮箱", NULL };
-	static const char *const name[] = { "name", "姓名", NULL };
-	const char *s = first_string(obj, subject), *b = first_string(obj, body);
-	if (s)
-		msg_set_subject(m, s);
-	msg_set_text(m, b ? b : "");
-	const char *addr = first_string(obj, email);
-	if (addr || first_string(obj, name))
-		msg_set_from(m, addr, first_string(obj, name));
-}
-
-struct message *rulesctl_message_from_json(const char *data, size_t len,
-					   char **error_r)
-{
-	struct jsonparse_value *v = jsonparse_parse(data, len, NULL, error_r);
-	if (!v)
-		return NULL;
-	if (jsonparse_type(v) != JSONPARSE_OBJECT) {
-		*error_r = g_strdup_printf("a form post must be a JSON object, not %s",
-					   jsonparse_type_name(jsonparse_type(v)));
-		jsonparse_free(&v);
-		return NULL;
-	}
-	for (size_t i = 0; i < jsonparse_length(v); i++) {
-		enum jsonparse_type t = jsonparse_type(jsonparse_index(v, i));
-		if (t != JSONPARSE_STRING) {
-			*error_r = g_strdup_printf("field \"%s\": a string expected, not %s",
-						   jsonparse_key(v, i), jsonparse_type_name(t));
-			jsonparse_free(&v);
-			return NULL;
-		}
-	}
-	struct message *m = msg_new(MSG_CHANNEL_WEB);
-	for (size_t i = 0; i < jsonparse_length(v); i++)
-		msg_set_field(m, jsonparse_key(v, i),
-			      jsonparse_string(jsonparse_index(v, i), NULL));
-	json_map_fields(v, m);
-	jsonparse_free(&v);
-	return m;
-}
-
-#define RULESCTL_MAX_INPUT (64u * 1024u * 1024u)
-
-static GBytes *read_all(const char *path, char **error_r)
-{
-	if (strcmp(path, "-")) {
-		char *data;
-		gsize len;
-		GError *e = NULL;
-		if (!g_file_get_contents(path, &data, &len, &e)) {
-			*error_r = g_strdup(e->message);
-			g_error_free(e);
-			return NULL;
-		}
-		return g_bytes_new_take(data, len);
-	}
-	GByteArray *buf = g_byte_array_new();
-	guint8 chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && buf->len <= RULESCTL_MAX_INPUT)
-		g_byte_array_append(buf, chunk, (guint)n);
-	if (ferror(stdin) || buf->len > RULESCTL_MAX_INPUT) {
-		*error_r = g_strdup(ferror(stdin) ? "error reading standard input"
-				    : "standard input too large");
-		g_byte_array_unref(buf);
-		return NULL;
-	}
-	return g_byte_array_free_to_bytes(buf);
-}
-
-static bool looks_like_json(const char *path, const char *data, size_t len)
-{
-	if (g_str_has_suffix(path, ".json"))
-		return true;
-	size_t i = 0;
-	while (i < len && g_ascii_isspace(data[i]))
-		i++;
-	return i < len && data[i] == '{';
-}
-
-struct message *rulesctl_read_message(const char *path, char **error_r)
-{
-	GBytes *raw = read_all(path, error_r);
-	if (!raw)
-		return NULL;
-	gsize len;
-	const char *data = g_bytes_get_data(raw, &len);
-	struct message *m;
-	if (looks_like_json(path, data, len)) {
-		char *e = NULL;
-		m = rulesctl_message_from_json(data, len, &e);
-		if (!m) {
-			*error_r = g_strdup_printf("%s: %s", path, e);
-			g_free(e);
-		}
-	} else {
-		m = mime_parse(data, len, NULL);
-	}
-	g_bytes_unref(raw);
-	return m;
 }
 
 /* ---- test -------------------------------------------------------------------- */
@@ -301,9 +130,9 @@ static void explain_category(const struct rules *r, const struct verdict *v,
 {
 	const char *cat = verdict_category(v);
 	fprintf(out, "scores:   ");
-	for (unsigned i = 0; i + 1 < RULESCTL_NCAT; i++)
-		fprintf(out, "%s%s %g", i ? ", " : "", cat_names[i],
-			verdict_score(v, cat_names[i]));
+	for (unsigned i = 0; i + 1 < RULESEVAL_NCAT; i++)
+		fprintf(out, "%s%s %g", i ? ", " : "", ruleseval_category_names[i],
+			verdict_score(v, ruleseval_category_names[i]));
 	fprintf(out, " (threshold %g)\n", rules_threshold(r));
 	if (strcmp(cat, "other") == 0)
 		fprintf(out, "          no category reached the threshold: other\n");
@@ -362,9 +191,9 @@ static void explain_json(const struct rules *r, const struct verdict *v,
 	json_kv_string(j, "route", verdict_route(v));
 	json_key(j, "scores");
 	json_object_begin(j);
-	for (unsigned i = 0; i + 1 < RULESCTL_NCAT; i++) {
-		json_key(j, cat_names[i]);
-		json_double(j, verdict_score(v, cat_names[i]));
+	for (unsigned i = 0; i + 1 < RULESEVAL_NCAT; i++) {
+		json_key(j, ruleseval_category_names[i]);
+		json_double(j, verdict_score(v, ruleseval_category_names[i]));
 	}
 	json_object_end(j);
 	json_key(j, "threshold");
@@ -411,13 +240,13 @@ int rulesctl_test(const char *dir, const struct rules_limits *lim,
 		  const char *input, bool json, FILE *out, FILE *err)
 {
 	char *error = NULL;
-	struct message *m = rulesctl_read_message(input, &error);
+	struct message *m = ruleseval_read_message(input, &error);
 	if (!m) {
 		fprintf(err, "complaintctl: %s\n", error);
 		g_free(error);
 		return 1;
 	}
-	struct rules *r = rulesctl_load(dir, lim, err);
+	struct rules *r = ruleseval_load(dir, lim, err);
 	if (!r) {
 		msg_free(&m);
 		return 1;
@@ -432,71 +261,19 @@ int rulesctl_test(const char *dir, const struct rules_limits *lim,
 
 /* ---- eval -------------------------------------------------------------------- */
 
-void rulesctl_counts_add(struct rulesctl_counts *c, int want_cat, int got_cat,
-			 int want_sev, int got_sev)
-{
-	c->messages++;
-	c->category_matrix[want_cat][got_cat]++;
-	c->severity_matrix[want_sev][got_sev]++;
-	c->category_correct += want_cat == got_cat;
-	c->severity_correct += want_sev == got_sev;
-}
-
-double rulesctl_counts_category_accuracy(const struct rulesctl_counts *c)
-{
-	return c->messages ? (double)c->category_correct / c->messages : 0;
-}
-
-double rulesctl_counts_severity_accuracy(const struct rulesctl_counts *c)
-{
-	return c->messages ? (double)c->severity_correct / c->messages : 0;
-}
-
-double rulesctl_recall(const unsigned *matrix, unsigned n, unsigned k)
-{
-	unsigned row = 0;
-	for (unsigned c = 0; c < n; c++)
-		row += matrix[k * n + c];
-	return row ? (double)matrix[k * n + k] / row : NAN;
-}
-
-double rulesctl_precision(const unsigned *matrix, unsigned n, unsigned k)
-{
-	unsigned col = 0;
-	for (unsigned e = 0; e < n; e++)
-		col += matrix[e * n + k];
-	return col ? (double)matrix[k * n + k] / col : NAN;
-}
-
-/* A severity nobody expected has no recall; averaging it in as 0 would
- * punish a test set for what it does not contain. */
-double rulesctl_counts_severity_macro_recall(const struct rulesctl_counts *c)
-{
-	double sum = 0;
-	unsigned n = 0;
-	for (unsigned k = 0; k < RULESCTL_NSEV; k++) {
-		double r = rulesctl_recall(&c->severity_matrix[0][0], RULESCTL_NSEV, k);
-		if (!isnan(r)) {
-			sum += r;
-			n++;
-		}
-	}
-	return n ? sum / n : 0;
-}
-
 double rulesctl_eval_category_accuracy(const struct rulesctl_eval *ev)
 {
-	return rulesctl_counts_category_accuracy(&ev->total);
+	return ruleseval_counts_category_accuracy(&ev->total);
 }
 
 double rulesctl_eval_severity_accuracy(const struct rulesctl_eval *ev)
 {
-	return rulesctl_counts_severity_accuracy(&ev->total);
+	return ruleseval_counts_severity_accuracy(&ev->total);
 }
 
 double rulesctl_eval_severity_macro_recall(const struct rulesctl_eval *ev)
 {
-	return rulesctl_counts_severity_macro_recall(&ev->total);
+	return ruleseval_counts_severity_macro_recall(&ev->total);
 }
 
 static void group_free(gpointer p)
@@ -519,97 +296,8 @@ void rulesctl_eval_clear(struct rulesctl_eval *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
-static gint cmp_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* find_below - add the *.eml of dir/rel (recursively) to names, as
- * paths relative to the top. Depth is bounded so that a symlink loop
- * cannot recurse for ever. */
-static int find_below(const char *top, const char *rel, unsigned depth,
-		      GPtrArray *names, char **error_r)
-{
-	char *path = rel ? g_build_filename(top, rel, NULL) : g_strdup(top);
-	GError *e = NULL;
-	GDir *d = g_dir_open(path, 0, &e);
-	if (!d) {
-		*error_r = g_strdup(e->message);
-		g_error_free(e);
-		g_free(path);
-		return -1;
-	}
-	const char *name;
-	int rc = 0;
-	while (rc == 0 && (name = g_dir_read_name(d)) != NULL) {
-		if (name[0] == '.')
-			continue;
-		char *sub = rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
-		char *full = g_build_filename(path, name, NULL);
-		if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
-			if (depth < 16)
-				rc = find_below(top, sub, depth + 1, names, error_r);
-		} else if (g_str_has_suffix(name, ".eml")) {
-			g_ptr_array_add(names, sub);
-			sub = NULL;
-		}
-		g_free(full);
-		g_free(sub);
-	}
-	g_dir_close(d);
-	g_free(path);
-	return rc;
-}
-
-GPtrArray *rulesctl_find_emls(const char *dir, char **error_r)
-{
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	if (find_below(dir, NULL, 0, names, error_r) < 0) {
-		g_ptr_array_unref(names);
-		return NULL;
-	}
-	g_ptr_array_sort(names, cmp_names);
-	return names;
-}
-
-int rulesctl_category_index(const char *name)
-{
-	return cat_index(name);
-}
-
-int rulesctl_severity_index(const char *name)
-{
-	return name && strlen(name) == 1 ? sev_index(name[0]) : -1;
-}
-
-/* label_of - the trimmed value of header name as an index, or -1. */
-static int label_of(const struct message *m, const char *name, bool category)
-{
-	const char *raw = msg_header(m, name);
-	char *v = raw ? g_strstrip(g_strdup(raw)) : NULL;
-	int i = category ? rulesctl_category_index(v) : rulesctl_severity_index(v);
-	g_free(v);
-	return i;
-}
-
-struct message *rulesctl_read_labelled(const char *path, int *cat, int *sev,
-				       char **error_r)
-{
-	struct message *m = rulesctl_read_message(path, error_r);
-	if (!m)
-		return NULL;
-	*cat = label_of(m, "X-Expected-Category", true);
-	*sev = label_of(m, "X-Expected-Severity", false);
-	if (*cat < 0 || *sev < 0) {
-		*error_r = g_strdup_printf("missing or bad X-Expected-%s",
-					   *cat < 0 ? "Category" : "Severity");
-		msg_free(&m);
-	}
-	return m;
-}
-
 /* group_of - the group called name in groups (sorted), created if new. */
-static struct rulesctl_counts *group_of(GPtrArray *groups, const char *name)
+static struct ruleseval_counts *group_of(GPtrArray *groups, const char *name)
 {
 	guint i = 0;
 	while (i < groups->len &&
@@ -635,12 +323,12 @@ static void note_miss(struct rulesctl_eval *ev, const char *name, int want_c,
 		      int got_c, int want_s, int got_s)
 {
 	GString *d = g_string_new(name);
-	g_string_append_printf(d, ": category %s", cat_names[want_c]);
+	g_string_append_printf(d, ": category %s", ruleseval_category_names[want_c]);
 	if (want_c != got_c)
-		g_string_append_printf(d, " -> %s", cat_names[got_c]);
-	g_string_append_printf(d, ", severity %c", sev_names[want_s]);
+		g_string_append_printf(d, " -> %s", ruleseval_category_names[got_c]);
+	g_string_append_printf(d, ", severity %c", ruleseval_severity_names[want_s]);
 	if (want_s != got_s)
-		g_string_append_printf(d, " -> %c", sev_names[got_s]);
+		g_string_append_printf(d, " -> %c", ruleseval_severity_names[got_s]);
 	g_ptr_array_add(ev->misclassified, g_string_free(d, FALSE));
 }
 
@@ -651,7 +339,7 @@ static void eval_one(const struct rules *r, const char *dir, const char *name,
 {
 	char *path = g_build_filename(dir, name, NULL), *error = NULL;
 	int want_c, want_s;
-	struct message *m = rulesctl_read_labelled(path, &want_c, &want_s, &error);
+	struct message *m = ruleseval_read_labelled(path, &want_c, &want_s, &error);
 	g_free(path);
 	if (!m) {
 		g_ptr_array_add(ev->skipped, g_strdup_printf("%s: %s", name, error));
@@ -659,11 +347,13 @@ static void eval_one(const struct rules *r, const char *dir, const char *name,
 		return;
 	}
 	struct verdict *v = rules_classify(r, m);
-	int got_c = cat_index(verdict_category(v)), got_s = sev_index(verdict_severity(v));
+	char sev[2] = { verdict_severity(v), 0 };
+	int got_c = ruleseval_category_index(verdict_category(v));
+	int got_s = ruleseval_severity_index(sev);
 	char *sub = subdir_of(name);
-	rulesctl_counts_add(&ev->total, want_c, got_c, want_s, got_s);
-	rulesctl_counts_add(group_of(ev->by_lang, msg_lang(m)), want_c, got_c, want_s, got_s);
-	rulesctl_counts_add(group_of(ev->by_dir, sub), want_c, got_c, want_s, got_s);
+	ruleseval_counts_add(&ev->total, want_c, got_c, want_s, got_s);
+	ruleseval_counts_add(group_of(ev->by_lang, msg_lang(m)), want_c, got_c, want_s, got_s);
+	ruleseval_counts_add(group_of(ev->by_dir, sub), want_c, got_c, want_s, got_s);
 	if (want_c != got_c || want_s != got_s)
 		note_miss(ev, name, want_c, got_c, want_s, got_s);
 	g_free(sub);
@@ -689,7 +379,7 @@ int rulesctl_eval_dir(const struct rules *r, const char *dir,
 	ev->skipped = g_ptr_array_new_with_free_func(g_free);
 	ev->by_lang = g_ptr_array_new_with_free_func(group_free);
 	ev->by_dir = g_ptr_array_new_with_free_func(group_free);
-	GPtrArray *names = rulesctl_find_emls(dir, error_r);
+	GPtrArray *names = ruleseval_find_emls(dir, error_r);
 	if (!names)
 		return -1;
 	for (guint i = 0; i < names->len; i++)
@@ -714,7 +404,7 @@ static void print_matrix(FILE *out, unsigned n, const char *const *labels,
 	}
 }
 
-static const char *const sev_labels[RULESCTL_NSEV] = { "A", "B", "C" };
+static const char *const sev_labels[RULESEVAL_NSEV] = { "A", "B", "C" };
 
 /* fmt_ratio - "0.853" or "-" when not defined; buf of 8 bytes. */
 static const char *fmt_ratio(double x, char *buf)
@@ -736,8 +426,8 @@ static void print_pr(FILE *out, unsigned n, const char *const *labels,
 		for (unsigned c = 0; c < n; c++)
 			row += cells[k * n + c];
 		fprintf(out, "%14s %9s %9s %9u\n", labels[k],
-			fmt_ratio(rulesctl_precision(cells, n, k), p),
-			fmt_ratio(rulesctl_recall(cells, n, k), r), row);
+			fmt_ratio(ruleseval_precision(cells, n, k), p),
+			fmt_ratio(ruleseval_recall(cells, n, k), r), row);
 	}
 }
 
@@ -748,9 +438,9 @@ static void print_groups(FILE *out, const char *title, const GPtrArray *groups)
 	for (guint i = 0; i < groups->len; i++) {
 		const struct rulesctl_eval_group *g = g_ptr_array_index(groups, i);
 		fprintf(out, "%14s %9u %9.3f %9.3f %9.3f\n", g->name, g->c.messages,
-			rulesctl_counts_category_accuracy(&g->c),
-			rulesctl_counts_severity_accuracy(&g->c),
-			rulesctl_counts_severity_macro_recall(&g->c));
+			ruleseval_counts_category_accuracy(&g->c),
+			ruleseval_counts_severity_accuracy(&g->c),
+			ruleseval_counts_severity_macro_recall(&g->c));
 	}
 }
 
@@ -764,7 +454,7 @@ static void print_list(FILE *out, const char *title, const GPtrArray *a)
 
 static void eval_text(const struct rulesctl_eval *ev, FILE *out)
 {
-	const struct rulesctl_counts *t = &ev->total;
+	const struct ruleseval_counts *t = &ev->total;
 	fprintf(out, "messages: %u (%u skipped)\n", t->messages, ev->skipped->len);
 	fprintf(out, "category accuracy: %.1f%% (%u/%u)\n",
 		100 * rulesctl_eval_category_accuracy(ev), t->category_correct, t->messages);
@@ -772,13 +462,13 @@ static void eval_text(const struct rulesctl_eval *ev, FILE *out)
 		100 * rulesctl_eval_severity_accuracy(ev), t->severity_correct, t->messages);
 	fprintf(out, "severity macro-recall: %.3f\n", rulesctl_eval_severity_macro_recall(ev));
 	fprintf(out, "\ncategory (rows: expected, columns: classified)\n");
-	print_matrix(out, RULESCTL_NCAT, cat_names, &t->category_matrix[0][0]);
+	print_matrix(out, RULESEVAL_NCAT, ruleseval_category_names, &t->category_matrix[0][0]);
 	fputc('\n', out);
-	print_pr(out, RULESCTL_NCAT, cat_names, &t->category_matrix[0][0]);
+	print_pr(out, RULESEVAL_NCAT, ruleseval_category_names, &t->category_matrix[0][0]);
 	fprintf(out, "\nseverity (rows: expected, columns: classified)\n");
-	print_matrix(out, RULESCTL_NSEV, sev_labels, &t->severity_matrix[0][0]);
+	print_matrix(out, RULESEVAL_NSEV, sev_labels, &t->severity_matrix[0][0]);
 	fputc('\n', out);
-	print_pr(out, RULESCTL_NSEV, sev_labels, &t->severity_matrix[0][0]);
+	print_pr(out, RULESEVAL_NSEV, sev_labels, &t->severity_matrix[0][0]);
 	print_groups(out, "by language (detected)", ev->by_lang);
 	if (ev->by_dir->len > 1 || (ev->by_dir->len == 1 &&
 	    strcmp(((struct rulesctl_eval_group *)g_ptr_array_index(ev->by_dir, 0))->name, ".")))
@@ -825,24 +515,24 @@ static void json_pr(struct json *j, const char *key, unsigned n,
 	for (unsigned k = 0; k < n; k++) {
 		json_key(j, labels[k]);
 		json_object_begin(j);
-		json_ratio(j, "precision", rulesctl_precision(cells, n, k));
-		json_ratio(j, "recall", rulesctl_recall(cells, n, k));
+		json_ratio(j, "precision", ruleseval_precision(cells, n, k));
+		json_ratio(j, "recall", ruleseval_recall(cells, n, k));
 		json_object_end(j);
 	}
 	json_object_end(j);
 }
 
 /* json_counts - the figures of one set, as members of the open object. */
-static void json_counts(struct json *j, const struct rulesctl_counts *c)
+static void json_counts(struct json *j, const struct ruleseval_counts *c)
 {
 	json_kv_int(j, "messages", c->messages);
-	json_ratio(j, "category_accuracy", rulesctl_counts_category_accuracy(c));
-	json_ratio(j, "severity_accuracy", rulesctl_counts_severity_accuracy(c));
-	json_ratio(j, "severity_macro_recall", rulesctl_counts_severity_macro_recall(c));
-	json_pr(j, "category", RULESCTL_NCAT, cat_names, &c->category_matrix[0][0]);
-	json_pr(j, "severity", RULESCTL_NSEV, sev_labels, &c->severity_matrix[0][0]);
-	json_matrix(j, "category_matrix", RULESCTL_NCAT, cat_names, &c->category_matrix[0][0]);
-	json_matrix(j, "severity_matrix", RULESCTL_NSEV, sev_labels, &c->severity_matrix[0][0]);
+	json_ratio(j, "category_accuracy", ruleseval_counts_category_accuracy(c));
+	json_ratio(j, "severity_accuracy", ruleseval_counts_severity_accuracy(c));
+	json_ratio(j, "severity_macro_recall", ruleseval_counts_severity_macro_recall(c));
+	json_pr(j, "category", RULESEVAL_NCAT, ruleseval_category_names, &c->category_matrix[0][0]);
+	json_pr(j, "severity", RULESEVAL_NSEV, sev_labels, &c->severity_matrix[0][0]);
+	json_matrix(j, "category_matrix", RULESEVAL_NCAT, ruleseval_category_names, &c->category_matrix[0][0]);
+	json_matrix(j, "severity_matrix", RULESEVAL_NSEV, sev_labels, &c->severity_matrix[0][0]);
 }
 
 static void json_groups(struct json *j, const char *key, const GPtrArray *groups)
@@ -932,7 +622,7 @@ int rulesctl_eval_cmd(const char *rules_dir, const struct rules_limits *lim,
 		      const char *dir, bool json,
 		      const struct rulesctl_fail_under *fu, FILE *out, FILE *err)
 {
-	struct rules *r = rulesctl_load(rules_dir, lim, err);
+	struct rules *r = ruleseval_load(rules_dir, lim, err);
 	if (!r)
 		return 1;
 	struct rulesctl_eval ev;
@@ -997,9 +687,9 @@ static struct message *stored_to_message(const struct store_stored_message *sm)
 	bool web = g_strcmp0(sm->channel, "web") == 0;
 	if (raw && len && !web)
 		return mime_parse(raw, len, NULL);
-	if (raw && len && web && looks_like_json("", raw, len)) {
+	if (raw && len && web && ruleseval_looks_like_json("", raw, len)) {
 		char *e = NULL;
-		struct message *m = rulesctl_message_from_json(raw, len, &e);
+		struct message *m = ruleseval_message_from_json(raw, len, &e);
 		g_free(e);
 		if (m)
 			return m;
@@ -1359,7 +1049,7 @@ static int open_db(const struct config *cfg, struct store **s)
 static int reclassify_cmd(const struct config *cfg, const char *dir,
 			  const struct rules_limits *lim, const struct args *a)
 {
-	struct rules *r = rulesctl_load(dir, lim, stderr);
+	struct rules *r = ruleseval_load(dir, lim, stderr);
 	struct store *s = NULL;
 	if (!r || open_db(cfg, &s) < 0) {
 		rules_unref(&r);

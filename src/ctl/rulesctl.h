@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include "ctl/ruleseval.h"
 #include "mail/message.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -40,24 +41,6 @@ int rulesctl_main(const char *config_file, bool json, int argc, char **argv);
  * line (or one JSON object) to out; 0 when the set loads, else 1. */
 int rulesctl_check(const char *dir, bool json, FILE *out);
 
-/* rulesctl_load - the rule set of dir, errors printed to err; NULL if it
- * has errors. lim may be NULL (defaults). */
-struct rules *rulesctl_load(const char *dir, const struct rules_limits *lim,
-			    FILE *err);
-
-/* rulesctl_message_from_json - a web-form post given as a JSON object of
- * field name -> string. Every field is set with msg_set_field; subject,
- * body and sender come from the first present of: subject/title/主题/标题;
- * body/message/text/content/description/details/complaint/内容;
- * email/from/mail/邮箱 and name/姓名. NULL + *error_r when not such an
- * object. */
-struct message *rulesctl_message_from_json(const char *data, size_t len,
-					   char **error_r);
-
-/* rulesctl_read_message - path ("-" = stdin) as a mail, or as a JSON form
- * post when it ends in .json or starts with '{'. NULL + *error_r. */
-struct message *rulesctl_read_message(const char *path, char **error_r);
-
 /* rulesctl_explain - the verdict for m, explained, to out. */
 void rulesctl_explain(const struct rules *r, const struct verdict *v,
 		      const struct message *m, const char *input, bool json,
@@ -69,39 +52,11 @@ int rulesctl_test(const char *dir, const struct rules_limits *lim,
 
 /* ---- eval ------------------------------------------------------------------ */
 
-#define RULESCTL_NCAT 5  /* quality service price infringement other */
-#define RULESCTL_NSEV 3  /* A B C */
-
-/* The figures of one set of messages: everything, one language or one
- * sub-directory. Matrices are [expected][classified]. */
-struct rulesctl_counts {
-	unsigned messages;
-	unsigned category_correct;
-	unsigned severity_correct;
-	unsigned category_matrix[RULESCTL_NCAT][RULESCTL_NCAT];
-	unsigned severity_matrix[RULESCTL_NSEV][RULESCTL_NSEV];
-};
-
-/* rulesctl_counts_add - count one message (indices in the orders above). */
-void rulesctl_counts_add(struct rulesctl_counts *c, int want_cat, int got_cat,
-			 int want_sev, int got_sev);
-double rulesctl_counts_category_accuracy(const struct rulesctl_counts *c);
-double rulesctl_counts_severity_accuracy(const struct rulesctl_counts *c);
-/* rulesctl_counts_severity_macro_recall - the mean of the recalls of the
- * severities that occur among the expected labels (0 when none). */
-double rulesctl_counts_severity_macro_recall(const struct rulesctl_counts *c);
-
-/* rulesctl_precision / rulesctl_recall - of class k in an n x n matrix
- * [expected][classified]; NaN when nothing was classified as k
- * (precision) or nothing is labelled k (recall): "not defined", not 0. */
-double rulesctl_precision(const unsigned *matrix, unsigned n, unsigned k);
-double rulesctl_recall(const unsigned *matrix, unsigned n, unsigned k);
-
 /* One language ("zh", "en": what the MIME layer detected) or one immediate
  * sub-directory of the evaluated directory ("." for its own files). */
 struct rulesctl_eval_group {
 	char *name;
-	struct rulesctl_counts c;
+	struct ruleseval_counts c;
 };
 
 struct rulesctl_eval {
@@ -110,32 +65,15 @@ struct rulesctl_eval {
 	unsigned messages;          /* labelled messages classified */
 	unsigned category_correct;
 	unsigned severity_correct;
-	/* [expected][classified], in the orders above */
-	unsigned category_matrix[RULESCTL_NCAT][RULESCTL_NCAT];
-	unsigned severity_matrix[RULESCTL_NSEV][RULESCTL_NSEV];
-	struct rulesctl_counts total;
+	/* [expected][classified], in the orders of ruleseval.h */
+	unsigned category_matrix[RULESEVAL_NCAT][RULESEVAL_NCAT];
+	unsigned severity_matrix[RULESEVAL_NSEV][RULESEVAL_NSEV];
+	struct ruleseval_counts total;
 	GPtrArray *by_lang;         /* struct rulesctl_eval_group *, by name */
 	GPtrArray *by_dir;          /* the same per immediate sub-directory */
 	GPtrArray *misclassified;   /* "file: category quality -> price, severity C" */
 	GPtrArray *skipped;         /* "file: no X-Expected-Category" */
 };
-
-const char *rulesctl_category_name(unsigned i); /* NULL out of range */
-/* rulesctl_category_index / rulesctl_severity_index - -1 when unknown;
- * case-insensitive. */
-int rulesctl_category_index(const char *name);
-int rulesctl_severity_index(const char *name);
-
-/* rulesctl_read_labelled - the message at path and its X-Expected-Category
- * and X-Expected-Severity labels as indices. NULL + *error_r (g_free) when
- * unreadable or a label is missing or unknown. */
-struct message *rulesctl_read_labelled(const char *path, int *cat, int *sev,
-				       char **error_r);
-
-/* rulesctl_find_emls - every *.eml below dir (recursively, not entering
- * or listing names that start with '.'), as paths relative to dir, sorted
- * (strcmp). NULL + *error_r when dir cannot be read. g_ptr_array_unref. */
-GPtrArray *rulesctl_find_emls(const char *dir, char **error_r);
 
 /* rulesctl_eval_dir - classify every *.eml below dir (sorted by relative
  * path) with r. ev is filled (call rulesctl_eval_clear afterwards, also on

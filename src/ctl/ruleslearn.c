@@ -224,14 +224,14 @@ int ruleslearn_read(const char *const *dirs, unsigned n, GPtrArray *examples,
 		    GPtrArray *skipped, char **error_r)
 {
 	for (unsigned d = 0; d < n; d++) {
-		GPtrArray *names = rulesctl_find_emls(dirs[d], error_r);
+		GPtrArray *names = ruleseval_find_emls(dirs[d], error_r);
 		if (!names)
 			return -1;
 		for (guint i = 0; i < names->len; i++) {
 			char *path = g_build_filename(dirs[d], g_ptr_array_index(names, i), NULL);
 			char *error = NULL;
 			int cat, sev;
-			struct message *m = rulesctl_read_labelled(path, &cat, &sev, &error);
+			struct message *m = ruleseval_read_labelled(path, &cat, &sev, &error);
 			if (m) {
 				g_ptr_array_add(examples, example_new(path, m, cat, sev));
 				continue;
@@ -252,13 +252,13 @@ enum { CLASS_OTHER = 4, CLASS_SEV_A = 5, CLASS_SEV_B = 6, NCLASS = 7 };
 
 struct phrase_stat {
 	unsigned n;                   /* examples holding the phrase */
-	unsigned cat[RULESCTL_NCAT];
-	unsigned sev[RULESCTL_NSEV];
+	unsigned cat[RULESEVAL_NCAT];
+	unsigned sev[RULESEVAL_NSEV];
 };
 
 static unsigned class_count(const struct phrase_stat *s, unsigned k)
 {
-	if (k < RULESCTL_NCAT)
+	if (k < RULESEVAL_NCAT)
 		return s->cat[k];
 	return k == CLASS_SEV_A ? s->sev[0] : s->sev[0] + s->sev[1];
 }
@@ -366,7 +366,7 @@ static GArray *candidates(GHashTable *stats, const struct phrase_stat *t,
 		struct candidate cand;
 		if (s->n < min_support)
 			continue;
-		if (best_for(key, s, t, 0, RULESCTL_NCAT, min_support, &cand))
+		if (best_for(key, s, t, 0, RULESEVAL_NCAT, min_support, &cand))
 			g_array_append_val(c, cand);
 		if (best_for(key, s, t, CLASS_SEV_A, NCLASS, min_support, &cand))
 			g_array_append_val(c, cand);
@@ -449,9 +449,9 @@ static void write_evidence(GString *out, const struct candidate *c)
 {
 	const struct phrase_stat *s = &c->stat;
 	g_string_append(out, "# evidence:");
-	for (unsigned k = 0; k < RULESCTL_NCAT; k++)
+	for (unsigned k = 0; k < RULESEVAL_NCAT; k++)
 		g_string_append_printf(out, " %s %u%s", class_names[k], s->cat[k],
-				       k + 1 < RULESCTL_NCAT ? "," : ";");
+				       k + 1 < RULESEVAL_NCAT ? "," : ";");
 	g_string_append_printf(out, " severity A %u, B %u, C %u; of %u examples; log-odds ",
 			       s->sev[0], s->sev[1], s->sev[2], s->n);
 	char num[G_ASCII_DTOSTR_BUF_SIZE];
@@ -579,12 +579,12 @@ static struct rules *load_text(const char *name, const char *text,
 }
 
 static void judge(const struct rules *r, const struct ruleslearn_example *e,
-		  struct rulesctl_counts *c)
+		  struct ruleseval_counts *c)
 {
 	struct verdict *v = rules_classify(r, e->m);
 	char sev[2] = { verdict_severity(v), 0 };
-	rulesctl_counts_add(c, e->category, rulesctl_category_index(verdict_category(v)),
-			    e->severity, rulesctl_severity_index(sev));
+	ruleseval_counts_add(c, e->category, ruleseval_category_index(verdict_category(v)),
+			     e->severity, ruleseval_severity_index(sev));
 	verdict_free(&v);
 }
 
@@ -648,11 +648,11 @@ int ruleslearn_cross_validate(const char *in_force, const GPtrArray *examples,
 
 static const char *const lang_names[2] = { "en", "zh" };
 
-static void report_line(FILE *f, const char *what, const struct rulesctl_counts *c)
+static void report_line(FILE *f, const char *what, const struct ruleseval_counts *c)
 {
 	fprintf(f, "  %-26s category %.3f  severity %.3f  severity macro-recall %.3f\n", what,
-		rulesctl_counts_category_accuracy(c), rulesctl_counts_severity_accuracy(c),
-		rulesctl_counts_severity_macro_recall(c));
+		ruleseval_counts_category_accuracy(c), ruleseval_counts_severity_accuracy(c),
+		ruleseval_counts_severity_macro_recall(c));
 }
 
 static void report_text(FILE *f, const struct ruleslearn_cv *cv, unsigned examples,
@@ -670,26 +670,26 @@ static void report_text(FILE *f, const struct ruleslearn_cv *cv, unsigned exampl
 		fprintf(f, "  %s (%u): in force / + learned:   category %.3f / %.3f  "
 			"severity macro-recall %.3f / %.3f\n", lang_names[l],
 			cv->lang_in_force[l].messages,
-			rulesctl_counts_category_accuracy(&cv->lang_in_force[l]),
-			rulesctl_counts_category_accuracy(&cv->lang_combined[l]),
-			rulesctl_counts_severity_macro_recall(&cv->lang_in_force[l]),
-			rulesctl_counts_severity_macro_recall(&cv->lang_combined[l]));
+			ruleseval_counts_category_accuracy(&cv->lang_in_force[l]),
+			ruleseval_counts_category_accuracy(&cv->lang_combined[l]),
+			ruleseval_counts_severity_macro_recall(&cv->lang_in_force[l]),
+			ruleseval_counts_severity_macro_recall(&cv->lang_combined[l]));
 	}
 	fprintf(f, "learned from all examples: %u rules (not applied: review them, then "
 		"copy the file into the rules directory)\n", nrules);
 }
 
-static void json_fig(struct json *j, const char *key, const struct rulesctl_counts *c)
+static void json_fig(struct json *j, const char *key, const struct ruleseval_counts *c)
 {
 	json_key(j, key);
 	json_object_begin(j);
 	json_kv_int(j, "messages", c->messages);
 	json_key(j, "category_accuracy");
-	json_double(j, rulesctl_counts_category_accuracy(c));
+	json_double(j, ruleseval_counts_category_accuracy(c));
 	json_key(j, "severity_accuracy");
-	json_double(j, rulesctl_counts_severity_accuracy(c));
+	json_double(j, ruleseval_counts_severity_accuracy(c));
 	json_key(j, "severity_macro_recall");
-	json_double(j, rulesctl_counts_severity_macro_recall(c));
+	json_double(j, ruleseval_counts_severity_macro_recall(c));
 	json_object_end(j);
 }
 
@@ -762,7 +762,7 @@ int ruleslearn_cmd(const char *rules_dir, const struct rules_limits *lim,
 		   const struct ruleslearn_opts *o, bool json, FILE *out,
 		   FILE *report)
 {
-	struct rules *check = rulesctl_load(rules_dir, lim, report);
+	struct rules *check = ruleseval_load(rules_dir, lim, report);
 	if (!check)
 		return 1;
 	rules_unref(&check);

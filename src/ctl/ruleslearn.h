@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <glib.h>
 
-#include "ctl/rulesctl.h"
+#include "ctl/ruleseval.h"
 #include "mail/message.h"
 #include "rules/rules.h"
 
@@ -55,7 +55,7 @@ void ruleslearn_opts_init(struct ruleslearn_opts *o);
 /* One labelled example. Everything owned by the example. */
 struct ruleslearn_example {
 	char *name;            /* DIR/relative path */
-	int category, severity;/* indices in rulesctl's orders */
+	int category, severity;/* indices in ruleseval's orders */
 	struct message *m;
 	GPtrArray *phrases;    /* char *, distinct, sorted (strcmp) */
 };
@@ -98,13 +98,13 @@ char *ruleslearn_rules_text(const char *dir, char **error_r);
 /* Pooled figures over all held-out folds. */
 struct ruleslearn_cv {
 	unsigned folds;
-	struct rulesctl_counts in_force;  /* the rules in force alone */
-	struct rulesctl_counts learned;   /* the learned rules alone */
-	struct rulesctl_counts combined;  /* rules in force + learned */
+	struct ruleseval_counts in_force;  /* the rules in force alone */
+	struct ruleseval_counts learned;   /* the learned rules alone */
+	struct ruleseval_counts combined;  /* rules in force + learned */
 	/* in_force and combined per detected language: [0] "en", [1] "zh"
 	 * (msg_lang knows no others) */
-	struct rulesctl_counts lang_in_force[2], lang_combined[2];
-	unsigned rules_min, rules_max;    /* learned rules per fold */
+	struct ruleseval_counts lang_in_force[2], lang_combined[2];
+	unsigned rules_min, rules_max;     /* learned rules per fold */
 };
 
 /* ruleslearn_cross_validate - in_force is the text of the rules in force

@@ -7,7 +7,7 @@
 #include <glib.h>
 
 #include "lib/jsonparse.h"
-#include "ctl/rulesctl.h"
+#include "ctl/ruleseval.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();  /* every failure says where */
 	jsonparse_free(&v);
 	g_free(error);
-	struct message *m = rulesctl_message_from_json((const char *)data, size, &error);
+	struct message *m = ruleseval_message_from_json((const char *)data, size, &error);
 	msg_free(&m);
 	g_free(error);
 	return 0;

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "mail/mime.h"
 #include "ctl/rulesctl.h"
+#include "ctl/ruleseval.h"
 
 static char *src_path(const char *rel)
 {
@@ -174,7 +175,7 @@ static void test_form_json(void **state)
 	const char *doc = "{\"title\":\"电水壶漏水\",\"description\":\"用了三天就漏水了\","
 		"\"email\":\"Li@Example.com\",\"name\":\"李\",\"order\":\"A-1\"}";
 	char *error = NULL;
-	struct message *m = rulesctl_message_from_json(doc, strlen(doc), &error);
+	struct message *m = ruleseval_message_from_json(doc, strlen(doc), &error);
 	assert_non_null(m);
 	assert_int_equal(msg_channel(m), MSG_CHANNEL_WEB);
 	assert_string_equal(msg_subject(m), "电水壶漏水");
@@ -184,11 +185,11 @@ static void test_form_json(void **state)
 	assert_string_equal(msg_field(m, "order"), "A-1");
 	msg_free(&m);
 
-	assert_null(rulesctl_message_from_json("[1]", 3, &error));
+	assert_null(ruleseval_message_from_json("[1]", 3, &error));
 	assert_non_null(strstr(error, "JSON object, not array"));
 	g_free(error);
 	error = NULL;
-	assert_null(rulesctl_message_from_json("{\"body\":5}", 10, &error));
+	assert_null(ruleseval_message_from_json("{\"body\":5}", 10, &error));
 	assert_non_null(strstr(error, "field \"body\": a string expected, not number"));
 	g_free(error);
 }
@@ -317,7 +318,7 @@ static void test_parse_date(void **state)
 static void test_eval_corpus(void **state)
 {
 	char *rules_dir = src_path("rules"), *corpus = src_path("tests/data/eval");
-	struct rules *r = rulesctl_load(rules_dir, NULL, stderr);
+	struct rules *r = ruleseval_load(rules_dir, NULL, stderr);
 	assert_non_null(r);
 	struct rulesctl_eval ev;
 	char *error = NULL;
@@ -334,8 +335,8 @@ static void test_eval_corpus(void **state)
 	assert_true(sa >= 0.90);
 	/* the matrices account for every message */
 	unsigned sum = 0;
-	for (int i = 0; i < RULESCTL_NCAT; i++)
-		for (int j = 0; j < RULESCTL_NCAT; j++)
+	for (int i = 0; i < RULESEVAL_NCAT; i++)
+		for (int j = 0; j < RULESEVAL_NCAT; j++)
 			sum += ev.category_matrix[i][j];
 	assert_int_equal(sum, ev.messages);
 
@@ -348,7 +349,7 @@ static void test_eval_corpus(void **state)
 	assert_true(jsonparse_number(jsonparse_get(v, "messages")) == ev.messages);
 	assert_true(jsonparse_number(jsonparse_get(v, "category_accuracy")) == ca);
 	assert_int_equal(jsonparse_length(jsonparse_get(jsonparse_get(v, "category_matrix"),
-							"rows")), RULESCTL_NCAT);
+							"rows")), RULESEVAL_NCAT);
 	jsonparse_free(&v);
 	free(out);
 	rulesctl_eval_clear(&ev);
@@ -362,7 +363,7 @@ static void test_eval_corpus(void **state)
 static void test_eval_can_fail(void **state)
 {
 	char *dir = write_rules("rule ALL any /(?s)./\n    score quality 5\n");
-	struct rules *r = rulesctl_load(dir, NULL, stderr);
+	struct rules *r = ruleseval_load(dir, NULL, stderr);
 	assert_non_null(r);
 	char *corpus = src_path("tests/data/eval");
 	struct rulesctl_eval ev;

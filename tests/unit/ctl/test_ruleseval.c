@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "mail/mime.h"
 #include "ctl/rulesctl.h"
+#include "ctl/ruleseval.h"
 
 /* Three rules: "broken"/坏了 is quality, price/价格 is price, a journalist
  * or 记者 is severity A. The set's service complaints and its court threat
@@ -61,7 +62,7 @@ static void assert_near(double got, double want)
 		fail_msg("got %.6f, want %.6f", got, want);
 }
 
-static const struct rulesctl_counts *group(const GPtrArray *groups, const char *name)
+static const struct ruleseval_counts *group(const GPtrArray *groups, const char *name)
 {
 	for (guint i = 0; i < groups->len; i++) {
 		const struct rulesctl_eval_group *g = g_ptr_array_index(groups, i);
@@ -74,7 +75,7 @@ static const struct rulesctl_counts *group(const GPtrArray *groups, const char *
 
 static void eval(struct fixture *f, struct rulesctl_eval *ev)
 {
-	struct rules *r = rulesctl_load(f->rules_dir, NULL, stderr);
+	struct rules *r = ruleseval_load(f->rules_dir, NULL, stderr);
 	assert_non_null(r);
 	char *error = NULL;
 	assert_int_equal(rulesctl_eval_dir(r, f->data, ev, &error), 0);
@@ -94,15 +95,15 @@ static void test_eval_figures(void **state)
 	assert_int_equal(ev.messages, 8);
 	assert_int_equal(ev.skipped->len, 0);
 	assert_near(rulesctl_eval_category_accuracy(&ev), 6.0 / 8);
-	assert_near(rulesctl_precision(cm, RULESCTL_NCAT, 0), 1);      /* quality */
-	assert_near(rulesctl_recall(cm, RULESCTL_NCAT, 0), 1);
-	assert_near(rulesctl_recall(cm, RULESCTL_NCAT, 1), 0);         /* service */
-	assert_true(isnan(rulesctl_precision(cm, RULESCTL_NCAT, 1)));  /* never chosen */
-	assert_near(rulesctl_precision(cm, RULESCTL_NCAT, 4), 0);      /* other */
-	assert_true(isnan(rulesctl_recall(cm, RULESCTL_NCAT, 4)));     /* none expected */
-	assert_near(rulesctl_recall(sm, RULESCTL_NSEV, 0), 2.0 / 3);   /* A */
-	assert_near(rulesctl_precision(sm, RULESCTL_NSEV, 0), 1);
-	assert_near(rulesctl_precision(sm, RULESCTL_NSEV, 2), 5.0 / 6); /* C */
+	assert_near(ruleseval_precision(cm, RULESEVAL_NCAT, 0), 1);      /* quality */
+	assert_near(ruleseval_recall(cm, RULESEVAL_NCAT, 0), 1);
+	assert_near(ruleseval_recall(cm, RULESEVAL_NCAT, 1), 0);         /* service */
+	assert_true(isnan(ruleseval_precision(cm, RULESEVAL_NCAT, 1)));  /* never chosen */
+	assert_near(ruleseval_precision(cm, RULESEVAL_NCAT, 4), 0);      /* other */
+	assert_true(isnan(ruleseval_recall(cm, RULESEVAL_NCAT, 4)));     /* none expected */
+	assert_near(ruleseval_recall(sm, RULESEVAL_NSEV, 0), 2.0 / 3);   /* A */
+	assert_near(ruleseval_precision(sm, RULESEVAL_NSEV, 0), 1);
+	assert_near(ruleseval_precision(sm, RULESEVAL_NSEV, 2), 5.0 / 6); /* C */
 	/* no B expected: the mean of A's 2/3 and C's 1 */
 	assert_near(rulesctl_eval_severity_macro_recall(&ev), (2.0 / 3 + 1) / 2);
 
@@ -110,9 +111,9 @@ static void test_eval_figures(void **state)
 	assert_int_equal(group(ev.by_lang, "en")->messages, 4);
 	assert_int_equal(group(ev.by_lang, "zh")->category_correct, 3);
 	assert_int_equal(ev.by_dir->len, 2);
-	assert_near(rulesctl_counts_category_accuracy(group(ev.by_dir, "shop")), 1);
-	assert_near(rulesctl_counts_category_accuracy(group(ev.by_dir, "escalated")), 0.5);
-	assert_near(rulesctl_counts_severity_macro_recall(group(ev.by_dir, "shop")), 1);
+	assert_near(ruleseval_counts_category_accuracy(group(ev.by_dir, "shop")), 1);
+	assert_near(ruleseval_counts_category_accuracy(group(ev.by_dir, "escalated")), 0.5);
+	assert_near(ruleseval_counts_severity_macro_recall(group(ev.by_dir, "shop")), 1);
 	rulesctl_eval_clear(&ev);
 }
 

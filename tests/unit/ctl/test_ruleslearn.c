@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "mail/mime.h"
 #include "ctl/rulesctl.h"
+#include "ctl/ruleseval.h"
 #include "ctl/ruleslearn.h"
 
 static char *src_path(const char *rel)
@@ -214,8 +215,8 @@ static void cross_validate(struct set *s, unsigned max_rules, struct ruleslearn_
 	assert_int_equal(ruleslearn_cross_validate(base, s->examples, &o, NULL, cv, &error), 0);
 	assert_int_equal(cv->in_force.messages, 80);
 	printf("held out: in force category %.3f, + learned %.3f (%u-%u rules)\n",
-	       rulesctl_counts_category_accuracy(&cv->in_force),
-	       rulesctl_counts_category_accuracy(&cv->combined), cv->rules_min, cv->rules_max);
+	       ruleseval_counts_category_accuracy(&cv->in_force),
+	       ruleseval_counts_category_accuracy(&cv->combined), cv->rules_min, cv->rules_max);
 	g_free(base);
 }
 
@@ -225,12 +226,12 @@ static void test_learning_gains(void **state)
 {
 	struct ruleslearn_cv cv;
 	cross_validate(*state, RULESLEARN_DEFAULT_MAX_RULES, &cv);
-	double before = rulesctl_counts_category_accuracy(&cv.in_force);
-	double after = rulesctl_counts_category_accuracy(&cv.combined);
+	double before = ruleseval_counts_category_accuracy(&cv.in_force);
+	double after = ruleseval_counts_category_accuracy(&cv.combined);
 	assert_true(before < 0.5);
 	assert_true(after >= before + 0.3);
-	assert_true(rulesctl_counts_severity_macro_recall(&cv.combined) >=
-		    rulesctl_counts_severity_macro_recall(&cv.in_force));
+	assert_true(ruleseval_counts_severity_macro_recall(&cv.combined) >=
+		    ruleseval_counts_severity_macro_recall(&cv.in_force));
 }
 
 /* The command: the file to out, the figures to the report stream. */
