@@ -70,6 +70,23 @@ static int64_t ratelimit_take(struct ratelimit *r, const char *addr, int64_t now
 	return wait;
 }
 
+/* ratelimit_key - what a client is counted as: its IPv4 address, or the /64
+ * of its IPv6 address (one customer line gets a whole /64, so counting
+ * single IPv6 addresses would let one sender take 2^64 turns). */
+static void ratelimit_key(const char *client, char *key, size_t size)
+{
+	struct in6_addr a;
+	if (strchr(client, ':') && inet_pton(AF_INET6, client, &a) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a)) {
+		char text[INET6_ADDRSTRLEN];
+		memset(a.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a, text, sizeof text);
+		g_snprintf(key, size, "%s/64", text);
+	} else {
+		g_strlcpy(key, client, size);
+	}
+}
+
 /* ---- the server and its requests ------------------------------------------------ */
 
 struct httpd {
@@ -395,7 +412,9 @@ static enum MHD_Result first_call(struct httpd *h, struct MHD_Connection *c, con
 		r->answered = false;
 		return MHD_YES;
 	}
-	int64_t wait = ratelimit_take(&h->rl, r->client, g_get_real_time() / G_USEC_PER_SEC);
+	char key[INET6_ADDRSTRLEN + 8];
+	ratelimit_key(r->client, key, sizeof key);
+	int64_t wait = ratelimit_take(&h->rl, key, g_get_real_time() / G_USEC_PER_SEC);
 	if (wait) {
 		char secs[24];
 		g_snprintf(secs, sizeof secs, "%lld", (long long)wait);

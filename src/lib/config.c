@@ -62,6 +62,8 @@ static const struct ckey global_keys[] = {
 
 	{ "acknowledge", "max_per_sender_per_hour", C_INT, CF(ack_max_per_sender_hour), "5", 0, 100000 },
 	{ "acknowledge", "bounce_suppress", C_DUR, CF(ack_bounce_suppress), "7d", 0, 365 * 86400 },
+	{ "acknowledge", "max_per_domain_per_day", C_INT, CF(ack_max_per_domain_day), "1000", 0,
+	  100000000 },
 
 	{ "limits", "max_message_size", C_SIZE, CF(max_message_size), "25M", 1024, (int64_t)1 << 30 },
 	{ "limits", "max_attachments", C_INT, CF(max_attachments), "50", 0, 10000 },

@@ -73,6 +73,7 @@ struct config {
 
 	/* [acknowledge] */
 	int64_t ack_max_per_sender_hour;
+	int64_t ack_max_per_domain_day;   /* 0 = no cap */
 	int64_t ack_bounce_suppress;
 
 	/* [limits] */

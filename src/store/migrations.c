@@ -322,6 +322,21 @@ static const char *const m6_relayed_texts[] = {
 	NULL
 };
 
+/* One row per acknowledgement queued, keyed by the mailbox it reaches
+ * (recipient_key: case, +tags and Gmail dots do not make another person)
+ * and by its domain: the per-sender and per-domain limits count these. */
+static const char *const m7_ack_log[] = {
+	"CREATE TABLE IF NOT EXISTS ack_log ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" addr_key VARCHAR(320)" BIN " NOT NULL,"
+	" domain VARCHAR(255)" BIN " NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" KEY ix_ack_log_key (addr_key, at),"
+	" KEY ix_ack_log_domain (domain, at)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -329,6 +344,7 @@ static const struct migration all[] = {
 	{ 4, "early warning", m4_early_warning },
 	{ 5, "staff decisions", m5_staff_decided },
 	{ 6, "relayed staff texts", m6_relayed_texts },
+	{ 7, "acknowledgement log", m7_ack_log },
 };
 
 const struct migration *migrations_list(unsigned *n)

@@ -146,8 +146,9 @@ static const char *const st_sql[ST_COUNT] = {
 	/* both questions an acknowledgement asks, in one round trip */
 	[ST_ACK_CHECK] =
 		"SELECT (SELECT COUNT(*) FROM suppressions WHERE addr = ?"
-		" AND suppressed_until > ?), (SELECT COUNT(*) FROM outbox"
-		" WHERE rcpt = ? AND created_at >= ? AND kind = 'ack')",
+		" AND suppressed_until > ?), (SELECT COUNT(*) FROM ack_log"
+		" WHERE addr_key = ? AND at >= ?), (SELECT COUNT(*) FROM ack_log"
+		" WHERE domain = ? AND at >= ?)",
 	[ST_SUPP_ACTIVE] =
 		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
 	[ST_SUPPRESS] =
@@ -1648,27 +1649,42 @@ int store_suppression_active(struct store *s, const char *addr, int64_t now,
 	return query_count(s, ST_SUPP_ACTIVE, &p, &v, err);
 }
 
-int store_ack_check(struct store *s, const char *rcpt, int64_t now, int64_t since,
-		    bool *suppressed, unsigned *recent, GError **err)
+int store_ack_check(struct store *s, const struct store_ack_query *q, bool *suppressed,
+		    unsigned *by_key, unsigned *by_domain, GError **err)
 {
 	struct pb p = { .nb = 0 };
-	pb_str(&p, rcpt);
-	pb_time(&p, now);
-	pb_str(&p, rcpt);
-	pb_time(&p, since);
+	pb_str(&p, q->rcpt);
+	pb_time(&p, q->now);
+	pb_chars(&p, q->key, 320);
+	pb_time(&p, q->key_since);
+	pb_chars(&p, q->domain, 255);
+	pb_time(&p, q->domain_since);
 	MYSQL_STMT *st = exec(s, ST_ACK_CHECK, &p, err);
 	if (!st)
 		return -1;
 	struct rb r = { .n = 0 };
 	rb_u64(&r);
 	rb_u64(&r);
+	rb_u64(&r);
 	if (rb_start(s, st, ST_ACK_CHECK, &r, err) < 0)
 		return -1;
 	int rc = rb_fetch(s, st, ST_ACK_CHECK, err);
 	*suppressed = rc == 1 && rb_id(&r, 0) > 0;
-	*recent = rc == 1 ? (unsigned)rb_id(&r, 1) : 0;
+	*by_key = rc == 1 ? (unsigned)rb_id(&r, 1) : 0;
+	*by_domain = rc == 1 ? (unsigned)rb_id(&r, 2) : 0;
 	mysql_stmt_free_result(st);
 	return rc < 0 ? -1 : 0;
+}
+
+int store_ack_log(struct store *s, const char *key, const char *domain, int64_t now,
+		  GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_chars(&p, key, 320);
+	pb_chars(&p, domain, 255);
+	pb_time(&p, now);
+	return store_write_one(s, "INSERT INTO ack_log (addr_key, domain, at) VALUES (?, ?, ?)",
+			       &p, NULL, err) < 0 ? -1 : 0;
 }
 
 int store_suppress(struct store *s, const char *addr, int64_t until,

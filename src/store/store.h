@@ -274,11 +274,24 @@ int store_outbox_pending(struct store *s, unsigned *n, GError **err);
 int store_suppression_active(struct store *s, const char *addr, int64_t now,
 			     GError **err);
 /* store_suppress - suppress until (a later existing until is kept). */
-/* store_ack_check - may rcpt get an acknowledgement now? *suppressed: a
- * hard bounce suppression is in force; *recent: acknowledgements queued to
- * rcpt since `since`. One round trip. 0 / -1. */
-int store_ack_check(struct store *s, const char *rcpt, int64_t now, int64_t since,
-		    bool *suppressed, unsigned *recent, GError **err);
+/* What store_ack_check asks about one acknowledgement (all borrowed). */
+struct store_ack_query {
+	const char *rcpt;       /* the address it would go to (suppressions) */
+	const char *key;        /* recipient_key of rcpt */
+	const char *domain;     /* its domain */
+	int64_t now, key_since, domain_since;
+};
+
+/* store_ack_check - may q->rcpt get an acknowledgement now? *suppressed: a
+ * hard bounce suppression is in force; *by_key / *by_domain:
+ * acknowledgements logged (store_ack_log) to q->key since key_since and to
+ * q->domain since domain_since. One round trip. 0 / -1. */
+int store_ack_check(struct store *s, const struct store_ack_query *q, bool *suppressed,
+		    unsigned *by_key, unsigned *by_domain, GError **err);
+/* store_ack_log - an acknowledgement to key (in domain) is queued now, in
+ * the same transaction as its outbox row. 0 / -1. */
+int store_ack_log(struct store *s, const char *key, const char *domain, int64_t now,
+		  GError **err);
 int store_suppress(struct store *s, const char *addr, int64_t until,
 		   const char *reason, int64_t now, GError **err);
 

@@ -8,6 +8,7 @@
 #include "lib/holder.h"
 #include "lib/log.h"
 #include "mail/mailout.h"
+#include "mail/recipient.h"
 #include "lib/metrics.h"
 #include "mail/message.h"
 #include "rules/rules.h"
@@ -26,9 +27,6 @@ struct pipeline {
 	/* verdicts of the batch in hand, computed before the transaction opens
 	 * so that it stays short (NULL for mail that gets no complaint) */
 	GPtrArray *verdicts;
-	/* acknowledgements queued in the open transaction, per recipient: the
-	 * outbox rows wait for the commit, so the database cannot count them */
-	GHashTable *acks_in_tx;
 };
 
 struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
@@ -37,7 +35,6 @@ struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *stor
 	p->env = env;
 	p->store = store;
 	p->verdicts = g_ptr_array_new();
-	p->acks_in_tx = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return p;
 }
 
@@ -47,7 +44,6 @@ void pipeline_free(struct pipeline **pp)
 	if (!p)
 		return;
 	g_ptr_array_unref(p->verdicts);
-	g_hash_table_unref(p->acks_in_tx);
 	g_free(p);
 	*pp = NULL;
 }
@@ -92,12 +88,48 @@ static int handle_bounce(struct pipeline *p, const struct message *m, int64_t no
 	return rc;
 }
 
+/* ack_rcpt - where an acknowledgement of m goes: the From address; a
+ * Reply-To only within the same domain (a forged Reply-To would otherwise
+ * make us mail a third party with a stranger's text). */
+static const char *ack_rcpt(const struct message *m)
+{
+	const char *rt = msg_reply_to(m);
+	if (rt && *rt && recipient_same_domain(rt, msg_from_addr(m)))
+		return rt;
+	return msg_from_addr(m);
+}
+
+/* limit_reason - why the limits forbid an acknowledgement to to, or NULL.
+ * The counts include the acknowledgements queued earlier in this batch's
+ * own transaction: its ack_log rows are visible to it. */
+static int limit_reason(struct pipeline *p, const char *to, int64_t now, const char **why,
+			GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	char *key = recipient_key(to), *domain = recipient_domain(to);
+	struct store_ack_query q = { .rcpt = to, .key = key ? key : to, .domain = domain ? domain : "",
+				     .now = now, .key_since = now - 3600, .domain_since = now - 86400 };
+	bool suppressed = false;
+	unsigned by_key = 0, by_domain = 0;
+	int rc = store_ack_check(p->store, &q, &suppressed, &by_key, &by_domain, err);
+	if (rc == 0 && suppressed)
+		*why = "address suppressed after a hard bounce";
+	else if (rc == 0 && by_key >= (unsigned)cfg->ack_max_per_sender_hour)
+		*why = "per-sender hourly limit reached";
+	else if (rc == 0 && cfg->ack_max_per_domain_day &&
+		 by_domain >= (unsigned)cfg->ack_max_per_domain_day)
+		*why = "per-domain daily limit reached";
+	g_free(key);
+	g_free(domain);
+	return rc;
+}
+
 /* ack_allowed - RFC 3834 and our own limits; says why not in the log. */
 static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64_t now,
 		       bool *allowed, GError **err)
 {
 	const struct config *cfg = p->env->cfg;
-	const char *to = msg_reply_to(it->msg) ? msg_reply_to(it->msg) : msg_from_addr(it->msg);
+	const char *to = ack_rcpt(it->msg);
 	const char *why = NULL;
 	*allowed = false;
 	if (it->no_ack)
@@ -106,21 +138,23 @@ static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64
 		why = "no sender address";
 	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
 		why = "from our own address";
-	if (!why) {
-		bool suppressed = false;
-		unsigned recent = 0;
-		if (store_ack_check(p->store, to, now, now - 3600, &suppressed, &recent, err) < 0)
-			return -1;
-		if (suppressed)
-			why = "address suppressed after a hard bounce";
-		else if (recent + GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to)) >=
-			 (unsigned)cfg->ack_max_per_sender_hour)
-			why = "per-sender hourly limit reached";
-	}
+	if (!why && limit_reason(p, to, now, &why, err) < 0)
+		return -1;
 	if (why)
 		log_info("no acknowledgement ref=%s reason=\"%s\"", it->ref, why);
 	*allowed = why == NULL;
 	return 0;
+}
+
+/* ack_logged - the acknowledgement to to counts against its limits from
+ * now on (committed with it). */
+static int ack_logged(struct pipeline *p, const char *to, int64_t now, GError **err)
+{
+	char *key = recipient_key(to), *domain = recipient_domain(to);
+	int rc = store_ack_log(p->store, key ? key : to, domain ? domain : "", now, err);
+	g_free(key);
+	g_free(domain);
+	return rc;
 }
 
 static char *format_time(int64_t t)
@@ -138,13 +172,16 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	const struct config *cfg = p->env->cfg;
 	const struct message *m = it->msg;
 	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
-	const char *to = msg_reply_to(m) ? msg_reply_to(m) : msg_from_addr(m);
+	const char *to = ack_rcpt(m);
 	char *received = format_time(now);  /* when we got it, not its Date: header */
+	/* the stranger's words we echo: a name fit to greet with, nothing else
+	 * (no subject, no text: an acknowledgement must not carry a message
+	 * of theirs to whoever they typed in as the sender) */
+	char *name = recipient_safe_name(msg_from_name(m));
 	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
 	g_hash_table_insert(vars, "ref", it->ref);
-	g_hash_table_insert(vars, "customer_name", (char *)(msg_from_name(m) ? msg_from_name(m) : ""));
+	g_hash_table_insert(vars, "customer_name", name ? name : "");
 	g_hash_table_insert(vars, "customer_addr", (char *)to);
-	g_hash_table_insert(vars, "subject", (char *)(msg_subject(m) ? msg_subject(m) : ""));
 	g_hash_table_insert(vars, "category", (char *)category);
 	g_hash_table_insert(vars, "company", cfg->company_name);
 	g_hash_table_insert(vars, "company_from", cfg->company_from);
@@ -154,7 +191,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	char *id = mailout_message_id("ack", it->ref, cfg->company_from);
 	struct mailout out = {
 		.from_addr = cfg->company_from, .from_name = cfg->company_name,
-		.to_addr = to, .to_name = msg_from_name(m),
+		.to_addr = to, .to_name = name,
 		.subject = subject, .body = body, .message_id = id,
 		.in_reply_to = msg_message_id(m), .thread = m,
 		.auto_submitted = "auto-replied", .ref = it->ref, .date = now,
@@ -164,17 +201,17 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	int rc = store_outbox_add(p->store, it->complaint_id, "ack", cfg->company_from, to, id,
 				  g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), now,
 				  &outbox_id, err);
-	if (rc == 0) {
+	if (rc == 0)
+		rc = ack_logged(p, to, now, err);
+	if (rc == 0)
 		it->ack_queued = true;
-		unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(p->acks_in_tx, to));
-		g_hash_table_replace(p->acks_in_tx, g_strdup(to), GUINT_TO_POINTER(n + 1));
-	}
 	g_bytes_unref(raw);
 	g_free(id);
 	g_free(body);
 	g_free(subject);
 	g_hash_table_unref(vars);
 	g_free(received);
+	g_free(name);
 	return rc;
 }
 
@@ -390,7 +427,6 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 {
 	if (store_begin(p->store, err) < 0)
 		return -1;
-	g_hash_table_remove_all(p->acks_in_tx);
 	struct store_known *known = g_new0(struct store_known, n);
 	uint64_t *rows = g_new0(uint64_t, n);
 	int *dup_of = g_new(int, n);

@@ -7,11 +7,12 @@ usage: test_trust.py BUILD_DIR [TEST ...]"""
 
 import os
 import sys
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from daemon_env import (acks, complaints, run_tests, scalar, wait_for,  # noqa: E402
+from daemon_env import (Daemon, acks, complaints, run_tests, scalar, wait_for,  # noqa: E402
                         wait_settled)
 from test_staff import (case, customer_mail, daemon, deliver, events,  # noqa: E402
                         first_complaint, mails, staff_reply)
@@ -179,8 +180,87 @@ def test_staff_reply_once_and_assign_inside(srv, bindir):
         d.close()
 
 
+def body_of(msg):
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_ack_is_no_weapon(srv, bindir):
+    """The acknowledgement carries none of a stranger's text: no subject,
+    no name that holds a link or a message (greeting and To); its limits
+    count a mailbox, not a spelling (+tags, case, Gmail dots) and a domain
+    per day; it goes to From, never to a foreign Reply-To; the web rate
+    limit counts an IPv6 client by its /64."""
+    import test_web
+    d = Daemon(srv, bindir, web={"rate_limit": "3", "rate_window": "1h",
+                                 "trusted_proxies": "127.0.0.3"},
+               extra={"acknowledge": {"max_per_sender_per_hour": "1",
+                                      "max_per_domain_per_day": "3"}})
+    try:
+        d.migrate()
+        d.start()
+        d.wait_web()
+        lure = "Your account is locked, verify at http://login.bank.example"
+        obj = dict(test_web.GOOD, token="t-" + uuid.uuid4().hex, lang="en",
+                   name=lure, email="victim@target.example",
+                   description="URGENT: verify your account at http://login.bank.example")
+        st, _, body = test_web.post_json(d, obj)
+        assert st == 201, (st, body)
+        wait_for("acknowledgement", lambda: acks(srv), 30)
+        ack = acks(srv)[0]
+        text = str(ack["Subject"]) + str(ack["To"]) + body_of(ack)
+        for bad in ("locked", "login.bank", "URGENT", "http://"):
+            assert bad not in text, (bad, ack["Subject"], ack["To"], body_of(ack))
+        assert "Dear customer" in body_of(ack), body_of(ack)
+
+        # the same mailbox spelled otherwise: no second acknowledgement
+        for addr in ("victim+1@target.example", "VICTIM+2@Target.Example"):
+            st, _, _ = test_web.post_json(d, dict(obj, token="t-" + uuid.uuid4().hex,
+                                                  email=addr), source="127.0.0.2")
+            assert st == 201, st
+        wait_for("3 complaints", lambda: complaints(srv) == 3, 30)
+        wait_settled(srv)
+        assert len(acks(srv)) == 1, [a["To"] for a in acks(srv)]
+        assert b"per-sender hourly limit reached" in d.log_text()
+
+        # a domain's daily cap (3): the 4th address there gets nothing
+        for i in range(3):
+            deliver(srv, customer_mail("电水壶漏水", "漏水。", sender=f"user{i}@cap.example")[0])
+        wait_for("3 acknowledgements to cap.example", lambda: len(
+            [a for a in acks(srv) if "cap.example" in a.envelope["rcpt_tos"][0]]) == 3, 60)
+        deliver(srv, customer_mail("电水壶漏水", "漏水。", sender="user9@cap.example")[0])
+        wait_for("7 complaints", lambda: complaints(srv) == 7, 60)
+        wait_settled(srv)
+        assert len([a for a in acks(srv) if "cap.example" in a.envelope["rcpt_tos"][0]]) == 3
+        assert b"per-domain daily limit reached" in d.log_text()
+
+        # a forged Reply-To elsewhere: the acknowledgement goes to From
+        deliver(srv, customer_mail("快递延误", "晚了三天。", sender="sender@own.example",
+                                   extra="Reply-To: third@party.example\r\n")[0])
+        wait_for("acknowledged to From", lambda: [
+            a for a in acks(srv) if a.envelope["rcpt_tos"] == ["sender@own.example"]], 60)
+        wait_settled(srv)
+        assert not [a for a in acks(srv) if "party.example" in a.envelope["rcpt_tos"][0]]
+
+        # IPv6 clients behind the proxy: one /64 is one client
+        for i in range(1, 4):
+            st, _, _ = test_web.post_form(d, dict(test_web.GOOD, email="bad"), source="127.0.0.3",
+                                          headers={"X-Forwarded-For": f"2001:db8:1:2::{i}"})
+            assert st == 400, st
+        st, _, _ = test_web.post_form(d, dict(test_web.GOOD, email="bad"), source="127.0.0.3",
+                                      headers={"X-Forwarded-For": "2001:db8:1:2:ffff::9"})
+        assert st == 429, "another address of the same /64 was a new client"
+        st, _, _ = test_web.post_form(d, dict(test_web.GOOD, email="bad"), source="127.0.0.3",
+                                      headers={"X-Forwarded-For": "2001:db8:1:3::1"})
+        assert st == 400, st
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
-         test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside]
+         test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside,
+         test_ack_is_no_weapon]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))
