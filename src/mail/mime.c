@@ -794,6 +794,8 @@ static void leaf_part(struct ctx *c, GMimePart *part)
 		return;
 	}
 	char *name = part_filename(c, obj);
+	if (is_type(obj, "message", "feedback-report"))
+		msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* ARF without its report-type */
 	bool attach = is_attachment_disposition(obj) || *name;
 	bool plain = is_type(obj, "text", "plain"), html = is_type(obj, "text", "html");
 	if ((plain || html) && !attach) {
@@ -879,6 +881,10 @@ static void multipart(struct ctx *c, GMimeMultipart *mp, unsigned depth)
 			c->in_report = true;
 		} else if (rt && g_ascii_strcasecmp(rt, "disposition-notification") == 0) {
 			msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* read receipt */
+		} else if (rt && g_ascii_strcasecmp(rt, "feedback-report") == 0) {
+			/* ARF (RFC 5965): an abuse desk's machine reporting our
+			 * mail; answering it is how we end up on its block list */
+			msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED);
 		}
 	}
 	if (g_mime_multipart_get_count(mp) == 0) {
@@ -1153,6 +1159,30 @@ static bool local_part_is(const char *addr, const char *local)
 	return addr && g_ascii_strncasecmp(addr, local, n) == 0 && addr[n] == '@';
 }
 
+/* noreply_sender - an address that says no one reads it (noreply@,
+ * no-reply-billing@, DoNotReply@ ...): providers send error and policy
+ * notices from such addresses, often without any Auto-Submitted header, and
+ * an acknowledgement to them goes nowhere or starts a loop. The word must
+ * end the local part or be followed by a separator, so that "noreen@" and
+ * "noreplyhelp" written by a person are not caught. */
+static bool noreply_sender(const char *addr)
+{
+	static const char *const words[] = {
+		"noreply", "no-reply", "no_reply", "no.reply", "donotreply",
+		"do-not-reply", "do_not_reply", "do.not.reply", "dontreply",
+		"dont-reply", "bounce", "bounces", NULL,
+	};
+	if (!addr)
+		return false;
+	for (const char *const *w = words; *w; w++) {
+		size_t n = strlen(*w);
+		if (g_ascii_strncasecmp(addr, *w, n) == 0 && addr[n] &&
+		    strchr("@-_.+", addr[n]))
+			return true;
+	}
+	return false;
+}
+
 static void header_flags(struct ctx *c)
 {
 	struct message *m = c->m;
@@ -1179,6 +1209,8 @@ static void header_flags(struct ctx *c)
 	const char *from = msg_from_addr(m);
 	if (local_part_is(from, "mailer-daemon") || local_part_is(from, "postmaster"))
 		msg_add_flags(m, MSG_F_BOUNCE);
+	if (noreply_sender(from) || noreply_sender(msg_reply_to(m)))
+		msg_add_flags(m, MSG_F_AUTO_SUBMITTED);
 	/* RFC 3834 auto-replies also use a null return path: that alone makes
 	 * a bounce only when nothing says it is an auto-reply */
 	if (null_rp && !(msg_flags(m) & MSG_F_AUTO_SUBMITTED))

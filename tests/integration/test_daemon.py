@@ -139,6 +139,30 @@ def test_machine_and_own_mail(srv, bindir):
     finally:
         d.close()
 
+def test_feedback_and_noreply_not_answered(srv, bindir):
+    """ARF abuse reports and provider notices from no-reply addresses are
+    stored and never acknowledged; a person with a look-alike address is."""
+    machine = ["arf_abuse_report.eml", "arf_no_report_type.eml", "noreply_notice.eml",
+               "donotreply_error.eml"]
+    raws = [open(os.path.join(DATA, "machine", n), "rb").read()
+            for n in machine + ["person_noreen.eml"]]
+    srv.dovecot.append_many("alice", "INBOX", raws)
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("5 messages stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 5)
+        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 5, 20)
+        wait_for("the person's acknowledgement", lambda: len(acks(srv)) >= 1, 30)
+        wait_settled(srv)
+        to = [a["To"] for a in acks(srv)]
+        assert len(to) == 1 and "noreen.reply@customer.example" in to[0], to
+        assert complaints(srv) == 1, "only the person's mail is a complaint"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
 
 def test_kill9_nothing_lost(srv, bindir):
     """kill -9 while ingesting 200 mails, again and again: exactly 200
@@ -660,6 +684,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
+         test_feedback_and_noreply_not_answered,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
