@@ -906,7 +906,16 @@ char *store_dedup_key(const struct message *m)
 {
 	const char *mid = msg_message_id(m);
 	char *input;
-	if (mid && *mid) {
+	if (mid && *mid && msg_channel(m) == MSG_CHANNEL_EMAIL) {
+		/* a Message-ID is the sender's word only: the same id on other
+		 * content is another mail (issue 10.6), so the content is keyed too */
+		char *lower = g_utf8_strdown(mid, -1);
+		char *content = store_content_hash(m);
+		input = g_strconcat("mid:", lower, "\ncontent:", content, NULL);
+		g_free(content);
+		g_free(lower);
+	} else if (mid && *mid) {
+		/* a web form's id is its token: a double submit is one complaint */
 		char *lower = g_utf8_strdown(mid, -1);
 		input = g_strconcat("mid:", lower, NULL);
 		g_free(lower);

@@ -109,9 +109,31 @@ bool store_in_transaction(const struct store *s);
 /* ---- idempotency ---------------------------------------------------------- */
 
 /* store_dedup_key - the message's dedup key: hex SHA-256 of
- * "mid:" + lower-cased Message-ID, else of "raw:" + raw SHA-256 (hex);
- * NULL when the message has neither. Pure; free with g_free. */
+ *   e-mail with a Message-ID:  "mid:" + lower-cased Message-ID + "\ncontent:"
+ *                              + store_content_hash(m)
+ *   web form with an id:       "mid:" + lower-cased Message-ID (its token)
+ *   otherwise:                 "raw:" + raw SHA-256 (hex);
+ * NULL when the message has none of them. Pure; free with g_free.
+ * E-mail stored by older versions carries the key without the content
+ * part; store_find_mid_reuse finds those rows. */
 char *store_dedup_key(const struct message *m);
+/* store_content_hash - hex SHA-256 of "from:" + From address + "\ntext:" +
+ * body text + "\natt:" + SHA-256 of each attachment: what makes two mails
+ * with one Message-ID the same mail. Pure; free with g_free. */
+char *store_content_hash(const struct message *m);
+
+/* What store_find_mid_reuse found about a mail whose dedup key is unknown. */
+enum store_mid_use {
+	STORE_MID_NEW = 0,     /* no message under this Message-ID */
+	STORE_MID_SAME = 1,    /* stored before under the old key, same sender:
+				* a re-delivery (msg_row, complaint_id set) */
+	STORE_MID_REUSED = 2,  /* another mail with this Message-ID is stored:
+				* msg_row and other_key (g_free) name it */
+};
+/* store_find_mid_reuse - look the e-mail's Message-ID up (no Message-ID or
+ * a web post: STORE_MID_NEW). Out pointers may be NULL. -1 with err. */
+int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
+			 uint64_t *complaint_id, char **other_key, GError **err);
 
 /* store_find_source - was this mailbox/UIDVALIDITY/UID stored already?
  * 1 found (*msg_row, *complaint_id set; complaint_id 0 = none), 0 not,

@@ -1,6 +1,7 @@
 /* pipeline - duplicate check, classification, storage, acknowledgement. */
 #include "workflow/pipeline.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "workflow/calendar.h"
@@ -335,6 +336,40 @@ static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned 
 	return 0;
 }
 
+/* check_mid_reuse - for each mail the batch checks did not know: was its
+ * Message-ID stored before? The same mail stored by an older version (id
+ * alone, same sender) is a duplicate as it always was; another mail under
+ * that id is stored as the new message it is, and the reuse logged with
+ * both keys (no addresses: the row ids lead to them) - before, it was
+ * dropped as a duplicate and nobody was told. */
+static int check_mid_reuse(struct pipeline *p, struct pipeline_item *items, unsigned n,
+			   struct store_known *k, const int *dup_of, GError **err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (k[i].found || dup_of[i] >= 0 || !k[i].key)
+			continue;
+		uint64_t row = 0, cid = 0;
+		char *other = NULL;
+		int rc = store_find_mid_reuse(p->store, items[i].msg, &row, &cid, &other, err);
+		if (rc < 0)
+			return -1;
+		if (rc == STORE_MID_SAME) {
+			k[i].found = 2;
+			k[i].msg_row = row;
+			k[i].complaint_id = cid;
+		} else if (rc == STORE_MID_REUSED) {
+			log_warn("message-id reuse: <%.200s> is stored as row %" PRIu64
+				 " (key %.16s) with other sender or content; stored as a new"
+				 " message (key %.16s) mailbox=%s uid=%u",
+				 msg_message_id(items[i].msg), row, other ? other : "-",
+				 k[i].key, items[i].mailbox ? items[i].mailbox : "-",
+				 items[i].uid);
+		}
+		g_free(other);
+	}
+	return 0;
+}
+
 /* count_committed - metrics for what the commit made durable. */
 static void count_committed(struct pipeline *p, const struct pipeline_item *items, unsigned n)
 {
@@ -382,6 +417,8 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	int *dup_of = g_new(int, n);
 	char **keys = g_new0(char *, n);
 	int rc = find_known(p, items, n, known, dup_of, keys, err);
+	if (rc == 0)
+		rc = check_mid_reuse(p, items, n, known, dup_of, err);
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (dup_of[i] >= 0) {
 			known[i].found = 2;

@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from daemon_env import (COMPANY_FROM, OTHER_OWN, ROOT, Daemon, acks,  # noqa: E402
-                        complaints, decoded_subject, msgid, parse_mail, query,
+                        complaints, decoded_subject, execute_sql, msgid, parse_mail, query,
                         run_tests, scalar, wait_for, wait_settled)
 
 DATA = os.path.join(ROOT, "tests", "data")
@@ -159,6 +159,63 @@ def test_feedback_and_noreply_not_answered(srv, bindir):
         to = [a["To"] for a in acks(srv)]
         assert len(to) == 1 and "noreen.reply@customer.example" in to[0], to
         assert complaints(srv) == 1, "only the person's mail is a complaint"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def plain_mail(sender, mid, subject, body):
+    """A small text/plain mail with the given sender and Message-ID."""
+    return (f"From: {sender}\r\nTo: {COMPANY_FROM}\r\nSubject: {subject}\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0800\r\n"
+            f"Message-ID: <{mid}>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{body}\r\n").encode()
+
+
+def test_message_id_reuse(srv, bindir):
+    """A mail from another sender (or with another text) under a Message-ID
+    already stored is a new complaint, and the reuse is logged; the same mail
+    delivered again is still one complaint."""
+    mid = f"reused.{random.getrandbits(48):x}@mail.example"
+    first = plain_mail("Erste Kundin <first@customer.example>", mid, "Broken kettle",
+                       "The kettle I bought leaks and the handle cracked.")
+    srv.dovecot.append_many("alice", "INBOX", [first])
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        d.start()
+        wait_for("first complaint", lambda: complaints(srv) == 1)
+        stranger = plain_mail("Someone Else <other@elsewhere.example>", mid,
+                              "Overcharged", "I was charged twice for one order.")
+        same_sender = plain_mail("Erste Kundin <first@customer.example>", mid,
+                                 "Broken kettle", "Now the lid has come off as well.")
+        # the first mail again (a re-delivery), then the two reuses
+        srv.dovecot.append_many("alice", "INBOX", [first, stranger, same_sender])
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 4, 60)
+        wait_for("three complaints", lambda: complaints(srv) >= 3, 60)
+        wait_settled(srv)
+        assert complaints(srv) == 3, complaints(srv)
+        assert scalar(srv, "SELECT COUNT(*) FROM messages WHERE message_id = %s",
+                      (mid,)) == 3
+        assert scalar(srv, "SELECT COUNT(*) FROM message_sources") == 4
+        to = sorted(a["To"] for a in acks(srv))
+        assert len(to) == 3 and any("other@elsewhere.example" in t for t in to), to
+        log = d.log_text().decode("utf-8", "replace")
+        reuse = [ln for ln in log.splitlines() if "message-id reuse" in ln]
+        assert len(reuse) == 2 and all(mid in ln for ln in reuse), reuse
+        assert not any("@customer.example" in ln or "@elsewhere.example" in ln
+                       for ln in reuse), reuse
+        # a row an older version stored (its key the Message-ID alone): the
+        # same mail again is still a duplicate of it
+        execute_sql(srv, "UPDATE messages SET dedup_key ="
+                    " SHA2(CONCAT('mid:', LOWER(message_id)), 256)"
+                    " WHERE message_id = %s ORDER BY id LIMIT 1", (mid,))
+        srv.dovecot.append_many("alice", "INBOX", [first])
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 5, 60)
+        wait_for("five sources", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM message_sources") == 5, 60)
+        assert complaints(srv) == 3, complaints(srv)
         d.assert_clean_log()
     finally:
         d.close()
@@ -684,7 +741,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
-         test_feedback_and_noreply_not_answered,
+         test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
