@@ -76,6 +76,35 @@ static bool machine_mail(const struct message *m)
 	return msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST);
 }
 
+/* sent_to - 1 when message_id names a mail in our outbox to rcpt, 0 not. */
+static int sent_to(struct pipeline *p, const char *message_id, const char *rcpt, GError **err)
+{
+	if (!message_id || !*message_id)
+		return 0;
+	char *to = NULL;
+	int rc = store_outbox_find_by_message_id(p->store, message_id, NULL, NULL, &to, NULL, err);
+	if (rc == 1)
+		rc = to && g_ascii_strcasecmp(to, rcpt) == 0;
+	g_free(to);
+	return rc;
+}
+
+/* bounce_of_ours - does the DSN refer to a mail we sent to rcpt? By the
+ * original's Message-ID in its text/rfc822-headers or message/rfc822 part,
+ * else by its In-Reply-To or References. Anyone can write a multipart/report
+ * naming any address; only the Message-ID of a mail we sent (random, never
+ * shown to anyone but its recipient) proves the bounce is real. 1/0/-1. */
+static int bounce_of_ours(struct pipeline *p, const struct message *m, const char *rcpt,
+			  GError **err)
+{
+	int rc = sent_to(p, msg_header(m, "X-Complaintd-Bounce-Message-Id"), rcpt, err);
+	if (rc == 0)
+		rc = sent_to(p, msg_in_reply_to(m), rcpt, err);
+	for (unsigned i = 0; rc == 0 && i < msg_reference_count(m) && i < 20; i++)
+		rc = sent_to(p, msg_reference(m, i), rcpt, err);
+	return rc;
+}
+
 /* handle_bounce - a hard bounce (5.1.x: no such user/domain) of one of our
  * mails stops further mail to that address for a while. */
 static int handle_bounce(struct pipeline *p, const struct message *m, int64_t now, GError **err)
@@ -84,6 +113,15 @@ static int handle_bounce(struct pipeline *p, const struct message *m, int64_t no
 	const char *rcpt = msg_header(m, "X-Complaintd-Bounce-Recipient");
 	if (!status || !rcpt || !g_str_has_prefix(status, "5.1."))
 		return 0;
+	int ours = bounce_of_ours(p, m, rcpt, err);
+	if (ours < 0)
+		return -1;
+	if (!ours) {
+		log_warn("bounce %s for a mail we did not send to that address: ignored"
+			 " (message-id <%.200s>)", status,
+			 msg_message_id(m) ? msg_message_id(m) : "-");
+		return 0;
+	}
 	int64_t until = now + p->env->cfg->ack_bounce_suppress;
 	char *reason = g_strdup_printf("hard bounce %s", status);
 	int rc = store_suppress(p->store, rcpt, until, reason, now, err);
