@@ -34,6 +34,8 @@ struct config_mailbox {
 
 struct config {
 	char *path;
+	GPtrArray *warnings;     /* strings: what config_load changed or doubts,
+				  * for --check and the log; owned */
 
 	/* [daemon] */
 	char *log_level;
@@ -41,6 +43,7 @@ struct config {
 	char *templates_dir;
 	char *ref_prefix;
 	char *default_lang;
+	bool log_pii;            /* customer addresses in clear in info logs */
 
 	/* [database] */
 	char *db_host;
@@ -51,6 +54,9 @@ struct config {
 	char *db_password_file;
 	char *db_name;
 	int64_t db_connect_timeout;
+	char *db_tls;            /* none, required */
+	char *db_ca_file;        /* PEM CA bundle; "" = the system's */
+	bool db_verify;          /* check the server's certificate and name */
 
 	/* [smtp] */
 	char *smtp_url;

@@ -228,6 +228,8 @@ struct store {
 	MYSQL_STMT *st[ST_COUNT];
 	char *host, *socket, *user, *password, *database;
 	unsigned port, connect_timeout, io_timeout;
+	bool tls_required, tls_verify;
+	char *tls_ca_file;  /* NULL: the system's CAs */
 	GTimeZone *tz;
 	bool in_txn;
 	bool broken;   /* connection lost: refuse work until reconnected */
@@ -601,6 +603,20 @@ static void disconnect(struct store *s)
 	defer_clear(s);
 }
 
+/* tls_options - [database] tls = required: refuse a server without TLS
+ * (MYSQL_OPT_SSL_ENFORCE) and, unless told not to, check its certificate
+ * and name against ca_file or the system's CAs. */
+static void tls_options(struct store *s)
+{
+	if (!s->tls_required)
+		return;
+	my_bool yes = 1, verify = s->tls_verify;
+	mysql_optionsv(s->db, MYSQL_OPT_SSL_ENFORCE, &yes);
+	mysql_optionsv(s->db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	if (s->tls_ca_file)
+		mysql_optionsv(s->db, MYSQL_OPT_SSL_CA, s->tls_ca_file);
+}
+
 static int db_connect(struct store *s, GError **err)
 {
 	unsigned ct = s->connect_timeout ? s->connect_timeout : 10;
@@ -620,6 +636,7 @@ static int db_connect(struct store *s, GError **err)
 	mysql_options(s->db, MYSQL_OPT_RECONNECT, &no);
 	mysql_options(s->db, MYSQL_OPT_LOCAL_INFILE, &no_infile);
 	mysql_options(s->db, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
+	tls_options(s);
 	/* UTC times; strict mode so that nothing is silently mangled (we cut
 	 * long text ourselves); READ COMMITTED avoids gap locks between
 	 * daemons inserting side by side. */
@@ -671,6 +688,9 @@ struct store *store_open(const struct store_params *p, GError **err)
 	s->port = p->port;
 	s->connect_timeout = p->connect_timeout;
 	s->io_timeout = p->io_timeout;
+	s->tls_required = p->tls_required;
+	s->tls_verify = p->tls_verify;
+	s->tls_ca_file = g_strdup(p->tls_ca_file && *p->tls_ca_file ? p->tls_ca_file : NULL);
 	if (p->ref_timezone) {
 		s->tz = g_time_zone_new_identifier(p->ref_timezone);
 		if (!s->tz) {
@@ -706,6 +726,7 @@ void store_close(struct store **sp)
 	g_free(s->user);
 	g_free(s->password);
 	g_free(s->database);
+	g_free(s->tls_ca_file);
 	if (s->tz)
 		g_time_zone_unref(s->tz);
 	g_free(s);

@@ -64,6 +64,9 @@ struct store_params {
 	unsigned connect_timeout;
 	unsigned io_timeout;
 	const char *ref_timezone;
+	bool tls_required;        /* refuse a connection without TLS */
+	bool tls_verify;          /* with tls_required: check certificate and name */
+	const char *tls_ca_file;  /* PEM CAs for tls_verify; NULL = the system's */
 };
 
 /* ---- connection --------------------------------------------------------- */

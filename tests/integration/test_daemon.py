@@ -574,6 +574,45 @@ def test_config_check(srv, bindir):
         d.close()
 
 
+def test_tls_settings(srv, bindir):
+    """[smtp] tls = try with a user is upgraded to required with a warning
+    at --check, none with a user refused; [database] tls = required refuses
+    a server without TLS (the test server has none) instead of going on in
+    clear."""
+    daemon = os.path.join(bindir, "complaintd")
+    ctl = os.path.join(bindir, "complaintctl")
+    pw = {"user": "relay", "password_file": "db.pw"}
+    d = Daemon(srv, bindir, extra={"smtp": dict(pw, tls="try")})
+    try:
+        r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True)
+        assert r.returncode == 0, r.stderr.decode()
+        assert b"warning: " in r.stderr and b"[smtp] tls = try with a user" in r.stderr, r.stderr
+    finally:
+        d.close()
+    d = Daemon(srv, bindir, extra={"smtp": dict(pw, tls="none")})
+    try:
+        r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True)
+        assert r.returncode == 78, r.returncode
+        assert b"[smtp] tls: none with a user would send the password in clear" in r.stderr
+    finally:
+        d.close()
+    d = Daemon(srv, bindir, extra={"database": {"tls": "required"}})
+    try:
+        r = subprocess.run([ctl, "-c", d.conf, "db", "status"], capture_output=True)
+        err = r.stderr.decode()
+        assert r.returncode != 0 and "database" in err and \
+            ("SSL" in err or "TLS" in err), (r.returncode, err)
+    finally:
+        d.close()
+    d = Daemon(srv, bindir, extra={"database": {"tls": "none"}})
+    try:
+        d.migrate()     # the same server, in clear: fine
+        r = subprocess.run([ctl, "-c", d.conf, "db", "status"], capture_output=True)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+    finally:
+        d.close()
+
+
 def test_sighup_bad_rules_keep_old(srv, bindir):
     """SIGHUP with a broken rule file keeps the rules in force and logs
     file:line; a good change is taken."""
@@ -799,7 +838,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
-         test_forged_and_genuine_bounce,
+         test_forged_and_genuine_bounce, test_tls_settings,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
