@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 	} else {
 		log_open("complaintd", g_getenv("JOURNAL_STREAM") != NULL,
 			 (enum log_level)log_level_parse(d->cfg->log_level));
+		log_set_pii(d->cfg->log_pii);
 		rc = run(d, &set);
 	}
 	daemon_free(&d);

@@ -126,7 +126,7 @@ static int handle_bounce(struct pipeline *p, const struct message *m, int64_t no
 	char *reason = g_strdup_printf("hard bounce %s", status);
 	int rc = store_suppress(p->store, rcpt, until, reason, now, err);
 	if (rc == 0)
-		log_info("suppressing mail rcpt=%s status=%s", rcpt, status);
+		log_info("suppressing mail rcpt=%s status=%s", log_addr(rcpt), status);
 	g_free(reason);
 	return rc;
 }
@@ -272,7 +272,7 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	if (rc == 0)
 		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
 			 it->ref, verdict_category(v), severity,
-			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
+			 log_addr(msg_from_addr(it->msg)),
 			 it->ack_queued ? "queued" : "no");
 out:
 	return rc;

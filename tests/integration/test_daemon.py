@@ -613,6 +613,35 @@ def test_tls_settings(srv, bindir):
         d.close()
 
 
+def test_log_pii(srv, bindir):
+    """Info lines name a customer by a short hash of the address, unless
+    [daemon] log_pii = true; the hash is the same for the same customer."""
+    import hashlib
+    addr = "pii.customer@mail.example"
+    tag = "addr#" + hashlib.sha256(addr.encode()).hexdigest()[:12]
+    for pii in ("false", "true"):
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(
+            40 if pii == "false" else 41, sender=addr))
+        d = Daemon(srv, bindir, extra={"daemon": {"log_pii": pii}})
+        try:
+            d.migrate()
+            d.start()
+            wait_for("acknowledgement sent", lambda: b" info: sent outbox=" in d.log_text())
+            info = [ln for ln in d.log_text().decode("utf-8", "replace").splitlines()
+                    if " info: " in ln]
+            named = [ln for ln in info if addr in ln]
+            tagged = [ln for ln in info if tag in ln]
+            if pii == "false":
+                assert named == [], named
+                assert any("complaint ref=" in ln for ln in tagged), info
+                assert any("sent outbox=" in ln for ln in tagged), info
+            else:
+                assert tagged == [] and any("sent outbox=" in ln for ln in named), info
+            d.assert_clean_log()
+        finally:
+            d.close()
+
+
 def test_sighup_bad_rules_keep_old(srv, bindir):
     """SIGHUP with a broken rule file keeps the rules in force and logs
     file:line; a good change is taken."""
@@ -838,7 +867,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
-         test_forged_and_genuine_bounce, test_tls_settings,
+         test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
