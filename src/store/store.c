@@ -1252,6 +1252,17 @@ static int add_attachments(struct store *s, const struct message *m,
 	return 0;
 }
 
+size_t store_row_budget(const struct store *s)
+{
+	return s->server_packet > (1u << 20) ? s->server_packet - (512u << 10)
+					     : s->server_packet / 2;
+}
+
+size_t store_outbox_max(const struct store *s)
+{
+	return MIN(store_row_budget(s), (size_t)MEDIUM_BYTES);
+}
+
 /* fit_packet - keep the messages row under the server's max_allowed_packet
  * (less room for the other columns): the text gives way first, then the
  * raw archive, and the notes say what was left out. */
@@ -1437,6 +1448,15 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 {
 	if (!kind || !mail_from || !rcpt || !message_id || !raw)
 		return bad_arg(err, "store_outbox_add: missing field");
+	if (len > store_outbox_max(s)) {
+		/* the server would drop the connection (over max_allowed_packet)
+		 * or refuse it (MEDIUMBLOB): fail this mail alone instead, as a
+		 * plain error the caller can isolate */
+		g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "outbox mail of %zu bytes "
+			    "is over the limit of %zu (max_allowed_packet %zu)", len,
+			    store_outbox_max(s), s->server_packet);
+		return -1;
+	}
 	if (s->in_txn && len <= DEFER_OUTBOX_MAX) {
 		struct drow *r = g_new0(struct drow, 1);
 		r->id[0] = complaint_id;

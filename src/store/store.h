@@ -83,6 +83,14 @@ int store_ping(struct store *s, GError **err);
 /* store_reconnect - drop the connection and open a new one. */
 int store_reconnect(struct store *s, GError **err);
 
+/* store_row_budget - bytes one row may carry: the server's
+ * max_allowed_packet (read at connect) less room for the rest of the
+ * statement. A bigger row makes the server drop the connection. */
+size_t store_row_budget(const struct store *s);
+/* store_outbox_max - the largest mail store_outbox_add takes (the row
+ * budget, at most what the raw column holds); bigger is STORE_ERROR_FAILED. */
+size_t store_outbox_max(const struct store *s);
+
 /* store_connection_id - the server's id of this connection (for logs and
  * for tests that kill it); 0 when not connected. */
 unsigned long store_connection_id(struct store *s);

@@ -642,6 +642,80 @@ def test_log_pii(srv, bindir):
             d.close()
 
 
+def big_mail(size=25 * 1024 * 1024):
+    """A complaint of about size bytes, made here: an iso-8859-7 text part
+    of a quarter of it (Greek, 8bit) and a base64 attachment for the rest."""
+    greek = ("Το βραστήρα που αγόρασα έσπασε μετά από δύο ημέρες. " * 20 + "\n")
+    text = (greek * (size // 4 // len(greek.encode("iso-8859-7")) + 1)).encode("iso-8859-7")
+    text = text[:size // 4]
+    blob = random.randbytes((size - len(text)) * 3 // 4 - 4096)
+    import base64
+    b64 = base64.encodebytes(blob).replace(b"\n", b"\r\n")
+    head = (f"From: Big Sender <big.sender@mail.example>\r\nTo: {COMPANY_FROM}\r\n"
+            "Subject: Broken kettle, photos attached\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0800\r\n"
+            f"Message-ID: <big.{random.getrandbits(48):x}@mail.example>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=BIG\r\n\r\n"
+            "--BIG\r\nContent-Type: text/plain; charset=iso-8859-7\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n").encode()
+    return (head + text.replace(b"\n", b"\r\n") +
+            b"\r\n--BIG\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Disposition: attachment; filename=\"photos.bin\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"\r\n--BIG--\r\n")
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def test_big_mail_never_stalls(srv, bindir):
+    """A 25 MB mail ahead of ordinary ones: all become complaints in the first
+    rounds, the staff notification carries the text and attachments only up
+    to a cap (with a pointer to complaintctl show), nothing waits for a
+    back-off, and the daemon's peak RSS stays under 150 MB (normal build)."""
+    big = big_mail()
+    assert len(big) >= 25 * 1024 * 1024 - 65536, len(big)
+    srv.dovecot.append_many("alice", "INBOX", [big] + [synthetic_mail(50 + i) for i in range(3)])
+    d = Daemon(srv, bindir, extra={
+        "limits": {"max_message_size": "40M", "max_attachment_size": "30M"},
+        "routes": {"default": "dept@staff.shop.example"}})
+    try:
+        d.migrate()
+        d.start()
+        wait_for("4 complaints", lambda: complaints(srv) == 4, 180)
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 4, 60)
+        wait_settled(srv, 120)
+        assert b"poll failed" not in d.log_text(), d.log_text()[-3000:]
+        assert scalar(srv, "SELECT COUNT(*) FROM quarantine") == 0
+        # the big one is stored whole: its attachment and its text
+        size = scalar(srv, "SELECT MAX(size) FROM attachments")
+        assert size and size > 10 * 1024 * 1024, size
+        # the staff notification of the big one: capped, with the pointer
+        raw_sizes = query(srv, "SELECT LENGTH(raw) FROM outbox WHERE kind='notify'")
+        assert len(raw_sizes) == 4, raw_sizes
+        assert max(r[0] for r in raw_sizes) < 12 * 1024 * 1024, raw_sizes
+        texts = []
+        for (raw,) in query(srv, "SELECT raw FROM outbox WHERE kind='notify'"):
+            for part in parse_mail(raw).walk():
+                if part.get_content_type() == "text/plain":
+                    texts.append(part.get_payload(decode=True).decode("utf-8", "replace"))
+        big_text = [t for t in texts if "complaintctl show" in t]
+        assert len(big_text) == 1, "no pointer to complaintctl show"
+        assert "not attached" in big_text[0] and len(big_text[0]) < 200 * 1024
+        assert len(acks(srv)) == 4
+        rss = peak_rss_mb(d.proc.pid)
+        print(f"    (peak RSS {rss} MB, {bindir})")
+        if "asan" not in bindir:
+            assert rss < 150, f"peak RSS {rss} MB"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_sighup_bad_rules_keep_old(srv, bindir):
     """SIGHUP with a broken rule file keeps the rules in force and logs
     file:line; a good change is taken."""
@@ -868,6 +942,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
+         test_big_mail_never_stalls,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,
