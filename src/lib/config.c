@@ -75,6 +75,7 @@ static const struct ckey global_keys[] = {
 	{ "limits", "rules_match_limit", C_INT, CF(rules_match_limit), "1000000", 1000, 1000000000 },
 	{ "limits", "rules_depth_limit", C_INT, CF(rules_depth_limit), "10000", 100, 10000000 },
 	{ "limits", "rules_jit", C_BOOL, CF(rules_jit), "true", 0, 0 },
+	{ "limits", "quarantine_after", C_INT, CF(quarantine_after), "3", 1, 100 },
 
 	{ "web", "listen", C_STR, CF(web_listen), "127.0.0.1", 0, 0 },
 	{ "web", "port", C_INT, CF(web_port), "0", 0, 65535 },

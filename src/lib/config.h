@@ -90,6 +90,8 @@ struct config {
 	int64_t rules_match_limit;
 	int64_t rules_depth_limit;
 	bool rules_jit;          /* false: no executable memory (valgrind, W^X) */
+	int64_t quarantine_after; /* a mail that broke its batch this often is
+				   * quarantined alone */
 
 	/* [web] the form and its API; port 0 = off */
 	char *web_listen;          /* numeric IPv4 or IPv6 address */

@@ -716,6 +716,43 @@ def test_big_mail_never_stalls(srv, bindir):
         d.close()
 
 
+def test_unfetchable_uid_quarantined_alone(srv, bindir):
+    """A message the IMAP server cannot deliver (its maildir file made
+    unreadable) fails its batch; the batch is tried one by one, the others
+    become complaints at once, and after quarantine_after failures the bad
+    one is quarantined alone and flagged - the mailbox never stalls."""
+    mails = [synthetic_mail(60 + i) for i in range(4)]
+    marker = b"Subject: " + synthetic_mail(61).split(b"Subject: ")[1].split(b"\r\n")[0]
+    srv.dovecot.append_many("alice", "INBOX", mails)
+    maildir = os.path.join(srv.dovecot.root, "mail", "alice", "Maildir")
+    bad = None
+    for sub in ("new", "cur"):
+        for name in os.listdir(os.path.join(maildir, sub)):
+            path = os.path.join(maildir, sub, name)
+            with open(path, "rb") as f:
+                if marker in f.read():
+                    bad = path
+    assert bad, "the second mail's file"
+    os.chmod(bad, 0)     # the mail processes run unprivileged: read fails
+    d = Daemon(srv, bindir, extra={"limits": {"quarantine_after": "2"}},
+               mailboxes=[("main", "alice", "INBOX", {"batch": "10"})])
+    try:
+        d.migrate()
+        d.start()
+        wait_for("3 complaints", lambda: complaints(srv) == 3, 60)
+        wait_for("quarantined", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM quarantine") == 1, 60)
+        reason = scalar(srv, "SELECT reason FROM quarantine")
+        assert "failed 2 times" in reason, reason
+        assert b"poll failed" not in d.log_text(), d.log_text()[-3000:]
+        # a mail arriving afterwards goes straight through
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(70))
+        wait_for("4 complaints", lambda: complaints(srv) == 4, 30)
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_sighup_bad_rules_keep_old(srv, bindir):
     """SIGHUP with a broken rule file keeps the rules in force and logs
     file:line; a good change is taken."""
@@ -942,7 +979,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
-         test_big_mail_never_stalls,
+         test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_hostile_mails, test_sighup_bad_rules_keep_old,

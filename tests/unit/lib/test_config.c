@@ -64,6 +64,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->ref_prefix, "CMP");
 	assert_int_equal(cfg->db_port, 3306);
 	assert_int_equal(cfg->smtp_retry_max, 3600);
+	assert_int_equal(cfg->quarantine_after, 3);
 	assert_int_equal(cfg->mailboxes->len, 1);
 	struct config_mailbox *mb = g_ptr_array_index(cfg->mailboxes, 0);
 	assert_string_equal(mb->name, "main");
