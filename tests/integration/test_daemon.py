@@ -691,6 +691,8 @@ def test_big_mail_never_stalls(srv, bindir):
         wait_settled(srv, 120)
         assert b"poll failed" not in d.log_text(), d.log_text()[-3000:]
         assert scalar(srv, "SELECT COUNT(*) FROM quarantine") == 0
+        # the limits come from the server's max_allowed_packet, said at start
+        assert b"database rows up to " in d.log_text()
         # the big one is stored whole: its attachment and its text
         size = scalar(srv, "SELECT MAX(size) FROM attachments")
         assert size and size > 10 * 1024 * 1024, size
