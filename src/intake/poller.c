@@ -89,15 +89,28 @@ static void limits_from_config(const struct config *cfg, struct mime_limits *lim
 	lim->max_parts = (unsigned)cfg->max_mime_parts;
 }
 
+/* room in a quarantine row for the reason and the other columns */
+#define TEXT_ROOM ((size_t)64 * 1024)
+
 /* quarantine - keep what failed, flag it on the server, let the rest go on. */
 static int quarantine(struct store *store, struct imap *imap, const struct config_mailbox *mb,
 		      struct pipeline_item *it, int64_t now, GError **err)
 {
 	GBytes *raw = msg_raw(it->msg);
-	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, it->uid, it->error);
-	if (store_quarantine(store, mb->name, it->uidvalidity, it->uid, it->error,
-			     raw ? g_bytes_get_data(raw, NULL) : "", raw ? g_bytes_get_size(raw) : 0,
-			     now, err) < 0)
+	size_t len = raw ? g_bytes_get_size(raw) : 0;
+	/* a row over max_allowed_packet would cost the connection: such a
+	 * mail stays on the server (flagged) and the reason says so */
+	size_t budget = store_row_budget(store);
+	bool fits = budget > TEXT_ROOM && len <= budget - TEXT_ROOM;
+	char *reason = fits ? g_strdup(it->error)
+			    : g_strdup_printf("%s (raw source of %zu bytes left on the IMAP "
+					      "server: over max_allowed_packet)", it->error, len);
+	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, it->uid, reason);
+	int rc = store_quarantine(store, mb->name, it->uidvalidity, it->uid, reason,
+				  fits && raw ? g_bytes_get_data(raw, NULL) : "", fits ? len : 0,
+				  now, err);
+	g_free(reason);
+	if (rc < 0)
 		return -1;
 	return imap_add_keyword(imap, &it->uid, 1, "$Quarantined", err);
 }
