@@ -41,7 +41,7 @@ enum st {
 	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_MID_REUSE, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -148,6 +148,11 @@ static const char *const st_sql[ST_COUNT] = {
 		"SELECT (SELECT COUNT(*) FROM suppressions WHERE addr = ?"
 		" AND suppressed_until > ?), (SELECT COUNT(*) FROM outbox"
 		" WHERE rcpt = ? AND created_at >= ? AND kind = 'ack')",
+	/* store_dedup.c: the old-style row first, it may be this very mail */
+	[ST_MID_REUSE] =
+		"SELECT id, complaint_id, dedup_key, from_addr FROM messages"
+		" WHERE dedup_key = ? OR message_id = ?"
+		" ORDER BY dedup_key <=> ? DESC, id LIMIT 1",
 	[ST_SUPP_ACTIVE] =
 		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
 	[ST_SUPPRESS] =
@@ -1250,6 +1255,35 @@ static int add_attachments(struct store *s, const struct message *m,
 			return -1;
 	}
 	return 0;
+}
+
+int store_mid_lookup(struct store *s, const char *old_key, const char *message_id,
+		     uint64_t *row, uint64_t *complaint_id, char **key, char **from,
+		     GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, old_key);
+	pb_chars(&p, message_id, LEN_MSGID);
+	pb_str(&p, old_key);
+	MYSQL_STMT *st = exec(s, ST_MID_REUSE, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	rb_var(&r);
+	rb_var(&r);
+	if (rb_start(s, st, ST_MID_REUSE, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_MID_REUSE, err);
+	if (rc == 1) {
+		*row = rb_id(&r, 0);
+		*complaint_id = rb_id(&r, 1);
+		*key = rb_str(st, &r, 2);
+		*from = rb_str(st, &r, 3);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
 }
 
 size_t store_row_budget(const struct store *s)

@@ -37,24 +37,6 @@ static char *legacy_key(const char *mid)
 	return key;
 }
 
-struct reuse_row {
-	uint64_t row, complaint_id;
-	char *key, *from;
-	bool found;
-};
-
-static void reuse_row(MYSQL_STMT *st, struct rb *r, void *data)
-{
-	struct reuse_row *x = data;
-	if (x->found)
-		return;
-	x->found = true;
-	x->row = rb_id(r, 0);
-	x->complaint_id = rb_id(r, 1);
-	x->key = rb_str(st, r, 2);
-	x->from = rb_str(st, r, 3);
-}
-
 int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
 			 uint64_t *complaint_id, char **other_key, GError **err)
 {
@@ -62,16 +44,8 @@ int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg
 	if (!mid || !*mid || msg_channel(m) != MSG_CHANNEL_EMAIL)
 		return STORE_MID_NEW;
 	char *old = legacy_key(mid);
-	struct pb p = { .nb = 0 };
-	pb_str(&p, old);
-	pb_chars(&p, mid, LEN_MSGID);
-	pb_str(&p, old);
-	/* the old-style row first: it may be this very mail stored before */
-	struct reuse_row x = { .found = false };
-	int n = store_query_rows(s,
-		"SELECT id, complaint_id, dedup_key, from_addr FROM messages"
-		" WHERE dedup_key = ? OR message_id = ?"
-		" ORDER BY dedup_key <=> ? DESC, id LIMIT 1", &p, "uuss", reuse_row, &x, err);
+	struct { uint64_t row, complaint_id; char *key, *from; } x = { 0, 0, NULL, NULL };
+	int n = store_mid_lookup(s, old, mid, &x.row, &x.complaint_id, &x.key, &x.from, err);
 	int rc = n < 0 ? -1 : STORE_MID_NEW;
 	if (n > 0) {
 		const char *from = msg_from_addr(m);
