@@ -227,19 +227,26 @@ install: all
 	install -m 644 src/man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 src/man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -m 644 src/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	[ -d $(ETC) ] || install -d -m 750 $(ETC)
-	[ -e $(ETC)/complaintd.conf ] || sed 's|/etc/complaintd|$(SYSCONFDIR)/complaintd|g' \
-	    src/complaintd.conf.sample > $(ETC)/complaintd.conf
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 644 systemd/complaintd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/complaintd.conf
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
+	    systemd-sysusers $(PREFIX)/lib/sysusers.d/complaintd.conf
+	@# SYSCONFDIR/complaintd: root's, readable by the daemon's group (from
+	@# sysusers.d above) and no one else - it holds the secrets. Without the
+	@# group (a DESTDIR staging build) the package's postinst must chgrp it.
+	grp=$$(getent group complaintd >/dev/null && echo complaintd); \
+	install -d -m 750 $${grp:+-g $$grp} $(ETC) && \
+	{ [ -e $(ETC)/complaintd.conf ] || { sed 's|/etc/complaintd|$(SYSCONFDIR)/complaintd|g' \
+	    src/complaintd.conf.sample > $(ETC)/complaintd.conf && \
+	  chmod 640 $(ETC)/complaintd.conf && \
+	  { [ -z "$$grp" ] || chgrp $$grp $(ETC)/complaintd.conf; }; }; } && \
+	{ [ -n "$$grp" ] || echo "make install: no group complaintd yet: chgrp complaintd $(ETC) $(ETC)/complaintd.conf" >&2; }
 	[ -d $(ETC)/rules ] || cp -r rules $(ETC)/rules
 	[ -d $(ETC)/templates ] || cp -r templates $(ETC)/templates
 	install -m 644 src/calendar.sample $(SHARE)/ && \
 	    { [ -e $(ETC)/calendar ] || install -m 644 src/calendar.sample $(ETC)/calendar; }
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    systemd/complaintd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/complaintd.service
-	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
-	install -m 644 systemd/complaintd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/complaintd.conf
-	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
-	    systemd-sysusers $(PREFIX)/lib/sysusers.d/complaintd.conf
 
 clean:
 	rm -rf $(BUILD)

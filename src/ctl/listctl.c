@@ -546,10 +546,15 @@ static int flush_buf(struct export_out *x, GError **err)
 	return 0;
 }
 
-/* csv_field - RFC 4180: quoted only when it must be, quotes doubled. */
-static void csv_field(GString *out, const char *s, size_t len)
+/* csv_field - RFC 4180: quoted only when it must be, quotes doubled. A text
+ * cell that starts with = + - @ tab or CR, which a spreadsheet
+ * would run as a formula (OWASP "CSV injection"), gets a ' before it and is
+ * quoted; numbers and times we wrote ourselves (a negative id) are left as
+ * they are, so they stay numbers. */
+static void csv_field(GString *out, const char *s, size_t len, bool text)
 {
-	bool quote = false;
+	bool formula = text && len && s[0] && strchr("=+-@\t\r", s[0]);
+	bool quote = formula;
 	for (size_t i = 0; i < len && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
 	if (!quote) {
@@ -557,6 +562,8 @@ static void csv_field(GString *out, const char *s, size_t len)
 		return;
 	}
 	g_string_append_c(out, '"');
+	if (formula)
+		g_string_append_c(out, '\'');
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '"')
 			g_string_append_c(out, '"');
@@ -582,7 +589,7 @@ static int export_columns(void *data, unsigned n, const char *const *names,
 		for (unsigned i = 0; i < n; i++) {
 			if (i)
 				g_string_append_c(x->buf, ',');
-			csv_field(x->buf, names[i], strlen(names[i]));
+			csv_field(x->buf, names[i], strlen(names[i]), false);
 		}
 		g_string_append(x->buf, "\r\n");
 	}
@@ -613,9 +620,9 @@ static void csv_row(struct export_out *x, const struct store_value *v)
 			continue;
 		char *s = value_text(x->types[i], &v[i]);
 		if (s)
-			csv_field(x->buf, s, strlen(s));
+			csv_field(x->buf, s, strlen(s), false);
 		else
-			csv_field(x->buf, v[i].text, v[i].len);
+			csv_field(x->buf, v[i].text, v[i].len, true);
 		g_free(s);
 	}
 	g_string_append(x->buf, "\r\n");

@@ -49,12 +49,29 @@ static void log_all(GPtrArray *lines, enum log_level lvl)
 		log_msg(lvl, "%s", (char *)g_ptr_array_index(lines, i));
 }
 
+/* log_row_limits - what the server's max_allowed_packet allows, said once
+ * at start: every row is fitted under it (a bigger one makes the server
+ * drop the connection), so an administrator should know where the line is. */
+static void log_row_limits(const struct daemon *d, const struct store *s)
+{
+	size_t row = store_row_budget(s);
+	log_info("database rows up to %zu bytes (max_allowed_packet), mails up to %zu",
+		 row, store_outbox_max(s));
+	if ((size_t)d->cfg->max_message_size > row / 2)
+		log_warn("[limits] max_message_size %lld is over half of what one database row "
+			 "takes (%zu): bigger mail is stored without its raw source; raise the "
+			 "server's max_allowed_packet to archive it", (long long)d->cfg->max_message_size,
+			 row);
+}
+
 /* check_schema - refuse to run against a database we would misread. */
 static int check_schema(const struct daemon *d)
 {
 	GError *err = NULL;
 	struct store *s = store_open(&d->db, &err);
 	int current = 0, latest = 0;
+	if (s)
+		log_row_limits(d, s);
 	if (s && store_schema_version(s, &current, &latest, &err) == 0 && current != latest) {
 		log_error("database schema is at version %d, this complaintd needs %d: "
 			  "run 'complaintctl db migrate'", current, latest);
@@ -242,6 +259,7 @@ int main(int argc, char **argv)
 	} else {
 		log_open("complaintd", g_getenv("JOURNAL_STREAM") != NULL,
 			 (enum log_level)log_level_parse(d->cfg->log_level));
+		log_set_pii(d->cfg->log_pii);
 		rc = run(d, &set);
 	}
 	daemon_free(&d);

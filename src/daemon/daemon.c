@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "workflow/calendar.h"
 #include "lib/config.h"
@@ -74,6 +75,8 @@ void daemon_store_params(const struct config *cfg, struct store_params *p)
 		.socket = *cfg->db_socket ? cfg->db_socket : NULL,
 		.user = cfg->db_user, .password = cfg->db_password,
 		.database = cfg->db_name, .connect_timeout = (unsigned)cfg->db_connect_timeout,
+		.tls_required = !strcmp(cfg->db_tls, "required"), .tls_verify = cfg->db_verify,
+		.tls_ca_file = cfg->db_ca_file,
 	};
 }
 
@@ -95,6 +98,8 @@ struct daemon *daemon_load(const char *config_file, GPtrArray *errors, GPtrArray
 	struct config *cfg = config_load(config_file, errors);
 	if (!cfg)
 		return NULL;
+	for (guint i = 0; i < cfg->warnings->len; i++)
+		g_ptr_array_add(warnings, g_strdup(cfg->warnings->pdata[i]));
 	struct rules *rules = load_rules(cfg, errors, warnings);
 	struct template_set *tmpl = load_templates(cfg, errors);
 	struct calendar *cal = load_calendar(cfg, errors);

@@ -104,8 +104,8 @@ static int record(const struct config *cfg, struct store *store, const struct ou
 {
 	unsigned long long id = (unsigned long long)it->id;
 	if (o->rc == 0) {
-		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind, it->rcpt,
-			 it->message_id);
+		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind,
+			 log_addr(it->rcpt), it->message_id);
 		metrics_inc(METRIC_OUTBOX_SENT);
 		return store_outbox_sent(store, it->id, now, err);
 	}

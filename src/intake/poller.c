@@ -22,6 +22,18 @@ struct poller {
 	GThread *thread;
 };
 
+/* strikes - how often each UID of the mailbox broke the batch it was in
+ * (issue 10.5): a mail that kills the database connection or cannot be
+ * fetched fails its whole batch, again at every poll, and everything
+ * behind it waits. A failed batch is tried again one mail at a time; a mail
+ * that fails quarantine_after times is quarantined alone, and the others go
+ * on. Strikes count only while the database and the IMAP server answer: an
+ * outage is not the mail's fault. */
+struct strikes {
+	GHashTable *n;        /* uid -> count */
+	uint32_t uidvalidity;
+};
+
 /* One batch on its way from IMAP to the database. */
 struct batch {
 	const struct pipeline_env *env;
@@ -77,17 +89,47 @@ static void limits_from_config(const struct config *cfg, struct mime_limits *lim
 	lim->max_parts = (unsigned)cfg->max_mime_parts;
 }
 
+/* room in a quarantine row for the reason and the other columns */
+#define TEXT_ROOM ((size_t)64 * 1024)
+
 /* quarantine - keep what failed, flag it on the server, let the rest go on. */
 static int quarantine(struct store *store, struct imap *imap, const struct config_mailbox *mb,
 		      struct pipeline_item *it, int64_t now, GError **err)
 {
 	GBytes *raw = msg_raw(it->msg);
-	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, it->uid, it->error);
-	if (store_quarantine(store, mb->name, it->uidvalidity, it->uid, it->error,
-			     raw ? g_bytes_get_data(raw, NULL) : "", raw ? g_bytes_get_size(raw) : 0,
-			     now, err) < 0)
+	size_t len = raw ? g_bytes_get_size(raw) : 0;
+	/* a row over max_allowed_packet would cost the connection: such a
+	 * mail stays on the server (flagged) and the reason says so */
+	size_t budget = store_row_budget(store);
+	bool fits = budget > TEXT_ROOM && len <= budget - TEXT_ROOM;
+	char *reason = fits ? g_strdup(it->error)
+			    : g_strdup_printf("%s (raw source of %zu bytes left on the IMAP "
+					      "server: over max_allowed_packet)", it->error, len);
+	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, it->uid, reason);
+	int rc = store_quarantine(store, mb->name, it->uidvalidity, it->uid, reason,
+				  fits && raw ? g_bytes_get_data(raw, NULL) : "", fits ? len : 0,
+				  now, err);
+	g_free(reason);
+	if (rc < 0)
 		return -1;
 	return imap_add_keyword(imap, &it->uid, 1, "$Quarantined", err);
+}
+
+/* quarantine_unread - a UID that failed too often: recorded without its
+ * bytes (it stays on the server, flagged), marked so the poll moves on. */
+static int quarantine_unread(struct store *store, struct imap *imap,
+			     const struct config_mailbox *mb, uint32_t uidvalidity,
+			     uint32_t uid, unsigned fails, int64_t now, GError **err)
+{
+	char *reason = g_strdup_printf("failed %u times in a row (connection lost, fetch "
+				       "failed or too big for the database); left on the IMAP "
+				       "server", fails);
+	log_error("quarantined mailbox=%s uid=%u reason=\"%s\"", mb->name, uid, reason);
+	int rc = store_quarantine(store, mb->name, uidvalidity, uid, reason, "", 0, now, err);
+	g_free(reason);
+	if (rc == 0)
+		rc = imap_add_keyword(imap, &uid, 1, "$Quarantined", err);
+	return rc;
 }
 
 /* acknowledge_source - the commit is done: now, and only now, tell IMAP. */
@@ -130,6 +172,88 @@ static int process_batch(struct batch *b, struct imap *imap, struct store *store
 	return rc;
 }
 
+/* healthy - after a failure: do the database and the mailbox still answer
+ * (reconnecting as needed)? Only then was it the mail's fault. */
+static bool healthy(struct store *store, struct imap *imap)
+{
+	uint32_t validity, next, exists;
+	return store_ping(store, NULL) == 0 &&
+	       imap_select(imap, &validity, &next, &exists, NULL) == 0;
+}
+
+static unsigned strike_add(struct strikes *st, uint32_t uid)
+{
+	unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(st->n, GUINT_TO_POINTER(uid))) + 1;
+	g_hash_table_insert(st->n, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(k));
+	return k;
+}
+
+static bool any_struck(const struct strikes *st, const uint32_t *uids, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (g_hash_table_contains(st->n, GUINT_TO_POINTER(uids[i])))
+			return true;
+	return false;
+}
+
+/* one_by_one - each UID as a batch of its own: a failure is a strike
+ * against that mail alone, quarantine_after strikes quarantine it; *hold
+ * gets the first UID left to try again (0: none). -1 when a server went
+ * away meanwhile. */
+static int one_by_one(struct batch *b, struct imap *imap, struct store *store,
+		      struct ingest *ig, const uint32_t *uids, unsigned n,
+		      struct strikes *st, int64_t now, uint32_t *hold, GError **err)
+{
+	unsigned limit = (unsigned)b->env->cfg->quarantine_after;
+	for (unsigned i = 0; i < n; i++) {
+		GError *e = NULL;
+		int rc = process_batch(b, imap, store, ig, &uids[i], 1, now, &e);
+		batch_clear(b);
+		if (rc == 0) {
+			g_hash_table_remove(st->n, GUINT_TO_POINTER(uids[i]));
+			continue;
+		}
+		if (!healthy(store, imap)) {
+			g_propagate_error(err, e);
+			return -1;
+		}
+		unsigned k = strike_add(st, uids[i]);
+		log_warn("mailbox=%s uid=%u failed (%u of %u before quarantine): %s",
+			 b->mb->name, uids[i], k, limit, e ? e->message : "?");
+		g_clear_error(&e);
+		if (k < limit) {
+			if (!*hold)
+				*hold = uids[i];
+			continue;
+		}
+		if (quarantine_unread(store, imap, b->mb, b->uidvalidity, uids[i], k, now, err) < 0 ||
+		    acknowledge_source(imap, b->mb, &uids[i], 1, err) < 0)
+			return -1;
+		g_hash_table_remove(st->n, GUINT_TO_POINTER(uids[i]));
+	}
+	return 0;
+}
+
+/* run_batch - uids[0..n) in one batch; if that fails while both servers
+ * still answer, or a mail in it failed before, one by one. */
+static int run_batch(struct batch *b, struct imap *imap, struct store *store,
+		     struct ingest *ig, const uint32_t *uids, unsigned n,
+		     struct strikes *st, int64_t now, uint32_t *hold, GError **err)
+{
+	if (!any_struck(st, uids, n)) {
+		int rc = process_batch(b, imap, store, ig, uids, n, now, err);
+		batch_clear(b);
+		if (rc == 0)
+			return 0;
+		if (!healthy(store, imap))
+			return -1;
+		log_warn("mailbox=%s batch of %u failed, trying one by one: %s", b->mb->name, n,
+			 *err ? (*err)->message : "?");
+		g_clear_error(err);
+	}
+	return one_by_one(b, imap, store, ig, uids, n, st, now, hold, err);
+}
+
 /* mailbox_state - where we stand; a first attach or a UIDVALIDITY change
  * starts from UID 0 (idempotent ingestion makes the second case harmless). */
 static int mailbox_state(struct store *store, const struct config_mailbox *mb,
@@ -158,8 +282,8 @@ static int mailbox_state(struct store *store, const struct config_mailbox *mb,
 }
 
 static int poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
-		     struct imap *imap, struct store *store, struct ingest *ig, int64_t now,
-		     GError **err)
+		     struct imap *imap, struct store *store, struct ingest *ig,
+		     struct strikes *st, int64_t now, GError **err)
 {
 	uint32_t uidvalidity = 0, uidnext = 0, exists = 0, last_uid = 0;
 	int64_t attached_at = 0;
@@ -167,8 +291,13 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 		return -1;
 	if (mailbox_state(store, mb, uidvalidity, now, &last_uid, &attached_at, err) < 0)
 		return -1;
+	if (st->uidvalidity != uidvalidity) {
+		g_hash_table_remove_all(st->n);   /* other UIDs now */
+		st->uidvalidity = uidvalidity;
+	}
 	GArray *uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	int handled = 0;
+	uint32_t hold = 0, marked = last_uid;
 	if (imap_search_since_uid(imap, last_uid, uids, err) < 0) {
 		g_array_free(uids, TRUE);
 		return -1;
@@ -180,18 +309,21 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 	const uint32_t *all = (const uint32_t *)(void *)uids->data;
 	for (unsigned off = 0; off < uids->len; off += (unsigned)mb->batch) {
 		unsigned n = MIN((unsigned)mb->batch, uids->len - off);
-		int rc = process_batch(&b, imap, store, ig, all + off, n, now, err);
-		batch_clear(&b);
-		if (rc < 0) {
+		if (run_batch(&b, imap, store, ig, all + off, n, st, now, &hold, err) < 0) {
 			handled = -1;
 			break;
 		}
 		/* recorded after the source was told: a crash in between finds the
-		 * same UIDs again, and they come back as duplicates */
-		if (store_mailbox_set(store, mb->name, uidvalidity, all[off + n - 1], now, err) < 0) {
+		 * same UIDs again, and they come back as duplicates. A mail to be
+		 * tried again holds the mark below it; those after it are done
+		 * already and come back as duplicates. */
+		uint32_t mark = hold ? hold - 1 : all[off + n - 1];
+		if (mark != marked &&
+		    store_mailbox_set(store, mb->name, uidvalidity, mark, now, err) < 0) {
 			handled = -1;
 			break;
 		}
+		marked = mark;
 		handled += (int)n;
 		lifecycle_kick(LIFECYCLE_OUTBOX);
 		if (lifecycle_stopping())
@@ -261,6 +393,7 @@ static gpointer poller_thread(gpointer data)
 	struct imap *imap = NULL;
 	struct ingest *ig = NULL;
 	int64_t backoff = 0;
+	struct strikes strikes = { .n = g_hash_table_new(g_direct_hash, g_direct_equal) };
 	while (!lifecycle_stopping()) {
 		char *error = NULL;
 		GError *err = NULL;
@@ -270,7 +403,7 @@ static gpointer poller_thread(gpointer data)
 			ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections);
 		if (!error && !imap)
 			imap = connect_mailbox(p->env->cfg, mb, &error);
-		if (!error && poll_once(p->env, mb, imap, store, ig,
+		if (!error && poll_once(p->env, mb, imap, store, ig, &strikes,
 					clock_now(), &err) < 0)
 			error = g_strdup(err ? err->message : "poll failed");
 		g_clear_error(&err);
@@ -293,6 +426,7 @@ static gpointer poller_thread(gpointer data)
 		}
 		lifecycle_sleep(LIFECYCLE_GENERAL, wait * 1000);
 	}
+	g_hash_table_unref(strikes.n);
 	ingest_free(&ig);
 	imap_free(&imap);
 	store_close(&store);

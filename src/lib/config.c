@@ -35,6 +35,7 @@ static const struct ckey global_keys[] = {
 	{ "daemon", "templates_dir", C_STR, CF(templates_dir), COMPLAINTD_SYSCONFDIR "/templates", 0, 0 },
 	{ "daemon", "ref_prefix", C_STR, CF(ref_prefix), "CMP", 0, 0 },
 	{ "daemon", "default_lang", C_STR, CF(default_lang), "zh", 0, 0 },
+	{ "daemon", "log_pii", C_BOOL, CF(log_pii), "false", 0, 0 },
 
 	{ "database", "host", C_STR, CF(db_host), "localhost", 0, 0 },
 	{ "database", "port", C_INT, CF(db_port), "3306", 1, 65535 },
@@ -43,6 +44,9 @@ static const struct ckey global_keys[] = {
 	{ "database", "password_file", C_STR, CF(db_password_file), "", 0, 0 },
 	{ "database", "name", C_STR, CF(db_name), "complaintd", 0, 0 },
 	{ "database", "connect_timeout", C_DUR, CF(db_connect_timeout), "10s", 1, 3600 },
+	{ "database", "tls", C_STR, CF(db_tls), "none", 0, 0 },
+	{ "database", "ca_file", C_STR, CF(db_ca_file), "", 0, 0 },
+	{ "database", "verify", C_BOOL, CF(db_verify), "true", 0, 0 },
 
 	{ "smtp", "url", C_STR, CF(smtp_url), "smtp://localhost:25", 0, 0 },
 	{ "smtp", "tls", C_STR, CF(smtp_tls), "try", 0, 0 },
@@ -73,6 +77,7 @@ static const struct ckey global_keys[] = {
 	{ "limits", "rules_match_limit", C_INT, CF(rules_match_limit), "1000000", 1000, 1000000000 },
 	{ "limits", "rules_depth_limit", C_INT, CF(rules_depth_limit), "10000", 100, 10000000 },
 	{ "limits", "rules_jit", C_BOOL, CF(rules_jit), "true", 0, 0 },
+	{ "limits", "quarantine_after", C_INT, CF(quarantine_after), "3", 1, 100 },
 
 	{ "web", "listen", C_STR, CF(web_listen), "127.0.0.1", 0, 0 },
 	{ "web", "port", C_INT, CF(web_port), "0", 0, 65535 },
@@ -592,6 +597,65 @@ bool config_is_staff(const struct config *cfg, const char *addr)
 	return false;
 }
 
+static void warn(struct config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* warn - a doubt or a change config_load made, for --check and the log. */
+static void warn(struct config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_ptr_array_add(cfg->warnings, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+/* check_smtp - AUTH only over TLS. With a user, "try" (STARTTLS when the
+ * server offers it - an attacker on the path simply strips the offer, and
+ * curl then sends the password in clear) becomes "required", with a
+ * warning; "none" on smtp:// is refused. smtps:// is TLS from the start. */
+static void check_smtp(struct loader *ld, struct config *cfg)
+{
+	if (strcmp(cfg->smtp_tls, "none") && strcmp(cfg->smtp_tls, "try") &&
+	    strcmp(cfg->smtp_tls, "required")) {
+		problem(ld, "smtp", "tls", "'%s' must be none, try or required", cfg->smtp_tls);
+		return;
+	}
+	if (!*cfg->smtp_user || g_str_has_prefix(cfg->smtp_url, "smtps://"))
+		return;
+	if (!strcmp(cfg->smtp_tls, "none")) {
+		problem(ld, "smtp", "tls", "none with a user would send the password in clear; "
+			"set tls = required (STARTTLS) or use an smtps:// url");
+	} else if (!strcmp(cfg->smtp_tls, "try")) {
+		warn(cfg, "%s: [smtp] tls = try with a user: TLS is required instead (AUTH is "
+		     "never sent in clear); write tls = required to silence this", ld->file);
+		g_free(cfg->smtp_tls);
+		cfg->smtp_tls = g_strdup("required");
+	}
+}
+
+static bool local_host(const char *host)
+{
+	return !*host || !strcmp(host, "localhost") || g_str_has_prefix(host, "127.") ||
+	       !strcmp(host, "::1");
+}
+
+/* check_db_tls - [database] tls: none, or required (certificate checked
+ * against ca_file or the system's CAs unless verify = false). */
+static void check_db_tls(struct loader *ld, struct config *cfg, const char *cfgdir)
+{
+	if (strcmp(cfg->db_tls, "none") && strcmp(cfg->db_tls, "required"))
+		problem(ld, "database", "tls", "'%s' must be none or required", cfg->db_tls);
+	resolve_path(cfgdir, &cfg->db_ca_file);
+	if (*cfg->db_ca_file && access(cfg->db_ca_file, R_OK) != 0)
+		problem(ld, "database", "ca_file", "%s: %s", cfg->db_ca_file, g_strerror(errno));
+	if (!strcmp(cfg->db_tls, "none") && !*cfg->db_socket && !local_host(cfg->db_host))
+		warn(cfg, "%s: [database] host %s is not this machine and tls = none: the "
+		     "password and every complaint cross the network in clear", ld->file,
+		     cfg->db_host);
+	if (!strcmp(cfg->db_tls, "required") && !cfg->db_verify)
+		warn(cfg, "%s: [database] verify = false: TLS without a certificate check "
+		     "stops listeners, not a man in the middle", ld->file);
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -611,9 +675,8 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 	resolve_path(cfgdir, &cfg->smtp_ca_file);
 	check_secret(ld, "database", "password_file", cfg->db_password_file, &cfg->db_password);
 	check_secret(ld, "smtp", "password_file", cfg->smtp_password_file, &cfg->smtp_password);
-	if (strcmp(cfg->smtp_tls, "none") && strcmp(cfg->smtp_tls, "try") &&
-	    strcmp(cfg->smtp_tls, "required"))
-		problem(ld, "smtp", "tls", "'%s' must be none, try or required", cfg->smtp_tls);
+	check_smtp(ld, cfg);
+	check_db_tls(ld, cfg, cfgdir);
 	if (!g_str_has_prefix(cfg->smtp_url, "smtp://") && !g_str_has_prefix(cfg->smtp_url, "smtps://"))
 		problem(ld, "smtp", "url", "'%s' must start with smtp:// or smtps://", cfg->smtp_url);
 	if (!*cfg->company_from)
@@ -665,6 +728,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	struct config *cfg = g_new0(struct config, 1);
 	cfg->path = g_strdup(file);
 	cfg->mailboxes = g_ptr_array_new_with_free_func(mailbox_free);
+	cfg->warnings = g_ptr_array_new_with_free_func(g_free);
 	char *cfgdir = g_path_get_dirname(file);
 
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
@@ -737,6 +801,7 @@ void config_free(struct config **cfgp)
 	if (cfg->routes)
 		g_hash_table_unref(cfg->routes);
 	g_ptr_array_unref(cfg->mailboxes);
+	g_ptr_array_unref(cfg->warnings);
 	g_free(cfg->path);
 	g_free(cfg);
 	*cfgp = NULL;

@@ -34,6 +34,8 @@ struct config_mailbox {
 
 struct config {
 	char *path;
+	GPtrArray *warnings;     /* strings: what config_load changed or doubts,
+				  * for --check and the log; owned */
 
 	/* [daemon] */
 	char *log_level;
@@ -41,6 +43,7 @@ struct config {
 	char *templates_dir;
 	char *ref_prefix;
 	char *default_lang;
+	bool log_pii;            /* customer addresses in clear in info logs */
 
 	/* [database] */
 	char *db_host;
@@ -51,6 +54,9 @@ struct config {
 	char *db_password_file;
 	char *db_name;
 	int64_t db_connect_timeout;
+	char *db_tls;            /* none, required */
+	char *db_ca_file;        /* PEM CA bundle; "" = the system's */
+	bool db_verify;          /* check the server's certificate and name */
 
 	/* [smtp] */
 	char *smtp_url;
@@ -85,6 +91,8 @@ struct config {
 	int64_t rules_match_limit;
 	int64_t rules_depth_limit;
 	bool rules_jit;          /* false: no executable memory (valgrind, W^X) */
+	int64_t quarantine_after; /* a mail that broke its batch this often is
+				   * quarantined alone */
 
 	/* [web] the form and its API; port 0 = off */
 	char *web_listen;          /* numeric IPv4 or IPv6 address */

@@ -22,6 +22,30 @@ void log_open(const char *ident, bool to_journal, enum log_level min)
 	log_min = min;
 }
 
+static bool log_pii;
+
+void log_set_pii(bool on)
+{
+	log_pii = on;
+}
+
+const char *log_addr(const char *addr)
+{
+	static _Thread_local char ring[8][32];
+	static _Thread_local unsigned next;
+	if (!addr)
+		return "-";
+	if (log_pii)
+		return addr;
+	char *lower = g_ascii_strdown(addr, -1);
+	char *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, lower, -1);
+	char *out = ring[next++ % G_N_ELEMENTS(ring)];
+	g_snprintf(out, sizeof ring[0], "addr#%.12s", hex);
+	g_free(hex);
+	g_free(lower);
+	return out;
+}
+
 int log_level_parse(const char *name)
 {
 	for (unsigned i = 0; i < G_N_ELEMENTS(level_names); i++)

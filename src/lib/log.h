@@ -21,6 +21,18 @@ int log_level_parse(const char *name);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* log_set_pii - whether log_addr shows addresses in clear ([daemon]
+ * log_pii); off until set. */
+void log_set_pii(bool on);
+/* log_addr - an address for a log line: itself when log_pii is on, else
+ * "addr#" and 12 hex digits of the SHA-256 of its lower-case form - the same
+ * customer gives the same tag, so one grep still follows them, but the log
+ * does not hand out their address (printf %s ADDR | sha256sum gives the
+ * digits for a known one). NULL gives "-". The result
+ * lives in a per-thread ring of 8 buffers: valid until 8 more calls in the
+ * same thread, enough for one log line. */
+const char *log_addr(const char *addr);
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)

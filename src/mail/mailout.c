@@ -91,14 +91,43 @@ static GMimeObject *text_part(const char *body)
 	return GMIME_OBJECT(part);
 }
 
-/* with_attachments - text, then each attachment of from, base64, under
- * multipart/mixed; takes over text. Names are cleaned like header values. */
-static GMimeObject *with_attachments(GMimeObject *text, const struct message *from)
+/* attach_plan - which attachments of m->attach go along: in order, while
+ * their total stays within m->max_attach (all when 0); keep[i] says. Returns
+ * the line the body gets about those left out (g_free), NULL when none is.
+ * A big mail must not make a mail to staff that no relay (or database
+ * row) takes: the rest stays in the archive. */
+static char *attach_plan(const struct mailout *m, bool *keep)
+{
+	size_t total = 0, left = 0, left_bytes = 0;
+	for (unsigned i = 0; i < msg_attachment_count(m->attach); i++) {
+		size_t n = g_bytes_get_size(msg_attachment(m->attach, i)->data);
+		keep[i] = !m->max_attach || total + n <= m->max_attach;
+		if (keep[i]) {
+			total += n;
+		} else {
+			left++;
+			left_bytes += n;
+		}
+	}
+	if (!left)
+		return NULL;
+	return g_strdup_printf("\n\n[%zu attachment%s (%zu bytes) not attached: over %zu bytes "
+			       "in one mail; %s]\n", left, left == 1 ? "" : "s", left_bytes,
+			       m->max_attach, m->attach_note ? m->attach_note : "");
+}
+
+/* with_attachments - text, then each attachment of from that keep says,
+ * base64, under multipart/mixed; takes over text. Names are cleaned like
+ * header values. */
+static GMimeObject *with_attachments(GMimeObject *text, const struct message *from,
+				     const bool *keep)
 {
 	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
 	g_mime_multipart_add(mixed, text);
 	g_object_unref(text);
 	for (unsigned i = 0; i < msg_attachment_count(from); i++) {
+		if (!keep[i])
+			continue;
 		const struct msg_attachment *a = msg_attachment(from, i);
 		GMimeContentType *ct = g_mime_content_type_parse(NULL, a->content_type);
 		GMimePart *part = g_mime_part_new_with_type(
@@ -156,7 +185,13 @@ GBytes *mailout_compose(const struct mailout *m)
 		g_mime_object_set_header(obj, "X-Complaintd-Ref", ref, NULL);
 		g_free(ref);
 	}
-	GMimeObject *body = text_part(m->body);
+	unsigned natt = m->attach ? msg_attachment_count(m->attach) : 0;
+	bool *keep = g_new0(bool, natt + 1);
+	char *left_out = natt ? attach_plan(m, keep) : NULL;
+	char *body_text = left_out ? g_strconcat(m->body ? m->body : "", left_out, NULL) : NULL;
+	GMimeObject *body = text_part(body_text ? body_text : m->body);
+	g_free(body_text);
+	g_free(left_out);
 	if (m->html) {
 		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
 		g_mime_multipart_add(alt, body);
@@ -167,8 +202,9 @@ GBytes *mailout_compose(const struct mailout *m)
 		g_object_unref(html);
 		body = GMIME_OBJECT(alt);
 	}
-	if (m->attach && msg_attachment_count(m->attach) > 0)
-		body = with_attachments(body, m->attach);
+	if (natt > 0)
+		body = with_attachments(body, m->attach, keep);
+	g_free(keep);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 

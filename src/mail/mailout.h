@@ -26,6 +26,10 @@ struct mailout {
 	const struct message *thread;/* if set, References = its references + its id */
 	const char *references;      /* else, if set: these ids (space-separated, no <>) + in_reply_to */
 	const struct message *attach;/* if set, its attachments go along (multipart/mixed) */
+	size_t max_attach;           /* 0: all; else attachments go along, in order, only
+				      * while their total stays within this many bytes */
+	const char *attach_note;     /* with max_attach: a line for the body naming
+				      * where the ones left out are (e.g. "see ...") */
 	const char *auto_submitted;  /* "auto-replied", "auto-generated" or NULL */
 	const char *ref;             /* complaint reference for X-Complaintd-Ref */
 	int64_t date;                /* unix time */

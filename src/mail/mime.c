@@ -794,6 +794,8 @@ static void leaf_part(struct ctx *c, GMimePart *part)
 		return;
 	}
 	char *name = part_filename(c, obj);
+	if (is_type(obj, "message", "feedback-report"))
+		msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* ARF without its report-type */
 	bool attach = is_attachment_disposition(obj) || *name;
 	bool plain = is_type(obj, "text", "plain"), html = is_type(obj, "text", "html");
 	if ((plain || html) && !attach) {
@@ -879,6 +881,10 @@ static void multipart(struct ctx *c, GMimeMultipart *mp, unsigned depth)
 			c->in_report = true;
 		} else if (rt && g_ascii_strcasecmp(rt, "disposition-notification") == 0) {
 			msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* read receipt */
+		} else if (rt && g_ascii_strcasecmp(rt, "feedback-report") == 0) {
+			/* ARF (RFC 5965): an abuse desk's machine reporting our
+			 * mail; answering it is how we end up on its block list */
+			msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED);
 		}
 	}
 	if (g_mime_multipart_get_count(mp) == 0) {
@@ -1153,6 +1159,30 @@ static bool local_part_is(const char *addr, const char *local)
 	return addr && g_ascii_strncasecmp(addr, local, n) == 0 && addr[n] == '@';
 }
 
+/* noreply_sender - an address that says no one reads it (noreply@,
+ * no-reply-billing@, DoNotReply@ ...): providers send error and policy
+ * notices from such addresses, often without any Auto-Submitted header, and
+ * an acknowledgement to them goes nowhere or starts a loop. The word must
+ * end the local part or be followed by a separator, so that "noreen@" and
+ * "noreplyhelp" written by a person are not caught. */
+static bool noreply_sender(const char *addr)
+{
+	static const char *const words[] = {
+		"noreply", "no-reply", "no_reply", "no.reply", "donotreply",
+		"do-not-reply", "do_not_reply", "do.not.reply", "dontreply",
+		"dont-reply", "bounce", "bounces", NULL,
+	};
+	if (!addr)
+		return false;
+	for (const char *const *w = words; *w; w++) {
+		size_t n = strlen(*w);
+		if (g_ascii_strncasecmp(addr, *w, n) == 0 && addr[n] &&
+		    strchr("@-_.+", addr[n]))
+			return true;
+	}
+	return false;
+}
+
 static void header_flags(struct ctx *c)
 {
 	struct message *m = c->m;
@@ -1179,6 +1209,8 @@ static void header_flags(struct ctx *c)
 	const char *from = msg_from_addr(m);
 	if (local_part_is(from, "mailer-daemon") || local_part_is(from, "postmaster"))
 		msg_add_flags(m, MSG_F_BOUNCE);
+	if (noreply_sender(from) || noreply_sender(msg_reply_to(m)))
+		msg_add_flags(m, MSG_F_AUTO_SUBMITTED);
 	/* RFC 3834 auto-replies also use a null return path: that alone makes
 	 * a bounce only when nothing says it is an auto-reply */
 	if (null_rp && !(msg_flags(m) & MSG_F_AUTO_SUBMITTED))
@@ -1288,6 +1320,24 @@ static GMimeMessage *construct(struct ctx *c, const char *data, size_t len)
 	return gm;
 }
 
+/* construct_shared - parse the archive copy in place: gmime's own stream
+ * would copy the bytes once more, and for a 25 MB mail that copy was a
+ * sixth of the daemon's peak memory (issue 10.5). ba must outlive gm's
+ * streams, which end with gm. */
+static GMimeMessage *construct_shared(struct ctx *c, GByteArray *ba)
+{
+	if (!ba->len)
+		return NULL;
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(ba);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *gm = g_mime_parser_construct_message(parser, c->opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return gm;
+}
+
 struct message *mime_parse(const char *data, size_t len,
 			   const struct mime_limits *lim)
 {
@@ -1301,9 +1351,10 @@ struct message *mime_parse(const char *data, size_t len,
 		len = 0;
 	struct ctx c = { .m = msg_new(MSG_CHANNEL_EMAIL), .lim = lim,
 			 .plain = g_string_new(NULL), .html = g_string_new(NULL) };
-	GBytes *raw = g_bytes_new(data, len);
-	msg_set_raw(c.m, raw);
-	g_bytes_unref(raw);
+	/* the archive copy; msg_set_raw gets it when parsing is over */
+	GByteArray *copy = g_byte_array_sized_new((guint)len);
+	if (len)
+		g_byte_array_append(copy, (const guint8 *)data, (guint)len);
 	if (len > lim->max_message_size) {
 		msg_add_flags(c.m, MSG_F_TRUNCATED);
 		note(&c, "message of %zu bytes cut to %zu", len, lim->max_message_size);
@@ -1318,7 +1369,8 @@ struct message *mime_parse(const char *data, size_t len,
 	}
 	c.opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(c.opts, on_parser_warning, &c);
-	GMimeMessage *gm = construct(&c, data, len);
+	GMimeMessage *gm = !nonul && len == copy->len ? construct_shared(&c, copy)
+						      : construct(&c, data, len);
 	char *repaired = NULL;
 	if (!gm && len) {
 		size_t rlen = len;
@@ -1336,8 +1388,11 @@ struct message *mime_parse(const char *data, size_t len,
 		headers(&c, gm);
 		header_flags(&c);
 		choose_text(&c);
-		g_object_unref(gm);
+		g_object_unref(gm);   /* its streams, which read copy, end here */
 	}
+	GBytes *raw = g_byte_array_free_to_bytes(copy);
+	msg_set_raw(c.m, raw);
+	g_bytes_unref(raw);
 	g_free(repaired);
 	g_mime_parser_options_free(c.opts);
 	g_string_free(c.plain, TRUE);

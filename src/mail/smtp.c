@@ -123,7 +123,9 @@ struct smtp *smtp_new(const struct smtp_params *p)
 	s->password = g_strdup(p->password);
 	s->ca_file = g_strdup(p->ca_file);
 	s->no_verify = p->no_verify;
-	s->tls = p->tls;
+	/* never AUTH over a connection an attacker could keep plain by
+	 * stripping STARTTLS: with a user, "try" means "required" */
+	s->tls = p->tls == SMTP_TLS_TRY && p->user && *p->user ? SMTP_TLS_REQUIRED : p->tls;
 	s->timeout_s = p->timeout_s ? p->timeout_s : SMTP_DEFAULT_TIMEOUT;
 	s->reply = g_string_new(NULL);
 	s->last = g_string_new(NULL);

@@ -266,6 +266,14 @@ int store_query_rows(struct store *s, const char *sql, struct pb *p, const char 
 		     void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data,
 		     GError **err);
 
+/* store_mid_lookup - the message stored under old_key (an older version's
+ * e-mail dedup key), else the first under message_id: 1 found (*key, *from
+ * newly allocated, NULL for SQL NULL), 0 none, -1 error. A prepared
+ * statement of the ingest path (store_dedup.c). */
+int store_mid_lookup(struct store *s, const char *old_key, const char *message_id,
+		     uint64_t *row, uint64_t *complaint_id, char **key, char **from,
+		     GError **err);
+
 /* store_write_one - run an UPDATE or INSERT IGNORE: 1 when it wrote a row
  * (*id, may be NULL, gets an insert's row id), 0 when it did not (the row
  * was there, or the WHERE matched nothing), -1 with err. */

@@ -41,7 +41,7 @@ enum st {
 	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_MID_REUSE, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -149,6 +149,11 @@ static const char *const st_sql[ST_COUNT] = {
 		" AND suppressed_until > ?), (SELECT COUNT(*) FROM ack_log"
 		" WHERE addr_key = ? AND at >= ?), (SELECT COUNT(*) FROM ack_log"
 		" WHERE domain = ? AND at >= ?)",
+	/* store_dedup.c: the old-style row first, it may be this very mail */
+	[ST_MID_REUSE] =
+		"SELECT id, complaint_id, dedup_key, from_addr FROM messages"
+		" WHERE dedup_key = ? OR message_id = ?"
+		" ORDER BY dedup_key <=> ? DESC, id LIMIT 1",
 	[ST_SUPP_ACTIVE] =
 		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
 	[ST_SUPPRESS] =
@@ -229,6 +234,8 @@ struct store {
 	MYSQL_STMT *st[ST_COUNT];
 	char *host, *socket, *user, *password, *database;
 	unsigned port, connect_timeout, io_timeout;
+	bool tls_required, tls_verify;
+	char *tls_ca_file;  /* NULL: the system's CAs */
 	GTimeZone *tz;
 	bool in_txn;
 	bool broken;   /* connection lost: refuse work until reconnected */
@@ -602,6 +609,20 @@ static void disconnect(struct store *s)
 	defer_clear(s);
 }
 
+/* tls_options - [database] tls = required: refuse a server without TLS
+ * (MYSQL_OPT_SSL_ENFORCE) and, unless told not to, check its certificate
+ * and name against ca_file or the system's CAs. */
+static void tls_options(struct store *s)
+{
+	if (!s->tls_required)
+		return;
+	my_bool yes = 1, verify = s->tls_verify;
+	mysql_optionsv(s->db, MYSQL_OPT_SSL_ENFORCE, &yes);
+	mysql_optionsv(s->db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	if (s->tls_ca_file)
+		mysql_optionsv(s->db, MYSQL_OPT_SSL_CA, s->tls_ca_file);
+}
+
 static int db_connect(struct store *s, GError **err)
 {
 	unsigned ct = s->connect_timeout ? s->connect_timeout : 10;
@@ -621,6 +642,7 @@ static int db_connect(struct store *s, GError **err)
 	mysql_options(s->db, MYSQL_OPT_RECONNECT, &no);
 	mysql_options(s->db, MYSQL_OPT_LOCAL_INFILE, &no_infile);
 	mysql_options(s->db, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
+	tls_options(s);
 	/* UTC times; strict mode so that nothing is silently mangled (we cut
 	 * long text ourselves); READ COMMITTED avoids gap locks between
 	 * daemons inserting side by side. */
@@ -672,6 +694,9 @@ struct store *store_open(const struct store_params *p, GError **err)
 	s->port = p->port;
 	s->connect_timeout = p->connect_timeout;
 	s->io_timeout = p->io_timeout;
+	s->tls_required = p->tls_required;
+	s->tls_verify = p->tls_verify;
+	s->tls_ca_file = g_strdup(p->tls_ca_file && *p->tls_ca_file ? p->tls_ca_file : NULL);
 	if (p->ref_timezone) {
 		s->tz = g_time_zone_new_identifier(p->ref_timezone);
 		if (!s->tz) {
@@ -707,6 +732,7 @@ void store_close(struct store **sp)
 	g_free(s->user);
 	g_free(s->password);
 	g_free(s->database);
+	g_free(s->tls_ca_file);
 	if (s->tz)
 		g_time_zone_unref(s->tz);
 	g_free(s);
@@ -907,7 +933,16 @@ char *store_dedup_key(const struct message *m)
 {
 	const char *mid = msg_message_id(m);
 	char *input;
-	if (mid && *mid) {
+	if (mid && *mid && msg_channel(m) == MSG_CHANNEL_EMAIL) {
+		/* a Message-ID is the sender's word only: the same id on other
+		 * content is another mail (issue 10.6), so the content is keyed too */
+		char *lower = g_utf8_strdown(mid, -1);
+		char *content = store_content_hash(m);
+		input = g_strconcat("mid:", lower, "\ncontent:", content, NULL);
+		g_free(content);
+		g_free(lower);
+	} else if (mid && *mid) {
+		/* a web form's id is its token: a double submit is one complaint */
 		char *lower = g_utf8_strdown(mid, -1);
 		input = g_strconcat("mid:", lower, NULL);
 		g_free(lower);
@@ -1223,6 +1258,46 @@ static int add_attachments(struct store *s, const struct message *m,
 	return 0;
 }
 
+int store_mid_lookup(struct store *s, const char *old_key, const char *message_id,
+		     uint64_t *row, uint64_t *complaint_id, char **key, char **from,
+		     GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_str(&p, old_key);
+	pb_chars(&p, message_id, LEN_MSGID);
+	pb_str(&p, old_key);
+	MYSQL_STMT *st = exec(s, ST_MID_REUSE, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_u64(&r);
+	rb_u64(&r);
+	rb_var(&r);
+	rb_var(&r);
+	if (rb_start(s, st, ST_MID_REUSE, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_MID_REUSE, err);
+	if (rc == 1) {
+		*row = rb_id(&r, 0);
+		*complaint_id = rb_id(&r, 1);
+		*key = rb_str(st, &r, 2);
+		*from = rb_str(st, &r, 3);
+	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+size_t store_row_budget(const struct store *s)
+{
+	return s->server_packet > (1u << 20) ? s->server_packet - (512u << 10)
+					     : s->server_packet / 2;
+}
+
+size_t store_outbox_max(const struct store *s)
+{
+	return MIN(store_row_budget(s), (size_t)MEDIUM_BYTES);
+}
+
 /* fit_packet - keep the messages row under the server's max_allowed_packet
  * (less room for the other columns): the text gives way first, then the
  * raw archive, and the notes say what was left out. */
@@ -1408,6 +1483,15 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 {
 	if (!kind || !mail_from || !rcpt || !message_id || !raw)
 		return bad_arg(err, "store_outbox_add: missing field");
+	if (len > store_outbox_max(s)) {
+		/* the server would drop the connection (over max_allowed_packet)
+		 * or refuse it (MEDIUMBLOB): fail this mail alone instead, as a
+		 * plain error the caller can isolate */
+		g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "outbox mail of %zu bytes "
+			    "is over the limit of %zu (max_allowed_packet %zu)", len,
+			    store_outbox_max(s), s->server_packet);
+		return -1;
+	}
 	if (s->in_txn && len <= DEFER_OUTBOX_MAX) {
 		struct drow *r = g_new0(struct drow, 1);
 		r->id[0] = complaint_id;

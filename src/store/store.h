@@ -64,6 +64,9 @@ struct store_params {
 	unsigned connect_timeout;
 	unsigned io_timeout;
 	const char *ref_timezone;
+	bool tls_required;        /* refuse a connection without TLS */
+	bool tls_verify;          /* with tls_required: check certificate and name */
+	const char *tls_ca_file;  /* PEM CAs for tls_verify; NULL = the system's */
 };
 
 /* ---- connection --------------------------------------------------------- */
@@ -79,6 +82,14 @@ void store_close(struct store **s);
 int store_ping(struct store *s, GError **err);
 /* store_reconnect - drop the connection and open a new one. */
 int store_reconnect(struct store *s, GError **err);
+
+/* store_row_budget - bytes one row may carry: the server's
+ * max_allowed_packet (read at connect) less room for the rest of the
+ * statement. A bigger row makes the server drop the connection. */
+size_t store_row_budget(const struct store *s);
+/* store_outbox_max - the largest mail store_outbox_add takes (the row
+ * budget, at most what the raw column holds); bigger is STORE_ERROR_FAILED. */
+size_t store_outbox_max(const struct store *s);
 
 /* store_connection_id - the server's id of this connection (for logs and
  * for tests that kill it); 0 when not connected. */
@@ -109,9 +120,31 @@ bool store_in_transaction(const struct store *s);
 /* ---- idempotency ---------------------------------------------------------- */
 
 /* store_dedup_key - the message's dedup key: hex SHA-256 of
- * "mid:" + lower-cased Message-ID, else of "raw:" + raw SHA-256 (hex);
- * NULL when the message has neither. Pure; free with g_free. */
+ *   e-mail with a Message-ID:  "mid:" + lower-cased Message-ID + "\ncontent:"
+ *                              + store_content_hash(m)
+ *   web form with an id:       "mid:" + lower-cased Message-ID (its token)
+ *   otherwise:                 "raw:" + raw SHA-256 (hex);
+ * NULL when the message has none of them. Pure; free with g_free.
+ * E-mail stored by older versions carries the key without the content
+ * part; store_find_mid_reuse finds those rows. */
 char *store_dedup_key(const struct message *m);
+/* store_content_hash - hex SHA-256 of "from:" + From address + "\ntext:" +
+ * body text + "\natt:" + SHA-256 of each attachment: what makes two mails
+ * with one Message-ID the same mail. Pure; free with g_free. */
+char *store_content_hash(const struct message *m);
+
+/* What store_find_mid_reuse found about a mail whose dedup key is unknown. */
+enum store_mid_use {
+	STORE_MID_NEW = 0,     /* no message under this Message-ID */
+	STORE_MID_SAME = 1,    /* stored before under the old key, same sender:
+				* a re-delivery (msg_row, complaint_id set) */
+	STORE_MID_REUSED = 2,  /* another mail with this Message-ID is stored:
+				* msg_row and other_key (g_free) name it */
+};
+/* store_find_mid_reuse - look the e-mail's Message-ID up (no Message-ID or
+ * a web post: STORE_MID_NEW). Out pointers may be NULL. -1 with err. */
+int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
+			 uint64_t *complaint_id, char **other_key, GError **err);
 
 /* store_find_source - was this mailbox/UIDVALIDITY/UID stored already?
  * 1 found (*msg_row, *complaint_id set; complaint_id 0 = none), 0 not,

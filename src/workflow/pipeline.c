@@ -1,6 +1,7 @@
 /* pipeline - duplicate check, classification, storage, acknowledgement. */
 #include "workflow/pipeline.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "workflow/calendar.h"
@@ -71,6 +72,35 @@ static bool machine_mail(const struct message *m)
 	return msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST);
 }
 
+/* sent_to - 1 when message_id names a mail in our outbox to rcpt, 0 not. */
+static int sent_to(struct pipeline *p, const char *message_id, const char *rcpt, GError **err)
+{
+	if (!message_id || !*message_id)
+		return 0;
+	char *to = NULL;
+	int rc = store_outbox_find_by_message_id(p->store, message_id, NULL, NULL, &to, NULL, err);
+	if (rc == 1)
+		rc = to && g_ascii_strcasecmp(to, rcpt) == 0;
+	g_free(to);
+	return rc;
+}
+
+/* bounce_of_ours - does the DSN refer to a mail we sent to rcpt? By the
+ * original's Message-ID in its text/rfc822-headers or message/rfc822 part,
+ * else by its In-Reply-To or References. Anyone can write a multipart/report
+ * naming any address; only the Message-ID of a mail we sent (random, never
+ * shown to anyone but its recipient) proves the bounce is real. 1/0/-1. */
+static int bounce_of_ours(struct pipeline *p, const struct message *m, const char *rcpt,
+			  GError **err)
+{
+	int rc = sent_to(p, msg_header(m, "X-Complaintd-Bounce-Message-Id"), rcpt, err);
+	if (rc == 0)
+		rc = sent_to(p, msg_in_reply_to(m), rcpt, err);
+	for (unsigned i = 0; rc == 0 && i < msg_reference_count(m) && i < 20; i++)
+		rc = sent_to(p, msg_reference(m, i), rcpt, err);
+	return rc;
+}
+
 /* handle_bounce - a hard bounce (5.1.x: no such user/domain) of one of our
  * mails stops further mail to that address for a while. */
 static int handle_bounce(struct pipeline *p, const struct message *m, int64_t now, GError **err)
@@ -79,11 +109,20 @@ static int handle_bounce(struct pipeline *p, const struct message *m, int64_t no
 	const char *rcpt = msg_header(m, "X-Complaintd-Bounce-Recipient");
 	if (!status || !rcpt || !g_str_has_prefix(status, "5.1."))
 		return 0;
+	int ours = bounce_of_ours(p, m, rcpt, err);
+	if (ours < 0)
+		return -1;
+	if (!ours) {
+		log_warn("bounce %s for a mail we did not send to that address: ignored"
+			 " (message-id <%.200s>)", status,
+			 msg_message_id(m) ? msg_message_id(m) : "-");
+		return 0;
+	}
 	int64_t until = now + p->env->cfg->ack_bounce_suppress;
 	char *reason = g_strdup_printf("hard bounce %s", status);
 	int rc = store_suppress(p->store, rcpt, until, reason, now, err);
 	if (rc == 0)
-		log_info("suppressing mail rcpt=%s status=%s", rcpt, status);
+		log_info("suppressing mail rcpt=%s status=%s", log_addr(rcpt), status);
 	g_free(reason);
 	return rc;
 }
@@ -270,7 +309,7 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	if (rc == 0)
 		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
 			 it->ref, verdict_category(v), severity,
-			 msg_from_addr(it->msg) ? msg_from_addr(it->msg) : "-",
+			 log_addr(msg_from_addr(it->msg)),
 			 it->ack_queued ? "queued" : "no");
 out:
 	return rc;
@@ -386,6 +425,40 @@ static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned 
 	return 0;
 }
 
+/* check_mid_reuse - for each mail the batch checks did not know: was its
+ * Message-ID stored before? The same mail stored by an older version (id
+ * alone, same sender) is a duplicate as it always was; another mail under
+ * that id is stored as the new message it is, and the reuse logged with
+ * both keys (no addresses: the row ids lead to them) - before, it was
+ * dropped as a duplicate and nobody was told. */
+static int check_mid_reuse(struct pipeline *p, struct pipeline_item *items, unsigned n,
+			   struct store_known *k, const int *dup_of, GError **err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (k[i].found || dup_of[i] >= 0 || !k[i].key)
+			continue;
+		uint64_t row = 0, cid = 0;
+		char *other = NULL;
+		int rc = store_find_mid_reuse(p->store, items[i].msg, &row, &cid, &other, err);
+		if (rc < 0)
+			return -1;
+		if (rc == STORE_MID_SAME) {
+			k[i].found = 2;
+			k[i].msg_row = row;
+			k[i].complaint_id = cid;
+		} else if (rc == STORE_MID_REUSED) {
+			log_warn("message-id reuse: <%.200s> is stored as row %" PRIu64
+				 " (key %.16s) with other sender or content; stored as a new"
+				 " message (key %.16s) mailbox=%s uid=%u",
+				 msg_message_id(items[i].msg), row, other ? other : "-",
+				 k[i].key, items[i].mailbox ? items[i].mailbox : "-",
+				 items[i].uid);
+		}
+		g_free(other);
+	}
+	return 0;
+}
+
 /* count_committed - metrics for what the commit made durable. */
 static void count_committed(struct pipeline *p, const struct pipeline_item *items, unsigned n)
 {
@@ -432,6 +505,8 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	int *dup_of = g_new(int, n);
 	char **keys = g_new0(char *, n);
 	int rc = find_known(p, items, n, known, dup_of, keys, err);
+	if (rc == 0)
+		rc = check_mid_reuse(p, items, n, known, dup_of, err);
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (dup_of[i] >= 0) {
 			known[i].found = 2;

@@ -135,6 +135,8 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 			 o->kind, o->ref ? o->ref : "-");
 		return 0;
 	}
+	wf_cap_text(x, o->vars, o->ref, o->lang);
+	char *see = wf_see_note(o->ref, o->lang);
 	char *subject = template_render_subject(t, o->vars);
 	char *body = template_render(t, o->vars);
 	char *id = mailout_message_id(o->kind, o->ref, x->cfg->company_from);
@@ -143,7 +145,8 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 		.from_addr = x->cfg->company_from, .from_name = x->cfg->company_name,
 		.to_addr = o->to, .reply_to = reply_to, .subject = subject, .body = body,
 		.message_id = id, .in_reply_to = o->in_reply_to, .references = o->references,
-		.attach = o->attach, .ref = o->ref, .date = x->now,
+		.attach = o->attach, .max_attach = wf_attach_cap(x), .attach_note = see,
+		.ref = o->ref, .date = x->now,
 		.auto_submitted = o->auto_replied ? "auto-replied"
 				  : o->to_staff ? "auto-generated" : NULL,
 	};
@@ -152,9 +155,11 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 				  id, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
 				  NULL, err);
 	if (rc == 0)
-		log_info("queued kind=%s ref=%s rcpt=%s", o->kind, o->ref ? o->ref : "-", o->to);
+		log_info("queued kind=%s ref=%s rcpt=%s", o->kind, o->ref ? o->ref : "-",
+			 log_addr(o->to));
 	g_bytes_unref(raw);
 	g_free(reply_to);
+	g_free(see);
 	g_free(id);
 	g_free(body);
 	g_free(subject);

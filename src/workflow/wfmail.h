@@ -47,4 +47,14 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
  * English): 产品质量 / product quality; unknown names as they are. */
 const char *wf_category_label(const char *category, const char *lang);
 
+/* Caps on what of a customer's mail goes into a mail we send (mailcap.c):
+ * wf_attach_cap - bytes of attachments one mail may carry (from the
+ * database's max_allowed_packet, at most 10 MB); wf_see_note - "see
+ * complaintctl show REF" in lang (g_free); wf_cap_text - cut vars' "text"
+ * to at most 100 KB with a note where the whole is. */
+size_t wf_attach_cap(const struct workflow_ctx *x);
+char *wf_see_note(const char *ref, const char *lang);
+void wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref,
+		 const char *lang);
+
 #endif

@@ -402,7 +402,7 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 				     msg_subject(m), err);
 	if (rc == 0)
 		rc = wf_tell_handler(x, c, "followup", "followup", msg_text(m), m, err);
-	log_info("follow-up ref=%s from=%s%s", c->ref, msg_from_addr(m),
+	log_info("follow-up ref=%s from=%s%s", c->ref, log_addr(msg_from_addr(m)),
 		 mt->reopen ? " reopened" : "");
 	store_case_free(c);
 	return rc;
@@ -427,7 +427,7 @@ static int refuse(const struct workflow_ctx *x, const struct store_case *c,
 	if (rc == 0)
 		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m),
 				     "commands_refused", errors, err);
-	log_info("staff reply refused ref=%s from=%s errors=%u", c->ref, msg_from_addr(m),
+	log_info("staff reply refused ref=%s from=%s errors=%u", c->ref, log_addr(msg_from_addr(m)),
 		 res->n_errors);
 	g_hash_table_unref(vars);
 	g_free(errors);

@@ -637,7 +637,47 @@ def test_database_errors(srv, bindir):
         d.close()
 
 
+def test_export_formula_cells(srv, bindir):
+    """CSV cells a spreadsheet would run as a formula (= + - @ tab CR first)
+    get a ' before them and are quoted (OWASP CSV injection); JSON keeps the
+    text as it is, and numbers stay numbers."""
+    d, ids = setup(srv, bindir)
+    hostile = {
+        "K1": ("=HYPERLINK(\"http://evil.example/\",\"click\")", "+1 555 0100"),
+        "K2": ("-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"),
+        "K3": ("\tTab first", "\rCR first"),
+        "K4": ("A normal - subject = fine", "Plain Name"),
+    }
+    try:
+        conn = srv.db.connect(autocommit=True)
+        with conn.cursor() as c:
+            for k, (subject, name) in hostile.items():
+                c.execute("UPDATE complaints SET subject = %s, customer_name = %s"
+                          " WHERE id = %s", (subject, name, ids[k]))
+        conn.close()
+        data = raw(bindir, "export", conf=d.conf)
+        assert b'"\'=HYPERLINK(""http://evil.example/"",""click"")"' in data, data
+        assert b',"\'+1 555 0100",' in data, data
+        assert b'"\'-2+3+cmd|\' /C calc\'!A0"' in data, data
+        assert b'"\'@SUM(1+1)*cmd|\' /C calc\'!A0"' in data, data
+        assert b'"\'\tTab first"' in data and b'"\'\rCR first"' in data, data
+        assert b",A normal - subject = fine," in data and b",Plain Name," in data, data
+        cols = table_columns(srv)
+        rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+        for r in rows[1:]:
+            row = dict(zip(cols, r))
+            for col in cols:
+                assert not row[col][:1] or row[col][0] not in "=+-@\t\r", (col, row)
+        # JSON is no spreadsheet: the text unchanged
+        doc = json.loads(raw(bindir, "export", "--format", "json", conf=d.conf))
+        k1 = next(x for x in doc if x["id"] == ids["K1"])
+        assert k1["subject"] == hostile["K1"][0], k1
+    finally:
+        d.close()
+
+
 TESTS = [test_filters, test_default_limit, test_search, test_text_and_json, test_export,
+         test_export_formula_cells,
          test_usage, test_database_errors]
 
 

@@ -366,7 +366,9 @@ static void test_dedup(void **state)
 {
 	struct store *s = open_store();
 	struct message *m = mk_msg("Dup.Check@Example.COM", "dup", "body");
-	struct message *again = mk_msg("dup.check@example.com", "dup", "other");
+	struct message *again = mk_msg("dup.check@example.com", "dup", "body");
+	/* the same Message-ID on other content is another mail (issue 10.6) */
+	struct message *reuse = mk_msg("Dup.Check@Example.COM", "dup", "other");
 	struct message *noid = mk_msg(NULL, "no id", "body");
 	struct message *empty = msg_new(MSG_CHANNEL_WEB);
 	char ref[STORE_REF_MAX];
@@ -382,16 +384,33 @@ static void test_dedup(void **state)
 	assert_string_not_equal(k1, k3);
 	assert_null(k4);
 	/* the documented formula */
-	char *want = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
-		"mid:dup.check@example.com", -1);
+	char *content = store_content_hash(m);
+	char *in = g_strconcat("mid:dup.check@example.com\ncontent:", content, NULL);
+	char *want = g_compute_checksum_for_string(G_CHECKSUM_SHA256, in, -1);
 	assert_string_equal(k1, want);
 	g_free(want);
+	g_free(in);
+	g_free(content);
+	char *k5 = store_dedup_key(reuse);
+	assert_string_not_equal(k1, k5);
+	assert_int_equal(store_find_mid_reuse(s, m, NULL, NULL, NULL, &err), STORE_MID_NEW);
 
 	assert_int_equal(store_find_dedup(s, k1, &frow, &fcid, &err), 0);
 	ingest(s, m, "DUP", &cid, &row, ref);
 	assert_int_equal(store_find_dedup(s, k2, &frow, &fcid, &err), 1);
 	assert_int_equal(frow, row);
 	assert_int_equal(fcid, cid);
+
+	/* the reuse: found by its Message-ID, not by its key */
+	char *other = NULL;
+	frow = 0;
+	assert_int_equal(store_find_dedup(s, k5, NULL, NULL, &err), 0);
+	assert_int_equal(store_find_mid_reuse(s, reuse, &frow, NULL, &other, &err),
+			 STORE_MID_REUSED);
+	assert_int_equal(frow, row);
+	assert_string_equal(other, k1);
+	g_free(other);
+	g_free(k5);
 
 	/* storing it again is refused as a duplicate, distinctly */
 	assert_int_equal(store_begin(s, &err), 0);
@@ -408,6 +427,7 @@ static void test_dedup(void **state)
 
 	g_free(k1); g_free(k2); g_free(k3); g_free(k4);
 	msg_free(&m); msg_free(&again); msg_free(&noid); msg_free(&empty);
+	msg_free(&reuse);
 	store_close(&s);
 }
 

@@ -64,6 +64,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->ref_prefix, "CMP");
 	assert_int_equal(cfg->db_port, 3306);
 	assert_int_equal(cfg->smtp_retry_max, 3600);
+	assert_int_equal(cfg->quarantine_after, 3);
 	assert_int_equal(cfg->mailboxes->len, 1);
 	struct config_mailbox *mb = g_ptr_array_index(cfg->mailboxes, 0);
 	assert_string_equal(mb->name, "main");
@@ -103,6 +104,89 @@ static void test_bad_values(void **state)
 	assert_non_null(strstr(errs, "[database] connect_timeout: 'soon' is not a duration"));
 	assert_non_null(strstr(errs, "[smtp] verify: 'perhaps' is not a boolean"));
 	assert_non_null(strstr(errs, "[smtp] tls: 'always' must be none, try or required"));
+	g_free(errs);
+	g_free(text);
+}
+
+/* [smtp] tls with a user: AUTH never in clear (issue 10.10) */
+static void test_smtp_tls_with_user(void **state)
+{
+	char *errs;
+	/* try + user: upgraded to required, with a warning */
+	char *text = g_strdup_printf("%s[smtp]\nuser = relay\npassword_file = pw\n", minimal);
+	struct config *cfg = load(text, &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->smtp_tls, "required");
+	assert_int_equal(cfg->warnings->len, 1);
+	assert_non_null(strstr(cfg->warnings->pdata[0], "[smtp] tls = try with a user"));
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	/* none + user on smtp://: refused */
+	text = g_strdup_printf("%s[smtp]\nuser = relay\npassword_file = pw\ntls = none\n",
+			       minimal);
+	assert_null(load(text, &errs));
+	assert_non_null(strstr(errs, "[smtp] tls: none with a user would send the password"));
+	g_free(errs);
+	g_free(text);
+	/* smtps:// is TLS from the start; no user: try stays try */
+	text = g_strdup_printf("%s[smtp]\nurl = smtps://relay.example\nuser = relay\n"
+			       "password_file = pw\ntls = none\n", minimal);
+	cfg = load(text, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->warnings->len, 0);
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	cfg = load(minimal, &errs);
+	assert_string_equal(cfg->smtp_tls, "try");
+	assert_int_equal(cfg->warnings->len, 0);
+	config_free(&cfg);
+	g_free(errs);
+}
+
+/* [database] tls, ca_file, verify and [daemon] log_pii */
+static void test_database_tls_and_log_pii(void **state)
+{
+	char *errs;
+	struct config *cfg = load(minimal, &errs);
+	assert_string_equal(cfg->db_tls, "none");
+	assert_true(cfg->db_verify);
+	assert_string_equal(cfg->db_ca_file, "");
+	assert_false(cfg->log_pii);
+	config_free(&cfg);
+	g_free(errs);
+	char *text = g_strdup_printf("%s[database]\ntls = required\nca_file = pw\n"
+				     "[daemon]\nlog_pii = true\n", minimal);
+	cfg = load(text, &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->db_tls, "required");
+	assert_true(g_str_has_prefix(cfg->db_ca_file, tmpdir));  /* relative: beside the file */
+	assert_true(cfg->log_pii);
+	assert_int_equal(cfg->warnings->len, 0);
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	text = g_strdup_printf("%s[database]\ntls = try\nca_file = nonesuch.pem\n", minimal);
+	assert_null(load(text, &errs));
+	assert_non_null(strstr(errs, "[database] tls: 'try' must be none or required"));
+	assert_non_null(strstr(errs, "[database] ca_file:"));
+	g_free(errs);
+	g_free(text);
+	/* a remote server in clear, or TLS unchecked: allowed, with a warning */
+	text = g_strdup_printf("%s[database]\nhost = db.example\n", minimal);
+	cfg = load(text, &errs);
+	assert_int_equal(cfg->warnings->len, 1);
+	assert_non_null(strstr(cfg->warnings->pdata[0], "cross the network in clear"));
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	text = g_strdup_printf("%s[database]\nhost = db.example\ntls = required\n"
+			       "verify = false\n", minimal);
+	cfg = load(text, &errs);
+	assert_int_equal(cfg->warnings->len, 1);
+	assert_non_null(strstr(cfg->warnings->pdata[0], "verify = false"));
+	config_free(&cfg);
 	g_free(errs);
 	g_free(text);
 }
@@ -172,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_unknown_key_names_line),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_smtp_tls_with_user),
+		cmocka_unit_test(test_database_tls_and_log_pii),
 		cmocka_unit_test(test_unknown_group_and_mailbox_checks),
 		cmocka_unit_test(test_secret_permissions),
 		cmocka_unit_test(test_syntax_error),

@@ -122,6 +122,48 @@ static void test_parts_and_references(void **state)
 	msg_free(&orig);
 }
 
+/* max_attach: attachments go along in order while they fit; the body says
+ * which did not and where they are (issue 10.5) */
+static void test_attachment_cap(void **state)
+{
+	struct message *orig = msg_new(MSG_CHANNEL_EMAIL);
+	GBytes *small = g_bytes_new_static("0123456789", 10);
+	GBytes *big = g_bytes_new_take(g_malloc0(5000), 5000);
+	msg_add_attachment(orig, "a.txt", "text/plain", small);
+	msg_add_attachment(orig, "big.bin", "application/octet-stream", big);
+	msg_add_attachment(orig, "b.txt", "text/plain", small);
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .to_addr = "quality@staff.shop.example",
+		.subject = "s", .body = "text", .message_id = "x.2@shop.example",
+		.attach = orig, .max_attach = 100, .attach_note = "see complaintctl show CMP-1",
+		.date = 1795000000,
+	};
+	GBytes *raw = mailout_compose(&m);
+	GMimeMessage *msg = reparse(raw);
+	GMimeMultipart *mixed = GMIME_MULTIPART(g_mime_message_get_mime_part(msg));
+	assert_int_equal(g_mime_multipart_get_count(mixed), 3);   /* text, a.txt, b.txt */
+	assert_string_equal(g_mime_part_get_filename(GMIME_PART(
+		g_mime_multipart_get_part(mixed, 2))), "b.txt");
+	GMimeTextPart *text = GMIME_TEXT_PART(g_mime_multipart_get_part(mixed, 0));
+	char *body = g_mime_text_part_get_text(text);
+	assert_non_null(strstr(body, "[1 attachment (5000 bytes) not attached: over 100 bytes "
+				     "in one mail; see complaintctl show CMP-1]"));
+	g_free(body);
+	g_object_unref(msg);
+	g_bytes_unref(raw);
+	/* no cap: all three */
+	m.max_attach = 0;
+	raw = mailout_compose(&m);
+	msg = reparse(raw);
+	assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(
+		g_mime_message_get_mime_part(msg))), 4);
+	g_object_unref(msg);
+	g_bytes_unref(raw);
+	g_bytes_unref(small);
+	g_bytes_unref(big);
+	msg_free(&orig);
+}
+
 static void test_ids(void **state)
 {
 	char *a = mailout_message_id("ack", "CMP-1", "x@shop.example");
@@ -148,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_compose_ack),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_parts_and_references),
+		cmocka_unit_test(test_attachment_cap),
 	};
 	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
 	g_mime_shutdown();

@@ -313,6 +313,25 @@ static void test_bounce_details(void **state)
 	msg_free(&m);
 }
 
+/* ARF abuse reports and notices from no-reply addresses are machine mail
+ * (issue 10.8); a person whose name merely starts alike is not. */
+static void test_machine_notices(void **state)
+{
+	static const char *const machine[] = {
+		"arf_abuse_report.eml", "arf_no_report_type.eml", "noreply_notice.eml",
+		"donotreply_error.eml",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(machine); i++) {
+		struct message *m = parse_file("machine", machine[i]);
+		if (!(msg_flags(m) & MSG_F_AUTO_SUBMITTED))
+			fail_msg("%s: not automatic, flags %#x", machine[i], msg_flags(m));
+		msg_free(&m);
+	}
+	struct message *m = parse_file("machine", "person_noreen.eml");
+	assert_int_equal(msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST), 0);
+	msg_free(&m);
+}
+
 static void test_threading_fields(void **state)
 {
 	struct message *m = parse_file("mail", "sp_reply_thread.eml");
@@ -744,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_expected_fields),
 		cmocka_unit_test(test_html_only_drops_markup),
 		cmocka_unit_test(test_bounce_details),
+		cmocka_unit_test(test_machine_notices),
 		cmocka_unit_test(test_threading_fields),
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_all_hostile),
