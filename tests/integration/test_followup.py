@@ -303,7 +303,7 @@ def test_migration_reads_earlier_staff_decisions(srv, bindir):
         wait_for("commands", lambda: case(srv, ref)["category"] == "service", 60)
         assert d.stop() == 0
         execute_sql(srv, "ALTER TABLE complaints DROP COLUMN staff_decided")
-        execute_sql(srv, "DELETE FROM schema_migrations WHERE version = 5")
+        execute_sql(srv, "DELETE FROM schema_migrations WHERE version >= 5")
         d.migrate()
         assert scalar(srv, "SELECT staff_decided FROM complaints WHERE ref = %s",
                       (ref,)) == "category"
