@@ -1,0 +1,278 @@
+/* test_default_rules - the shipped rules/ directory against the severity
+ * policy (DOMAIN.md, seed 002) and the category cues of issue 9: national
+ * and provincial bodies are A, regional bodies and platforms B, ordinary
+ * words and negated signals are not, and every A/B verdict names the words
+ * that caused it.
+ *
+ * Each case names the rule that handles it; removing that rule (or, for a
+ * false positive, the exception or the lookbehind that guards it) makes the
+ * case fail.  Texts are short phrases written for these tests.  Run from the
+ * top of the source tree (make unit); COMPLAINTD_SRCDIR overrides that. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <glib.h>
+
+#include "mail/message.h"
+#include "rules/rules.h"
+
+static char *src_path(const char *rel)
+{
+	const char *top = g_getenv("COMPLAINTD_SRCDIR");
+	return g_build_filename(top ? top : ".", rel, NULL);
+}
+
+static int setup(void **state)
+{
+	char *dir = src_path("rules");
+	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
+	struct rules *r = rules_load_dir(dir, NULL, errors, NULL);
+	for (unsigned i = 0; i < errors->len; i++)
+		print_message("error: %s\n", (char *)g_ptr_array_index(errors, i));
+	g_ptr_array_unref(errors);
+	g_free(dir);
+	*state = r;
+	return r ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct rules *r = *state;
+	rules_unref(&r);
+	return 0;
+}
+
+/* classify - text as the body of a mail without a subject (a subject such
+ * as "complaint" would itself count as a weak signal). */
+static struct verdict *classify(const struct rules *r, const char *text)
+{
+	struct message *m = msg_new(MSG_CHANNEL_EMAIL);
+	msg_set_text(m, text);
+	struct verdict *v = rules_classify(r, m);
+	msg_free(&m);
+	return v;
+}
+
+/* A severity case: text, the expected severity, and for A/B the rule that
+ * must fire and a word its recorded match must contain. */
+struct sev_case {
+	const char *text;
+	char severity;
+	const char *rule;
+	const char *word;
+};
+
+static void check_sev(const struct rules *r, const struct sev_case *c, size_t n)
+{
+	unsigned failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct verdict *v = classify(r, c[i].text);
+		char got = verdict_severity(v);
+		if (got != c[i].severity) {
+			char *why = verdict_format(v);
+			print_message("severity %c, want %c: %s\n%s", got,
+				      c[i].severity, c[i].text, why);
+			g_free(why);
+			failed++;
+		} else if (c[i].rule) {
+			/* the verdict names the words that caused it */
+			const struct rule_hit *h = NULL;
+			for (unsigned k = 0; k < verdict_hit_count(v); k++)
+				if (strcmp(verdict_hit(v, k)->rule, c[i].rule) == 0)
+					h = verdict_hit(v, k);
+			if (!h || !h->match || !strstr(h->match, c[i].word)) {
+				print_message("%s did not record \"%s\": %s\n",
+					      c[i].rule, c[i].word, c[i].text);
+				failed++;
+			}
+		}
+		verdict_free(&v);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* ---- false positives: ordinary words ------------------------------------ */
+
+static void test_ordinary_words_zh(void **state)
+{
+	static const struct sev_case c[] = {
+		/* A_AUTHORITY_ZH has no bare 中央 */
+		{ "我家的中央空调不制冷了，师傅说要换压缩机。", 'C', NULL, NULL },
+		/* B_POLICE_ZH: 报警 not followed by 器 */
+		{ "买的烟雾报警器半夜乱响，根本停不下来。", 'C', NULL, NULL },
+		/* X_PLACE: a hospital as a workplace */
+		{ "我在人民医院上班，白天没人收快递，快递员每次都不打电话。", 'C', NULL, NULL },
+		/* A_MEDIA_ZH has no bare 新闻; X_AD_NOT_MEDIA for 电视 */
+		{ "我是在电视上看到你们的新闻才买的，结果东西用了一周就坏了。", 'C', NULL, NULL },
+		{ "看了你们在电视台打的广告才下单，赠品却没有。", 'C', NULL, NULL },
+		{ "网上关于你们新品的新闻说续航十小时，实际只有五小时。", 'C', NULL, NULL },
+		/* X_PLACE: a court as a landmark */
+		{ "我住在法院旁边，快递员总说找不到地址。", 'C', NULL, NULL },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+static void test_ordinary_words_en(void **state)
+{
+	static const struct sev_case c[] = {
+		/* A_LEGAL_EN: court only as a court one goes to */
+		{ "We ate at the food court and the burger was cold.", 'C', NULL, NULL },
+		/* \bsue\b: not inside issue or pursue */
+		{ "There is an issue with my order and I want to pursue a refund.", 'C', NULL, NULL },
+		/* X_NEG_LEGAL_EN */
+		{ "I'm not a lawyer, but I think the charge is wrong.", 'C', NULL, NULL },
+		{ "I don't want to sue anyone, just fix my boiler.", 'C', NULL, NULL },
+		/* X_NO_INJURY_EN */
+		{ "No one was injured, but the heater caught fire.", 'C', NULL, NULL },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+/* ---- false positives: negations in the same clause ----------------------- */
+
+static void test_negations_zh(void **state)
+{
+	static const struct sev_case c[] = {
+		/* lookbehinds in A_INJURY_ZH and A_MEDIA_ZH (adjacent negation) */
+		{ "热水器漏水把地板泡坏了，幸好人没有受伤。", 'C', NULL, NULL },
+		{ "这事我不会曝光，只想你们尽快修好。", 'C', NULL, NULL },
+		{ "我不会去曝光，请尽快处理。", 'C', NULL, NULL },
+		/* X_NEG_MEDIA_ZH, X_NEG_INJURY_ZH (a few words in between) */
+		{ "我暂时不想把这件事发到网上，先等你们处理。", 'C', NULL, NULL },
+		{ "锅把手断了，好在没让孩子烫伤。", 'C', NULL, NULL },
+		/* X_NEG_LEGAL_ZH */
+		{ "我也不想为这点钱去法院，你们退款就行。", 'C', NULL, NULL },
+		/* the negation does not reach into the next clause */
+		{ "我没有受伤，但孩子被烫伤了。", 'A', "A_INJURY_ZH", "烫伤" },
+		{ "我本来不想曝光，现在只能找记者了。", 'A', "A_MEDIA_ZH", "记者" },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+/* ---- A: media, law, authorities, extreme acts, injury -------------------- */
+
+static void test_a_zh(void **state)
+{
+	static const struct sev_case c[] = {
+		{ "再不处理我就找记者。", 'A', "A_MEDIA_ZH", "记者" },
+		{ "我要把这件事曝光出去。", 'A', "A_MEDIA_ZH", "曝光" },
+		{ "我已经把视频发到抖音上了。", 'A', "A_MEDIA_ZH", "抖音" },
+		{ "我会请微博大V帮我转发。", 'A', "A_MEDIA_ZH", "大V" },
+		{ "我已经向国家市场监督管理总局反映。", 'A', "A_AUTHORITY_ZH", "总局" },
+		{ "快递丢了，我投诉到国家邮政局。", 'A', "A_AUTHORITY_ZH", "国家邮政局" },
+		{ "手机信号差，我要去工信部申诉。", 'A', "A_AUTHORITY_ZH", "工信部" },
+		{ "我已向金融监管总局投诉。", 'A', "A_AUTHORITY_ZH", "金融监管总局" },
+		{ "我会向银保监会反映你们乱收费。", 'A', "A_AUTHORITY_ZH", "银保监会" },
+		{ "我要向中国人民银行投诉。", 'A', "A_AUTHORITY_ZH", "人民银行" },
+		{ "我已经投诉到中国消费者协会。", 'A', "A_AUTHORITY_ZH", "中国消费者协会" },
+		{ "我向省消委投诉了。", 'A', "A_AUTHORITY_ZH", "省消委" },
+		{ "我已经打电话给省消协。", 'A', "A_AUTHORITY_ZH", "省消协" },
+		{ "不解决我就去上访。", 'A', "A_AUTHORITY_ZH", "上访" },
+		{ "我已经写信到信访办。", 'A', "A_AUTHORITY_ZH", "信访" },
+		{ "我准备起诉你们公司。", 'A', "A_LEGAL_ZH", "起诉" },
+		{ "我的律师会给你们发律师函。", 'A', "A_LEGAL_ZH", "律师" },
+		{ "我们法院见。", 'A', "A_LEGAL_ZH", "法院" },
+		{ "被催收逼得想跳楼。", 'A', "A_EXTREME_ZH", "跳楼" },
+		{ "充电器突然爆了，我的手被烧伤了。", 'A', "A_INJURY_ZH", "烧伤" },
+		{ "吃了你们的外卖上吐下泻，去医院挂了急诊。", 'A', "A_INJURY_ZH", "上吐下泻" },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+static void test_a_en(void **state)
+{
+	static const struct sev_case c[] = {
+		{ "I have contacted a journalist about this.", 'A', "A_MEDIA_EN", "journalist" },
+		{ "I will go public with this story.", 'A', "A_MEDIA_EN", "go public" },
+		{ "I filed a complaint with the CFPB.", 'A', "A_AUTHORITY_EN", "CFPB" },
+		{ "I reported you to the FCA.", 'A', "A_AUTHORITY_EN", "FCA" },
+		{ "My next letter goes to the state attorney general.", 'A', "A_AUTHORITY_EN", "attorney general" },
+		{ "I will sue you in small claims court.", 'A', "A_LEGAL_EN", "sue" },
+		{ "I have instructed a solicitor.", 'A', "A_LEGAL_EN", "solicitor" },
+		{ "My lawyer will contact you.", 'A', "A_LEGAL_EN", "lawyer" },
+		{ "My son was taken to hospital after the toy broke.", 'A', "A_INJURY_EN", "hospital" },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+/* ---- B: regional bodies, platforms, stated escalation -------------------- */
+
+static void test_b(void **state)
+{
+	static const struct sev_case c[] = {
+		{ "我已经打了12315。", 'B', "B_AUTHORITY_ZH", "12315" },
+		{ "我会去消协投诉。", 'B', "B_AUTHORITY_ZH", "消协" },
+		{ "我已经向消委会反映。", 'B', "B_AUTHORITY_ZH", "消委会" },
+		{ "我會向消基會申訴。", 'B', "B_AUTHORITY_ZH", "消基會" },
+		{ "我去区市场监管局投诉了。", 'B', "B_AUTHORITY_ZH", "市场监管局" },
+		{ "我到工商局举报你们。", 'B', "B_AUTHORITY_ZH", "工商局" },
+		{ "我已经在黑猫投诉发帖了。", 'B', "B_AUTHORITY_ZH", "黑猫" },
+		{ "你们否则我就继续投诉。", 'B', "B_ESCALATE_ZH", "投诉" },
+		{ "I have filed a complaint with the BBB.", 'B', "B_AUTHORITY_EN", "BBB" },
+		{ "Trading Standards have been informed.", 'B', "B_AUTHORITY_EN", "Trading Standards" },
+	};
+	check_sev(*state, c, G_N_ELEMENTS(c));
+}
+
+/* ---- categories ---------------------------------------------------------- */
+
+struct cat_case {
+	const char *text, *category;
+};
+
+static void test_categories(void **state)
+{
+	static const struct cat_case c[] = {
+		/* S_COLLECTION_ZH */
+		{ "暴力催收，天天打电话给我的家人和同事。", "service" },
+		/* P_DEDUCT_ZH */
+		{ "未经我同意私自从银行卡扣款三百元。", "price" },
+		/* P_BUNDLE_ZH */
+		{ "贷款时捆绑了保险，业务员根本没说。", "price" },
+		/* P_INTEREST_ZH */
+		{ "分期的利息太高了，年化超过了国家规定。", "price" },
+		/* I_FAKE_ZH */
+		{ "收到的鞋子是高仿，根本不是正品。", "infringement" },
+		/* Q_FOOD_ZH */
+		{ "外卖菜太咸了，分量也太少。", "quality" },
+		/* S_LATE_ZH */
+		{ "网购的衣服一直不发货。", "service" },
+		/* Q_FAULT_EN */
+		{ "The kettle stopped working after a week.", "quality" },
+		/* S_CLAIM_EN */
+		{ "My claim was denied.", "service" },
+		/* P_OVERCHARGE_EN */
+		{ "My premium went up by 40% with no explanation.", "price" },
+		/* X_PRAISE_ZH: praise is not a complaint */
+		{ "快递员送货很快，客服也很耐心，价格实惠，非常满意。", "other" },
+	};
+	unsigned failed = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(c); i++) {
+		struct verdict *v = classify(*state, c[i].text);
+		if (strcmp(verdict_category(v), c[i].category) != 0) {
+			print_message("category %s, want %s: %s\n", verdict_category(v),
+				      c[i].category, c[i].text);
+			failed++;
+		}
+		verdict_free(&v);
+	}
+	assert_int_equal(failed, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ordinary_words_zh),
+		cmocka_unit_test(test_ordinary_words_en),
+		cmocka_unit_test(test_negations_zh),
+		cmocka_unit_test(test_a_zh),
+		cmocka_unit_test(test_a_en),
+		cmocka_unit_test(test_b),
+		cmocka_unit_test(test_categories),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
