@@ -175,7 +175,7 @@ unit: asan
 CORPUS ?= ../shared/corpus/eml
 # The figures the shipped rules must keep on ../shared/corpus (category
 # accuracy, severity macro-recall): a guard against regressions at what they
-# reach now (0.765, 0.916). Issue 9 aims at 0.85 and 0.80.
+# reach now (0.762, 0.916). Issue 9 aims at 0.85 and 0.80.
 RULES_GATE ?= 0.76,0.90
 rules-gate: all
 	@if [ -d "$(CORPUS)" ]; then rc=0; \
