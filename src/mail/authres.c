@@ -114,23 +114,86 @@ static bool resinfo_passes(char *clause, const char *domain)
 	return ok;
 }
 
+/* skip_cfws - past blanks and (nested) comments; NULL when a comment is
+ * not closed. */
+static const char *skip_cfws(const char *p)
+{
+	int depth = 0;
+	for (; *p; p++) {
+		if (depth > 0 && *p == '\\' && p[1])
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (depth > 0 && *p == ')')
+			depth--;
+		else if (depth == 0 && !g_ascii_isspace(*p))
+			return p;
+	}
+	return depth ? NULL : p;
+}
+
+/* authserv_id - the authserv-id at the start of value, a token or one whole
+ * quoted string (RFC 8601 section 2.2), g_free; *rest points after it.
+ * Anything else - a quote in the middle of a token, an unclosed quote -
+ * is malformed: NULL, so that what we compare is what the MTA wrote. */
+static char *authserv_id(const char *value, const char **rest)
+{
+	const char *p = skip_cfws(value);
+	if (!p || !*p)
+		return NULL;
+	GString *id = g_string_new(NULL);
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			g_string_append_c(id, *p);
+		}
+		if (*p++ != '"')
+			goto bad;
+	} else {
+		for (; *p && !strchr(" \t\r\n;()\"", *p) && (unsigned char)*p > 0x20; p++)
+			g_string_append_c(id, *p);
+	}
+	if (!id->len || (*p && !strchr(" \t\r\n;(", *p)))
+		goto bad;
+	*rest = p;
+	return g_string_free(id, FALSE);
+bad:
+	g_string_free(id, TRUE);
+	return NULL;
+}
+
+/* version_ok - what stands between the authserv-id and the first ';' is
+ * nothing or an authres-version (digits). */
+static bool version_ok(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	while (g_ascii_isdigit(*s))
+		s++;
+	while (*s == ' ')
+		s++;
+	return !*s;
+}
+
 bool authres_field_passes(const char *value, char *const *authserv_ids, const char *domain)
 {
 	if (!value || !domain || !*domain || !authserv_ids || !*authserv_ids ||
 	    strlen(value) > AUTHRES_MAX)
 		return false;
-	char *clean = uncomment(value);
+	const char *rest = NULL;
+	char *id = authserv_id(value, &rest);
+	bool ours = id && listed(authserv_ids, id);
+	g_free(id);
+	if (!ours)
+		return false;
+	char *clean = uncomment(rest);
 	char **parts = g_strsplit(clean, ";", -1);
 	g_free(clean);
 	bool ok = false;
-	if (parts[0]) {
-		/* authserv-id, then an optional version number */
-		char **id = g_strsplit_set(g_strstrip(parts[0]), " ", 2);
-		bool ours = id[0] && *id[0] && listed(authserv_ids, id[0]);
-		g_strfreev(id);
-		for (unsigned i = 1; ours && parts[i] && !ok; i++)
+	if (parts[0] && version_ok(parts[0]))
+		for (unsigned i = 1; parts[i] && !ok; i++)
 			ok = resinfo_passes(parts[i], domain);
-	}
 	g_strfreev(parts);
 	return ok;
 }

@@ -25,6 +25,8 @@ static void test_passes(void **state)
 		"MX.SHOP.EXAMPLE;\r\n\tdkim = pass\r\n\theader.d=\"STAFF.shop.example\"",
 		"mail.shop.example; dkim/1=pass header.i=@staff.shop.example header.d=staff.shop.example",
 		"mx.shop.example (our MTA; trusted); dmarc=pass header.from=staff.shop.example",
+		"\"mx.shop.example\" 1; dkim=pass header.d=staff.shop.example",
+		"(leading comment) mx.shop.example; dkim=pass header.d=staff.shop.example",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(ok); i++)
 		if (!authres_field_passes(ok[i], ids, DOM))
@@ -53,6 +55,14 @@ static void test_refused(void **state)
 		"mx.shop.example; spf=pass header.d=staff.shop.example",
 		"", ";", "mx.shop.example", "mx.shop.example;", "(unclosed; dkim=pass",
 		"mx.shop.example; dkim=pass header.d=",
+		/* an authserv-id that is not one token or one quoted string:
+		 * what the MTA wrote is not what a forger's quotes spell */
+		"mx.shop.examp\"\"le 1; dmarc=pass header.from=staff.shop.example",
+		"mx.shop.example\"x\"; dkim=pass header.d=staff.shop.example",
+		"\"mx.shop.example; dkim=pass header.d=staff.shop.example",
+		"mx.shop.example junk; dkim=pass header.d=staff.shop.example",
+		"mx.shop.example) ; dkim=pass header.d=staff.shop.example",
+		") mx.shop.example; dkim=pass header.d=staff.shop.example",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
 		if (authres_field_passes(bad[i], ids, DOM))
