@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -101,6 +102,9 @@ static const struct ckey global_keys[] = {
 	{ "staff", "domains", C_LIST, CF(staff_domains), "", 0, 0 },
 	{ "staff", "secret_file", C_STR, CF(staff_secret_file), "", 0, 0 },
 	{ "staff", "reply_address", C_STR, CF(staff_reply_address), "", 0, 0 },
+	{ "staff", "token_lifetime", C_DUR, CF(staff_token_lifetime), "90d", 86400, 3650L * 86400 },
+	{ "staff", "previous_secret_file", C_STR, CF(staff_previous_secret_file), "", 0, 0 },
+	{ "staff", "previous_secret_until", C_STR, CF(staff_previous_until_text), "", 0, 0 },
 	{ "staff", "lang", C_STR, CF(staff_lang), "zh", 0, 0 },
 	{ "staff", "authserv_id", C_LIST, CF(staff_authserv_ids), "", 0, 0 },
 
@@ -415,6 +419,48 @@ static void check_secret(struct loader *ld, const char *group, const char *key,
 	}
 }
 
+/* until_time - "YYYY-MM-DD" (the end of that day, local time) or an ISO
+ * 8601 date and time as unix time; -1 when it is neither. */
+static int64_t until_time(const char *text)
+{
+	GTimeZone *local = g_time_zone_new_local();
+	GDateTime *t = g_date_time_new_from_iso8601(text, local);
+	int y, m, d;
+	char rest;
+	if (!t && sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &rest) == 3 && strlen(text) == 10) {
+		GDateTime *day = g_date_time_new(local, y, m, d, 0, 0, 0);
+		t = day ? g_date_time_add_days(day, 1) : NULL;
+		if (day)
+			g_date_time_unref(day);
+	}
+	g_time_zone_unref(local);
+	int64_t unix = t ? g_date_time_to_unix(t) : -1;
+	if (t)
+		g_date_time_unref(t);
+	return unix;
+}
+
+/* check_previous_key - [staff] previous_secret_file, the key before a
+ * rotation: reply addresses it signed count until previous_secret_until,
+ * which it needs (a key that counts for ever is no rotation). */
+static void check_previous_key(struct loader *ld, struct config *cfg, const char *cfgdir)
+{
+	resolve_path(cfgdir, &cfg->staff_previous_secret_file);
+	check_secret(ld, "staff", "previous_secret_file", cfg->staff_previous_secret_file,
+		     &cfg->staff_previous_secret);
+	const char *until = cfg->staff_previous_until_text;
+	cfg->staff_previous_until = *until ? until_time(until) : 0;
+	if (*until && cfg->staff_previous_until < 0)
+		problem(ld, "staff", "previous_secret_until", "'%s' is not a date (2027-03-31) or "
+			"an ISO 8601 time", until);
+	if (*cfg->staff_previous_secret_file && !*until)
+		problem(ld, "staff", "previous_secret_file", "needs previous_secret_until: the "
+			"date until which replies signed with the old key still count");
+	if (cfg->staff_previous_secret && cfg->staff_secret &&
+	    !strcmp(cfg->staff_previous_secret, cfg->staff_secret))
+		problem(ld, "staff", "previous_secret_file", "holds the same key as secret_file");
+}
+
 static bool valid_addr(const char *a)
 {
 	const char *at = strchr(a, '@');
@@ -532,12 +578,14 @@ static void check_staff(struct loader *ld, struct config *cfg, const char *cfgdi
 	if (cfg->staff_secret && strlen(cfg->staff_secret) < 16)
 		problem(ld, "staff", "secret_file", "the key must be at least 16 characters "
 			"(e.g. head -c 32 /dev/urandom | base64)");
+	check_previous_key(ld, cfg, cfgdir);
 	/* every notification's Reply-To is local+REF.TOKEN@domain: refuse a
 	 * gateway address that cannot carry one, or every staff reply would
 	 * come back unverified */
 	char *longest = g_strdup_printf("%s-20261231-99999", cfg->ref_prefix);
 	char *probe = cfg->staff_secret && valid_addr(cfg->staff_reply_address)
-		      ? stafftoken_address(cfg->staff_reply_address, longest, "0123456789abcdef")
+		      ? stafftoken_address(cfg->staff_reply_address, longest,
+					   "0123456789abcdef012345")
 		      : g_strdup("");
 	if (!probe)
 		problem(ld, "staff", *cfg->staff_reply_address ? "reply_address" : NULL,
@@ -794,10 +842,12 @@ void config_free(struct config **cfgp)
 		explicit_bzero(cfg->smtp_password, strlen(cfg->smtp_password));
 		g_free(cfg->smtp_password);
 	}
-	if (cfg->staff_secret) {
-		explicit_bzero(cfg->staff_secret, strlen(cfg->staff_secret));
-		g_free(cfg->staff_secret);
-	}
+	char *keys[] = { cfg->staff_secret, cfg->staff_previous_secret };
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (keys[i]) {
+			explicit_bzero(keys[i], strlen(keys[i]));
+			g_free(keys[i]);
+		}
 	if (cfg->routes)
 		g_hash_table_unref(cfg->routes);
 	g_ptr_array_unref(cfg->mailboxes);

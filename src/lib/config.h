@@ -119,6 +119,11 @@ struct config {
 	char *staff_secret_file;
 	char *staff_secret;      /* read from secret_file; NULL = staff replies off */
 	char *staff_reply_address; /* gateway address of the signed Reply-To; default [company] from */
+	int64_t staff_token_lifetime; /* seconds a signed reply address is good for */
+	char *staff_previous_secret_file;
+	char *staff_previous_secret; /* the key before the last rotation; NULL = none */
+	char *staff_previous_until_text;
+	int64_t staff_previous_until; /* unix time the previous key stops counting */
 	char *staff_lang;        /* zh or en: mail to staff */
 	char **staff_authserv_ids; /* Authentication-Results ids of our receiving
 				    * server; set = staff mail needs DKIM/DMARC pass */

@@ -112,19 +112,58 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 	return h;
 }
 
-/* reply_address - the signed Reply-To of mail to staff about ref; NULL
- * when staff replies are off (no [staff] secret_file). */
-static char *reply_address(const struct workflow_ctx *x, const char *ref)
+/* reply_address - the signed Reply-To of mail to staff address rcpt about
+ * ref; NULL when staff replies are off (no [staff] secret_file). */
+static char *reply_address(const struct workflow_ctx *x, const char *ref, const char *rcpt)
 {
 	const char *key = x->cfg->staff_secret;
 	if (!key)
 		return NULL;
-	char *tok = stafftoken_make((const guint8 *)key, strlen(key), ref);
+	char *tok = stafftoken_mint((const guint8 *)key, strlen(key), ref, rcpt, x->now / 86400);
 	char *addr = tok ? stafftoken_address(x->cfg->staff_reply_address, ref, tok) : NULL;
 	g_free(tok);
 	return addr;
 }
 
+
+/* token_under - what key says of token for ref from the address from. A
+ * token made for somebody else cannot be told from a forged one: the MAC
+ * covers the recipient. */
+static enum wf_token token_under(const struct workflow_ctx *x, const char *key, const char *ref,
+				 const char *token, const char *from)
+{
+	const guint8 *k = (const guint8 *)key;
+	int64_t day = -1;
+	bool ok = from && stafftoken_verify(k, strlen(key), ref, from, token, &day);
+	/* a department address is a shared mailbox: whoever reads it answers
+	 * from their own address */
+	GHashTableIter it;
+	gpointer dept;
+	g_hash_table_iter_init(&it, x->cfg->routes);
+	while (!ok && g_hash_table_iter_next(&it, NULL, &dept))
+		ok = stafftoken_verify(k, strlen(key), ref, dept, token, &day);
+	if (!ok)
+		return WF_TOKEN_BAD;
+	int64_t today = x->now / 86400;
+	if (day > today + 1 || (today - day) * 86400 > x->cfg->staff_token_lifetime)
+		return WF_TOKEN_EXPIRED;
+	return WF_TOKEN_OK;
+}
+
+enum wf_token wf_reply_token(const struct workflow_ctx *x, const char *ref, const char *token,
+			     const char *from)
+{
+	const struct config *c = x->cfg;
+	if (!c->staff_secret || !ref || !token)
+		return WF_TOKEN_BAD;
+	enum wf_token r = token_under(x, c->staff_secret, ref, token, from);
+	if (r != WF_TOKEN_OK && c->staff_previous_secret && x->now < c->staff_previous_until) {
+		enum wf_token p = token_under(x, c->staff_previous_secret, ref, token, from);
+		if (r == WF_TOKEN_BAD)
+			r = p;
+	}
+	return r;
+}
 
 /* queue - render o's template and put the mail in the outbox. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
@@ -140,7 +179,7 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 	char *subject = template_render_subject(t, o->vars);
 	char *body = template_render(t, o->vars);
 	char *id = mailout_message_id(o->kind, o->ref, x->cfg->company_from);
-	char *reply_to = o->to_staff && o->ref ? reply_address(x, o->ref) : NULL;
+	char *reply_to = o->to_staff && o->ref ? reply_address(x, o->ref, o->to) : NULL;
 	struct mailout out = {
 		.from_addr = x->cfg->company_from, .from_name = x->cfg->company_name,
 		.to_addr = o->to, .reply_to = reply_to, .subject = subject, .body = body,

@@ -43,6 +43,22 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 /* wf_queue - render and put into the outbox; 0 also when the template is
  * missing (logged), -1 with err from the store. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err);
+
+/* What wf_reply_token found of a token in a signed reply address. */
+enum wf_token {
+	WF_TOKEN_OK,
+	WF_TOKEN_BAD,      /* not made by us for this complaint and sender */
+	WF_TOKEN_EXPIRED,  /* made by us, older than [staff] token_lifetime */
+};
+
+/* wf_reply_token - may a mail from the address from, to the signed reply
+ * address with ref (canonical) and token, act on that complaint? Yes when
+ * the token was made with the current [staff] key, or the previous one
+ * before previous_secret_until, within token_lifetime, for the address the
+ * notification went to, and that address is from, or a department address
+ * of [routes] (a shared mailbox whose members answer from their own). */
+enum wf_token wf_reply_token(const struct workflow_ctx *x, const char *ref, const char *token,
+			     const char *from);
 /* wf_category_label - a category as staff read it in lang ("zh", else
  * English): 产品质量 / product quality; unknown names as they are. */
 const char *wf_category_label(const char *category, const char *lang);

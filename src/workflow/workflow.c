@@ -64,10 +64,10 @@ static int thread_of(const struct workflow_ctx *x, const struct message *m, uint
 }
 
 /* signed_ref - the complaint reference of the first signed reply address
- * among m's recipients whose token is right; NULL when none. */
-static char *signed_ref(const struct workflow_ctx *x, const struct message *m)
+ * among m's recipients whose token holds for m's sender (wf_reply_token);
+ * NULL when none, and *expired tells whether one of ours had run out. */
+static char *signed_ref(const struct workflow_ctx *x, const struct message *m, bool *expired)
 {
-	const char *key = x->cfg->staff_secret;
 	GPtrArray *cands = g_ptr_array_new();
 	for (unsigned i = 0; i < msg_recipient_count(m); i++)
 		g_ptr_array_add(cands, (char *)msg_recipient(m, i));
@@ -76,7 +76,8 @@ static char *signed_ref(const struct workflow_ctx *x, const struct message *m)
 		if (msg_header(m, delivered[i]))
 			g_ptr_array_add(cands, (char *)msg_header(m, delivered[i]));
 	char *found = NULL;
-	for (unsigned i = 0; i < cands->len && !found && key; i++) {
+	*expired = false;
+	for (unsigned i = 0; i < cands->len && !found; i++) {
 		char *ref = NULL, *tok = NULL;
 		char *addr = g_strstrip(g_strdup(g_ptr_array_index(cands, i)));
 		if (stafftoken_parse(addr, x->cfg->staff_reply_address, &ref, &tok)) {
@@ -84,10 +85,13 @@ static char *signed_ref(const struct workflow_ctx *x, const struct message *m)
 			 * reference as we write it */
 			char *canon = g_ascii_strup(ref, -1);
 			memcpy(canon, x->cfg->ref_prefix, MIN(strlen(x->cfg->ref_prefix), strlen(canon)));
-			if (stafftoken_check((const guint8 *)key, strlen(key), ref, tok))
-				found = g_strdup(ref);
-			else if (stafftoken_check((const guint8 *)key, strlen(key), canon, tok))
-				found = g_strdup(canon);
+			const char *try[] = { ref, canon };
+			for (size_t t = 0; t < G_N_ELEMENTS(try) && !found; t++) {
+				enum wf_token r = wf_reply_token(x, try[t], tok, msg_from_addr(m));
+				if (r == WF_TOKEN_OK)
+					found = g_strdup(try[t]);
+				*expired |= r == WF_TOKEN_EXPIRED;
+			}
 			g_free(canon);
 		}
 		g_free(addr);
@@ -125,7 +129,8 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 	 * receiving server checks DKIM/DMARC, its verdict must back it */
 	bool authentic = !x->cfg->staff_authserv_ids || !*x->cfg->staff_authserv_ids ||
 			 authres_message_passes(m, x->cfg->staff_authserv_ids);
-	char *ref = x->cfg->staff_secret && staff && authentic ? signed_ref(x, m) : NULL;
+	bool expired = false;
+	char *ref = x->cfg->staff_secret && staff && authentic ? signed_ref(x, m, &expired) : NULL;
 	int rc = 0;
 	if (ref) {
 		rc = store_find_ref(x->store, ref, &out->complaint_id, NULL, err);
@@ -143,7 +148,10 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 		      : !authentic ? "the receiving server did not find a DKIM signature or DMARC "
 				     "pass for the staff domain ([staff] authserv_id)"
 		      : !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
-		      : "it was not sent to the signed reply address of a notification";
+		      : expired ? "the signed reply address it was sent to has expired "
+				  "([staff] token_lifetime): answer the latest notification"
+		      : "it was not sent to the signed reply address of a notification to "
+			"this sender";
 	out->complaint_id = 0;
 	return thread_of(x, m, &out->complaint_id, err) < 0 ? -1 : 0;
 }

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (stafftoken_parse(addr, gateway, &ref, &token)) {
 		size_t rn = strlen(ref);
 		if (!stafftoken_addr_ok(gateway) || rn == 0 || rn > 64 ||
-		    strlen(token) != STAFFTOKEN_LEN)
+		    (strlen(token) != STAFFTOKEN_LEN && strlen(token) != STAFFTOKEN_REPLY_LEN))
 			__builtin_trap();
 		for (const char *p = ref; *p; p++)
 			if (!g_ascii_isalnum(*p) && *p != '-')
@@ -44,12 +44,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		g_free(again);
 		(void)stafftoken_check(key, sizeof(key) - 1, ref, token);
+		/* a token the address carries verifies for nobody unless we made
+		 * it; one we make for this ref verifies and comes back */
+		int64_t day = -1;
+		if (stafftoken_verify(key, sizeof(key) - 1, ref, gateway, token, &day) &&
+		    (day < 0 || day > 0xFFFF))
+			__builtin_trap();
+		char *mine = stafftoken_mint(key, sizeof(key) - 1, ref, addr, 20000);
+		if (!mine || !stafftoken_verify(key, sizeof(key) - 1, ref, addr, mine, &day) ||
+		    day != 20000 || stafftoken_verify(key, sizeof(key) - 1, ref, gateway, mine, NULL) !=
+		    !g_ascii_strcasecmp(gateway, addr))
+			__builtin_trap();
+		g_free(mine);
 	} else if (ref || token) {
 		__builtin_trap();  /* failure leaves nothing to free */
 	}
 	g_free(ref);
 	g_free(token);
 	(void)stafftoken_check(key, sizeof(key) - 1, addr, addr);
+	(void)stafftoken_verify(key, sizeof(key) - 1, addr, addr, addr, NULL);
 	g_free(in);
 	return 0;
 }

@@ -5,14 +5,18 @@ MariaDB, Dovecot and the SMTP sink.
 
 usage: test_trust.py BUILD_DIR [TEST ...]"""
 
+import hashlib
+import hmac
 import os
 import sys
+import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from daemon_env import (Daemon, acks, complaints, run_tests, scalar, wait_for,  # noqa: E402
+                        write_secret,
                         wait_settled)
 from test_staff import (case, customer_mail, daemon, deliver, events,  # noqa: E402
                         first_complaint, mails, staff_reply)
@@ -180,6 +184,107 @@ def test_staff_reply_once_and_assign_inside(srv, bindir):
         d.close()
 
 
+def mint(key, ref, rcpt, day):
+    """A reply token made as complaintd documents it (lib/stafftoken.h):
+    key id, day, and the MAC over reference, recipient, id and day."""
+    kid = hashlib.sha256(b"complaintd key id" + key).hexdigest()[:2]
+    head = f"{kid}{day:04x}"
+    data = b"reply\0" + ref.encode() + b"\0" + rcpt.lower().encode() + b"\0" + head.encode()
+    return head + hmac.new(key, data, hashlib.sha256).hexdigest()[:16]
+
+
+def signed_to(ref, token):
+    return f"complaints+{ref}.{token}@shop.example"
+
+
+def set_staff(d, **keys):
+    """Add or replace [staff] keys in d's configuration."""
+    with open(d.conf) as f:
+        lines = [ln for ln in f.read().split("\n")
+                 if ln.split("=")[0].strip() not in keys]
+    i = lines.index("[staff]")
+    lines[i + 1:i + 1] = [f"{k} = {v}" for k, v in keys.items()]
+    with open(d.conf, "w") as f:
+        f.write("\n".join(lines))
+
+
+def test_reply_token_bound(srv, bindir):
+    """The signed reply address binds the staff address the mail went to,
+    the day and the key: a colleague's forged From on the assignee's
+    address is not staff's, the assignee is; a department's shared address
+    is answered from members' own addresses; an address older than
+    token_lifetime is refused with a reason; after a key rotation the old
+    key counts until previous_secret_until, and not after."""
+    d = daemon(srv, bindir)
+    key = open(os.path.join(d.dir, "staff.key"), "rb").read().strip()
+    old = b"the-key-before-rotation-" + uuid.uuid4().hex.encode()
+    write_secret(os.path.join(d.dir, "old.key"), old.decode())
+    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    set_staff(d, token_lifetime="2d", previous_secret_file="old.key",
+              previous_secret_until=tomorrow)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
+        cid = case(srv, ref)["id"]
+        dept = note.envelope["rcpt_tos"][0]
+        ack = None
+        wait_for("acknowledgement", lambda: acks(srv), 30)
+        ack = acks(srv)[0]
+        assignee = "li.si@staff.shop.example"
+        # the department's address is shared: a member answers from their own
+        deliver(srv, staff_reply(note, f"#assign {assignee}", sender="zhou@staff.shop.example"))
+        wait_for("assigned", lambda: case(srv, ref)["assignee"] == assignee, 60)
+
+        deliver(srv, customer_mail(f"回复: [{ref}] 补充", "什么时候换货？",
+                                   extra=f"In-Reply-To: <{ack['Message-ID'].strip('<>')}>\r\n")[0])
+        wait_for("the assignee told", lambda: mails(srv, assignee, "followup"), 60)
+        told = mails(srv, assignee, "followup")[0]
+        assert told["Reply-To"] != note["Reply-To"]
+        # a colleague (or a forger in the staff domain) on the assignee's address
+        deliver(srv, staff_reply(told, "请先支付手续费 http://pay.example/1",
+                                 sender="wang.wu@staff.shop.example"))
+        wait_for("flagged", lambda: events(srv, cid, "unverified_staff_mail"), 60)
+        assert "this sender" in events(srv, cid, "unverified_staff_mail")[0][2]
+        deliver(srv, staff_reply(told, "您好，明天为您换货。"))
+        wait_for("the assignee's reply relayed", lambda: mails(srv, CUSTOMER, "relay"), 60)
+
+        # made by the documented algorithm: today's is good, an old one expired
+        today = int(time.time()) // 86400
+        deliver(srv, staff_reply(note, "换货单号 SF100。",
+                                 to=signed_to(ref, mint(key, ref, dept, today))))
+        wait_for("a token made outside relayed", lambda: len(mails(srv, CUSTOMER, "relay")) == 2,
+                 60)
+        deliver(srv, staff_reply(note, "旧地址的回复。",
+                                 to=signed_to(ref, mint(key, ref, dept, today - 3))))
+        wait_for("expired flagged", lambda: len(events(srv, cid, "unverified_staff_mail")) == 2,
+                 60)
+        assert "expired" in events(srv, cid, "unverified_staff_mail")[1][2]
+        # the previous key, inside its grace; a key we never had
+        deliver(srv, staff_reply(note, "旧钥匙签的回复。",
+                                 to=signed_to(ref, mint(old, ref, dept, today - 1))))
+        wait_for("the old key's reply relayed", lambda: len(mails(srv, CUSTOMER, "relay")) == 3,
+                 60)
+        deliver(srv, staff_reply(note, "陌生钥匙。",
+                                 to=signed_to(ref, mint(b"never-ours-" * 3, ref, dept, today))))
+        wait_for("unknown key flagged",
+                 lambda: len(events(srv, cid, "unverified_staff_mail")) == 3, 60)
+        assert d.stop() == 0
+
+        # the grace is over: the old key's addresses no longer count
+        set_staff(d, previous_secret_until="2020-01-31")
+        d.start()
+        deliver(srv, staff_reply(note, "宽限期以后。",
+                                 to=signed_to(ref, mint(old, ref, dept, today))))
+        wait_for("after the grace flagged",
+                 lambda: len(events(srv, cid, "unverified_staff_mail")) == 4, 60)
+        wait_settled(srv)
+        assert len(mails(srv, CUSTOMER, "relay")) == 3, "a refused reply was relayed"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def body_of(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
 
@@ -260,7 +365,7 @@ def test_ack_is_no_weapon(srv, bindir):
 
 TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
          test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside,
-         test_ack_is_no_weapon]
+         test_ack_is_no_weapon, test_reply_token_bound]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))

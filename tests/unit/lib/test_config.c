@@ -225,6 +225,68 @@ static void test_secret_permissions(void **state)
 	g_free(errs);
 }
 
+/* test_key_rotation - [staff] previous_secret_file needs its end date;
+ * the date is read as the end of that day; token_lifetime has bounds. */
+static void test_key_rotation(void **state)
+{
+	char *errs;
+	g_free(write_file("new.key", "a new key of thirty-two characters\n", 0600));
+	g_free(write_file("old.key", "the old key, rotated out of use\n", 0600));
+	const char *head = "[company]\nfrom = a@b.example\n[staff]\nsecret_file = new.key\n";
+	char *text = g_strconcat(head, "previous_secret_file = old.key\n", NULL);
+	struct config *cfg = load(text, &errs);
+	g_free(text);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "needs previous_secret_until"));
+	g_free(errs);
+
+	text = g_strconcat(head, "previous_secret_file = old.key\nprevious_secret_until = 31.3.2027\n",
+			   NULL);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[staff] previous_secret_until: '31.3.2027' is not a date"));
+	g_free(errs);
+
+	text = g_strconcat(head, "previous_secret_file = new.key\nprevious_secret_until = 2027-03-31\n",
+			   NULL);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "the same key"));
+	g_free(errs);
+
+	text = g_strconcat(head, "token_lifetime = 12h\n", NULL);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[staff] token_lifetime"));
+	g_free(errs);
+
+	text = g_strconcat(head, "previous_secret_file = old.key\nprevious_secret_until = 2027-03-31\n",
+			   NULL);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->staff_previous_secret, "the old key, rotated out of use");
+	assert_int_equal(cfg->staff_token_lifetime, 90 * 86400);
+	/* the end of 2027-03-31, local time */
+	GDateTime *end = g_date_time_new_local(2027, 4, 1, 0, 0, 0);
+	assert_int_equal(cfg->staff_previous_until, g_date_time_to_unix(end));
+	g_date_time_unref(end);
+	config_free(&cfg);
+	g_free(errs);
+
+	text = g_strconcat(head, "previous_secret_file = old.key\n"
+			   "previous_secret_until = 2027-03-31T12:00:00+08:00\n", NULL);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->staff_previous_until, 1806465600);
+	config_free(&cfg);
+	g_free(errs);
+}
+
 static void test_syntax_error(void **state)
 {
 	char *errs;
@@ -260,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_database_tls_and_log_pii),
 		cmocka_unit_test(test_unknown_group_and_mailbox_checks),
 		cmocka_unit_test(test_secret_permissions),
+		cmocka_unit_test(test_key_rotation),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_durations_sizes),
 	};

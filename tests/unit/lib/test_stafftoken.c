@@ -271,6 +271,84 @@ static void test_addr_ok(void **state)
 	g_free(label64);
 }
 
+/* test_reply_token - the bound reply token: its layout, a second
+ * computation of its MAC with GLib's one-shot HMAC over the documented
+ * input, and that changing any bound part (reference, recipient, day,
+ * key, a digit) breaks it. */
+static void test_reply_token(void **state)
+{
+	const char *ref = "CMP-20261205-0042", *rcpt = "Zhang.Wei@Shop.Example.com";
+	int64_t day = 20427; /* 2025-12-05 */
+	char *t = stafftoken_mint(key, KEYLEN, ref, rcpt, day);
+	assert_non_null(t);
+	assert_int_equal(strlen(t), STAFFTOKEN_REPLY_LEN);
+	assert_memory_equal(t + 2, "4fcb", 4);
+	/* the key id: first byte of SHA-256("complaintd key id" || key) */
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(c, (const guchar *)"complaintd key id", 17);
+	g_checksum_update(c, key, KEYLEN);
+	assert_memory_equal(t, g_checksum_get_string(c), 2);
+	g_checksum_free(c);
+	/* the MAC: "reply" NUL ref NUL lower(rcpt) NUL id+day */
+	GByteArray *in = g_byte_array_new();
+	g_byte_array_append(in, (const guint8 *)"reply", 6);
+	g_byte_array_append(in, (const guint8 *)ref, strlen(ref) + 1);
+	g_byte_array_append(in, (const guint8 *)"zhang.wei@shop.example.com", 27);
+	g_byte_array_append(in, (const guint8 *)t, 6);
+	char *mac = g_compute_hmac_for_data(G_CHECKSUM_SHA256, key, KEYLEN, in->data, in->len);
+	assert_memory_equal(t + 6, mac, STAFFTOKEN_LEN);
+	g_free(mac);
+	g_byte_array_unref(in);
+
+	int64_t got = -1;
+	assert_true(stafftoken_verify(key, KEYLEN, ref, rcpt, t, &got));
+	assert_int_equal(got, day);
+	assert_true(stafftoken_verify(key, KEYLEN, ref, "zhang.wei@shop.example.com", t, NULL));
+	char *up = g_ascii_strup(t, -1);
+	assert_true(stafftoken_verify(key, KEYLEN, ref, rcpt, up, NULL));
+	g_free(up);
+	/* every bound part */
+	assert_false(stafftoken_verify(key, KEYLEN, "CMP-20261205-0043", rcpt, t, NULL));
+	assert_false(stafftoken_verify(key, KEYLEN, ref, "li.na@shop.example.com", t, NULL));
+	assert_false(stafftoken_verify(key, KEYLEN, ref, "", t, NULL));
+	static const guint8 other[] = "another key, the one after rotation";
+	assert_false(stafftoken_verify(other, sizeof(other) - 1, ref, rcpt, t, NULL));
+	for (size_t i = 0; i < STAFFTOKEN_REPLY_LEN; i++) {
+		char *bad = g_strdup(t);
+		bad[i] = bad[i] == '0' ? '1' : '0';
+		assert_false(stafftoken_verify(key, KEYLEN, ref, rcpt, bad, NULL));
+		g_free(bad);
+	}
+	/* the day is inside the MAC: moving it forward does not verify */
+	char *later = stafftoken_mint(key, KEYLEN, ref, rcpt, day + 90);
+	assert_memory_not_equal(later + 6, t + 6, STAFFTOKEN_LEN);
+	memcpy(later + 6, t + 6, STAFFTOKEN_LEN);
+	assert_false(stafftoken_verify(key, KEYLEN, ref, rcpt, later, NULL));
+	g_free(later);
+	/* shapes and edges */
+	assert_false(stafftoken_verify(key, KEYLEN, ref, rcpt, "", NULL));
+	assert_false(stafftoken_verify(key, KEYLEN, ref, rcpt, NULL, NULL));
+	char *plain = stafftoken_make(key, KEYLEN, ref);
+	assert_false(stafftoken_verify(key, KEYLEN, ref, rcpt, plain, NULL));
+	g_free(plain);
+	assert_null(stafftoken_mint(key, 0, ref, rcpt, day));
+	assert_null(stafftoken_mint(key, KEYLEN, ref, rcpt, -1));
+	assert_null(stafftoken_mint(key, KEYLEN, ref, rcpt, 0x10000));
+	assert_null(stafftoken_mint(key, KEYLEN, ref, NULL, day));
+	assert_false(stafftoken_verify(key, 0, ref, rcpt, t, NULL));
+	/* it fits an address, which gives it back */
+	char *addr = stafftoken_address(GATEWAY, ref, t);
+	assert_non_null(addr);
+	char *r = NULL, *tok = NULL;
+	assert_true(stafftoken_parse(addr, GATEWAY, &r, &tok));
+	assert_string_equal(r, ref);
+	assert_string_equal(tok, t);
+	g_free(r);
+	g_free(tok);
+	g_free(addr);
+	g_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_addr_ok),
+		cmocka_unit_test(test_reply_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
