@@ -175,8 +175,8 @@ unit: asan
 CORPUS ?= ../shared/corpus/eml
 # The figures the shipped rules must keep on ../shared/corpus (category
 # accuracy, severity macro-recall): a guard against regressions at what they
-# reach now (0.762, 0.916). Issue 9 aims at 0.85 and 0.80.
-RULES_GATE ?= 0.76,0.90
+# reach now (0.788, 0.916). Issue 9 aims at 0.85 and 0.80.
+RULES_GATE ?= 0.78,0.90
 rules-gate: all
 	@if [ -d "$(CORPUS)" ]; then rc=0; \
 	    $(BUILD)/complaintctl rules eval --rules rules --fail-under $(RULES_GATE) \
