@@ -10,7 +10,7 @@
 
 Each class (MariaDB, Dovecot, SmtpSink) also works alone, has start(),
 stop(), restart() and is a context manager. Every server listens on
-127.0.0.1 only, on a port found by binding port 0; its files live under a
+127.0.0.1 only, on a free port (see free_port); its files live under a
 tempfile.mkdtemp() directory that is removed when it is closed. Servers
 are torn down at interpreter exit and on SIGINT/SIGTERM, so a failing or
 interrupted test leaves no process and no directory behind.
@@ -73,8 +73,38 @@ def _register(obj):
         # take care of it.
 
 
+# tests/integration/run starts suites side by side and gives each a slot
+# number. Port 0 would let the kernel hand two suites the same port in the
+# moment between free_port() and the server's own bind; a slot instead takes
+# its ports from a range of its own below the ephemeral range (32768-), so
+# suites never meet. Without a slot the kernel picks, as before.
+_SLOT_PORTS = 2000
+_SLOT_BASE = 20000
+_next_port = None
+
+
+def _slot_port():
+    global _next_port
+    slot = int(os.environ["INTEGRATION_SLOT"])
+    first = _SLOT_BASE + slot * _SLOT_PORTS
+    if _next_port is None:
+        _next_port = first
+    for _ in range(_SLOT_PORTS):
+        port = _next_port
+        _next_port = first + (_next_port + 1 - first) % _SLOT_PORTS
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in slot {slot} ({first}-)")
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago."""
+    if os.environ.get("INTEGRATION_SLOT", "").isdigit():
+        return _slot_port()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
         return s.getsockname()[1]
