@@ -311,7 +311,33 @@ def outbox_settled(srv):
 
 
 def wait_settled(srv, timeout=60):
-    wait_for("outbox settled", lambda: outbox_settled(srv), timeout, 0.1)
+    try:
+        wait_for("outbox settled", lambda: outbox_settled(srv), timeout, 0.1)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{outbox_waiting(srv)}") from None
+
+
+def outbox_waiting(srv):
+    """What still waits in the outbox and what holds the database, to say
+    why a wait for the outbox timed out."""
+    rows = query(srv, "SELECT id, kind, rcpt, status, attempts, next_attempt_at, "
+                 "claimed_by, claimed_until, last_error, NOW(6) FROM outbox "
+                 "WHERE status IN ('pending', 'sending')")
+    out = ["outbox rows waiting (id kind rcpt status attempts next claimed_by "
+           "claimed_until last_error now):"]
+    out += ["  " + " ".join(map(str, r)) for r in rows]
+    root = srv.db._root_conn()
+    try:
+        with root.cursor() as c:
+            c.execute("SELECT id, user, command, time, state, LEFT(info, 200) "
+                      "FROM information_schema.PROCESSLIST WHERE command <> 'Sleep'")
+            out.append("database sessions at work:")
+            out += ["  " + " ".join(map(str, r)) for r in c.fetchall()]
+            c.execute("SELECT * FROM information_schema.INNODB_LOCK_WAITS")
+            out.append("lock waits: " + repr(c.fetchall()))
+    finally:
+        root.close()
+    return "\n".join(out)
 
 
 def complaints(srv):
