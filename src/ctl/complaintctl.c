@@ -14,6 +14,10 @@
  *                | deadlines [DATETIME]]      the working-day calendar, see
  *                                             calendarctl.h
  *
+ *   complaintctl help [COMMAND]            the usage of every command, or of one;
+ *                                          "COMMAND --help" (or -h) is the same
+ *   complaintctl --version                 the version
+ *
  * Exit status: 0 done, 1 the command failed, 2 usage error. */
 #include <getopt.h>
 #include <stdio.h>
@@ -505,24 +509,90 @@ static const struct command commands[] = {
 	  cmd_calendar },
 };
 
-/* usage - every command, or (only set) the forms of that one command, so
- * that a usage error shows what was meant without the whole list. */
-static void usage(FILE *f, const char *only)
+static void options(FILE *f)
 {
-	fprintf(f, "usage: complaintctl [-c FILE] [--json] COMMAND ...\n\ncommands:\n");
+	fprintf(f, "\nglobal options:\n  -c, --config FILE   configuration (default %s)\n"
+		"      --json          machine-readable output\n"
+		"  -h, --help          usage (of the command it follows)\n"
+		"      --version       the version\n", default_config());
+}
+
+/* usage - every command, so that a usage error shows what there is. */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: complaintctl [-c FILE] [--json] COMMAND ...\n"
+		"       complaintctl help [COMMAND] | COMMAND --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-		if (only && strcmp(only, commands[i].name))
-			continue;
 		char *left = g_strdup_printf("%s%s%s %s", commands[i].name,
 					     commands[i].sub ? " " : "",
 					     commands[i].sub ? commands[i].sub : "", commands[i].args);
 		fprintf(f, "  %-28s %s\n", left, commands[i].help);
 		g_free(left);
 	}
-	fprintf(f, "\noptions:\n  -c, --config FILE   configuration (default %s)\n"
-		"      --json          machine-readable output\n"
-		"      --calendar FILE calendar: this file, not the configured one\n",
-		default_config());
+	options(f);
+	fprintf(f, "\nexit status: 0 done, 1 the command failed, 2 usage error\n");
+}
+
+/* command_usage - the forms of the one command name, with what it does and
+ * its own options: a usage error, or its --help, shows what was meant
+ * without the whole list. */
+static void command_usage(FILE *f, const char *name)
+{
+	if (!strcmp(name, "rules")) {
+		rulesctl_usage(f);
+	} else {
+		bool first = true;
+		for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+			const struct command *c = &commands[i];
+			if (strcmp(name, c->name))
+				continue;
+			fprintf(f, "%s complaintctl [-c FILE] %s%s%s%s%s\n           %s\n",
+				first ? "usage:" : "      ", c->name, c->sub ? " " : "",
+				c->sub ? c->sub : "", *c->args ? " " : "", c->args, c->help);
+			first = false;
+		}
+	}
+	if (!strcmp(name, "list") || !strcmp(name, "search") || !strcmp(name, "export"))
+		listctl_usage(f, name);
+	if (!strcmp(name, "calendar"))
+		fprintf(f, "\n  --calendar FILE      this calendar file, not the configured one\n");
+	options(f);
+}
+
+/* find_command - the first entry of name; NULL when there is none. */
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* wants_help - "--help" or "-h" among a command's arguments (not after
+ * "--", where it is an operand such as a text to search for). */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+/* help - `complaintctl help [COMMAND]`: to stdout, 0; 2 for a command
+ * there is not. */
+static int help(int argc, char **argv)
+{
+	if (argc == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 || !find_command(argv[0])) {
+		fprintf(stderr, "complaintctl: help: no command '%s'\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	command_usage(stdout, argv[0]);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -531,6 +601,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .config_file = default_config() };
@@ -551,15 +622,24 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': ctl.config_file = optarg; break;
 		case 'j': ctl.json = true; break;
-		case 'h': usage(stdout, NULL); return 0;
-		default: usage(stderr, NULL); return 2;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts("complaintctl " COMPLAINTD_VERSION); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		usage(stderr, NULL);
+		usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[0], "help"))
+		return help(argc - 1, argv + 1);
+	/* before the command: its own parser may take --help for an unknown
+	 * option, and a command with subcommands for a missing one */
+	if (find_command(argv[0]) && wants_help(argc - 1, argv + 1)) {
+		command_usage(stdout, argv[0]);
+		return 0;
 	}
 	log_open("complaintctl", false, LOG_LVL_WARN);
 	mime_init();
@@ -571,12 +651,18 @@ int main(int argc, char **argv)
 			continue;
 		int skip = cmd->sub ? 2 : 1;
 		int rc = cmd->run(&ctl, argc - skip, argv + skip);
-		if (rc == 2)
-			usage(stderr, cmd->name);
+		if (rc == 2 && strcmp(cmd->name, "rules"))  /* rules says its own */
+			command_usage(stderr, cmd->name);
 		g_mime_shutdown();
 		return rc;
 	}
-	fprintf(stderr, "complaintctl: unknown command '%s'\n", argv[0]);
-	usage(stderr, NULL);
+	if (find_command(argv[0])) {   /* "db frobnicate": db's forms */
+		fprintf(stderr, "complaintctl: %s: unknown command '%s'\n", argv[0],
+			argc > 1 ? argv[1] : "");
+		command_usage(stderr, argv[0]);
+	} else {
+		fprintf(stderr, "complaintctl: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+	}
 	return 2;
 }

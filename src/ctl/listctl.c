@@ -37,24 +37,52 @@ struct opt {
 	bool takes_value;
 	bool export_only;
 	bool repeatable;             /* --status: each adds to the set */
+	const char *value, *help;    /* for listctl_usage; value NULL: takes none */
 };
 
 static const struct opt opts[OPT_COUNT] = {
-	[OPT_REF] = { "ref", true, false, false },
-	[OPT_CUSTOMER] = { "customer", true, false, false },
-	[OPT_STATUS] = { "status", true, false, true },
-	[OPT_CATEGORY] = { "category", true, false, false },
-	[OPT_SEVERITY] = { "severity", true, false, false },
-	[OPT_DEPARTMENT] = { "department", true, false, false },
-	[OPT_FROM] = { "from", true, false, false },
-	[OPT_TO] = { "to", true, false, false },
-	[OPT_OVERDUE] = { "overdue", false, false, false },
-	[OPT_LIMIT] = { "limit", true, false, false },
-	[OPT_SORT] = { "sort", true, false, false },
-	[OPT_FORMAT] = { "format", true, true, false },
-	[OPT_BOM] = { "bom", false, true, false },
-	[OPT_OUTPUT] = { "output", true, true, false },
+	[OPT_REF] = { "ref", true, false, false, "REF",
+		      "that reference; a '*' at its start or end matches anything" },
+	[OPT_CUSTOMER] = { "customer", true, false, false, "ADDR",
+			   "the customer's address, any case; '*' at its start or end" },
+	[OPT_STATUS] = { "status", true, false, true, "S,...",
+			 "new, acknowledged, in_progress, resolved, closed, reopened, open" },
+	[OPT_CATEGORY] = { "category", true, false, false, "C",
+			   "quality, service, price, infringement or other" },
+	[OPT_SEVERITY] = { "severity", true, false, false, "A|B|C", "that severity" },
+	[OPT_DEPARTMENT] = { "department", true, false, false, "ADDR", "routed there" },
+	[OPT_FROM] = { "from", true, false, false, "DATE",
+		       "created on or after that day (YYYY-MM-DD, local time)" },
+	[OPT_TO] = { "to", true, false, false, "DATE", "created on or before that day" },
+	[OPT_OVERDUE] = { "overdue", false, false, false, NULL,
+			  "open with a deadline passed without its step" },
+	[OPT_LIMIT] = { "limit", true, false, false, "N",
+			"at most N (list, search: 50 unless told; 0: no limit)" },
+	[OPT_SORT] = { "sort", true, false, false, "ORDER",
+		       "created (default) or updated, newest first, or severity" },
+	[OPT_FORMAT] = { "format", true, true, false, "csv|json", "the output's form (csv)" },
+	[OPT_BOM] = { "bom", false, true, false, NULL,
+		      "start the CSV with a byte order mark (Excel)" },
+	[OPT_OUTPUT] = { "output", true, true, false, "FILE",
+			 "write FILE whole (mode 600) instead of standard output" },
 };
+
+void listctl_usage(FILE *f, const char *cmd)
+{
+	bool export = !g_strcmp0(cmd, "export");
+	if (!g_strcmp0(cmd, "search"))
+		fprintf(f, "\nTEXT: a part of the subject or of a mail's text (\"--\" before it\n"
+			"      when it starts with '-')\n");
+	fprintf(f, "\nfilters (all given must hold; \"--opt VALUE\" or \"--opt=VALUE\"):\n");
+	for (int k = 0; k < OPT_COUNT; k++) {
+		if (opts[k].export_only && !export)
+			continue;
+		char *left = g_strdup_printf("--%s%s%s", opts[k].name, opts[k].value ? " " : "",
+					     opts[k].value ? opts[k].value : "");
+		fprintf(f, "  %-22s %s\n", left, opts[k].help ? opts[k].help : "");
+		g_free(left);
+	}
+}
 
 /* What the loop over argv collects before it is checked as a whole. */
 struct parse {

@@ -105,6 +105,10 @@ int listctl_list(struct store *s, const struct listctl_args *a, FILE *out, FILE 
 int listctl_export(struct store *s, const struct listctl_args *a, FILE *out,
 		   uint64_t *rows, FILE *err);
 
+/* listctl_usage - the options of cmd ("list", "search" or "export"), one
+ * line each, for complaintctl's --help. */
+void listctl_usage(FILE *f, const char *cmd);
+
 /* listctl_main - the command line: parse, load config_file, open the
  * store, run, with output to stdout (or --output) and messages to stderr.
  * Returns the exit status. */

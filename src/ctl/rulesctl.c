@@ -1028,7 +1028,7 @@ static int parse_args(int argc, char **argv, struct args *a, FILE *err)
 	return 0;
 }
 
-static void rules_usage(FILE *f)
+void rulesctl_usage(FILE *f)
 {
 	fprintf(f, "usage: complaintctl [-c FILE] rules check [DIR]\n"
 		"       complaintctl [-c FILE] rules test [--json] FILE.eml|FILE.json|-\n"
@@ -1137,7 +1137,7 @@ static int dispatch(const char *cmd, const struct args *a, const struct config *
 		}
 		return reclassify_cmd(cfg, dir, lim, a);
 	}
-	rules_usage(stderr);
+	rulesctl_usage(stderr);
 	return 2;
 }
 
@@ -1146,7 +1146,7 @@ int rulesctl_main(const char *config_file, bool json, int argc, char **argv)
 	struct args a = { .json = json };
 	ruleslearn_opts_init(&a.learn);
 	if (argc < 1 || parse_args(argc, argv, &a, stderr) < 0) {
-		rules_usage(stderr);
+		rulesctl_usage(stderr);
 		return 2;
 	}
 	struct config *cfg = NULL;

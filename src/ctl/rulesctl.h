@@ -36,6 +36,8 @@
  * The rules directory is the config's rules_dir unless --rules DIR is
  * given. Output goes to stdout, errors and progress to stderr. */
 int rulesctl_main(const char *config_file, bool json, int argc, char **argv);
+/* rulesctl_usage - every form of `complaintctl rules`, with its options. */
+void rulesctl_usage(FILE *f);
 
 /* rulesctl_check - load dir, print every error and warning and a summary
  * line (or one JSON object) to out; 0 when the set loads, else 1. */

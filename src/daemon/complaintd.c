@@ -34,7 +34,11 @@ static void usage(FILE *f)
 		"  -c, --config FILE  configuration (default %s)\n"
 		"      --check        check config, rules and templates, then exit\n"
 		"      --dump-config  print every setting in force, then exit\n"
-		"  -h, --help         this text\n", daemon_default_config());
+		"      --version      print the version, then exit\n"
+		"  -h, --help         this text\n"
+		"exit status: 0 stopped or all well, 1 could not run (database, web listener),\n"
+		"             2 usage error, 78 errors in configuration, rules or templates\n",
+		daemon_default_config());
 }
 
 static void print_all(GPtrArray *lines, const char *prefix)

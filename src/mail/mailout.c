@@ -111,6 +111,10 @@ static char *attach_plan(const struct mailout *m, bool *keep)
 	}
 	if (!left)
 		return NULL;
+	if (m->lang && !strcmp(m->lang, "zh"))
+		return g_strdup_printf("\n\n[另有 %zu 个附件（共 %zu 字节）未随信附上：一封邮件最多带 "
+				       "%zu 字节；%s]\n", left, left_bytes, m->max_attach,
+				       m->attach_note ? m->attach_note : "");
 	return g_strdup_printf("\n\n[%zu attachment%s (%zu bytes) not attached: over %zu bytes "
 			       "in one mail; %s]\n", left, left == 1 ? "" : "s", left_bytes,
 			       m->max_attach, m->attach_note ? m->attach_note : "");

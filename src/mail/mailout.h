@@ -30,6 +30,7 @@ struct mailout {
 				      * while their total stays within this many bytes */
 	const char *attach_note;     /* with max_attach: a line for the body naming
 				      * where the ones left out are (e.g. "see ...") */
+	const char *lang;            /* "zh": that line in Chinese; else English */
 	const char *auto_submitted;  /* "auto-replied", "auto-generated" or NULL */
 	const char *ref;             /* complaint reference for X-Complaintd-Ref */
 	int64_t date;                /* unix time */

@@ -4,12 +4,13 @@
 #include <string.h>
 
 const char *const template_variables[] = {
-	"ref", "customer_name", "customer_addr", "subject", "category", "category_label",
+	"ref", "customer_name", "customer_addr", "customer", "subject", "category",
+	"category_label",
 	"severity", "company", "company_from", "date", "received", "text", "lang",
 	"deadline", "form_url",
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
-	"level", "reason", "status",
+	"level", "reason", "status", "status_label",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
 	/* early warning of a spike (warning.h) */

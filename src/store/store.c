@@ -37,8 +37,8 @@ enum st {
 	ST_FIND_REF, ST_REF_NEXT, ST_NEW_COMPLAINT, ST_ADD_MESSAGE,
 	ST_ADD_ATTACHMENT, ST_ADD_HIT, ST_ADD_EVENT, ST_SET_STATUS,
 	ST_OUTBOX_ADD, ST_OUTBOX_COUNT_SINCE, ST_OUTBOX_COUNT_SINCE_ANY,
-	ST_OUTBOX_BY_MID, ST_OUTBOX_CLAIM_DUE, ST_OUTBOX_CLAIM_STALE,
-	ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
+	ST_OUTBOX_BY_MID, ST_OUTBOX_LAST_TO, ST_OUTBOX_CLAIM_DUE,
+	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
 	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_MID_REUSE, ST_COUNT
@@ -112,11 +112,17 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_OUTBOX_BY_MID] =
 		"SELECT id, complaint_id, rcpt, kind FROM outbox"
 		" WHERE message_id = ? ORDER BY id DESC LIMIT 1",
+	[ST_OUTBOX_LAST_TO] =
+		"SELECT message_id FROM outbox WHERE complaint_id = ? AND kind = ?"
+		" AND rcpt = ? ORDER BY id DESC LIMIT 1",
 	/* Walks ix_outbox_status_next in order: no filesort, so LIMIT stops
-	 * the scan and only the rows handed out get locked. */
+	 * the scan and only the rows handed out get locked. The index ends in
+	 * the primary key, so "id" costs nothing and makes mails due at the
+	 * same second go in the order they were queued (an answer before the
+	 * resolution mail of the same staff reply). */
 	[ST_OUTBOX_CLAIM_DUE] =
 		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'pending'"
-		" AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"
+		" AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
 		" FOR UPDATE SKIP LOCKED",
 	[ST_OUTBOX_CLAIM_STALE] =
 		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"
@@ -1507,6 +1513,12 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 			*id = 0;
 		return 0;
 	}
+	/* the mails queued before this one get their ids first: the sender
+	 * sends in id order, and a customer must read mail in the order the
+	 * workflow wrote it */
+	if (s->in_txn && s->defer[DEFER_OUTBOX] && s->defer[DEFER_OUTBOX]->len &&
+	    defer_flush(s, err) < 0)
+		return -1;
 	struct pb p = { .nb = 0 };
 	pb_id(&p, complaint_id);
 	pb_chars(&p, kind, LEN_KIND);
@@ -1568,6 +1580,30 @@ int store_outbox_find_by_message_id(struct store *s, const char *message_id,
 		if (kind)
 			*kind = rb_str(st, &r, 3);
 	}
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+int store_outbox_last_to(struct store *s, uint64_t complaint_id, const char *kind,
+			 const char *rcpt, char **message_id, GError **err)
+{
+	*message_id = NULL;
+	if (!kind || !rcpt)
+		return bad_arg(err, "store_outbox_last_to: missing field");
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	pb_str(&p, kind);
+	pb_str(&p, rcpt);
+	MYSQL_STMT *st = exec(s, ST_OUTBOX_LAST_TO, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_var(&r);
+	if (rb_start(s, st, ST_OUTBOX_LAST_TO, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_OUTBOX_LAST_TO, err);
+	if (rc == 1)
+		*message_id = rb_str(st, &r, 0);
 	mysql_stmt_free_result(st);
 	return rc;
 }

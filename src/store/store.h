@@ -261,6 +261,11 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 int store_count_outbox_since(struct store *s, const char *rcpt,
 			     const char *kind, int64_t since, unsigned *n,
 			     GError **err);
+/* store_outbox_last_to - the Message-ID (no <>) of the newest mail of
+ * kind to rcpt about complaint_id, for threading what follows to it:
+ * 1 with *message_id (g_free), 0 none, -1 with err. */
+int store_outbox_last_to(struct store *s, uint64_t complaint_id, const char *kind,
+			 const char *rcpt, char **message_id, GError **err);
 /* store_outbox_find_by_message_id - for bounces: the outbox row whose mail
  * had this Message-ID. 1/0/-1; *rcpt, *kind newly allocated (g_free); any
  * out pointer may be NULL. */

@@ -36,6 +36,10 @@ static const char *const weekday_full[] = {
 static const char *const weekday_show[] = {
 	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 };
+/* as a Chinese mail names the day: 周一 .. 周日 */
+static const char *const weekday_zh[] = {
+	"周一", "周二", "周三", "周四", "周五", "周六", "周日",
+};
 
 /* One date the file lists. */
 struct special {
@@ -798,24 +802,30 @@ bool calendar_local_date(const struct calendar *c, int64_t t, int *y, int *m,
 	return to_local(c, t, &day, NULL) && day_to_ymd(day, y, m, d);
 }
 
-char *calendar_format_time(const struct calendar *c, int64_t t)
+char *calendar_format_time_lang(const struct calendar *c, int64_t t, const char *lang)
 {
+	bool zh = lang && !strcmp(lang, "zh");
 	int64_t day;
 	int sec, y, m, d;
 	if (t == INT64_MAX)
-		return g_strdup("never");
+		return g_strdup(zh ? "无期限" : "never");
 	if (!to_local(c, t, &day, &sec) || !day_to_ymd(day, &y, &m, &d))
 		return g_strdup_printf("@%" PRId64, t);
 	gint i = g_time_zone_find_interval(c->tz, G_TIME_TYPE_UNIVERSAL, t);
 	int off = g_time_zone_get_offset(c->tz, MAX(i, 0)) / 60;
 	int aoff = off < 0 ? -off : off;
 	GString *s = g_string_new(NULL);
-	g_string_printf(s, "%04d-%02d-%02d %s %02d:%02d", y, m, d, weekday_show[weekday(day)],
-			sec / 3600, sec / 60 % 60);
+	g_string_printf(s, "%04d-%02d-%02d %s %02d:%02d", y, m, d,
+			(zh ? weekday_zh : weekday_show)[weekday(day)], sec / 3600, sec / 60 % 60);
 	if (sec % 60)
 		g_string_append_printf(s, ":%02d", sec % 60);
 	g_string_append_printf(s, " %c%02d:%02d", off < 0 ? '-' : '+', aoff / 60, aoff % 60);
 	return g_string_free(s, FALSE);
+}
+
+char *calendar_format_time(const struct calendar *c, int64_t t)
+{
+	return calendar_format_time_lang(c, t, "en");
 }
 
 const char *calendar_weekday_name(int y, int m, int d)

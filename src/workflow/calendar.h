@@ -137,6 +137,10 @@ bool calendar_local_date(const struct calendar *c, int64_t t, int *y, int *m,
 /* calendar_format_time - t as "YYYY-MM-DD Www HH:MM +hh:mm" in the
  * calendar's zone (Www = Mon..Sun); "never" for INT64_MAX. g_free. */
 char *calendar_format_time(const struct calendar *c, int64_t t);
+/* calendar_format_time_lang - the same in lang: for "zh" the day is
+ * 周一..周日 and INT64_MAX "无期限", as a Chinese mail must show no English
+ * word; any other lang is calendar_format_time. g_free. */
+char *calendar_format_time_lang(const struct calendar *c, int64_t t, const char *lang);
 /* calendar_weekday_name - "Mon".."Sun" of y-m-d; NULL for an invalid date. */
 const char *calendar_weekday_name(int y, int m, int d);
 

@@ -21,7 +21,7 @@ size_t wf_attach_cap(const struct workflow_ctx *x)
 char *wf_see_note(const char *ref, const char *lang)
 {
 	return g_strcmp0(lang, "en")
-		? g_strdup_printf("完整内容见 complaintctl show %s", ref ? ref : "")
+		? g_strdup_printf("完整内容请用 complaintctl show %s 查看", ref ? ref : "")
 		: g_strdup_printf("see complaintctl show %s", ref ? ref : "");
 }
 
@@ -36,8 +36,11 @@ void wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref
 	const char *end = text;
 	g_utf8_validate(text, (gssize)cap, &end);   /* no character cut in two */
 	char *see = wf_see_note(ref, lang);
-	char *cut = g_strdup_printf("%.*s\n\n[... %zu of %zu bytes; %s]", (int)(end - text), text,
-				    (size_t)(end - text), len, see);
+	char *cut = g_strcmp0(lang, "en")
+		? g_strdup_printf("%.*s\n\n[……以上是前 %zu 字节，共 %zu 字节；%s]", (int)(end - text),
+				  text, (size_t)(end - text), len, see)
+		: g_strdup_printf("%.*s\n\n[... %zu of %zu bytes; %s]", (int)(end - text), text,
+				  (size_t)(end - text), len, see);
 	g_free(see);
 	g_hash_table_insert(vars, "text", cut);  /* the table frees the old value */
 }

@@ -15,6 +15,7 @@ static const char *const kind_names[STAFFCMD_N_KINDS] = {
 	[STAFFCMD_NOTE] = "note",
 };
 #define KNOWN "#status, #severity, #category, #assign, #note"
+#define KNOWN_ZH "#status、#severity、#category、#assign、#note"
 
 /* A value as typed (compared case-insensitively) and as stored. */
 struct value {
@@ -35,6 +36,7 @@ enum { SHOWN_MAX = 40 };
 
 struct parser {
 	struct staffcmd_result *out;
+	bool zh;                          /* errors in Chinese */
 	GPtrArray *errors;
 	unsigned first[STAFFCMD_N_KINDS]; /* line of the first of each kind */
 };
@@ -50,7 +52,8 @@ static void G_GNUC_PRINTF(3, 4) error(struct parser *ps, unsigned line, const ch
 		return;
 	if (ps->errors->len == STAFFCMD_MAX_ERRORS) {
 		g_ptr_array_add(ps->errors, g_strdup_printf(
-			"more than %d errors; fix the ones above and send the reply again",
+			ps->zh ? "错误超过 %d 处；请先改正以上错误，再重新回复"
+			       : "more than %d errors; fix the ones above and send the reply again",
 			STAFFCMD_MAX_ERRORS));
 		return;
 	}
@@ -58,7 +61,8 @@ static void G_GNUC_PRINTF(3, 4) error(struct parser *ps, unsigned line, const ch
 	va_start(ap, fmt);
 	char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_ptr_array_add(ps->errors, g_strdup_printf("line %u: %s", line, msg));
+	g_ptr_array_add(ps->errors, g_strdup_printf(ps->zh ? "第 %u 行：%s" : "line %u: %s", line,
+						    msg));
 	g_free(msg);
 }
 
@@ -145,14 +149,16 @@ static char *pick(struct parser *ps, unsigned line, enum staffcmd_kind kind, con
 		  size_t n, const struct value *table, size_t tn, const char *allowed)
 {
 	if (n == 0) {
-		error(ps, line, "#%s needs a value: %s", kind_names[kind], allowed);
+		error(ps, line, ps->zh ? "#%s 需要一个值：%s" : "#%s needs a value: %s",
+		      kind_names[kind], allowed);
 		return NULL;
 	}
 	for (size_t i = 0; i < tn; i++)
 		if (strlen(table[i].in) == n && g_ascii_strncasecmp(v, table[i].in, n) == 0)
 			return g_strdup(table[i].out);
 	char *s = shown(v, n);
-	error(ps, line, "#%s \"%s\" is not allowed; use %s", kind_names[kind], s, allowed);
+	error(ps, line, ps->zh ? "#%s 不能是“%s”，可用的值：%s" : "#%s \"%s\" is not allowed; use %s",
+	      kind_names[kind], s, allowed);
 	g_free(s);
 	return NULL;
 }
@@ -160,15 +166,18 @@ static char *pick(struct parser *ps, unsigned line, enum staffcmd_kind kind, con
 static char *assignee(struct parser *ps, unsigned line, const char *v, size_t n)
 {
 	if (n == 0) {
-		error(ps, line, "#assign needs an address, e.g. #assign name@example.com");
+		error(ps, line, ps->zh ? "#assign 需要一个邮箱地址，例如 #assign name@example.com"
+				       : "#assign needs an address, e.g. #assign name@example.com");
 		return NULL;
 	}
 	char *a = g_strndup(v, n);
 	if (strlen(a) == n && stafftoken_addr_ok(a))
 		return a;
 	char *s = shown(v, n);
-	error(ps, line, "#assign \"%s\" is not a plain e-mail address; write it as name@example.com "
-	      "(no name, no <>)", s);
+	error(ps, line, ps->zh ? "#assign 后的“%s”不是单纯的邮箱地址；请写成 name@example.com "
+				 "的形式（不带姓名，不带 <>）"
+			       : "#assign \"%s\" is not a plain e-mail address; write it as "
+				 "name@example.com (no name, no <>)", s);
 	g_free(s);
 	g_free(a);
 	return NULL;
@@ -188,7 +197,8 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 	size_t vn = (size_t)(vend - p);
 
 	if (n == 0) {
-		error(ps, line, "\"#\" without a command name; known commands: " KNOWN);
+		error(ps, line, ps->zh ? "“#”后面没有命令名；可用的命令：" KNOWN_ZH
+				       : "\"#\" without a command name; known commands: " KNOWN);
 		return;
 	}
 	int kind = -1;
@@ -197,12 +207,14 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 			kind = k;
 	if (kind < 0) {
 		char *s = shown(name, n);
-		error(ps, line, "unknown command \"#%s\"; known commands: " KNOWN, s);
+		error(ps, line, ps->zh ? "没有“#%s”这个命令；可用的命令：" KNOWN_ZH
+				       : "unknown command \"#%s\"; known commands: " KNOWN, s);
 		g_free(s);
 		return;
 	}
 	if (ps->first[kind]) {
-		error(ps, line, "#%s given twice (first on line %u); give each command once",
+		error(ps, line, ps->zh ? "#%s 写了两次（第一次在第 %u 行）；每个命令只能写一次"
+				       : "#%s given twice (first on line %u); give each command once",
 		      kind_names[kind], ps->first[kind]);
 		return;
 	}
@@ -211,15 +223,18 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 	switch ((enum staffcmd_kind)kind) {
 	case STAFFCMD_STATUS:
 		arg = pick(ps, line, kind, p, vn, statuses, G_N_ELEMENTS(statuses),
-			   "in_progress, resolved or closed");
+			   ps->zh ? "in_progress（处理中）、resolved（已解决）或 closed（已结案）"
+				  : "in_progress, resolved or closed");
 		break;
 	case STAFFCMD_SEVERITY:
 		arg = pick(ps, line, kind, p, vn, severities, G_N_ELEMENTS(severities),
-			   "A, B or C");
+			   ps->zh ? "A、B 或 C" : "A, B or C");
 		break;
 	case STAFFCMD_CATEGORY:
 		arg = pick(ps, line, kind, p, vn, categories, G_N_ELEMENTS(categories),
-			   "quality, service, price, infringement or other");
+			   ps->zh ? "quality（产品质量）、service（服务质量）、price（价格）、"
+				    "infringement（侵权）或 other（其他）"
+				  : "quality, service, price, infringement or other");
 		break;
 	case STAFFCMD_ASSIGN:
 		arg = assignee(ps, line, p, vn);
@@ -250,8 +265,14 @@ static char *body(const struct staffcmd_result *r, const char *rest)
 
 int staffcmd_parse(const char *fresh, struct staffcmd_result *out)
 {
+	return staffcmd_parse_lang(fresh, "en", out);
+}
+
+int staffcmd_parse_lang(const char *fresh, const char *lang, struct staffcmd_result *out)
+{
 	memset(out, 0, sizeof(*out));
-	struct parser ps = { .out = out, .errors = g_ptr_array_new() };
+	struct parser ps = { .out = out, .errors = g_ptr_array_new(),
+			     .zh = lang && !strcmp(lang, "zh") };
 	const char *p = fresh ? fresh : "";
 	if (g_str_has_prefix(p, "\xEF\xBB\xBF"))
 		p += 3; /* a byte-order mark is not part of the first line */

@@ -76,6 +76,10 @@ struct staffcmd_result {
  * from fresh; NULL counts as "". Returns n_errors: 0 when every command
  * was valid. out is filled in either case. */
 int staffcmd_parse(const char *fresh, struct staffcmd_result *out);
+/* staffcmd_parse_lang - the same, the errors in lang: "zh" Chinese (the
+ * staff mail that carries them is Chinese; command names and values stay
+ * as typed), anything else English. */
+int staffcmd_parse_lang(const char *fresh, const char *lang, struct staffcmd_result *out);
 
 /* staffcmd_result_clear - free what parse put in r and zero it; calling it
  * again, or on a zeroed result, is harmless. */

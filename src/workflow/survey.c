@@ -190,19 +190,37 @@ int survey_close_unanswered(const struct workflow_ctx *x, GError **err)
 	return n;
 }
 
-/* review - an unhappy customer: the complaint is open again and the
- * supervisor (else the department) is told, with what the customer said. */
-static int review(const struct workflow_ctx *x, struct store_case *c, const char *why,
+/* review_reason - why a review, in lang: rating 0 means the customer
+ * said "not satisfied" in words. The English one is also the record's. */
+static char *review_reason(unsigned rating, const char *lang)
+{
+	if (g_strcmp0(lang, "en"))
+		return rating ? g_strdup_printf("客户对处理结果的满意度评分为 %u 分（满分 5 分），"
+						"需要复核", rating)
+			      : g_strdup("客户表示对处理结果不满意，需要复核");
+	return rating ? g_strdup_printf("satisfaction %u of 5: review (复核)", rating)
+		      : g_strdup("the customer is not satisfied: review (复核)");
+}
+
+/* review - an unhappy customer (rating, 0 for words): the complaint is
+ * open again and the supervisor (else the department) is told, with what
+ * the customer said. */
+static int review(const struct workflow_ctx *x, struct store_case *c, unsigned rating,
 		  const char *comment, GError **err)
 {
+	char *why = review_reason(rating, "en");
 	struct store_case_change ch = { .status = "reopened" };
 	int64_t due[STORE_DUE_COUNT];
 	sla_plan(x->cfg, x->cal, c->severity, x->now, due);
 	if (store_case_update(x->store, c->id, &ch, x->now, err) < 0 ||
 	    store_case_reopened(x->store, c->id, due[STORE_DUE_HANDLING], due[STORE_DUE_CLOSURE],
 				err) < 0 ||
-	    store_add_event(x->store, c->id, x->now, "", "reopened", why, err) < 0)
+	    store_add_event(x->store, c->id, x->now, "", "reopened", why, err) < 0) {
+		g_free(why);
 		return -1;
+	}
+	log_info("reopened for review ref=%s: %s", c->ref, why);
+	g_free(why);
 	c->due[STORE_DUE_HANDLING] = due[STORE_DUE_HANDLING];
 	c->due[STORE_DUE_CLOSURE] = due[STORE_DUE_CLOSURE];
 	char **sup = x->cfg->escalation[0];
@@ -213,7 +231,7 @@ static int review(const struct workflow_ctx *x, struct store_case *c, const char
 	wf_view_of_case(&v, c);
 	v.status = "reopened";
 	GHashTable *vars = wf_vars_new(x, &v, x->cfg->staff_lang);
-	g_hash_table_insert(vars, "reason", g_strdup(why));
+	g_hash_table_insert(vars, "reason", review_reason(rating, x->cfg->staff_lang));
 	g_hash_table_insert(vars, "text", g_strdup(comment ? comment : ""));
 	int rc = 0;
 	for (char **a = sup && sup[0] ? sup : (char *[]){ (char *)to, NULL }; rc == 0 && *a; a++) {
@@ -223,7 +241,6 @@ static int review(const struct workflow_ctx *x, struct store_case *c, const char
 		rc = wf_queue(x, &o, err);
 	}
 	g_hash_table_unref(vars);
-	log_info("reopened for review ref=%s: %s", c->ref, why);
 	return rc;
 }
 
@@ -250,12 +267,8 @@ int survey_answer(const struct workflow_ctx *x, uint64_t id, unsigned rating, bo
 	rc = store_add_event(x->store, c->id, x->now, c->customer_addr, "survey_answered", detail,
 			     err);
 	bool bad = unhappy || (rating && rating <= (unsigned)x->cfg->survey_threshold);
-	if (rc == 0 && bad) {
-		char *why = rating ? g_strdup_printf("satisfaction %u of 5: review (复核)", rating)
-				   : g_strdup("the customer is not satisfied: review (复核)");
-		rc = review(x, c, why, comment, err);
-		g_free(why);
-	} else if (rc == 0 && (!strcmp(c->status, "resolved") || !strcmp(c->status, "closed"))) {
+	if (rc == 0 && bad)
+		rc = review(x, c, rating, comment, err); else if (rc == 0 && (!strcmp(c->status, "resolved") || !strcmp(c->status, "closed"))) {
 		char *why = g_strdup_printf("the customer is satisfied (%u of 5)", rating);
 		rc = strcmp(c->status, "closed") ? close_case(x, c, why, err) : 0;
 		g_free(why);

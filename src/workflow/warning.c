@@ -215,7 +215,7 @@ static char *list_text(const struct round *x, GPtrArray *list)
 	GString *out = g_string_new(NULL);
 	for (unsigned i = 0; i < list->len; i++) {
 		const struct store_warning_complaint *c = g_ptr_array_index(list, i);
-		char *when = calendar_format_time(x->cal, c->created_at);
+		char *when = calendar_format_time_lang(x->cal, c->created_at, x->cfg->staff_lang);
 		char *name = flat(c->customer_name, 60), *addr = flat(c->customer_addr, 320);
 		char *subject = flat(c->subject, SUBJECT_SHOWN);
 		g_string_append_printf(out, "  %s  %s  ", c->ref ? c->ref : "-", when);
@@ -291,7 +291,7 @@ static GHashTable *alert_vars(const struct round *x, const struct subject *s,
 	put(h, "min_count", g_strdup_printf("%lld", (long long)x->rule.min_count));
 	put(h, "window", duration_text(x->rule.window, en));
 	put(h, "baseline", duration_text(x->rule.baseline, en));
-	put(h, "spike_start", calendar_format_time(x->cal, x->now));
+	put(h, "spike_start", calendar_format_time_lang(x->cal, x->now, en ? "en" : "zh"));
 	put(h, "complaints_list", list_text(x, list));
 	put(h, "more_count", more ? g_strdup_printf("%u", more) : g_strdup(""));
 	put(h, "company", g_strdup(x->cfg->company_name));

@@ -28,9 +28,34 @@ const char *wf_category_label(const char *category, const char *lang)
 	return category ? category : "";
 }
 
-static char *format_time(const struct workflow_ctx *x, int64_t t)
+const char *wf_status_label(const char *status, const char *lang)
 {
-	return calendar_format_time(x->cal, t);
+	static const char *const names[][3] = {
+		{ "new", "新投诉", "new" },
+		{ "acknowledged", "已受理", "acknowledged" },
+		{ "in_progress", "处理中", "in progress" },
+		{ "resolved", "已解决", "resolved" },
+		{ "closed", "已结案", "closed" },
+		{ "reopened", "重新处理", "reopened" },
+	};
+	bool en = !g_strcmp0(lang, "en");
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (!g_strcmp0(status, names[i][0]))
+			return names[i][en ? 2 : 1];
+	return status ? status : "";
+}
+
+char *wf_customer(const char *name, const char *addr)
+{
+	bool has_name = name && *name, has_addr = addr && *addr;
+	if (has_name && has_addr)
+		return g_strdup_printf("%s <%s>", name, addr);
+	return g_strdup(has_name ? name : has_addr ? addr : "");
+}
+
+static char *format_time(const struct workflow_ctx *x, int64_t t, const char *lang)
+{
+	return calendar_format_time_lang(x->cal, t, lang);
 }
 
 /* ---- the case as mail templates see it ---------------------------------------- */
@@ -65,7 +90,7 @@ static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, co
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++) {
 		if (!due[d])
 			continue;
-		char *t = format_time(x, due[d]);
+		char *t = format_time(x, due[d], lang);
 		g_string_append(out, "  ");
 		pad(out, sla_deadline_label(d, lang), 28);
 		g_string_append_printf(out, " %s\n", t);
@@ -77,9 +102,10 @@ static char *deadlines_text(const struct workflow_ctx *x, const int64_t *due, co
 static const char *commands_help(const char *lang)
 {
 	if (g_strcmp0(lang, "en"))
-		return "  #status in_progress|resolved|closed   更改状态\n"
+		return "  #status in_progress|resolved|closed   更改状态（处理中|已解决|已结案）\n"
 		       "  #severity A|B|C                       更改等级\n"
-		       "  #category quality|service|price|infringement|other   更改类别\n"
+		       "  #category quality|service|price|infringement|other\n"
+		       "                                        更改类别（产品质量|服务质量|价格|侵权|其他）\n"
 		       "  #assign 同事@公司域名                  转交同事处理\n"
 		       "  #note 内部备注                         本次回复只作内部备注，不转给客户\n";
 	return "  #status in_progress|resolved|closed   change the status\n"
@@ -103,8 +129,11 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 	g_hash_table_insert(h, "customer_addr", g_strdup(v->customer_addr ? v->customer_addr : ""));
 	g_hash_table_insert(h, "subject", g_strdup(v->subject ? v->subject : ""));
 	g_hash_table_insert(h, "department", g_strdup(v->department ? v->department : ""));
+	g_hash_table_insert(h, "customer", wf_customer(v->customer_name, v->customer_addr));
 	g_hash_table_insert(h, "status", g_strdup(v->status ? v->status : "new"));
-	g_hash_table_insert(h, "received", format_time(x, v->received));
+	g_hash_table_insert(h, "status_label", g_strdup(wf_status_label(v->status ? v->status
+									       : "new", lang)));
+	g_hash_table_insert(h, "received", format_time(x, v->received, lang));
 	g_hash_table_insert(h, "deadlines", deadlines_text(x, v->due, lang));
 	g_hash_table_insert(h, "commands", g_strdup(commands_help(lang)));
 	g_hash_table_insert(h, "company", g_strdup(x->cfg->company_name));
@@ -185,6 +214,7 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 		.to_addr = o->to, .reply_to = reply_to, .subject = subject, .body = body,
 		.message_id = id, .in_reply_to = o->in_reply_to, .references = o->references,
 		.attach = o->attach, .max_attach = wf_attach_cap(x), .attach_note = see,
+		.lang = o->lang,
 		.ref = o->ref, .date = x->now,
 		.auto_submitted = o->auto_replied ? "auto-replied"
 				  : o->to_staff ? "auto-generated" : NULL,

@@ -37,8 +37,9 @@ struct wf_outmail {
 
 void wf_view_of_case(struct wf_view *v, const struct store_case *c);
 /* wf_vars_new - the variables every template for v knows (ref, severity,
- * category and its label, customer, subject, department, status,
- * received, deadlines, commands, company); the table owns its values. */
+ * category and its label, customer, subject, department, status and its
+ * label, received, deadlines, commands, company), every word of them in
+ * lang; the table owns its values. */
 GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang);
 /* wf_queue - render and put into the outbox; 0 also when the template is
  * missing (logged), -1 with err from the store. */
@@ -62,6 +63,14 @@ enum wf_token wf_reply_token(const struct workflow_ctx *x, const char *ref, cons
 /* wf_category_label - a category as staff read it in lang ("zh", else
  * English): 产品质量 / product quality; unknown names as they are. */
 const char *wf_category_label(const char *category, const char *lang);
+
+/* wf_status_label - a status as staff read it in lang ("zh", else
+ * English): 处理中 / in progress; unknown names as they are. A Chinese
+ * mail must not show the database's English word. */
+const char *wf_status_label(const char *status, const char *lang);
+/* wf_customer - "name <addr>", or whichever of the two is set alone (no
+ * blank name padding the line); "" for neither. g_free. */
+char *wf_customer(const char *name, const char *addr);
 
 /* Caps on what of a customer's mail goes into a mail we send (mailcap.c):
  * wf_attach_cap - bytes of attachments one mail may carry (from the

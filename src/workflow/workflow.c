@@ -144,16 +144,37 @@ static int match_staff(const struct workflow_ctx *x, const struct message *m,
 	if (rc < 0)
 		return -1;
 	out->kind = WF_UNVERIFIED;
-	out->reason = !staff ? "it answers mail to staff but comes from an address [staff] does not list"
-		      : !authentic ? "the receiving server did not find a DKIM signature or DMARC "
-				     "pass for the staff domain ([staff] authserv_id)"
-		      : !x->cfg->staff_secret ? "staff replies are off (no [staff] secret_file)"
-		      : expired ? "the signed reply address it was sent to has expired "
-				  "([staff] token_lifetime): answer the latest notification"
-		      : "it was not sent to the signed reply address of a notification to "
-			"this sender";
+	out->why = !staff ? WF_WHY_NOT_STAFF : !authentic ? WF_WHY_NOT_AUTHENTIC
+		   : !x->cfg->staff_secret ? WF_WHY_NO_SECRET : expired ? WF_WHY_EXPIRED
+		   : WF_WHY_NOT_SIGNED;
 	out->complaint_id = 0;
 	return thread_of(x, m, &out->complaint_id, err) < 0 ? -1 : 0;
+}
+
+const char *workflow_unverified_reason(enum workflow_unverified why, const char *lang)
+{
+	static const char *const text[][2] = {
+		[WF_WHY_NOT_STAFF] = {
+			"it answers mail to staff but comes from an address [staff] does not list",
+			"它回复的是发给员工的邮件，发件地址却不是登记的员工地址" },
+		[WF_WHY_NOT_AUTHENTIC] = {
+			"the receiving server did not find a DKIM signature or DMARC pass for the "
+			"staff domain ([staff] authserv_id)",
+			"收信服务器未能证实它确实来自公司的员工域名（发件域名的数字签名验证未通过）" },
+		[WF_WHY_NO_SECRET] = {
+			"staff replies are off (no [staff] secret_file)",
+			"系统没有开启员工回复功能（未配置签名密钥）" },
+		[WF_WHY_EXPIRED] = {
+			"the signed reply address it was sent to has expired ([staff] token_lifetime): "
+			"answer the latest notification",
+			"它所发往的签名回复地址已过期，请回复最新的一封通知邮件" },
+		[WF_WHY_NOT_SIGNED] = {
+			"it was not sent to the signed reply address of a notification to this sender",
+			"它没有发往系统发给该发件人的通知邮件中的签名回复地址" },
+	};
+	if ((unsigned)why >= G_N_ELEMENTS(text))
+		why = WF_WHY_NOT_SIGNED;
+	return text[why][g_strcmp0(lang, "en") ? 1 : 0];
 }
 
 /* in_ids - whether id is one of the space-separated Message-IDs in ids. */
@@ -232,25 +253,55 @@ void workflow_plan(const struct workflow_ctx *x, const struct verdict *v,
 	sla_plan(x->cfg, x->cal, verdict_severity(v), x->now, plan->due);
 }
 
-static char *rules_text(const struct verdict *v)
+/* field_label - where a rule matched, as staff read it in lang: the
+ * rules' own words (subject, body, header:X) in Chinese for "zh". g_free. */
+static char *field_label(const char *field, bool zh)
 {
+	static const char *const names[][2] = {
+		{ "subject", "主题" }, { "body", "正文" }, { "from", "发件人" }, { "meta", "组合规则" },
+		{ "header:", "信头 " }, { "field:", "表单字段 " },
+	};
+	for (size_t i = 0; zh && i < G_N_ELEMENTS(names); i++) {
+		size_t n = strlen(names[i][0]);
+		bool prefix = names[i][0][n - 1] == ':';
+		if (prefix ? !strncmp(field, names[i][0], n) : !strcmp(field, names[i][0]))
+			return g_strconcat(names[i][1], field + (prefix ? n : strlen(field)), NULL);
+	}
+	return g_strdup(field);
+}
+
+/* rules_text - a line per rule that fired: its name (the administrator's
+ * identifier), where and what it matched, its description. */
+static char *rules_text(const struct verdict *v, const char *lang)
+{
+	bool zh = !!g_strcmp0(lang, "en");
 	GString *out = g_string_new(NULL);
 	for (unsigned i = 0; i < verdict_hit_count(v); i++) {
 		const struct rule_hit *h = verdict_hit(v, i);
-		g_string_append_printf(out, "  %s (%s%s%s%s)%s%s\n", h->rule, h->field,
-				       h->match ? ": \"" : "", h->match ? h->match : "",
-				       h->match ? "\"" : "", *h->describe ? " " : "", h->describe);
+		char *field = field_label(h->field, zh);
+		if (zh)
+			g_string_append_printf(out, "  %s（%s%s%s%s）%s\n", h->rule, field,
+					       h->match ? "：“" : "", h->match ? h->match : "",
+					       h->match ? "”" : "", h->describe);
+		else
+			g_string_append_printf(out, "  %s (%s%s%s%s)%s%s\n", h->rule, field,
+					       h->match ? ": \"" : "", h->match ? h->match : "",
+					       h->match ? "\"" : "", *h->describe ? " " : "",
+					       h->describe);
+		g_free(field);
 	}
 	return g_string_free(out, FALSE);
 }
 
-static char *attachments_text(const struct message *m)
+static char *attachments_text(const struct message *m, const char *lang)
 {
+	bool zh = !!g_strcmp0(lang, "en");
 	GString *out = g_string_new(NULL);
 	for (unsigned i = 0; i < msg_attachment_count(m); i++) {
 		const struct msg_attachment *a = msg_attachment(m, i);
-		g_string_append_printf(out, "  %s (%s, %zu bytes)\n", *a->filename ? a->filename : "-",
-				       a->content_type, g_bytes_get_size(a->data));
+		g_string_append_printf(out, zh ? "  %s（%s，%zu 字节）\n" : "  %s (%s, %zu bytes)\n",
+				       *a->filename ? a->filename : "-", a->content_type,
+				       g_bytes_get_size(a->data));
 	}
 	return g_string_free(out, FALSE);
 }
@@ -300,8 +351,8 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 	if (plan->department) {
 		GHashTable *vars = wf_vars_new(x, &w, lang);
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
-		g_hash_table_insert(vars, "rules", rules_text(v));
-		g_hash_table_insert(vars, "attachments", attachments_text(m));
+		g_hash_table_insert(vars, "rules", rules_text(v, lang));
+		g_hash_table_insert(vars, "attachments", attachments_text(m, lang));
 		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
 				     .vars = vars, .attach = m, .to_staff = true };
@@ -319,7 +370,10 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 /* ---- follow-ups ------------------------------------------------------------------ */
 
 /* tell_handler - mail about case c to whoever handles it now (its assignee,
- * else its department) with template tmpl; nothing when neither is set. */
+ * else its department) with template tmpl; nothing when neither is set.
+ * Anything but a notification answers the last notification that address
+ * got about c, so that the staff's mail client shows the complaint as one
+ * thread. */
 static int wf_tell_handler(const struct workflow_ctx *x, const struct store_case *c,
 			   const char *kind, const char *tmpl, const char *text,
 			   const struct message *attach, GError **err)
@@ -327,17 +381,22 @@ static int wf_tell_handler(const struct workflow_ctx *x, const struct store_case
 	const char *to = c->assignee && *c->assignee ? c->assignee : c->department;
 	if (!to || !*to)
 		return 0;
+	char *parent = NULL;
+	if (strcmp(kind, "notify") &&
+	    store_outbox_last_to(x->store, c->id, "notify", to, &parent, err) < 0)
+		return -1;
 	struct wf_view v;
 	wf_view_of_case(&v, c);
 	GHashTable *vars = wf_vars_new(x, &v, x->cfg->staff_lang);
 	g_hash_table_insert(vars, "text", g_strdup(text ? text : ""));
 	if (attach)
-		g_hash_table_insert(vars, "attachments", attachments_text(attach));
+		g_hash_table_insert(vars, "attachments", attachments_text(attach, x->cfg->staff_lang));
 	struct wf_outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
 			     .ref = c->ref, .complaint_id = c->id, .vars = vars, .attach = attach,
-			     .to_staff = true };
+			     .in_reply_to = parent, .to_staff = true };
 	int rc = wf_queue(x, &o, err);
 	g_hash_table_unref(vars);
+	g_free(parent);
 	return rc;
 }
 
@@ -559,10 +618,13 @@ static int followup_classified(const struct workflow_ctx *x, struct store_case *
 }
 
 /* apply - the valid commands of res to c, one event each; what changed
- * reaches c too (the relay reads it). */
+ * reaches c too (the relay reads it). *resolved tells that #status
+ * resolved was applied: the caller sends the resolution mail, after the
+ * answer of the same reply. */
 static int apply(const struct workflow_ctx *x, struct store_case *c, const char *actor,
-		 const struct staffcmd_result *res, GError **err)
+		 const struct staffcmd_result *res, bool *resolved, GError **err)
 {
+	*resolved = false;
 	struct store_case_change ch = { 0 };
 	GString *what = g_string_new(NULL);
 	const struct staffcmd *cmd;
@@ -594,8 +656,7 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 	if (rc == 0 && ch.status) {
 		g_free(c->status);
 		c->status = g_strdup(ch.status);
-		if (!strcmp(ch.status, "resolved"))
-			rc = survey_resolved(x, c, err);
+		*resolved = !strcmp(ch.status, "resolved");
 	}
 	if (rc == 0 && ch.severity == 'A' && c->severity != 'A')
 		rc = upgraded_to_a(x, c, "", err);
@@ -677,8 +738,11 @@ static void assign_outsider(const struct workflow_ctx *x, struct staffcmd_result
 		return;
 	guint n = g_strv_length(res->errors);
 	res->errors = g_renew(char *, res->errors, n + 2);
-	res->errors[n] = g_strdup_printf("#assign %s: not a staff address "
-					 "([staff] addresses or domains)", cmd->arg);
+	res->errors[n] = g_strcmp0(x->cfg->staff_lang, "en")
+		? g_strdup_printf("#assign %s：不是员工地址（只能转交给登记的员工地址"
+				  "或员工域名下的地址）", cmd->arg)
+		: g_strdup_printf("#assign %s: not a staff address ([staff] addresses or "
+				  "domains)", cmd->arg);
 	res->errors[n + 1] = NULL;
 	res->n_errors++;
 }
@@ -694,18 +758,24 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 	const char *actor = msg_from_addr(m);
 	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
 	struct staffcmd_result res;
-	staffcmd_parse(fresh, &res);
+	staffcmd_parse_lang(fresh, x->cfg->staff_lang, &res);
 	assign_outsider(x, &res);
 	int rc;
 	if (res.n_errors) {
 		rc = refuse(x, c, m, &res, err);
 	} else {
-		rc = apply(x, c, actor, &res, err);
+		bool resolved = false;
+		rc = apply(x, c, actor, &res, &resolved, err);
 		bool text = res.text && *g_strstrip(res.text);
 		if (rc == 0 && res.note)
 			rc = store_add_event(x->store, c->id, x->now, actor, "note", res.text, err);
 		else if (rc == 0 && text)
 			rc = relay_once(x, c, actor, res.text, err);
+		/* queued after the answer, so that the customer reads the answer
+		 * first and then that the complaint is settled: the sender sends
+		 * in the order mails were queued */
+		if (rc == 0 && resolved)
+			rc = survey_resolved(x, c, err);
 		if (rc == 0 && (res.note || text || res.n_cmds))
 			rc = store_case_answered(x->store, c->id, !res.note && text, x->now, err);
 		log_info("staff reply ref=%s from=%s %s", c->ref, actor,
@@ -721,7 +791,8 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 			struct message *m, uint64_t *row, GError **err)
 {
 	msg_add_flags(m, MSG_F_UNVERIFIED_STAFF);
-	msg_add_note(m, "staff mail not verified: %s", mt->reason);
+	const char *reason = workflow_unverified_reason(mt->why, "en");
+	msg_add_note(m, "staff mail not verified: %s", reason);
 	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0)
 		return -1;
 	struct store_case *c = NULL;
@@ -730,11 +801,11 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 	const char *to = c && c->department && *c->department ? c->department
 			 : config_route(x->cfg, NULL, "other");
 	log_warn("unverified staff mail from=%s ref=%s: %s", msg_from_addr(m),
-		 c ? c->ref : "-", mt->reason);
+		 c ? c->ref : "-", reason);
 	int rc = 0;
 	if (c)
 		rc = store_add_event(x->store, c->id, x->now, msg_from_addr(m), "unverified_staff_mail",
-				     mt->reason, err);
+				     reason, err);
 	unsigned recent = 0;
 	if (rc == 0 && to)
 		rc = store_count_outbox_since(x->store, to, "staff_alert", x->now - 3600, &recent, err);
@@ -754,7 +825,8 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 		if (!c)
 			g_hash_table_insert(vars, "ref", g_strdup(""));
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
-		g_hash_table_insert(vars, "reason", g_strdup(mt->reason));
+		g_hash_table_insert(vars, "reason", g_strdup(workflow_unverified_reason(mt->why,
+											 lang)));
 		struct wf_outmail o = { .kind = "staff_alert", .tmpl = "staff_alert", .lang = lang,
 				     .to = to, .ref = c ? c->ref : NULL,
 				     .complaint_id = c ? c->id : 0, .vars = vars, .to_staff = true };
@@ -781,7 +853,7 @@ int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_dead
 		struct wf_view v;
 		wf_view_of_case(&v, c);
 		GHashTable *vars = wf_vars_new(x, &v, lang);
-		char *due = calendar_format_time(x->cal, c->due[d]);
+		char *due = calendar_format_time_lang(x->cal, c->due[d], lang);
 		g_hash_table_insert(vars, "level", g_strdup_printf("%u", level));
 		g_hash_table_insert(vars, "reason", g_strcmp0(lang, "en")
 			? g_strdup_printf("“%s”时限（%s）已过，尚未完成", sla_deadline_label(d, lang), due)

@@ -39,13 +39,28 @@ enum workflow_kind {
 	WF_UNVERIFIED,  /* staff mail that does not prove itself (reason) */
 };
 
+/* Why staff mail was not taken as a staff reply (WF_UNVERIFIED). */
+enum workflow_unverified {
+	WF_WHY_NOT_STAFF,       /* to a signed address, from outside [staff] */
+	WF_WHY_NOT_AUTHENTIC,   /* no DKIM/DMARC pass for the staff domain */
+	WF_WHY_NO_SECRET,       /* staff replies are off */
+	WF_WHY_EXPIRED,         /* the signed address is past token_lifetime */
+	WF_WHY_NOT_SIGNED,      /* not to a signed address made for the sender */
+};
+
 struct workflow_match {
 	enum workflow_kind kind;
 	uint64_t complaint_id;  /* FOLLOWUP, STAFF; UNVERIFIED: the thread's or 0 */
 	uint64_t parent_id;     /* NEW */
 	bool reopen;            /* FOLLOWUP of a resolved or closed complaint */
-	const char *reason;     /* UNVERIFIED: why (static text) */
+	enum workflow_unverified why;  /* UNVERIFIED */
 };
+
+/* workflow_unverified_reason - why in lang ("en" English, else Chinese):
+ * the English text, with the configuration keys an administrator looks
+ * for, goes to the log and the record; staff read theirs in their
+ * language. Static text. */
+const char *workflow_unverified_reason(enum workflow_unverified why, const char *lang);
 
 /* workflow_match - which of the four m is. Only e-mail threads: a web
  * form always opens a new complaint. */

@@ -44,6 +44,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(r.text) > len + 1 || !g_utf8_validate(r.text, -1, NULL))
 		__builtin_trap();
 	staffcmd_result_clear(&r);
+	/* for a Chinese staff mail: the same verdict, the errors Chinese and as clean */
+	struct staffcmd_result z;
+	int nz = staffcmd_parse_lang(fresh, "zh", &z);
+	staffcmd_parse(fresh, &r);
+	if (nz != n || z.n_cmds != r.n_cmds || strcmp(z.text, r.text))
+		__builtin_trap();
+	for (unsigned i = 0; i < z.n_errors; i++)
+		if (!g_utf8_validate(z.errors[i], -1, NULL) || strchr(z.errors[i], '\n') ||
+		    (!g_str_has_prefix(z.errors[i], "第 ") && i != STAFFCMD_MAX_ERRORS))
+			__builtin_trap();
+	staffcmd_result_clear(&z);
+	staffcmd_result_clear(&r);
 	/* the same fresh text as a customer's answer to a survey */
 	unsigned rating = 99;
 	bool unhappy = true;

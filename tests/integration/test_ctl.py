@@ -330,7 +330,73 @@ def test_calendar(srv, bindir):
         subprocess.run(["rm", "-rf", tmp])
 
 
-TESTS = [test_show, test_show_errors, test_calendar]
+# every command line complaintctl knows, as the administrator types it
+SUBCOMMANDS = ["db", "db migrate", "db status", "parse", "rules", "rules check", "rules test",
+               "rules eval", "rules learn", "rules corrections", "rules reclassify", "show",
+               "list", "search", "export", "report", "calendar", "calendar check",
+               "calendar deadlines"]
+
+
+def makefile_version():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        return re.search(r"^VERSION\s*=\s*(\S+)", f.read(), re.M).group(1)
+
+
+def test_help_and_version(srv, bindir):
+    """Every subcommand answers --help (and -h) with its usage on standard
+    output and exit 0, whatever else is on the line and without reading
+    the configuration; `help COMMAND` says the same; the commands the
+    overall usage lists are all covered here. --version of both programs
+    prints the Makefile's version. A --help after "--" is an operand."""
+    missing = "/nonexistent/complaintd.conf"  # help needs no configuration
+    rc, out, err = run(bindir, "--help")
+    assert rc == 0 and out.startswith("usage: complaintctl") and not err, (rc, out, err)
+    listed = set(re.findall(r"^  ([a-z]+)\b", out, re.M)) - {"help"}
+    assert listed <= {c.split()[0] for c in SUBCOMMANDS}, listed
+    for cmd in SUBCOMMANDS:
+        for flag, extra in (("--help", []), ("-h", []), ("--help", ["--json", "--bogus", "x"])):
+            args = cmd.split() + extra + [flag]
+            rc, out, err = run(bindir, *args, conf=missing)
+            assert rc == 0, (args, rc, out, err)
+            assert not err, (args, err)
+            first = out.splitlines()[0] if out else ""
+            assert first.startswith("usage: complaintctl") and \
+                f" {cmd.split()[0]} " in first, (args, out)
+        rc, same, _ = run(bindir, "help", cmd.split()[0])
+        assert rc == 0 and same == run(bindir, cmd.split()[0], "--help")[1], (cmd, same)
+    # what a command's help says beyond its forms: list's filters, export's output
+    assert "--overdue" in ok(bindir, "list", "--help") and \
+        "--bom" not in ok(bindir, "list", "--help")
+    assert "--bom" in ok(bindir, "export", "--help")
+    assert "--fail-under" in ok(bindir, "rules", "eval", "--help")
+    assert "--lang" in ok(bindir, "report", "--help")
+    rc, out, err = run(bindir, "help", "frobnicate")
+    assert rc == 2 and "frobnicate" in err and not out, (rc, out, err)
+    rc, out, err = run(bindir, "report", "--bogus", conf=missing)
+    assert rc == 2 and "usage: complaintctl" in err, (rc, out, err)
+
+    version = makefile_version()
+    assert ok(bindir, "--version") == f"complaintctl {version}\n"
+    for args in (["--version"], ["--help"]):
+        r = subprocess.run([os.path.join(bindir, "complaintd")] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        assert r.returncode == 0 and not r.stderr, (args, r)
+        if args == ["--version"]:
+            assert r.stdout.decode() == f"complaintd {version}\n", r.stdout
+        else:
+            assert r.stdout.decode().startswith("usage: complaintd"), r.stdout
+
+    # "search -- --help" looks for the text "--help"
+    d = Daemon(srv, bindir, mailboxes=[])
+    try:
+        d.migrate()
+        rc, out, err = run(bindir, "search", "--", "--help", conf=d.conf)
+        assert rc == 0 and "usage" not in out and "0 complaints" in out, (rc, out, err)
+    finally:
+        d.close()
+
+
+TESTS = [test_show, test_show_errors, test_calendar, test_help_and_version]
 
 
 def main():

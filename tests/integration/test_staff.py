@@ -295,6 +295,7 @@ def test_staff_reply_relayed(srv, bindir):
         assert mid in relay["References"], relay["References"]
         assert ref in decoded_subject(relay)
         assert relay["Auto-Submitted"] is None, "a staff answer is not an automatic reply"
+        assert "\n-- \n" in text.replace("\r\n", "\n"), "the signature separator is '-- '"
         c = case(srv, ref)
         assert c["first_response_at"] is not None and c["status"] == "in_progress", c
         assert events(srv, c["id"], "staff_reply")[0][1] == DEPT["quality-dept"]
@@ -333,7 +334,7 @@ def test_staff_commands(srv, bindir):
         deliver(srv, staff_reply(note, "#status done\n#frobnicate\n这段不应转给客户。"))
         wait_for("error answer", lambda: mails(srv, DEPT["quality-dept"], "staff_error"), 60)
         err = text_of(mails(srv, DEPT["quality-dept"], "staff_error")[0])
-        assert "line 1" in err and "line 2" in err and "frobnicate" in err, err
+        assert "第 1 行" in err and "第 2 行" in err and "frobnicate" in err, err
         wait_settled(srv)
         assert case(srv, ref)["status"] == "resolved", "a refused reply changed the record"
         assert len(mails(srv, "wang.fang@customer.example", "relay")) == 1, \
@@ -422,6 +423,181 @@ def test_history_import_is_quiet(srv, bindir):
         d.close()
 
 
+# ---- the language of staff mail ----------------------------------------------
+
+# What a Chinese staff mail may hold in Latin letters: addresses, references,
+# the administrator's rule names, command syntax ("#status", and a command
+# value glossed in Chinese right after it: "resolved（已解决）"), what a
+# writer typed quoted back (“...”), MIME types, file names, program names.
+ALLOWED_LATIN = [    # in this order: a line before its words, a file before its type
+    r"^ {2}#.*$",                               # the command help lines
+    r"[\w.+-]+@[\w.-]+",                      # addresses
+    r"\bCMP-\d{8}-\d+\b",                     # references
+    r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b",       # rule names (Q_LEAK_ZH)
+    r"\b[\w-]+\.(?:jpg|png|pdf|txt)\b",         # file names
+    r"\b[a-z]+/[\w.+-]+\b",                     # MIME types
+    r"[#＃][a-z_]+\b",                          # command names
+    r"\b[a-z_]+(?=（)",                          # a command value with its gloss
+    r"“[^”]*”",                                 # text quoted back
+    r"\bcomplaintctl show\b",
+]
+
+
+def english_words(text):
+    """Words of two or more Latin letters left in text once what may be
+    Latin is taken out: [] for a mail entirely in Chinese."""
+    text = text.replace("\r\n", "\n")
+    for pattern in ALLOWED_LATIN:
+        text = re.sub(pattern, " ", text, flags=re.M)
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+def assert_chinese(msg):
+    """msg's subject and text have no English word (see english_words)."""
+    words = english_words(decoded_subject(msg) + "\n" + text_of(msg))
+    assert not words, (words, decoded_subject(msg), text_of(msg))
+
+
+def test_zh_staff_mails_in_chinese(srv, bindir):
+    """With [staff] lang = zh every mail to staff is Chinese through and
+    through: the notification (received time and deadlines with their
+    weekday, where the rules matched, the attachment's size), the
+    follow-up (the status), the alert about unverified staff mail (the
+    reason), the answer to a bad command (the errors) and the escalation
+    of a severity A complaint on arrival."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。",
+                                         photo=b"\xff\xd8" + bytes(100))
+        body = text_of(note)
+        assert "kettle.jpg（image/jpeg，102 字节）" in body, body
+        assert re.search(r"Q_LEAK_ZH（(主题|正文)：“漏水”）", body), body
+        assert re.search(r"收到时间：\d{4}-\d\d-\d\d 周[一二三四五六日] ", body), body
+        assert_chinese(note)
+
+        deliver(srv, customer_mail(f"Re: [{ref}] 还没处理", "请尽快处理。",
+                                   extra=f"In-Reply-To: <{mid}>\r\n")[0])
+        wait_for("follow-up mail", lambda: mails(srv, DEPT["quality-dept"], "followup"), 60)
+        fu = mails(srv, DEPT["quality-dept"], "followup")[0]
+        status = case(srv, ref)["status"]
+        label = {"new": "新投诉", "acknowledged": "已受理"}[status]
+        assert f"当前状态：{label}" in text_of(fu) and label in decoded_subject(fu), text_of(fu)
+        assert_chinese(fu)
+
+        deliver(srv, staff_reply(note, "退款已批准。", to=COMPANY_FROM))
+        wait_for("alert", lambda: mails(srv, DEPT["quality-dept"], "staff_alert"), 60)
+        alert = mails(srv, DEPT["quality-dept"], "staff_alert")[0]
+        assert "签名回复地址" in text_of(alert), text_of(alert)
+        assert_chinese(alert)
+
+        deliver(srv, staff_reply(note, "#status done\n#frobnicate\n#assign 李四\n不转给客户。"))
+        wait_for("error answer", lambda: mails(srv, DEPT["quality-dept"], "staff_error"), 60)
+        err = mails(srv, DEPT["quality-dept"], "staff_error")[0]
+        for want in ("第 1 行：#status 不能是“done”", "第 2 行：没有“#frobnicate”这个命令",
+                     "第 3 行：#assign 后的“李四”不是单纯的邮箱地址"):
+            assert want in text_of(err), (want, text_of(err))
+        assert_chinese(err)
+
+        deliver(srv, customer_mail("洗衣机漏电，已联系电视台曝光", "洗衣机漏电把我电了一下，"
+                                   "我已经联系了电视台。", sender="li@customer.example")[0])
+        wait_for("escalation on arrival", lambda: mails(srv, LEADERS[0], "escalation"), 60)
+        esc = mails(srv, LEADERS[0], "escalation")[0]
+        assert "为 A 级投诉" in text_of(esc) and "当前状态：" in text_of(esc), text_of(esc)
+        assert_chinese(esc)
+        wait_for("its notification", lambda: mails(srv, DEPT["crisis-team"], "notify"), 30)
+        assert_chinese(mails(srv, DEPT["crisis-team"], "notify")[0])
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_no_padding_without_a_name(srv, bindir):
+    """A customer whose mail gives no display name is shown by address
+    alone: "客户：    wang@...", not a blank name and "<address>"."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        addr = "nameless@customer.example"
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。",
+                                         sender=addr, name="")
+        body = text_of(note).replace("\r\n", "\n")
+        assert f"\n客户：    {addr}\n" in body, body
+        assert "<" + addr not in body, body
+        deliver(srv, customer_mail(f"Re: [{ref}] 补充", "盖子也坏了。", sender=addr, name="",
+                                   extra=f"In-Reply-To: <{mid}>\r\n")[0])
+        wait_for("follow-up mail", lambda: mails(srv, DEPT["quality-dept"], "followup"), 60)
+        fu = text_of(mails(srv, DEPT["quality-dept"], "followup")[0])
+        assert f"投诉 {ref} 的客户 {addr} 又来信了" in fu, fu
+        # with a name, both, as before
+        deliver(srv, customer_mail("洗衣机漏水", "洗衣机漏水。", sender="zhao@customer.example",
+                                   name="赵六")[0])
+        wait_for("the second notification", lambda: len(mails(srv, kind="notify")) == 2, 60)
+        assert "客户：    赵六 <zhao@customer.example>" in text_of(mails(srv, kind="notify")[1])
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_answer_before_resolution(srv, bindir):
+    """A staff reply with an answer and "#status resolved": the customer
+    receives the answer first, then the resolution mail; the answer's
+    signature separator is "-- " on a line of its own (RFC 3676)."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        cust = "wang.fang@customer.example"
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        deliver(srv, staff_reply(note, "#status resolved\n\n新的电水壶已寄出，单号 SF123。"))
+        wait_for("answer and resolution", lambda: mails(srv, cust, "relay")
+                 and mails(srv, cust, "resolution"), 60)
+        order = [msgid(m["Message-ID"]).split(".")[0] for m in mails(srv, cust)]
+        assert order.index("relay") < order.index("resolution"), order
+        text = text_of(mails(srv, cust, "relay")[0]).replace("\r\n", "\n")
+        assert "\n-- \n" in text and "\n--\n" not in text, repr(text)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_followup_threads_to_notification(srv, bindir):
+    """A customer's follow-up forwarded to staff answers the notification
+    that address got (In-Reply-To and References are its Message-ID), so
+    the department's mail client shows one thread; after #assign the
+    colleague's follow-ups answer the colleague's own notification."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        dept = DEPT["quality-dept"]
+        deliver(srv, customer_mail(f"Re: [{ref}] 补充", "盖子也坏了。",
+                                   extra=f"In-Reply-To: <{mid}>\r\n")[0])
+        wait_for("follow-up mail", lambda: mails(srv, dept, "followup"), 60)
+        fu = mails(srv, dept, "followup")[0]
+        assert msgid(fu["In-Reply-To"]) == msgid(note["Message-ID"]), \
+            (fu["In-Reply-To"], note["Message-ID"])
+        assert [msgid(r) for r in fu["References"].split()] == [msgid(note["Message-ID"])], \
+            fu["References"]
+
+        colleague = f"li.si@{STAFF_DOMAIN}"
+        deliver(srv, staff_reply(note, f"#assign {colleague}"))
+        wait_for("the colleague's notification", lambda: mails(srv, colleague, "notify"), 60)
+        theirs = mails(srv, colleague, "notify")[0]
+        deliver(srv, customer_mail(f"Re: [{ref}] 还有", "底座也烫手。",
+                                   extra=f"In-Reply-To: <{mid}>\r\n")[0])
+        wait_for("follow-up to the colleague", lambda: mails(srv, colleague, "followup"), 60)
+        fu2 = mails(srv, colleague, "followup")[0]
+        assert msgid(fu2["In-Reply-To"]) == msgid(theirs["Message-ID"]), fu2["In-Reply-To"]
+        assert msgid(fu2["References"]) == msgid(theirs["Message-ID"]), fu2["References"]
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 # ---- deadlines and escalation --------------------------------------------------
 
 def at(y, mo, day, h, mi=0):
@@ -499,6 +675,9 @@ def test_overdue_escalated_once(srv, bindir):
         # investigation, handling, feedback, closure; the ack was sent in time
         wait_for("4 escalations to the supervisor",
                  lambda: len(mails(srv, SUPERVISOR, "escalation")) == 4, 60)
+        for m in mails(srv, SUPERVISOR, "escalation"):  # the deadline, its time: Chinese
+            assert "时限（" in text_of(m) and "已过，尚未完成" in text_of(m), text_of(m)
+            assert_chinese(m)
         assert d.stop() == 0
         d.start(env={"COMPLAINTD_CLOCK_OFFSET": month})
         d.wait_rounds(3)
@@ -521,6 +700,8 @@ def test_overdue_escalated_once(srv, bindir):
 
 TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
          test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
+         test_zh_staff_mails_in_chinese, test_no_padding_without_a_name,
+         test_answer_before_resolution, test_followup_threads_to_notification,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
          test_overdue_escalated_once]
 

@@ -19,8 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
 from daemon_env import (Daemon, acks, query, run_tests, scalar, wait_for,  # noqa: E402
                         wait_settled, write_secret)
-from test_staff import (DEPT, STAFF_DOMAIN, SUPERVISOR, case, customer_mail, deliver,  # noqa: E402
-                        events, staff_reply, text_of)
+from test_staff import (DEPT, STAFF_DOMAIN, SUPERVISOR, assert_chinese, case,  # noqa: E402
+                        customer_mail, deliver, events, staff_reply, text_of)
 
 DAY = 86400
 
@@ -130,6 +130,9 @@ def test_resolution_and_survey_by_link(srv, bindir):
         review = acks(srv, "review")[0]
         assert review.envelope["rcpt_tos"] == [SUPERVISOR]
         assert "换的新品也有划痕" in text_of(review)
+        # the reason in the staff's language, like the rest of the mail
+        assert "满意度评分为 2 分" in text_of(review), text_of(review)
+        assert_chinese(review)
         status, page = post(d, dict(q, r="5"))
         assert status == 200 and rating == scalar(srv, "SELECT rating FROM surveys"), page
         assert case(srv, ref)["status"] == "reopened", "a second answer changed the record"

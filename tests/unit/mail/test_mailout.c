@@ -151,6 +151,20 @@ static void test_attachment_cap(void **state)
 	g_free(body);
 	g_object_unref(msg);
 	g_bytes_unref(raw);
+	/* in a Chinese mail the line is Chinese */
+	m.lang = "zh";
+	m.attach_note = "完整内容请用 complaintctl show CMP-1 查看";
+	raw = mailout_compose(&m);
+	msg = reparse(raw);
+	mixed = GMIME_MULTIPART(g_mime_message_get_mime_part(msg));
+	body = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_multipart_get_part(mixed, 0)));
+	assert_non_null(strstr(body, "[另有 1 个附件（共 5000 字节）未随信附上：一封邮件最多带 "
+				     "100 字节；完整内容请用 complaintctl show CMP-1 查看]"));
+	assert_null(strstr(body, "attachment"));
+	g_free(body);
+	g_object_unref(msg);
+	g_bytes_unref(raw);
+	m.lang = NULL;
 	/* no cap: all three */
 	m.max_attach = 0;
 	raw = mailout_compose(&m);

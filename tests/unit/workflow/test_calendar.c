@@ -513,6 +513,19 @@ static void test_timezones(void **state)
 	s = calendar_format_time(utc, INT64_MAX);
 	assert_string_equal(s, "never");
 	g_free(s);
+	/* a Chinese mail names the day in Chinese, and "never" too */
+	s = calendar_format_time_lang(sh, t, "zh");
+	assert_string_equal(s, "2026-03-06 周五 00:30 +08:00");
+	g_free(s);
+	s = calendar_format_time_lang(utc, at("2026-03-08T09:00:00Z"), "zh");
+	assert_string_equal(s, "2026-03-08 周日 09:00 +00:00");
+	g_free(s);
+	s = calendar_format_time_lang(utc, INT64_MAX, "zh");
+	assert_string_equal(s, "无期限");
+	g_free(s);
+	s = calendar_format_time_lang(sh, t, "en");
+	assert_string_equal(s, "2026-03-06 Fri 00:30 +08:00");
+	g_free(s);
 	calendar_free(&sh);
 	calendar_free(&utc);
 

@@ -280,6 +280,59 @@ static void test_hostile(void **state)
 	assert_string_equal(staffcmd_kind_name(STAFFCMD_N_KINDS), "?");
 }
 
+/* zh_errors - fresh parsed for a Chinese staff mail: n errors, each
+ * "第 N 行：" and free of the English wording; the first holds frag. */
+static void zh_errors(const char *fresh, int n, const char *frag)
+{
+	static const char *const english[] = { "line", "needs", "not allowed", "unknown",
+					       "given twice", "known commands", "more than",
+					       " use ", " or ", "plain e-mail", NULL };
+	struct staffcmd_result r;
+	assert_int_equal(staffcmd_parse_lang(fresh, "zh", &r), n);
+	for (int i = 0; i < n; i++) {
+		if (!g_str_has_prefix(r.errors[i], "第 ") &&
+		    !g_str_has_prefix(r.errors[i], "错误超过"))
+			fail_msg("[%s]: error \"%s\" is not numbered in Chinese", fresh,
+				 r.errors[i]);
+		for (const char *const *w = english; *w; w++)
+			if (strstr(r.errors[i], *w))
+				fail_msg("[%s]: error \"%s\" holds \"%s\"", fresh, r.errors[i], *w);
+		assert_true(g_utf8_validate(r.errors[i], -1, NULL));
+	}
+	if (frag && !strstr(r.errors[0], frag))
+		fail_msg("[%s]: error \"%s\" lacks \"%s\"", fresh, r.errors[0], frag);
+	assert_null(r.errors[n]);
+	staffcmd_result_clear(&r);
+}
+
+static void test_errors_in_chinese(void **state)
+{
+	zh_errors("#stat resolved", 1, "第 1 行：没有“#stat”这个命令；可用的命令：#status、");
+	zh_errors("# Summary", 1, "“#”后面没有命令名");
+	zh_errors("#status", 1, "#status 需要一个值：in_progress（处理中）、resolved（已解决）");
+	zh_errors("\n#status done", 1, "第 2 行：#status 不能是“done”，可用的值：");
+	zh_errors("#severity D", 1, "A、B 或 C");
+	zh_errors("#category food", 1, "quality（产品质量）");
+	zh_errors("#assign", 1, "#assign 需要一个邮箱地址");
+	zh_errors("#assign 李四 <li@x.example>", 1, "不是单纯的邮箱地址");
+	zh_errors("#note\n#note", 1, "第 2 行：#note 写了两次（第一次在第 1 行）");
+	/* the cap on the list, and hostile bytes quoted back, in Chinese too */
+	GString *s = g_string_new(NULL);
+	for (int i = 0; i < 50; i++)
+		g_string_append(s, "#坏\xff\x01\n");
+	zh_errors(s->str, STAFFCMD_MAX_ERRORS + 1, NULL);
+	g_string_free(s, TRUE);
+	/* what is valid stays valid whatever the language */
+	struct staffcmd_result r;
+	assert_int_equal(staffcmd_parse_lang("#status resolved\n\n好的", "zh", &r), 0);
+	assert_string_equal(r.text, "好的");
+	staffcmd_result_clear(&r);
+	/* any other language is English */
+	assert_int_equal(staffcmd_parse_lang("#x", "en", &r), 1);
+	assert_true(g_str_has_prefix(r.errors[0], "line 1: unknown command"));
+	staffcmd_result_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_note),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_errors_in_chinese),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
