@@ -8,6 +8,7 @@
 #include "lib/lifecycle.h"
 #include "lib/log.h"
 #include "workflow/pipeline.h"
+#include "workflow/progress.h"
 #include "workflow/reportmail.h"
 #include "store/store.h"
 #include "workflow/survey.h"
@@ -58,7 +59,9 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 		int rc = escalate_one(&x, g_ptr_array_index(due, i), err);
 		sent = rc < 0 ? -1 : sent + rc;
 	}
-	int n = sent < 0 ? -1 : survey_send_due(&x, err);
+	int n = sent < 0 ? -1 : progress_send_due(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : survey_send_due(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	n = sent < 0 ? -1 : survey_close_unanswered(&x, err);
 	sent = n < 0 ? -1 : sent + n;
