@@ -13,8 +13,10 @@
 
 #define DAY_SECS 86400
 
-static const char *const categories[] = {
-	"quality", "service", "price", "infringement", "other",
+#define N_CATEGORIES 5
+/* NULL-terminated, for in_list */
+static const char *const categories[N_CATEGORIES + 1] = {
+	"quality", "service", "price", "infringement", "other", NULL,
 };
 static const char *const levels[] = { "supervisor", "director", "leadership" };
 
@@ -90,7 +92,7 @@ static void check_routes(const struct config *cfg, const struct rules *rules, GP
 			    fallback ? fallback : "to no one (no default either)");
 		g_free(key);
 	}
-	for (size_t c = 0; c < G_N_ELEMENTS(categories); c++) {
+	for (size_t c = 0; c < N_CATEGORIES; c++) {
 		const char *route = rules_default_route(rules, categories[c]);
 		if (!config_route(cfg, route, categories[c]))
 			add(w, "%s: category %s has no route: [routes] has no %s%s%s nor default, "
