@@ -614,10 +614,42 @@ def test_progress_note_once(srv, bindir):
         d.close()
 
 
+def test_upgrade_sends_no_old_notes(srv, bindir):
+    """A database from before progress notes: a feedback deadline that had
+    passed at the upgrade is recorded as not sent, so the first start does
+    not mail customers of old, late complaints; one that passes after the
+    upgrade gets its note."""
+    d = daemon(srv, bindir)
+    old, new = "old.customer@customer.example", "new.customer@customer.example"
+    try:
+        d.start()
+        ref_old, _, _ = new_complaint(srv, "电水壶漏水", "底座漏水，要求换货。", old, "老客户")
+        ref_new, _, _ = new_complaint(srv, "吹风机坏了", "吹风机不出热风了。", new, "新客户")
+        assert d.stop() == 0
+        execute_sql(srv, "UPDATE complaints SET due_feedback = UTC_TIMESTAMP(6) - INTERVAL 2 DAY"
+                    " WHERE ref = %s", (ref_old,))
+        execute_sql(srv, "DROP TABLE progress_notes")
+        execute_sql(srv, "DELETE FROM schema_migrations WHERE version >= 9")
+        d.migrate()
+        assert query(srv, "SELECT c.ref, n.deadline, n.sent FROM progress_notes n "
+                     "JOIN complaints c ON c.id = n.complaint_id") == ((ref_old, "feedback", 0),)
+        execute_sql(srv, "UPDATE complaints SET due_feedback = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR"
+                    " WHERE ref = %s", (ref_new,))
+        d.start()
+        wait_for("the new complaint's note", lambda: mails(srv, new, "progress"), 60)
+        d.wait_rounds(3)
+        assert not mails(srv, old, "progress"), "an old, late complaint got a note at upgrade"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
          test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
-         test_overdue_escalated_once, test_ack_names_the_answer_day, test_progress_note_once]
+         test_overdue_escalated_once, test_ack_names_the_answer_day, test_progress_note_once,
+         test_upgrade_sends_no_old_notes]
 
 
 def main():
