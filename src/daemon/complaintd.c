@@ -22,6 +22,7 @@
 #include "lib/clock.h"
 #include "intake/poller.h"
 #include "daemon/scheduler.h"
+#include "workflow/opcheck.h"
 #include "daemon/sender.h"
 #include "store/store.h"
 #include "intake/web.h"
@@ -254,6 +255,10 @@ int main(int argc, char **argv)
 			errors->len, errors->len == 1 ? "" : "s");
 		rc = EX_CONFIG;
 	} else if (check) {
+		GPtrArray *ops = g_ptr_array_new_with_free_func(g_free);
+		opcheck_env(&d->env, clock_now(), ops);
+		print_all(ops, "warning: ");
+		g_ptr_array_unref(ops);
 		printf("%s: ok (%u mailbox%s, %u rules)\n", config_file, d->cfg->mailboxes->len,
 		       d->cfg->mailboxes->len == 1 ? "" : "es", d->rule_count);
 	} else if (dump) {

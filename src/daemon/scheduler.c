@@ -7,7 +7,9 @@
 #include "lib/holder.h"
 #include "lib/lifecycle.h"
 #include "lib/log.h"
+#include "workflow/opcheck.h"
 #include "workflow/pipeline.h"
+#include "workflow/progress.h"
 #include "workflow/reportmail.h"
 #include "store/store.h"
 #include "workflow/survey.h"
@@ -24,6 +26,7 @@ struct scheduler {
 	const struct store_params *db;
 	GThread *thread;
 	unsigned rounds;  /* completed rounds, for the log */
+	int checked_day;  /* YYYYMMDD of the last operating check (opcheck.h) */
 };
 
 /* escalate_one - record and send one in its own transaction. */
@@ -58,7 +61,9 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 		int rc = escalate_one(&x, g_ptr_array_index(due, i), err);
 		sent = rc < 0 ? -1 : sent + rc;
 	}
-	int n = sent < 0 ? -1 : survey_send_due(&x, err);
+	int n = sent < 0 ? -1 : progress_send_due(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : survey_send_due(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	n = sent < 0 ? -1 : survey_close_unanswered(&x, err);
 	sent = n < 0 ? -1 : sent + n;
@@ -84,6 +89,30 @@ static void log_round(unsigned round, int sent)
 	log_debug("scheduler round=%u sent=%d", round, sent);
 }
 
+/* daily_check - the operating check (opcheck.h) at the first round and
+ * then once a calendar day, in the log: a calendar running out or a
+ * route without an address is seen before a deadline or a complaint is
+ * lost to it, by whoever reads the journal, without anyone running
+ * complaintd --check. */
+static void daily_check(struct scheduler *s, int64_t now)
+{
+	struct calendar *cal = holder_get(s->env->calendar);
+	int y, m, d;
+	bool dated = calendar_local_date(cal, now, &y, &m, &d);
+	calendar_free(&cal);
+	if (!dated || y * 10000 + m * 100 + d == s->checked_day)
+		return;
+	s->checked_day = y * 10000 + m * 100 + d;
+	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+	opcheck_env(s->env, now, warnings);
+	for (unsigned i = 0; i < warnings->len; i++)
+		log_warn("check: %s", (char *)g_ptr_array_index(warnings, i));
+	if (!warnings->len)
+		log_info("check: the calendar covers the next %d days, every route and "
+			 "escalation level has an address", OPCHECK_CALENDAR_DAYS);
+	g_ptr_array_unref(warnings);
+}
+
 static gpointer scheduler_main(gpointer data)
 {
 	struct scheduler *s = data;
@@ -91,6 +120,7 @@ static gpointer scheduler_main(gpointer data)
 	int64_t wait_ms = 0;
 	while (lifecycle_sleep(LIFECYCLE_GENERAL, wait_ms)) {
 		wait_ms = s->env->cfg->escalation_check * 1000;
+		daily_check(s, clock_now());
 		GError *err = NULL;
 		if (!store && !(store = store_open(s->db, &err))) {
 			log_warn("scheduler: database: %s", err->message);

@@ -4,7 +4,8 @@
  * the ladder (supervisor, director, leadership), one level per
  * [escalation] interval.
  *
- * The same rounds send the satisfaction surveys that are due, close the
+ * The same rounds tell customers whose promised date passed (progress.h),
+ * send the satisfaction surveys that are due, close the
  * complaints whose survey went unanswered (survey.h), look for spikes of
  * complaints (warning.h) and mail the scheduled reports (reportmail.h).
  *

@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "mail/message.h"
+#include "workflow/calendar.h"
 #include "workflow/channel.h"
 
 static const char *const RETRY[] = { "Retry-After", "30", NULL };
@@ -102,12 +103,21 @@ bool webform_done(void *site, struct httpd_req *r)
 	bool asked;
 	const char *lang = webpage_lang(s, r, &asked);
 	const char *ref = httpd_arg(r, "ref");
-	char *path = g_strdup_printf("/complaint/done%s%s", ref_ok(ref) ? "?ref=" : "",
-				     ref_ok(ref) ? ref : "");
+	/* the promised day travels in the redirect, not looked up by ref: the
+	 * page must not tell whoever types a reference anything stored */
+	const char *by = httpd_arg(r, "by");
+	int y, m, d;
+	char *by_text = calendar_parse_date(by, &y, &m, &d) ? calendar_date_text(y, m, d, lang)
+			: NULL;
+	char *path = g_strdup_printf("/complaint/done%s%s%s%s", ref_ok(ref) ? "?ref=" : "",
+				     ref_ok(ref) ? ref : "", ref_ok(ref) && by_text ? "&by=" : "",
+				     ref_ok(ref) && by_text ? by : "");
 	GHashTable *vars = webpage_vars(s, lang, path);
 	g_free(path);
 	if (ref_ok(ref))
 		g_hash_table_insert(vars, g_strdup("ref"), g_strdup(ref));
+	if (by_text)
+		g_hash_table_insert(vars, g_strdup("answer_by"), by_text);
 	g_hash_table_insert(vars, g_strdup("company_from"), g_strdup(s->cfg->company_from));
 	char *html = webpage_render(s, "done_html", lang, vars);
 	g_hash_table_unref(vars);
@@ -118,16 +128,17 @@ bool webform_done(void *site, struct httpd_req *r)
 
 /* ---- intake -------------------------------------------------------------------------- */
 
-/* submit - the validated form f into the workflow; 0 with ref set (new or
- * the earlier complaint of a double submission), or the HTTP status to
- * answer (500, 503). */
+/* submit - the validated form f into the workflow; 0 with the receipt
+ * (of a new complaint or the earlier one of a double submission), or the
+ * HTTP status to answer (500, 503). */
 static unsigned submit(const struct webpage_site *s, struct httpd_req *r, const struct form *f,
-		       const char *lang, char *ref, size_t ref_size, bool *dup)
+		       const char *lang, struct channel_receipt *rc, bool *dup)
 {
 	int64_t now = clock_now();
 	struct message *m = form_to_message(f, lang, s->id_domain, now);
 	char *why = NULL;
-	enum channel_outcome out = channel_submit(webpage_channel(s), m, now, ref, ref_size, &why);
+	enum channel_outcome out = channel_submit(webpage_channel(s), m, now, rc, &why);
+	const char *ref = rc->ref;
 	const char *client = httpd_client(r);
 	unsigned status = out == CHANNEL_UNAVAILABLE ? 503 : out == CHANNEL_FAILED ? 500 : 0;
 	*dup = out == CHANNEL_DUPLICATE;
@@ -162,18 +173,18 @@ bool webform_post(void *site, struct httpd_req *r)
 		metrics_inc(METRIC_WEB_POSTS_INVALID);
 		return page(s, r, 400, lang, f);
 	}
-	char ref[CHANNEL_REF_MAX] = "";
+	struct channel_receipt rc;
 	bool dup = false;
-	unsigned status = submit(s, r, f, lang, ref, sizeof ref, &dup);
+	unsigned status = submit(s, r, f, lang, &rc, &dup);
 	if (status)
 		return httpd_text(r, status, status == 503 ? "Service unavailable, please try "
 				  "again in a minute.\n" : "Internal error.\n",
 				  status == 503 ? RETRY : NULL);
-	char *loc = g_strdup_printf("%s/complaint/done?ref=%s&lang=%s", s->cfg->web_base_url,
-				    ref, lang);
-	bool rc = httpd_see_other(r, loc);
+	char *loc = g_strdup_printf("%s/complaint/done?ref=%s&lang=%s%s%s", s->cfg->web_base_url,
+				    rc.ref, lang, *rc.answer_by ? "&by=" : "", rc.answer_by);
+	bool ok = httpd_see_other(r, loc);
 	g_free(loc);
-	return rc;
+	return ok;
 }
 
 /* ---- the JSON API -------------------------------------------------------------------- */
@@ -202,13 +213,17 @@ static bool api_errors(struct httpd_req *r, const struct form *f, const char *la
 	return rc;
 }
 
-static bool api_created(struct httpd_req *r, const char *ref, bool dup)
+/* api_created - the reference and, for machines, the promised day as
+ * YYYY-MM-DD (the shop's system writes it its own way). */
+static bool api_created(struct httpd_req *r, const struct channel_receipt *receipt, bool dup)
 {
 	GString *out = g_string_new(NULL);
 	struct json *j = json_new(out);
 	json_object_begin(j);
-	json_kv_string(j, "ref", ref);
+	json_kv_string(j, "ref", receipt->ref);
 	json_kv_string(j, "status", dup ? "duplicate" : "new");
+	if (*receipt->answer_by)
+		json_kv_string(j, "answer_by", receipt->answer_by);
 	json_object_end(j);
 	json_free(&j);
 	bool rc = httpd_json(r, dup ? 200 : 201, out, NULL);
@@ -245,11 +260,11 @@ bool webform_api(void *site, struct httpd_req *r)
 		metrics_inc(METRIC_WEB_POSTS_INVALID);
 		return api_errors(r, f, lang);
 	}
-	char ref[CHANNEL_REF_MAX] = "";
+	struct channel_receipt rc;
 	bool dup = false;
-	unsigned status = submit(s, r, f, lang, ref, sizeof ref, &dup);
+	unsigned status = submit(s, r, f, lang, &rc, &dup);
 	if (status)
 		return httpd_json_error(r, status, status == 503 ? "database unavailable"
 					: "internal error", status == 503 ? RETRY : NULL);
-	return api_created(r, ref, dup);
+	return api_created(r, &rc, dup);
 }

@@ -8,6 +8,9 @@ const char *const template_variables[] = {
 	"category_label",
 	"severity", "company", "company_from", "date", "received", "text", "lang",
 	"deadline", "form_url",
+	/* the day the customer is promised the result (acknowledgements, the
+	 * web confirmation) and, when that passed, the next one (progress) */
+	"answer_by", "new_answer_by",
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
 	"level", "reason", "status", "status_label",

@@ -101,9 +101,41 @@ void rules_unref(struct rules **r)
 	*r = NULL;
 }
 
+/* collect_name - a GTraverseFunc: a copy of each key into the array. */
+static gboolean collect_name(gpointer key, gpointer value, gpointer data)
+{
+	(void)value;
+	g_ptr_array_add(data, g_strdup(key));
+	return FALSE;
+}
+
 unsigned rules_count(const struct rules *r)
 {
 	return r->n;
+}
+
+char **rules_route_names(const struct rules *r)
+{
+	GTree *names = g_tree_new((GCompareFunc)strcmp);
+	for (unsigned i = 0; i < r->set.rules->len; i++) {
+		const struct rf_rule *rule = g_ptr_array_index(r->set.rules, i);
+		if (rule->route)
+			g_tree_insert(names, rule->route, rule->route);
+	}
+	for (unsigned c = 0; c <= RF_NCAT; c++)
+		if (r->set.default_route[c])
+			g_tree_insert(names, r->set.default_route[c], r->set.default_route[c]);
+	GPtrArray *out = g_ptr_array_new();
+	g_tree_foreach(names, collect_name, out);
+	g_ptr_array_add(out, NULL);
+	g_tree_destroy(names);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+const char *rules_default_route(const struct rules *r, const char *category)
+{
+	int c = category ? rf_cat_parse(category, true) : -1;
+	return c < 0 ? NULL : r->set.default_route[c];
 }
 
 unsigned rules_jit_count(const struct rules *r)

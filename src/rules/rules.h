@@ -82,6 +82,14 @@ unsigned rules_jit_count(const struct rules *r);  /* patterns JIT compiled */
  * (see complaintd-rules(5), PERFORMANCE); 0 when the prefilter is off. */
 unsigned rules_prefilter_count(const struct rules *r);
 double rules_threshold(const struct rules *r);
+/* rules_route_names - every route name the set can give a complaint: its
+ * rules' routes and its default-route directives, each once, sorted;
+ * NULL-terminated, g_strfreev. What [routes] must have an address for. */
+char **rules_route_names(const struct rules *r);
+/* rules_default_route - the default-route directive of category
+ * ("quality" .. "other"): the route of a complaint of that category no
+ * rule routes; NULL if none (borrowed, lives as long as r). */
+const char *rules_default_route(const struct rules *r, const char *category);
 
 /* rules_classify - evaluates every rule against m. Thread-safe. */
 struct verdict *rules_classify(const struct rules *r, const struct message *m);

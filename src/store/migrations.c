@@ -337,6 +337,31 @@ static const char *const m7_ack_log[] = {
 	NULL
 };
 
+/* Progress notes (progress.h): the customer is told once per complaint
+ * and deadline that a date promised to them passed; the row is written in
+ * the transaction that queues the note, so a restart or a second daemon
+ * never sends it twice. Deadlines that passed before this version are
+ * recorded as not sent (sent = 0): the first start after the upgrade must
+ * not mail every customer of an old, late complaint at once. */
+static const char *const m9_progress_notes[] = {
+	"CREATE TABLE IF NOT EXISTS progress_notes ("
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" deadline VARCHAR(32)" BIN " NOT NULL,"
+	" due_at DATETIME(6) NOT NULL,"
+	" new_due_at DATETIME(6) NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" sent TINYINT UNSIGNED NOT NULL DEFAULT 1,"
+	" PRIMARY KEY (complaint_id, deadline),"
+	" CONSTRAINT fk_progress_notes_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"INSERT IGNORE INTO progress_notes (complaint_id, deadline, due_at, at, sent)"
+	" SELECT id, 'feedback', due_feedback, UTC_TIMESTAMP(6), 0 FROM complaints"
+	" WHERE due_feedback IS NOT NULL AND due_feedback <= UTC_TIMESTAMP(6)",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -345,6 +370,7 @@ static const struct migration all[] = {
 	{ 5, "staff decisions", m5_staff_decided },
 	{ 6, "relayed staff texts", m6_relayed_texts },
 	{ 7, "acknowledgement log", m7_ack_log },
+	{ 9, "progress notes", m9_progress_notes },
 };
 
 const struct migration *migrations_list(unsigned *n)

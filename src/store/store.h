@@ -497,6 +497,28 @@ struct store_due {
 int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			  unsigned max_level, unsigned max, GPtrArray *out, GError **err);
 
+/* ---- progress notes to the customer (store_case.c) ------------------------ */
+
+/* A deadline to the customer that passed without its step. */
+struct store_missed {
+	uint64_t id;                 /* the complaint */
+	int64_t due;                 /* when the deadline was */
+};
+/* store_missed_deadlines - up to max complaints whose deadline d passed at
+ * now without its step (STORE_DUE_MET), that are neither resolved (the
+ * customer has had the resolution mail) nor closed, have a customer
+ * address, and have no progress note for d yet; appended as struct
+ * store_missed * (g_free). How many, or -1. */
+int store_missed_deadlines(struct store *s, enum store_deadline d, int64_t now, unsigned max,
+			   GPtrArray *out, GError **err);
+/* store_progress_add - record that the customer of complaint id is told
+ * that deadline d (due) passed, naming new_due (0: no date named): 1
+ * recorded, 0 recorded before (by us before a restart, or by another
+ * daemon: send nothing), -1 error. Inside the transaction that queues the
+ * note. */
+int store_progress_add(struct store *s, uint64_t id, enum store_deadline d, int64_t due,
+		       int64_t new_due, int64_t now, GError **err);
+
 /* ---- satisfaction surveys and scheduled reports (store_case.c) ------------ */
 
 /* A survey to send: the complaint was resolved at resolved_at, delay ago or

@@ -405,6 +405,60 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 	return (int)(out->len - before);
 }
 
+/* ---- progress notes ------------------------------------------------------ */
+
+static void missed_row(MYSQL_STMT *st, struct rb *r, void *data)
+{
+	(void)st;
+	struct store_missed *m = g_new0(struct store_missed, 1);
+	m->id = rb_id(r, 0);
+	m->due = rb_unix(r, 1);
+	g_ptr_array_add(data, m);
+}
+
+int store_missed_deadlines(struct store *s, enum store_deadline d, int64_t now, unsigned max,
+			   GPtrArray *out, GError **err)
+{
+	if ((unsigned)d >= STORE_DUE_COUNT)
+		return 0;
+	unsigned before = out->len;
+	/* the column and the met expression come from fixed tables, never
+	 * from input */
+	char *sql = g_strdup_printf(
+		"SELECT c.id, c.due_%s FROM complaints c"
+		" WHERE c.status NOT IN ('resolved', 'closed') AND c.customer_addr <> ''"
+		" AND c.due_%s IS NOT NULL AND c.due_%s <= ? AND %s IS NULL"
+		" AND NOT EXISTS (SELECT 1 FROM progress_notes n"
+		"  WHERE n.complaint_id = c.id AND n.deadline = ?)"
+		" ORDER BY c.id LIMIT ?", due_names[d], due_names[d], due_names[d],
+		store_due_met[d]);
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
+	pb_str(&p, due_names[d]);
+	pb_u64(&p, max);
+	int rc = store_query_rows(s, sql, &p, "ut", missed_row, out, err);
+	g_free(sql);
+	return rc < 0 ? -1 : (int)(out->len - before);
+}
+
+int store_progress_add(struct store *s, uint64_t id, enum store_deadline d, int64_t due,
+		       int64_t new_due, int64_t now, GError **err)
+{
+	if ((unsigned)d >= STORE_DUE_COUNT)
+		return 0;
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, id);
+	pb_str(&p, due_names[d]);
+	pb_time(&p, due);
+	if (new_due)
+		pb_time(&p, new_due);
+	else
+		pb_null(&p);
+	pb_time(&p, now);
+	return store_write_one(s, "INSERT IGNORE INTO progress_notes (complaint_id, deadline,"
+			       " due_at, new_due_at, at) VALUES (?, ?, ?, ?, ?)", &p, NULL, err);
+}
+
 static void line_row(MYSQL_STMT *st, struct rb *r, void *data)
 {
 	GString *line = g_string_new(NULL);

@@ -833,3 +833,42 @@ const char *calendar_weekday_name(int y, int m, int d)
 	int64_t day;
 	return ymd_to_day(y, m, d, &day) ? weekday_show[weekday(day)] : NULL;
 }
+
+char *calendar_date_text(int y, int m, int d, const char *lang)
+{
+	static const char *const months[] = {
+		"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December",
+	};
+	int64_t day;
+	if (!ymd_to_day(y, m, d, &day))
+		return NULL;
+	/* no leading zeros: 12月9日 and 9 December, as people write them */
+	if (!g_strcmp0(lang, "en"))
+		return g_strdup_printf("%d %s %d", d, months[m - 1], y);
+	return g_strdup_printf("%d年%d月%d日", y, m, d);
+}
+
+char *calendar_format_date(const struct calendar *c, int64_t t, const char *lang)
+{
+	int y, m, d;
+	if (t == 0 || t == INT64_MAX || !calendar_local_date(c, t, &y, &m, &d))
+		return NULL;
+	return calendar_date_text(y, m, d, lang);
+}
+
+bool calendar_lists_year(const struct calendar *c, int y)
+{
+	int64_t first, last;
+	if (!ymd_to_day(y, 1, 1, &first) || !ymd_to_day(y, 12, 31, &last))
+		return false;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, c->special);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		int64_t day = GPOINTER_TO_INT(key);
+		if (day >= first && day <= last)
+			return true;
+	}
+	return false;
+}

@@ -144,4 +144,19 @@ char *calendar_format_time_lang(const struct calendar *c, int64_t t, const char 
 /* calendar_weekday_name - "Mon".."Sun" of y-m-d; NULL for an invalid date. */
 const char *calendar_weekday_name(int y, int m, int d);
 
+/* calendar_date_text - y-m-d as a customer reads a date in lang: "zh"
+ * 2026年12月9日, "en" 9 December 2026 (any other lang: zh, the default
+ * language of the mail). NULL for an invalid date. g_free. Pure. */
+char *calendar_date_text(int y, int m, int d, const char *lang);
+/* calendar_format_date - calendar_date_text of the day unix time t falls
+ * on in the calendar's zone; NULL for 0 (no deadline), INT64_MAX and
+ * instants outside those understood. g_free. */
+char *calendar_format_date(const struct calendar *c, int64_t t, const char *lang);
+
+/* calendar_lists_year - whether the file lists any date (holiday or
+ * working day) in year y: the administrator entered that year's schedule.
+ * Chinese holidays move every year, so a year without one line is a year
+ * whose holidays the deadlines do not know. */
+bool calendar_lists_year(const struct calendar *c, int y);
+
 #endif

@@ -97,22 +97,47 @@ static int ingest(struct channel *ch, struct pipeline_item *it, int64_t now, GEr
 	return -1;
 }
 
+/* iso_day - t as "YYYY-MM-DD" in the calendar's zone into out; "" for no
+ * deadline. */
+static void iso_day(struct channel *ch, int64_t t, char *out, size_t size)
+{
+	struct calendar *cal = holder_get(ch->env->calendar);
+	int y, m, d;
+	out[0] = '\0';
+	if (t && t != INT64_MAX && calendar_local_date(cal, t, &y, &m, &d))
+		g_snprintf(out, size, "%04d-%02d-%02d", y, m, d);
+	calendar_free(&cal);
+}
+
+/* earlier - the receipt of the complaint a duplicate post repeats (the
+ * item carries its id, not its ref): 1, or 0 when it cannot be read. */
+static int earlier(struct channel *ch, uint64_t id, struct channel_receipt *out)
+{
+	struct store_case *c = NULL;
+	if (!open_store(ch, NULL) || store_case_get(ch->store, id, NULL, &c, NULL) != 1)
+		return 0;
+	g_strlcpy(out->ref, c->ref, sizeof out->ref);
+	iso_day(ch, c->due[STORE_DUE_FEEDBACK], out->answer_by, sizeof out->answer_by);
+	store_case_free(c);
+	return 1;
+}
+
 enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,
-				    char *ref, size_t ref_size, char **why)
+				    struct channel_receipt *receipt, char **why)
 {
 	struct pipeline_item it = { .msg = m };
 	GError *err = NULL;
 	enum channel_outcome out = CHANNEL_FAILED;
+	*receipt = (struct channel_receipt){ .ref = "" };
 	if (ingest(ch, &it, now, &err) < 0) {
 		*why = g_strdup(err ? err->message : "?");
 		out = CHANNEL_UNAVAILABLE;
 	} else if (it.outcome == PIPELINE_NEW) {
-		g_strlcpy(ref, it.ref, ref_size);
+		g_strlcpy(receipt->ref, it.ref, sizeof receipt->ref);
+		iso_day(ch, it.answer_by, receipt->answer_by, sizeof receipt->answer_by);
 		out = CHANNEL_NEW;
 	} else if (it.outcome == PIPELINE_DUPLICATE && it.complaint_id) {
-		/* the item carries the earlier complaint's id, not its ref */
-		if (open_store(ch, NULL) &&
-		    store_complaint_ref(ch->store, it.complaint_id, ref, ref_size, NULL) == 1)
+		if (earlier(ch, it.complaint_id, receipt))
 			out = CHANNEL_DUPLICATE;
 	} else {
 		*why = g_strdup_printf("outcome=%s: %s", pipeline_outcome_name(it.outcome),

@@ -42,12 +42,21 @@ enum channel_outcome {
 	CHANNEL_FAILED,       /* this message could not be stored */
 };
 
+/* What a channel tells the one who posted: the reference, and the day the
+ * customer is promised the result (the feedback deadline on the calendar,
+ * as the acknowledgement names it) as "YYYY-MM-DD" in the calendar's zone,
+ * "" when no deadline runs. */
+struct channel_receipt {
+	char ref[CHANNEL_REF_MAX];
+	char answer_by[16];
+};
+
 /* channel_submit - m (borrowed) as a new complaint at now, retried once
- * on a fresh connection. ref (ref_size >= CHANNEL_REF_MAX) gets the
- * reference for NEW and DUPLICATE; *why (g_free, may stay NULL) says what
- * went wrong otherwise. */
+ * on a fresh connection. *out is filled for NEW and DUPLICATE (then the
+ * earlier complaint's); *why (g_free, may stay NULL) says what went wrong
+ * otherwise. */
 enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,
-				    char *ref, size_t ref_size, char **why);
+				    struct channel_receipt *out, char **why);
 
 /* channel_survey - survey id: 1 with the reference of its complaint
  * (ref_size >= CHANNEL_REF_MAX) and whether it can still be answered, 0

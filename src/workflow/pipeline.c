@@ -62,6 +62,7 @@ void pipeline_item_clear(struct pipeline_item *it)
 	it->outcome = PIPELINE_PENDING;
 	it->complaint_id = 0;
 	it->ref[0] = '\0';
+	it->answer_by = 0;
 	it->ack_queued = false;
 }
 
@@ -204,7 +205,10 @@ static char *format_time(int64_t t)
 	return s;
 }
 
-/* queue_ack - render the acknowledgement and write its outbox row. */
+/* queue_ack - render the acknowledgement and write its outbox row. It
+ * names the day the customer gets the result (policy 000, 001: tell the
+ * customer when to expect an answer): the feedback deadline just planned,
+ * written as the template's language writes dates. */
 static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *category,
 		     int64_t now, GError **err)
 {
@@ -213,6 +217,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
 	const char *to = ack_rcpt(m);
 	char *received = format_time(now);  /* when we got it, not its Date: header */
+	char *answer_by = calendar_format_date(p->calendar, it->answer_by, msg_lang(m));
 	/* the stranger's words we echo: a name fit to greet with, nothing else
 	 * (no subject, no text: an acknowledgement must not carry a message
 	 * of theirs to whoever they typed in as the sender) */
@@ -225,6 +230,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	g_hash_table_insert(vars, "company", cfg->company_name);
 	g_hash_table_insert(vars, "company_from", cfg->company_from);
 	g_hash_table_insert(vars, "received", received);
+	g_hash_table_insert(vars, "answer_by", answer_by ? answer_by : "");
 	char *subject = template_render_subject(t, vars);
 	char *body = template_render(t, vars);
 	char *id = mailout_message_id("ack", it->ref, cfg->company_from);
@@ -249,6 +255,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	g_free(body);
 	g_free(subject);
 	g_hash_table_unref(vars);
+	g_free(answer_by);
 	g_free(received);
 	g_free(name);
 	return rc;
@@ -278,8 +285,10 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	struct store_case_plan plan = { .parent_id = parent_id };
 	/* old mail of a mailbox attached for the first time is history: no
 	 * deadlines run for it and nobody is told (as it gets no ack) */
-	if (!it->no_ack)
+	if (!it->no_ack) {
 		workflow_plan(&p->wf, v, &plan);
+		it->answer_by = plan.due[STORE_DUE_FEEDBACK];
+	}
 	if (store_new_case(p->store, it->msg, verdict_category(v), severity, verdict_route(v),
 			   cfg->ref_prefix, &plan, now, &it->complaint_id, it->ref,
 			   sizeof(it->ref), err) < 0)

@@ -47,6 +47,8 @@ struct pipeline_item {
 	enum pipeline_outcome outcome;
 	uint64_t complaint_id;
 	char ref[48];
+	int64_t answer_by;         /* PIPELINE_NEW: the feedback deadline the
+				    * acknowledgement promises (0 = none) */
 	bool ack_queued;
 	char *error;               /* PIPELINE_FAILED: why (g_free'd by pipeline_item_clear) */
 };

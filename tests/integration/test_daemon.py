@@ -574,6 +574,85 @@ def test_config_check(srv, bindir):
         d.close()
 
 
+def test_operating_check(srv, bindir):
+    """--check and the daily log line warn of what an operator must keep
+    up: a calendar whose last listed year ends within 60 days, a [routes]
+    key that names nothing (a typo), a route of the rules without an
+    address, an escalation level without one; and stay quiet where all
+    is in order."""
+    import datetime
+    cst = datetime.timezone(datetime.timedelta(hours=8))
+
+    def offset(y, m, d):
+        when = datetime.datetime(y, m, d, 10, tzinfo=cst)
+        return {"COMPLAINTD_CLOCK_OFFSET": str(int(when.timestamp() - time.time()))}
+
+    staff = "staff.shop.example"
+    d = Daemon(srv, bindir, extra={
+        "deadlines": {"calendar_file": "calendar"},
+        "routes": {"quality-dept": f"quality@{staff}", "qualty": f"typo@{staff}",
+                   "customer-service": f"care@{staff}", "marketing": f"mkt@{staff}",
+                   "legal": f"legal@{staff}", "complaints-office": f"office@{staff}"},
+        "escalation": {"supervisor": f"sup@{staff}", "leadership": "ceo@shop.example"}})
+    cal = os.path.join(d.dir, "calendar")
+    with open(cal, "w") as f:
+        f.write("timezone = Asia/Shanghai\n2026-10-01..2026-10-07 holiday 国庆节\n")
+    daemon = os.path.join(bindir, "complaintd")
+
+    def check(env):
+        r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True,
+                           env=dict(os.environ, **env))
+        assert r.returncode == 0 and b"ok" in r.stdout, (r.returncode, r.stderr)
+        return [ln[len("warning: "):] for ln in r.stderr.decode().splitlines()
+                if ln.startswith("warning: ")]
+
+    def about(warnings, text):
+        return [w for w in warnings if text in w]
+
+    try:
+        # 1 December 2026: the next 60 days reach 2027, which the file lacks
+        dec = check(offset(2026, 12, 1))
+        assert about(dec, f"{cal}: the calendar lists no holidays or make-up working days "
+                     "for 2027, and the next 60 days run to 2027-01-30"), dec
+        assert not about(dec, "for 2026"), dec
+        assert about(dec, "[routes] qualty names no category nor route of the loaded "
+                     "rules"), dec
+        assert about(dec, "route crisis-team of the rules has no address in [routes]"), dec
+        assert about(dec, "[escalation] director has no address"), dec
+        assert not about(dec, "supervisor has no") and not about(dec, "leadership has no")
+        assert not about(dec, "[routes] quality-dept") and not about(dec, "has no route"), dec
+        # 1 June 2026: the 60 days stay in 2026, which the file lists
+        assert not about(check(offset(2026, 6, 1)), "the calendar lists no"), "June"
+        # 2027's schedule added: December is quiet too
+        with open(cal, "a") as f:
+            f.write("2027-01-01 holiday 元旦\n")
+        assert not about(check(offset(2026, 12, 1)), "the calendar lists no")
+        # no calendar at all, no route anywhere: said as such
+        bare = Daemon(srv, bindir)
+        try:
+            r = subprocess.run([daemon, "--check", "-c", bare.conf], capture_output=True)
+            err = r.stderr.decode()
+            assert r.returncode == 0, err
+            assert "[deadlines] calendar_file is not set" in err, err
+            assert "category price has no route" in err, err
+            assert "[escalation] leadership has no address" in err, err
+        finally:
+            bare.close()
+        # the daemon says it in its log at the first round (and each day)
+        with open(cal, "w") as f:
+            f.write("timezone = Asia/Shanghai\n2026-10-01..2026-10-07 holiday 国庆节\n")
+        d.migrate()
+        d.start(env=offset(2026, 12, 1))
+        wait_for("check in the log", lambda: b"check: " in d.log_text(), 60)
+        log = d.log_text().decode("utf-8", "replace")
+        assert " warn: check: " + cal + ": the calendar lists no holidays" in log, log[-3000:]
+        assert "warn: check: " in log and "[routes] qualty" in log
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_tls_settings(srv, bindir):
     """[smtp] tls = try with a user is upgraded to required with a warning
     at --check, none with a user refused; [database] tls = required refuses
@@ -985,7 +1064,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
         d.close()
 
 
-TESTS = [test_config_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
+TESTS = [test_config_check, test_operating_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
          test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,

@@ -698,12 +698,139 @@ def test_overdue_escalated_once(srv, bindir):
         d.close()
 
 
+def new_complaint(srv, subject, body, sender, name):
+    """A customer's complaint delivered and stored: its ref, Message-ID and
+    the notification its department got."""
+    before = complaints(srv)
+    raw, mid = customer_mail(subject, body, sender=sender, name=name)
+    deliver(srv, raw)
+    wait_for("complaint stored", lambda: complaints(srv) > before, 60)
+    ref = scalar(srv, "SELECT ref FROM complaints ORDER BY id DESC LIMIT 1")
+    wait_for(f"notification of {ref}",
+             lambda: [m for m in mails(srv, kind="notify") if ref in m["Subject"]], 60)
+    note = [m for m in mails(srv, kind="notify") if ref in m["Subject"]][0]
+    return ref, mid, note
+
+
+def test_ack_names_the_answer_day(srv, bindir):
+    """Received on Friday 2026-12-04 10:00 (Shanghai), Monday a holiday:
+    the acknowledgement promises the result by the feedback deadline,
+    Thursday the 10th, written as each language writes a date; the same
+    day the deadlines hold (one computation)."""
+    d = daemon(srv, bindir)
+    try:
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 4, 10))})
+        zh, _, _ = new_complaint(srv, "电水壶漏水", "底座漏水，要求换货。",
+                                 "wang.fang@customer.example", "王芳")
+        en, _, _ = new_complaint(srv, "Kettle leaks",
+                                 "The kettle I bought leaks from the base after three "
+                                 "days. I would like a replacement please.",
+                                 "jane.doe@customer.example", "Jane Doe")
+        wait_for("two acknowledgements", lambda: len(mails(srv, kind="ack")) == 2, 60)
+        ack = {m["X-Complaintd-Ref"]: text_of(m) for m in mails(srv, kind="ack")}
+        assert "我们将于 2026年12月10日 前把处理结果答复您" in ack[zh], ack[zh]
+        assert "We will tell you the outcome by 10 December 2026 at the latest" in ack[en], \
+            ack[en]
+        for ref in (zh, en):
+            due = query(srv, "SELECT due_feedback FROM complaints WHERE ref = %s", (ref,))[0][0]
+            assert due.replace(tzinfo=datetime.timezone.utc) == at(2026, 12, 10, 18), due
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_progress_note_once(srv, bindir):
+    """The feedback deadline (Thursday 2026-12-10) passes: the customer left
+    waiting gets one progress note in their thread naming the new date (the
+    handling deadline, the make-up Saturday the 12th); a restart sends
+    nothing again; no note for a closed complaint nor one whose customer had
+    the answer."""
+    d = daemon(srv, bindir)
+    waiting, closed, answered = ("wang.fang@customer.example", "li.lei@customer.example",
+                                 "zhao.min@customer.example")
+    try:
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 4, 10))})
+        ref, mid, _ = new_complaint(srv, "电水壶漏水", "底座漏水，要求换货。", waiting, "王芳")
+        ref_c, _, note_c = new_complaint(srv, "吹风机坏了", "吹风机用了一周就不出热风了。",
+                                         closed, "李雷")
+        ref_a, _, note_a = new_complaint(srv, "电饭煲内胆脱皮", "电饭煲内胆涂层脱落。",
+                                         answered, "赵敏")
+        deliver(srv, staff_reply(note_c, "#status closed\n"))
+        deliver(srv, staff_reply(note_a, "赵女士您好，我们已安排为您更换内胆。"))
+        wait_for("closed", lambda: case(srv, ref_c)["status"] == "closed", 60)
+        wait_for("answer relayed", lambda: mails(srv, answered, "relay"), 60)
+        d.wait_rounds(2)
+        assert not mails(srv, kind="progress"), "a note before the deadline passed"
+        assert d.stop() == 0
+
+        later = {"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 11, 10))}
+        d.start(env=later)
+        wait_for("progress note", lambda: mails(srv, waiting, "progress"), 60)
+        d.wait_rounds(3)
+        wait_settled(srv)
+        notes = mails(srv, kind="progress")
+        assert len(notes) == 1 and notes[0].envelope["rcpt_tos"] == [waiting], \
+            [n.envelope["rcpt_tos"] for n in notes]
+        note = notes[0]
+        text = text_of(note)
+        assert "2026年12月10日" in text and "2026年12月12日" in text, text
+        assert ref in decoded_subject(note)
+        assert msgid(note["In-Reply-To"]) == mid and mid in note["References"]
+        assert email.utils.parseaddr(note["From"])[1] == COMPANY_FROM
+        cid = case(srv, ref)["id"]
+        assert len(events(srv, cid, "progress_note")) == 1
+        assert d.stop() == 0
+
+        d.start(env=later)
+        d.wait_rounds(3)
+        assert d.stop() == 0
+        assert len(mails(srv, kind="progress")) == 1, "a restart sent the note again"
+        assert scalar(srv, "SELECT COUNT(*) FROM progress_notes") == 1
+        assert not mails(srv, closed, "progress") and not mails(srv, answered, "progress")
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_upgrade_sends_no_old_notes(srv, bindir):
+    """A database from before progress notes: a feedback deadline that had
+    passed at the upgrade is recorded as not sent, so the first start does
+    not mail customers of old, late complaints; one that passes after the
+    upgrade gets its note."""
+    d = daemon(srv, bindir)
+    old, new = "old.customer@customer.example", "new.customer@customer.example"
+    try:
+        d.start()
+        ref_old, _, _ = new_complaint(srv, "电水壶漏水", "底座漏水，要求换货。", old, "老客户")
+        ref_new, _, _ = new_complaint(srv, "吹风机坏了", "吹风机不出热风了。", new, "新客户")
+        assert d.stop() == 0
+        execute_sql(srv, "UPDATE complaints SET due_feedback = UTC_TIMESTAMP(6) - INTERVAL 2 DAY"
+                    " WHERE ref = %s", (ref_old,))
+        execute_sql(srv, "DROP TABLE progress_notes")
+        execute_sql(srv, "DELETE FROM schema_migrations WHERE version >= 9")
+        d.migrate()
+        assert query(srv, "SELECT c.ref, n.deadline, n.sent FROM progress_notes n "
+                     "JOIN complaints c ON c.id = n.complaint_id") == ((ref_old, "feedback", 0),)
+        execute_sql(srv, "UPDATE complaints SET due_feedback = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR"
+                    " WHERE ref = %s", (ref_new,))
+        d.start()
+        wait_for("the new complaint's note", lambda: mails(srv, new, "progress"), 60)
+        d.wait_rounds(3)
+        assert not mails(srv, old, "progress"), "an old, late complaint got a note at upgrade"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
          test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_zh_staff_mails_in_chinese, test_no_padding_without_a_name,
          test_answer_before_resolution, test_followup_threads_to_notification,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
-         test_overdue_escalated_once]
+         test_overdue_escalated_once, test_ack_names_the_answer_day, test_progress_note_once,
+         test_upgrade_sends_no_old_notes]
 
 
 def main():

@@ -276,8 +276,10 @@ def test_api_and_double_submit(srv, bindir):
         st, h, body = post_json(d, obj)
         assert st == 201, (st, body)
         ref = json.loads(body)["ref"]
+        first = json.loads(body)
         st, _, body = post_json(d, obj)
-        assert st == 200 and json.loads(body) == {"ref": ref, "status": "duplicate"}, body
+        assert st == 200 and json.loads(body) == {"ref": ref, "status": "duplicate",
+                                                  "answer_by": first["answer_by"]}, body
         tok = uuid.uuid4().hex
         st1, h1, _ = post_form(d, dict(GOOD, token=tok))
         st2, h2, _ = post_form(d, dict(GOOD, token=tok))
@@ -602,11 +604,58 @@ def test_health_metrics_and_db_outage(srv, bindir):
         d.close()
 
 
+def test_answer_day_on_confirmation(srv, bindir):
+    """Posted on Friday 2026-12-04 10:00 (Shanghai) with Monday a holiday:
+    the confirmation page, in either language, and the API answer name
+    the feedback deadline, Thursday the 10th, as the acknowledgement mail
+    does; the day travels in the redirect, and a page given a bad one
+    shows none."""
+    import datetime
+    cst = datetime.timezone(datetime.timedelta(hours=8))
+    posted = datetime.datetime(2026, 12, 4, 10, tzinfo=cst)
+    d = Daemon(srv, bindir, mailboxes=[], web=True,
+               extra={"deadlines": {"calendar_file": "calendar"}})
+    with open(os.path.join(d.dir, "calendar"), "w") as f:
+        f.write("timezone = Asia/Shanghai\n2026-12-07 holiday 测试假日\n")
+    try:
+        d.migrate()
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(int(posted.timestamp() - time.time()))})
+        d.wait_web()
+        st, h, body = post_form(d, dict(GOOD, token=uuid.uuid4().hex, lang="zh"))
+        assert st == 303 and "by=2026-12-10" in h["location"], (st, h.get("location"))
+        ref = ref_of_location(h["location"])
+        path = urllib.parse.urlsplit(h["location"])
+        path = path.path + "?" + path.query
+        st, _, page = request(d, "GET", path)
+        page = page.decode()
+        assert st == 200 and '<p id="answer-by">' in page and "2026年12月10日" in page, page
+        st, _, page = request(d, "GET", path.replace("lang=zh", "lang=en"))
+        assert "10 December 2026" in page.decode(), page
+        assert "by=2026-12-10" in page.decode(), "the language switch drops the day"
+        wait_for("acknowledgement", lambda: acks(srv), 30)
+        assert "2026年12月10日" in acks(srv)[0].get_body(("plain",)).get_content()
+
+        st, _, body = post_json(d, dict(GOOD, token=uuid.uuid4().hex, lang="en"))
+        assert st == 201 and json.loads(body)["answer_by"] == "2026-12-10", body
+
+        # nasty days: none is shown, nothing is echoed
+        for bad in ("2026-02-30", "2026-12-1", "20261210", "2026-12-10%0d%0aX:%20y",
+                    "%3Cscript%3E", "2026-12-10T00:00", "9999-12-31", "-2026-12-10", ""):
+            st, _, page = request(d, "GET", f"/complaint/done?ref={ref}&by={bad}&lang=en")
+            page = page.decode()
+            assert st == 200 and 'id="answer-by"' not in page, (bad, page)
+            assert "<script>" not in page and "X: y" not in page
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
          test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,
-         test_health_metrics_and_db_outage, test_tls_listener]
+         test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
 
 
 def main():

@@ -678,6 +678,76 @@ static void test_no_working_day(void **state)
 	assert_true(g_get_monotonic_time() - t0 < 2 * G_USEC_PER_SEC);
 }
 
+/* ---- dates as customers read them ------------------------------------------ */
+
+static void expect_text(char *got, const char *want)
+{
+	if (g_strcmp0(got, want) != 0)
+		fail_msg("got %s, want %s", got ? got : "NULL", want ? want : "NULL");
+	g_free(got);
+}
+
+static void test_date_text(void **state)
+{
+	(void)state;
+	expect_text(calendar_date_text(2026, 12, 9, "zh"), "2026年12月9日");
+	expect_text(calendar_date_text(2026, 12, 9, "en"), "9 December 2026");
+	expect_text(calendar_date_text(2027, 1, 1, "zh"), "2027年1月1日");
+	expect_text(calendar_date_text(2027, 1, 1, "en"), "1 January 2027");
+	expect_text(calendar_date_text(2028, 2, 29, "en"), "29 February 2028");
+	/* anything but en is written as the default language writes it */
+	expect_text(calendar_date_text(2026, 5, 31, NULL), "2026年5月31日");
+	expect_text(calendar_date_text(2026, 5, 31, "fr"), "2026年5月31日");
+	/* no such dates */
+	expect_text(calendar_date_text(2026, 2, 29, "zh"), NULL);
+	expect_text(calendar_date_text(2026, 13, 1, "en"), NULL);
+	expect_text(calendar_date_text(2026, 0, 1, "en"), NULL);
+	expect_text(calendar_date_text(2026, 4, 31, "zh"), NULL);
+	expect_text(calendar_date_text(0, 1, 1, "zh"), NULL);
+	expect_text(calendar_date_text(2026, 1, -3, "zh"), NULL);
+	expect_text(calendar_date_text(INT32_MAX, 1, 1, "en"), NULL);
+}
+
+static void test_format_date(void **state)
+{
+	(void)state;
+	struct calendar *c = parse_ok(shanghai_text);
+	/* the day is the calendar's: 16:30 UTC is half past midnight in Shanghai */
+	expect_text(calendar_format_date(c, at("2026-12-09T16:30:00Z"), "zh"), "2026年12月10日");
+	expect_text(calendar_format_date(c, at("2026-12-09T15:59:59Z"), "en"), "9 December 2026");
+	/* the feedback deadline of a complaint received on Friday before
+	 * National Day's make-up Sunday: the date a customer is promised */
+	int64_t due = calendar_add_working_days(c, at("2026-09-18T10:00:00+08:00"), 3);
+	expect_text(calendar_format_date(c, due, "zh"), "2026年9月22日");
+	expect_text(calendar_format_date(c, due, "en"), "22 September 2026");
+	/* no deadline, never, and instants the calendar does not understand */
+	expect_text(calendar_format_date(c, 0, "zh"), NULL);
+	expect_text(calendar_format_date(c, INT64_MAX, "en"), NULL);
+	expect_text(calendar_format_date(c, CALENDAR_TIME_MAX + 1, "en"), NULL);
+	expect_text(calendar_format_date(c, INT64_MIN, "zh"), NULL);
+	calendar_free(&c);
+}
+
+static void test_lists_year(void **state)
+{
+	(void)state;
+	struct calendar *c = parse_ok(shanghai_text);
+	assert_true(calendar_lists_year(c, 2026));
+	assert_false(calendar_lists_year(c, 2025));
+	assert_false(calendar_lists_year(c, 2027));
+	assert_false(calendar_lists_year(c, 0));
+	assert_false(calendar_lists_year(c, INT32_MAX));
+	calendar_free(&c);
+	/* a year's edges count: a make-up day on 31 December lists that year only */
+	c = parse_ok("2027-12-31 workday 跨年调休\n");
+	assert_true(calendar_lists_year(c, 2027));
+	assert_false(calendar_lists_year(c, 2028));
+	calendar_free(&c);
+	c = calendar_new_default();
+	assert_false(calendar_lists_year(c, 2026));
+	calendar_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +765,9 @@ int main(void)
 		cmocka_unit_test(test_working_seconds),
 		cmocka_unit_test(test_add_working_seconds),
 		cmocka_unit_test(test_no_working_day),
+		cmocka_unit_test(test_date_text),
+		cmocka_unit_test(test_format_date),
+		cmocka_unit_test(test_lists_year),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
