@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ctl/ctljson.h"
+#include "store/store_outcome.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/termtext.h"
@@ -159,6 +160,7 @@ struct report {
 	struct store_case *c;
 	char *parent;                /* reference, "#ID (not found)", or NULL */
 	GPtrArray *messages, *history;
+	struct store_outcome *outcome;
 	int64_t now;
 };
 
@@ -170,6 +172,7 @@ static void report_clear(struct report *r)
 		g_ptr_array_unref(r->messages);
 	if (r->history)
 		g_ptr_array_unref(r->history);
+	store_outcome_free(r->outcome);
 }
 
 /* report_read - 1 read, 0 no such complaint, -1 store error. */
@@ -190,7 +193,8 @@ static int report_read(struct store *s, const char *ref, struct report *r, GErro
 	r->messages = g_ptr_array_new_with_free_func(g_free);
 	r->history = g_ptr_array_new_with_free_func(g_free);
 	if (store_case_messages(s, r->c->id, r->messages, err) < 0 ||
-	    store_case_history(s, r->c->id, r->history, err) < 0)
+	    store_case_history(s, r->c->id, r->history, err) < 0 ||
+	    store_outcome_get(s, r->c->id, &r->outcome, err) < 0)
 		return -1;
 	r->now = clock_now();
 	return 1;
@@ -261,6 +265,57 @@ static void text_deadlines(const struct report *r, GString *out)
 	table_print(&t, out);
 }
 
+/* money - "1200.50 CNY" from hundredths. g_free. */
+static char *money(int64_t cents, const char *currency)
+{
+	return g_strdup_printf("%" G_GINT64_FORMAT ".%02d %s", cents / 100, (int)(cents % 100),
+			       currency);
+}
+
+/* by_when - "value (who, when)" for a decided outcome field. g_free. */
+static char *by_when(const char *value, const char *by, int64_t at)
+{
+	char *when = text_time(at);
+	char *v = g_strdup_printf("%s (%s, %s)", value, or_dash(by), when);
+	g_free(when);
+	return v;
+}
+
+/* text_outcome - what staff decided (#valid, #responsible, #cause,
+ * #compensation), each with who and when; "not decided" for the rest. */
+static void text_outcome(const struct report *r, GString *out)
+{
+	const struct store_outcome *o = r->outcome;
+	struct table t;
+	table_init(&t, 2, 2, (const unsigned[]){ 13, 12 });
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	const char *valid = o->valid == STORE_VALID_YES ? "yes" : "no";
+	const struct { const char *label, *value, *by; int64_t at; } rows[] = {
+		{ "valid", o->valid != STORE_VALID_UNSET ? valid : NULL, o->valid_by, o->valid_at },
+		{ "responsible", o->responsible, o->responsible_by, o->responsible_at },
+		{ "cause", o->cause, o->cause_by, o->cause_at },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+		char *v = rows[i].value ? by_when(rows[i].value, rows[i].by, rows[i].at)
+					: g_strdup("not decided");
+		g_ptr_array_add(keep, v);
+		table_add(&t, (const char *[]){ rows[i].label, v });
+	}
+	for (guint i = 0; i < o->compensations->len; i++) {
+		const struct store_compensation *c = o->compensations->pdata[i];
+		char *m = money(c->cents, c->currency);
+		char *what = *c->text ? g_strdup_printf("%s %s", m, c->text) : g_strdup(m);
+		char *v = by_when(what, c->by, c->at);
+		g_ptr_array_add(keep, v);
+		table_add(&t, (const char *[]){ "compensation", v });
+		g_free(what);
+		g_free(m);
+	}
+	g_string_append(out, "\noutcome\n");
+	table_print(&t, out);
+	g_ptr_array_unref(keep);
+}
+
 static void text_messages(const struct report *r, GString *out)
 {
 	struct table t;
@@ -300,6 +355,44 @@ static void text_history(const struct report *r, GString *out)
 }
 
 /* ---- JSON ------------------------------------------------------------------- */
+
+/* json_outcome - "outcome": {"valid": true|false|null, "valid_by",
+ * "valid_at", "responsible", ..., "cause", ..., "compensations": [...]} */
+static void json_outcome(struct json *j, const struct store_outcome *o)
+{
+	json_key(j, "outcome");
+	json_object_begin(j);
+	json_key(j, "valid");
+	if (o->valid == STORE_VALID_UNSET)
+		json_null(j);
+	else
+		json_bool(j, o->valid == STORE_VALID_YES);
+	ctljson_kv_text(j, "valid_by", o->valid_by);
+	ctljson_kv_time(j, "valid_at", o->valid_at);
+	ctljson_kv_text(j, "responsible", o->responsible);
+	ctljson_kv_text(j, "responsible_by", o->responsible_by);
+	ctljson_kv_time(j, "responsible_at", o->responsible_at);
+	ctljson_kv_text(j, "cause", o->cause);
+	ctljson_kv_text(j, "cause_by", o->cause_by);
+	ctljson_kv_time(j, "cause_at", o->cause_at);
+	json_key(j, "compensations");
+	json_array_begin(j);
+	for (guint i = 0; i < o->compensations->len; i++) {
+		const struct store_compensation *c = o->compensations->pdata[i];
+		char *amount = g_strdup_printf("%" G_GINT64_FORMAT ".%02d", c->cents / 100,
+					       (int)(c->cents % 100));
+		json_object_begin(j);
+		json_kv_string(j, "amount", amount);
+		json_kv_string(j, "currency", c->currency);
+		ctljson_kv_text(j, "text", c->text);
+		ctljson_kv_text(j, "by", c->by);
+		ctljson_kv_time(j, "at", c->at);
+		json_object_end(j);
+		g_free(amount);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
 
 static void json_report(const struct report *r, GString *doc)
 {
@@ -353,6 +446,7 @@ static void json_report(const struct report *r, GString *doc)
 
 	static const char *const msg_keys[] = { "at", "direction", "kind", "from", "to",
 						"subject" };
+	json_outcome(j, r->outcome);
 	json_key(j, "messages");
 	json_array_begin(j);
 	for (guint i = 0; i < r->messages->len; i++) {
@@ -404,6 +498,7 @@ int casectl_show(struct store *s, const char *ref, bool json, FILE *out, FILE *e
 	} else {
 		text_fields(&r, doc);
 		text_deadlines(&r, doc);
+		text_outcome(&r, doc);
 		text_messages(&r, doc);
 		text_history(&r, doc);
 	}

@@ -33,13 +33,17 @@
  *               "resolved","closed","reopened"},
  *      "parent",
  *      "deadlines":[{"name","due","state","met_at"}],
+ *      "outcome":{"valid","valid_by","valid_at","responsible","responsible_by",
+ *                 "responsible_at","cause","cause_by","cause_at",
+ *                 "compensations":[{"amount","currency","text","by","at"}]},
  *      "messages":[{"at","direction","kind","from","to","subject"}],
  *      "history":[{"at","actor","kind","detail"}]}
  * Times are local RFC 3339 strings ("2026-11-23T10:00:01+08:00"), null
  * when not yet; parent is the parent complaint's reference or null; a
  * deadline's state is "met" (its step is done; met_at says when), "overdue",
  * "pending" or "none" (the complaint has no such deadline); empty fields
- * are null. Nothing is written to out unless the whole report could be
+ * are null; outcome's valid is true, false or null (not decided), a
+ * compensation's amount a decimal string ("200.00"). Nothing is written to out unless the whole report could be
  * read. Returns 0, or 1 with a message on err when there is no such
  * complaint ("complaintctl: no complaint REF"), the store fails or out
  * cannot be written. */

@@ -362,6 +362,37 @@ static const char *const m9_progress_notes[] = {
 	NULL
 };
 
+/* Outcome and accountability (policy 001 第十三、十四条): staff's #valid,
+ * #responsible and #cause, each with who and when, and every
+ * #compensation. Read by show and the reports (store_outcome.h). */
+static const char *const m11_outcomes[] = {
+	"CREATE TABLE IF NOT EXISTS outcomes ("
+	" complaint_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,"
+	" valid TINYINT NULL, valid_by VARCHAR(320) NULL, valid_at DATETIME(6) NULL,"
+	" responsible VARCHAR(100) NULL, responsible_by VARCHAR(320) NULL,"
+	" responsible_at DATETIME(6) NULL,"
+	" cause VARCHAR(500) NULL, cause_by VARCHAR(320) NULL, cause_at DATETIME(6) NULL,"
+	" KEY ix_outcomes_responsible (responsible),"
+	" CONSTRAINT fk_outcomes_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+
+	"CREATE TABLE IF NOT EXISTS compensations ("
+	" id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" cents BIGINT UNSIGNED NOT NULL,"
+	" currency CHAR(3)" BIN " NOT NULL,"
+	" text VARCHAR(500) NOT NULL,"
+	" by_addr VARCHAR(320) NOT NULL,"
+	" at DATETIME(6) NOT NULL,"
+	" KEY ix_compensations_complaint (complaint_id),"
+	" KEY ix_compensations_at (at),"
+	" CONSTRAINT fk_compensations_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -371,6 +402,7 @@ static const struct migration all[] = {
 	{ 6, "relayed staff texts", m6_relayed_texts },
 	{ 7, "acknowledgement log", m7_ack_log },
 	{ 9, "progress notes", m9_progress_notes },
+	{ 11, "outcomes and accountability", m11_outcomes },
 };
 
 const struct migration *migrations_list(unsigned *n)

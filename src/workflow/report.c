@@ -38,7 +38,9 @@ enum label {
 	L_HOURS, L_FIRST_RESPONSE, L_RESOLUTION, L_MEDIAN, L_P90, L_DEADLINES, L_MET,
 	L_DUE, L_SATISFACTION, L_UNKNOWN, L_NO_ANSWERS, L_REPEATERS,
 	L_COMPLAINTS, L_RULES, L_TREND_HOUR, L_TREND_DAY, L_TOTAL, L_NONE, L_NO_DATA,
-	L_NOTHING, L_FOOTER, L_SEVERITY_MIX, L_TILE_OPEN, L_TILE_OVERDUE, L_LABELS
+	L_NOTHING, L_FOOTER, L_SEVERITY_MIX, L_TILE_OPEN, L_TILE_OVERDUE, L_OUTCOME,
+	L_VALID, L_INVALID, L_UNDECIDED, L_UNITS, L_VALID_COL, L_COMPENSATION, L_AMOUNT,
+	L_LABELS
 };
 
 static const char *const labels[L_LABELS][2] = {
@@ -81,6 +83,14 @@ static const char *const labels[L_LABELS][2] = {
 	/* the summary's boxes are narrow */
 	[L_TILE_OPEN] = { "Open at end", "期末未结" },
 	[L_TILE_OVERDUE] = { "Overdue at end", "期末逾期" },
+	[L_OUTCOME] = { "New complaints by outcome", "新增投诉的结论" },
+	[L_VALID] = { "Valid complaints", "有效投诉" },
+	[L_INVALID] = { "Invalid complaints", "无效投诉" },
+	[L_UNDECIDED] = { "Not decided", "未判定" },
+	[L_UNITS] = { "Complaints per responsible unit", "责任单位投诉排名" },
+	[L_VALID_COL] = { "valid", "有效" },
+	[L_COMPENSATION] = { "Compensation given", "赔偿与补偿" },
+	[L_AMOUNT] = { "total", "金额" },
 };
 
 static const char *const category_labels[REPORT_CATEGORIES][2] = {
@@ -296,6 +306,7 @@ struct report *report_new(GTimeZone *tz, int64_t from, int64_t to)
 	r->repeaters = g_ptr_array_new_with_free_func(free_count);
 	r->rules = g_ptr_array_new_with_free_func(free_count);
 	r->first_response = r->resolution = (struct report_hours){ 0, NAN, NAN };
+	store_outcome_figures_init(&r->outcome);
 	lay_out_buckets(r);
 	return r;
 }
@@ -314,6 +325,7 @@ void report_free(struct report **rp)
 		g_ptr_array_unref(r->repeaters);
 	if (r->rules)
 		g_ptr_array_unref(r->rules);
+	store_outcome_figures_clear(&r->outcome);
 	g_free(r->buckets);
 	g_free(r);
 	*rp = NULL;
@@ -472,8 +484,10 @@ struct report *report_build(struct store *s, const struct calendar *cal, int64_t
 	}
 	g_free(r->timezone);
 	r->timezone = g_strdup(calendar_timezone(cal));
+	store_outcome_figures_clear(&r->outcome);
 	if (fill_totals(s, r, err) < 0 || fill_groups(s, r, err) < 0 ||
 	    fill_times(s, cal, r, err) < 0 ||
+	    store_outcome_figures(s, from, to, &r->outcome, err) < 0 ||
 	    store_report_satisfaction(s, from, to, &r->satisfaction_known,
 				      &r->satisfaction_answers, &r->satisfaction_average,
 				      err) < 0)
@@ -777,6 +791,66 @@ static void text_people(const struct report *r, GString *out, const char *lang)
 	text_ranking(out, L(lang, L_RULES), r->rules, lang);
 }
 
+/* ---- outcome: validity, units, compensation ------------------------------------ */
+
+static uint64_t undecided(const struct report *r)
+{
+	uint64_t decided = r->outcome.valid_yes + r->outcome.valid_no;
+	return r->created > decided ? r->created - decided : 0;
+}
+
+/* validity_rows - valid, invalid, not decided with their shares of the
+ * new complaints; 3 rows. */
+static void validity_rows(const struct report *r, const char *lang, struct row rows[3])
+{
+	row_share(&rows[0], L(lang, L_VALID), r->outcome.valid_yes, r->created);
+	row_share(&rows[1], L(lang, L_INVALID), r->outcome.valid_no, r->created);
+	row_share(&rows[2], L(lang, L_UNDECIDED), undecided(r), r->created);
+}
+
+static const struct row *row_unit(struct row *w, const struct store_outcome_unit *u)
+{
+	row_number(w, u->name, u->complaints);
+	g_snprintf(w->v[w->n++], sizeof w->v[0], "%" G_GUINT64_FORMAT, u->valid);
+	return w;
+}
+
+/* fmt_money - "1200.50" from hundredths. */
+static const char *fmt_money(char *buf, size_t size, int64_t cents)
+{
+	g_snprintf(buf, size, "%" G_GINT64_FORMAT ".%02d", cents / 100, (int)(cents % 100));
+	return buf;
+}
+
+static const struct row *row_money(struct row *w, const struct store_outcome_money *m)
+{
+	row_number(w, m->currency, m->count);
+	fmt_money(w->v[w->n++], sizeof w->v[0], m->cents);
+	return w;
+}
+
+static void text_outcome(const struct report *r, GString *out, const char *lang)
+{
+	const char *cols[] = { L(lang, L_COUNT), L(lang, L_SHARE) };
+	struct row rows[3];
+	text_heading(out, L(lang, L_OUTCOME), cols, 2);
+	validity_rows(r, lang, rows);
+	for (int i = 0; i < 3; i++)
+		text_row(out, &rows[i]);
+	const char *ucols[] = { L(lang, L_COMPLAINTS), L(lang, L_VALID_COL) };
+	text_heading(out, L(lang, L_UNITS), ucols, 2);
+	for (guint i = 0; i < r->outcome.units->len; i++)
+		text_row(out, row_unit(&rows[0], r->outcome.units->pdata[i]));
+	if (!r->outcome.units->len)
+		text_line(out, L(lang, L_NOTHING));
+	const char *mcols[] = { L(lang, L_COUNT), L(lang, L_AMOUNT) };
+	text_heading(out, L(lang, L_COMPENSATION), mcols, 2);
+	for (guint i = 0; i < r->outcome.money->len; i++)
+		text_row(out, row_money(&rows[0], r->outcome.money->pdata[i]));
+	if (!r->outcome.money->len)
+		text_line(out, L(lang, L_NOTHING));
+}
+
 /* text_trend - a line per bucket: its start, each category, the total. */
 static void text_trend(const struct report *r, GString *out, const char *lang)
 {
@@ -823,6 +897,7 @@ static char *render_text(const struct report *r, const char *lang)
 	text_breakdowns(r, out, lang);
 	text_times(r, out, lang);
 	text_people(r, out, lang);
+	text_outcome(r, out, lang);
 	text_trend(r, out, lang);
 	return g_string_free(out, FALSE);
 }
@@ -961,6 +1036,28 @@ static void csv_trend(const struct report *r, GString *out)
 	}
 }
 
+static void csv_outcome(const struct report *r, GString *out)
+{
+	static const char *const names[] = { "valid", "invalid", "undecided" };
+	const uint64_t n[] = { r->outcome.valid_yes, r->outcome.valid_no, undecided(r) };
+	csv_counts(out, "validity", "outcome", names, n, G_N_ELEMENTS(n));
+	csv_section(out, "responsible_units", "unit,complaints,valid");
+	for (guint i = 0; i < r->outcome.units->len; i++) {
+		const struct store_outcome_unit *u = r->outcome.units->pdata[i];
+		csv_text(out, u->name, false);
+		csv_uint(out, u->complaints, false);
+		csv_uint(out, u->valid, true);
+	}
+	csv_section(out, "compensation", "currency,count,total");
+	for (guint i = 0; i < r->outcome.money->len; i++) {
+		const struct store_outcome_money *m = r->outcome.money->pdata[i];
+		char total[32];
+		csv_text(out, m->currency, false);
+		csv_uint(out, m->count, false);
+		csv_text(out, fmt_money(total, sizeof total, m->cents), true);
+	}
+}
+
 static char *render_csv(const struct report *r, const char *lang)
 {
 	GString *out = g_string_new(NULL);
@@ -974,6 +1071,7 @@ static char *render_csv(const struct report *r, const char *lang)
 	csv_times(r, out);
 	csv_ranking(out, "repeat_complainants", "address,complaints", r->repeaters, NULL);
 	csv_ranking(out, "rules", "rule,complaints", r->rules, NULL);
+	csv_outcome(r, out);
 	csv_trend(r, out);
 	return g_string_free(out, FALSE);
 }
@@ -1116,6 +1214,39 @@ static void json_trend(const struct report *r, struct json *j)
 	json_object_end(j);
 }
 
+static void json_outcome(const struct report *r, struct json *j)
+{
+	json_key(j, "outcome");
+	json_object_begin(j);
+	json_kv_int(j, "valid", (int64_t)r->outcome.valid_yes);
+	json_kv_int(j, "invalid", (int64_t)r->outcome.valid_no);
+	json_kv_int(j, "undecided", (int64_t)undecided(r));
+	json_key(j, "units");
+	json_array_begin(j);
+	for (guint i = 0; i < r->outcome.units->len; i++) {
+		const struct store_outcome_unit *u = r->outcome.units->pdata[i];
+		json_object_begin(j);
+		json_kv_string(j, "unit", u->name);
+		json_kv_int(j, "complaints", (int64_t)u->complaints);
+		json_kv_int(j, "valid", (int64_t)u->valid);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "compensation");
+	json_array_begin(j);
+	for (guint i = 0; i < r->outcome.money->len; i++) {
+		const struct store_outcome_money *m = r->outcome.money->pdata[i];
+		char total[32];
+		json_object_begin(j);
+		json_kv_string(j, "currency", m->currency);
+		json_kv_int(j, "count", (int64_t)m->count);
+		json_kv_string(j, "total", fmt_money(total, sizeof total, m->cents));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
 static char *render_json(const struct report *r, const char *lang)
 {
 	GString *out = g_string_new(NULL);
@@ -1131,6 +1262,7 @@ static char *render_json(const struct report *r, const char *lang)
 	json_ranking(j, "top", "address", r->repeaters);
 	json_object_end(j);
 	json_ranking(j, "rules", "rule", r->rules);
+	json_outcome(r, j);
 	json_trend(r, j);
 	json_object_end(j);
 	json_free(&j);
@@ -1521,6 +1653,39 @@ static void html_head(GString *out, const struct report *r, const char *lang,
 	g_free(to);
 }
 
+/* html_outcome - validity, the units answerable and the compensation,
+ * as tables. */
+static void html_outcome(GString *out, const struct report *r, const char *lang)
+{
+	struct row three[3];
+	html_h2(out, L(lang, L_OUTCOME));
+	const char *cols[] = { "", L(lang, L_COUNT), L(lang, L_SHARE) };
+	validity_rows(r, lang, three);
+	html_table(out, cols, 3, three, 3);
+	const struct { enum label title, c1, c2; GPtrArray *a; bool units; } lists[] = {
+		{ L_UNITS, L_COMPLAINTS, L_VALID_COL, r->outcome.units, true },
+		{ L_COMPENSATION, L_COUNT, L_AMOUNT, r->outcome.money, false },
+	};
+	for (size_t k = 0; k < G_N_ELEMENTS(lists); k++) {
+		html_h2(out, L(lang, lists[k].title));
+		const GPtrArray *a = lists[k].a;
+		if (!a->len) {
+			html_tag(out, "p", S_NOTE, L(lang, L_NOTHING));
+			continue;
+		}
+		const char *c[] = { "", L(lang, lists[k].c1), L(lang, lists[k].c2) };
+		struct row *rows = g_new(struct row, a->len);
+		for (guint i = 0; i < a->len; i++) {
+			if (lists[k].units)
+				row_unit(&rows[i], a->pdata[i]);
+			else
+				row_money(&rows[i], a->pdata[i]);
+		}
+		html_table(out, c, 3, rows, a->len);
+		g_free(rows);
+	}
+}
+
 static char *render_html(const struct report *r, const char *lang)
 {
 	GString *out = g_string_new(NULL);
@@ -1536,6 +1701,7 @@ static char *render_html(const struct report *r, const char *lang)
 	html_ranking(out, repeaters, r->repeaters, r, lang);
 	g_free(repeaters);
 	html_ranking(out, L(lang, L_RULES), r->rules, r, lang);
+	html_outcome(out, r, lang);
 	g_string_append(out, "\n<p style=\"" S_NOTE ";margin-top:24px\">");
 	html_text(out, L(lang, L_FOOTER));
 	g_string_append(out, "</p>\n</div>\n</body></html>\n");

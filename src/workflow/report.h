@@ -29,6 +29,12 @@
  *                               created in the period
  *   rules                       rules by the complaints created in the
  *                               period that they fired on
+ *   outcome                     of the complaints created in the period:
+ *                               valid, invalid, not decided (#valid); per
+ *                               unit answerable (#responsible), ranked by
+ *                               complaints, with how many were valid; the
+ *                               compensations given in the period per
+ *                               currency (#compensation)
  *   buckets                     complaints created per category per local
  *                               hour (periods of a day or less) or day
  *
@@ -46,6 +52,7 @@
 
 #include "workflow/calendar.h"
 #include "store/store.h"
+#include "store/store_outcome.h"
 
 /* REPORT_TOP - how many repeat complainants and rules are listed. */
 #define REPORT_TOP 10
@@ -110,6 +117,10 @@ struct report {
 	uint64_t repeaters_count;  /* all of them; repeaters holds the first REPORT_TOP */
 	GPtrArray *repeaters;      /* struct report_count *, most first */
 	GPtrArray *rules;          /* struct report_count *, most first */
+
+	/* staff's decisions on the complaints created in the period (#valid,
+	 * #responsible) and the compensations given in it */
+	struct store_outcome_figures outcome;
 
 	bool hourly;               /* buckets are hours, else days */
 	struct report_bucket *buckets;

@@ -13,9 +13,15 @@ static const char *const kind_names[STAFFCMD_N_KINDS] = {
 	[STAFFCMD_CATEGORY] = "category",
 	[STAFFCMD_ASSIGN] = "assign",
 	[STAFFCMD_NOTE] = "note",
+	[STAFFCMD_VALID] = "valid",
+	[STAFFCMD_RESPONSIBLE] = "responsible",
+	[STAFFCMD_COMPENSATION] = "compensation",
+	[STAFFCMD_CAUSE] = "cause",
 };
-#define KNOWN "#status, #severity, #category, #assign, #note"
-#define KNOWN_ZH "#status、#severity、#category、#assign、#note"
+#define KNOWN "#status, #severity, #category, #assign, #note, #valid, #responsible, " \
+	"#compensation, #cause"
+#define KNOWN_ZH "#status、#severity、#category、#assign、#note、#valid、#responsible、" \
+	"#compensation、#cause"
 
 /* A value as typed (compared case-insensitively) and as stored. */
 struct value {
@@ -26,6 +32,10 @@ static const struct value statuses[] = {
 	{ "resolved", "resolved" }, { "closed", "closed" },
 };
 static const struct value severities[] = { { "a", "A" }, { "b", "B" }, { "c", "C" } };
+static const struct value validity[] = {
+	{ "yes", "yes" }, { "no", "no" }, { "有效", "yes" }, { "无效", "no" },
+	{ "有效投诉", "yes" }, { "无效投诉", "no" }, { "valid", "yes" }, { "invalid", "no" },
+};
 static const struct value categories[] = {
 	{ "quality", "quality" }, { "service", "service" }, { "price", "price" },
 	{ "infringement", "infringement" }, { "other", "other" },
@@ -33,6 +43,10 @@ static const struct value categories[] = {
 
 /* Longest piece of a wrong command quoted back in an error, characters. */
 enum { SHOWN_MAX = 40 };
+/* Longest #responsible and #cause / compensation text, characters. */
+enum { UNIT_MAX = 100, CAUSE_MAX = 500 };
+/* The largest compensation: 999,999,999.99 in any currency. */
+#define AMOUNT_MAX_CENTS INT64_C(99999999999)
 
 struct parser {
 	struct staffcmd_result *out;
@@ -183,6 +197,149 @@ static char *assignee(struct parser *ps, unsigned line, const char *v, size_t n)
 	return NULL;
 }
 
+/* one_line - v (n bytes) as valid UTF-8 with controls and runs of white
+ * space (ideographic and no-break spaces too) made one space. g_free. */
+static char *one_line(const char *v, size_t n)
+{
+	char *u = g_utf8_make_valid(v, (gssize)n);
+	GString *o = g_string_sized_new(n);
+	const char *end = u + strlen(u);
+	for (const char *q = u; q < end;) {
+		size_t k = space_at(q, end);
+		if (k || (guchar)*q < 0x20 || *q == 0x7f) {
+			if (o->len && o->str[o->len - 1] != ' ')
+				g_string_append_c(o, ' ');
+			q += k ? k : 1;
+			continue;
+		}
+		g_string_append_c(o, *q++);
+	}
+	g_free(u);
+	if (o->len && o->str[o->len - 1] == ' ')
+		g_string_truncate(o, o->len - 1);
+	return g_string_free(o, FALSE);
+}
+
+/* text_value - the free text of #responsible or #cause: required, at most
+ * max characters once made one line. */
+static char *text_value(struct parser *ps, unsigned line, enum staffcmd_kind kind,
+			const char *v, size_t n, unsigned max, const char *example)
+{
+	char *t = one_line(v, n);
+	if (!*t) {
+		error(ps, line, ps->zh ? "#%s 需要一个值，例如 #%s %s"
+				       : "#%s needs a value, e.g. #%s %s", kind_names[kind],
+		      kind_names[kind], example);
+	} else if (g_utf8_strlen(t, -1) > max) {
+		error(ps, line, ps->zh ? "#%s 超过 %u 个字；请写短一些（详细情况写在 #note 里）"
+				       : "#%s is longer than %u characters; say it shorter "
+					 "(details go in a #note)", kind_names[kind], max);
+	} else {
+		return t;
+	}
+	g_free(t);
+	return NULL;
+}
+
+/* amount - digits with optional ',' between groups and up to two
+ * decimals, in hundredths; the bytes read, 0 when there is no amount. */
+static size_t amount(const char *p, const char *end, int64_t *cents)
+{
+	const char *q = p;
+	int64_t whole = 0;
+	unsigned digits = 0;
+	while (q < end && (g_ascii_isdigit(*q) ||
+			   (*q == ',' && digits && q + 1 < end && g_ascii_isdigit(q[1])))) {
+		if (*q != ',') {
+			if (whole > AMOUNT_MAX_CENTS / 100)
+				return 0;
+			whole = whole * 10 + (*q - '0');
+			digits++;
+		}
+		q++;
+	}
+	if (!digits)
+		return 0;
+	int64_t frac = 0;
+	if (q + 1 < end && *q == '.' && g_ascii_isdigit(q[1])) {
+		frac = (q[1] - '0') * 10;
+		q += 2;
+		if (q < end && g_ascii_isdigit(*q))
+			frac += *q++ - '0';
+		if (q < end && g_ascii_isdigit(*q))
+			return 0; /* a third decimal: not money */
+	}
+	*cents = whole * 100 + frac;
+	return *cents <= AMOUNT_MAX_CENTS ? (size_t)(q - p) : 0;
+}
+
+/* currency_at - the currency named at p: a yuan sign, 元 or RMB for CNY,
+ * else three ASCII letters ending there; the bytes read, 0 when none. */
+static size_t currency_at(const char *p, const char *end, char cur[4])
+{
+	static const char *const yuan[] = { "\xC2\xA5", "\xEF\xBF\xA5", "元", "人民币" };
+	for (size_t i = 0; i < G_N_ELEMENTS(yuan); i++) {
+		size_t k = strlen(yuan[i]);
+		if ((size_t)(end - p) >= k && memcmp(p, yuan[i], k) == 0) {
+			memcpy(cur, "CNY", 4);
+			return k;
+		}
+	}
+	if (end - p < 3 || !g_ascii_isalpha(p[0]) || !g_ascii_isalpha(p[1]) ||
+	    !g_ascii_isalpha(p[2]) || (end - p > 3 && g_ascii_isalnum(p[3])))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		cur[i] = g_ascii_toupper(p[i]);
+	cur[3] = '\0';
+	if (!strcmp(cur, "RMB"))
+		memcpy(cur, "CNY", 4);
+	return 3;
+}
+
+/* compensation - "#compensation 200 CNY text" (also "¥200 text",
+ * "200元 text", "USD 1,200.50"): the amount and currency into c, the
+ * text as its arg. */
+static bool compensation(struct parser *ps, unsigned line, const char *p, size_t n,
+			 struct staffcmd *c)
+{
+	const char *end = p + n, *q = p;
+	char cur[4] = "";
+	size_t k = currency_at(q, end, cur); /* "¥200", "USD 200" */
+	q = skip_space(q + k, end);
+	size_t an = amount(q, end, &c->amount_cents);
+	if (!an) {
+		char *s = shown(p, n);
+		error(ps, line, ps->zh ? "#compensation“%s”：请先写金额（最多 999,999,999.99，"
+					 "两位小数），再写币种：#compensation 200 元 换新一双"
+				       : "#compensation \"%s\": give the amount first (at most "
+					 "999,999,999.99, two decimals), then the currency: "
+					 "#compensation 200 CNY replacement pair", s);
+		g_free(s);
+		return false;
+	}
+	q = skip_space(q + an, end);
+	char named[4] = "";
+	if ((k = currency_at(q, end, named)))
+		q += k;
+	if (!*named && !*cur) {
+		error(ps, line, ps->zh ? "#compensation 的金额后需要币种（元、人民币，"
+					 "或 CNY、HKD、TWD、USD 这样的三个字母）"
+				       : "#compensation needs a currency after the amount "
+					 "(three letters such as CNY, HKD, TWD, USD; 元 or RMB for CNY)");
+		return false;
+	}
+	memcpy(c->currency, *named ? named : cur, 4);
+	char *text = one_line(q, (size_t)(end - q));
+	if (g_utf8_strlen(text, -1) > CAUSE_MAX) {
+		error(ps, line, ps->zh ? "#compensation 的说明超过 %u 个字"
+				       : "#compensation text is longer than %u characters", CAUSE_MAX);
+		g_free(text);
+		return false;
+	}
+	c->arg = text;
+	return true;
+}
+
 /* command - one command line; p is just after the '#', end its end. */
 static void command(struct parser *ps, unsigned line, const char *p, const char *end)
 {
@@ -219,6 +376,7 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 		return;
 	}
 	ps->first[kind] = line;
+	struct staffcmd c = { .kind = (enum staffcmd_kind)kind, .line = line };
 	char *arg = NULL;
 	switch ((enum staffcmd_kind)kind) {
 	case STAFFCMD_STATUS:
@@ -243,12 +401,29 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 		arg = g_strndup(p, vn);
 		ps->out->note = true;
 		break;
+	case STAFFCMD_VALID:
+		arg = pick(ps, line, kind, p, vn, validity, G_N_ELEMENTS(validity),
+			   ps->zh ? "yes（有效）或 no（无效）" : "yes or no (有效 or 无效)");
+		break;
+	case STAFFCMD_RESPONSIBLE:
+		arg = text_value(ps, line, kind, p, vn, UNIT_MAX,
+				 ps->zh ? "售后服务部" : "after-sales, Shop 12");
+		break;
+	case STAFFCMD_COMPENSATION:
+		if (compensation(ps, line, p, vn, &c))
+			arg = c.arg;
+		break;
+	case STAFFCMD_CAUSE:
+		arg = text_value(ps, line, kind, p, vn, CAUSE_MAX,
+				 ps->zh ? "供应商 2411 批次胶水不合格" : "supplier batch 2411 glue");
+		break;
 	case STAFFCMD_N_KINDS:
 		break;
 	}
-	if (arg)
-		ps->out->cmds[ps->out->n_cmds++] =
-			(struct staffcmd){ .kind = (enum staffcmd_kind)kind, .arg = arg, .line = line };
+	if (arg) {
+		c.arg = arg;
+		ps->out->cmds[ps->out->n_cmds++] = c;
+	}
 }
 
 /* body - the text after the commands; for a note the rest of the #note

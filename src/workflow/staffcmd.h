@@ -19,6 +19,18 @@
  *                                         after #note on the same line is
  *                                         the note's first line
  *
+ * The outcome of the case, for accountability (policy 001 第十三、十四条):
+ *   #valid yes|no                         a valid complaint or not (有效/无效
+ *                                         are accepted too)
+ *   #responsible UNIT                     the department, store or person
+ *                                         answerable for the cause (1-100
+ *                                         characters, as written)
+ *   #compensation AMOUNT CURRENCY [TEXT]  what the customer was given:
+ *                                         "200 CNY new pair of shoes";
+ *                                         AMOUNT up to 2 decimals, CURRENCY
+ *                                         three letters (元, RMB, ¥ = CNY)
+ *   #cause TEXT                           the root cause (1-500 characters)
+ *
  * Rules:
  *   - Command names and values are case-insensitive ("#Severity b"); a
  *     colon may follow the name ("#status: resolved", also '：'); white
@@ -37,6 +49,7 @@
 #define COMPLAINTD_STAFFCMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum staffcmd_kind {
 	STAFFCMD_STATUS,
@@ -44,6 +57,10 @@ enum staffcmd_kind {
 	STAFFCMD_CATEGORY,
 	STAFFCMD_ASSIGN,
 	STAFFCMD_NOTE,
+	STAFFCMD_VALID,
+	STAFFCMD_RESPONSIBLE,
+	STAFFCMD_COMPENSATION,
+	STAFFCMD_CAUSE,
 	STAFFCMD_N_KINDS
 };
 
@@ -54,8 +71,14 @@ struct staffcmd {
 	enum staffcmd_kind kind;
 	/* The value in canonical form: status "in_progress"/"resolved"/
 	 * "closed", severity "A"/"B"/"C", category in lower case, assign the
-	 * address as written, note the rest of its line ("" when none). */
+	 * address as written, note the rest of its line ("" when none),
+	 * valid "yes"/"no", responsible and cause the text with runs of
+	 * white space made one space, compensation its TEXT ("" when none). */
 	char *arg;
+	/* compensation only: the amount in hundredths and the currency code
+	 * in upper case */
+	int64_t amount_cents;
+	char currency[4];
 	unsigned line; /* 1-based line of fresh */
 };
 

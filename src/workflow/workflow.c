@@ -12,6 +12,7 @@
 #include "mail/message.h"
 #include "mail/replytext.h"
 #include "rules/rules.h"
+#include "store/store_outcome.h"
 #include "workflow/sla.h"
 #include "workflow/staffcmd.h"
 #include "lib/stafftoken.h"
@@ -617,6 +618,46 @@ static int followup_classified(const struct workflow_ctx *x, struct store_case *
 	return rc < 0 ? -1 : 0;
 }
 
+/* outcome - the outcome commands of res (#valid, #responsible, #cause,
+ * #compensation) recorded for c, with one "outcome" event that says what
+ * was decided: the history names who and when. */
+static int outcome(const struct workflow_ctx *x, const struct store_case *c, const char *actor,
+		   const struct staffcmd_result *res, GError **err)
+{
+	struct store_outcome_change ch = { .valid = STORE_VALID_UNSET };
+	GString *what = g_string_new(NULL);
+	const struct staffcmd *cmd;
+	if ((cmd = staffcmd_find(res, STAFFCMD_VALID))) {
+		ch.valid = !strcmp(cmd->arg, "yes") ? STORE_VALID_YES : STORE_VALID_NO;
+		g_string_append_printf(what, "valid %s; ", cmd->arg);
+	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_RESPONSIBLE))) {
+		ch.responsible = cmd->arg;
+		g_string_append_printf(what, "responsible %s; ", cmd->arg);
+	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_CAUSE))) {
+		ch.cause = cmd->arg;
+		g_string_append_printf(what, "cause %s; ", cmd->arg);
+	}
+	int rc = 0;
+	if (what->len)
+		rc = store_outcome_set(x->store, c->id, &ch, actor, x->now, err);
+	if (rc == 0 && (cmd = staffcmd_find(res, STAFFCMD_COMPENSATION))) {
+		rc = store_outcome_compensate(x->store, c->id, cmd->amount_cents, cmd->currency,
+					      cmd->arg, actor, x->now, err);
+		g_string_append_printf(what, "compensation %" G_GINT64_FORMAT ".%02d %s%s%s; ",
+				       cmd->amount_cents / 100, (int)(cmd->amount_cents % 100),
+				       cmd->currency, *cmd->arg ? " " : "", cmd->arg);
+	}
+	if (rc == 0 && what->len) {
+		g_string_truncate(what, what->len - 2);
+		rc = store_add_event(x->store, c->id, x->now, actor, "outcome", what->str, err);
+		log_info("staff outcome ref=%s from=%s: %s", c->ref, actor, what->str);
+	}
+	g_string_free(what, TRUE);
+	return rc;
+}
+
 /* apply - the valid commands of res to c, one event each; what changed
  * reaches c too (the relay reads it). *resolved tells that #status
  * resolved was applied: the caller sends the resolution mail, after the
@@ -644,8 +685,8 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 		ch.assignee = cmd->arg;
 		g_string_append_printf(what, "assigned to %s; ", cmd->arg);
 	}
-	int rc = 0;
-	if (what->len) {
+	int rc = outcome(x, c, actor, res, err);
+	if (rc == 0 && what->len) {
 		g_string_truncate(what, what->len - 2);
 		rc = store_case_update(x->store, c->id, &ch, x->now, err);
 		if (rc == 0)

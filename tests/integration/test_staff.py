@@ -13,6 +13,7 @@ import datetime
 import email.header
 import email.utils
 import imaplib
+import json
 import os
 import re
 import sys
@@ -354,6 +355,86 @@ def test_staff_commands(srv, bindir):
                 m for m in mails(srv, lead, "escalation") if ref2 in m["Subject"]], 60)
         plan, = query(srv, "SELECT due_plan FROM complaints WHERE ref = %s", (ref2,))[0]
         assert plan is not None and case(srv, ref2)["severity"] == "A"
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_outcome_and_accountability(srv, bindir):
+    """#valid, #responsible, #compensation and #cause are recorded with who
+    and when (show, history), never reach the customer, add up over replies
+    (compensations) or overwrite (the rest), and the period's report counts
+    valid and invalid complaints, ranks the units answerable and totals the
+    compensation per currency; a malformed #compensation changes nothing."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "鞋子开胶", "新买的鞋穿了两天就开胶了，要求赔偿。")
+        cid = case(srv, ref)["id"]
+        handler = note.envelope["rcpt_tos"][0]
+        deliver(srv, staff_reply(note, "#valid 有效\n#responsible 售后部  第12门店\n"
+                                 "#compensation 200 CNY 换新鞋\n#cause 供应商胶水批次问题\n\n"
+                                 "已为您换新，并补偿200元。"))
+        wait_for("outcome recorded", lambda: events(srv, cid, "outcome"), 60)
+        wait_for("relay", lambda: mails(srv, "wang.fang@customer.example", "relay"), 30)
+        relayed = text_of(mails(srv, "wang.fang@customer.example", "relay")[0])
+        assert "已为您换新" in relayed and "#" not in relayed and "胶水批次" not in relayed, relayed
+        kind, actor, detail = events(srv, cid, "outcome")[0]
+        assert actor == handler, (actor, handler)
+        assert detail == ("valid yes; responsible 售后部 第12门店; cause 供应商胶水批次问题; "
+                          "compensation 200.00 CNY 换新鞋"), detail
+
+        # a later decision overwrites, a second compensation adds up
+        deliver(srv, staff_reply(note, "#valid: no\n＃compensation ¥50.5 运费\n#note 复核后判定无效"))
+        wait_for("second outcome", lambda: len(events(srv, cid, "outcome")) == 2, 60)
+        # refused as a whole: nothing of it is recorded
+        deliver(srv, staff_reply(note, "#compensation 300\n#responsible 质量部\n不应转给客户"))
+        wait_for("error answer", lambda: mails(srv, handler, "staff_error"), 60)
+        err = text_of(mails(srv, handler, "staff_error")[0])
+        assert "currency" in err, err
+        wait_settled(srv)
+        assert len(events(srv, cid, "outcome")) == 2
+
+        doc = json.loads(d.ctl("show", "--json", ref).stdout)
+        o = doc["outcome"]
+        assert o["valid"] is False and o["valid_by"] == handler and o["valid_at"], o
+        assert o["responsible"] == "售后部 第12门店" and o["responsible_by"] == handler, o
+        assert o["cause"] == "供应商胶水批次问题", o
+        assert [(c["amount"], c["currency"], c["text"]) for c in o["compensations"]] == \
+            [("200.00", "CNY", "换新鞋"), ("50.50", "CNY", "运费")], o["compensations"]
+        text = d.ctl("show", ref).stdout.decode()
+        assert re.search(r"valid\s+no \(" + re.escape(handler), text), text
+        assert "50.50 CNY 运费" in text, text
+
+        # a second complaint, valid, answered by the same unit; a third undecided
+        def another(subject, body, sender):
+            before = len(mails(srv, kind="notify"))
+            deliver(srv, customer_mail(subject, body, sender=sender)[0])
+            wait_for("its notification", lambda: len(mails(srv, kind="notify")) > before, 60)
+            return mails(srv, kind="notify")[-1]
+        note2 = another("电水壶漏水", "底座漏水。", "li.lei@customer.example")
+        ref2 = re.search(r"\[(CMP-\d{8}-\d+)\]", note2["Subject"]).group(1)
+        assert ref2 != ref
+        deliver(srv, staff_reply(note2, "#valid yes\n#responsible 售后部 第12门店\n"
+                                 "#compensation 20 usd voucher"))
+        wait_for("outcome 2", lambda: events(srv, case(srv, ref2)["id"], "outcome"), 60)
+        another("发票没开", "发票一直没开。", "zhao@customer.example")
+        wait_settled(srv)
+        # three days around now: no midnight between the mails and the report
+        now = datetime.datetime.now(CST)
+        span = ("--from", (now - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+                "--to", (now + datetime.timedelta(days=1)).strftime("%Y-%m-%d"))
+        rep = json.loads(d.ctl("report", *span, "--format", "json").stdout)["outcome"]
+        assert (rep["valid"], rep["invalid"], rep["undecided"]) == (1, 1, 1), rep
+        assert rep["units"] == [{"unit": "售后部 第12门店", "complaints": 2, "valid": 1}], rep
+        assert rep["compensation"] == [
+            {"currency": "CNY", "count": 2, "total": "250.50"},
+            {"currency": "USD", "count": 1, "total": "20.00"}], rep
+        txt = d.ctl("report", *span, "--lang", "zh").stdout.decode()
+        assert "责任单位投诉排名" in txt and "250.50" in txt, txt
+        csv = d.ctl("report", *span, "--format", "csv").stdout.decode()
+        assert "responsible_units\r\nunit,complaints,valid\r\n售后部 第12门店,2,1\r\n" in csv, csv
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
@@ -825,7 +906,8 @@ def test_upgrade_sends_no_old_notes(srv, bindir):
 
 
 TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
-         test_staff_commands, test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
+         test_staff_commands, test_outcome_and_accountability,
+         test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_zh_staff_mails_in_chinese, test_no_padding_without_a_name,
          test_answer_before_resolution, test_followup_threads_to_notification,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,

@@ -316,6 +316,11 @@ static void test_errors_in_chinese(void **state)
 	zh_errors("#assign", 1, "#assign 需要一个邮箱地址");
 	zh_errors("#assign 李四 <li@x.example>", 1, "不是单纯的邮箱地址");
 	zh_errors("#note\n#note", 1, "第 2 行：#note 写了两次（第一次在第 1 行）");
+	zh_errors("#valid maybe", 1, "yes（有效）或 no（无效）");
+	zh_errors("#responsible", 1, "#responsible 需要一个值，例如");
+	zh_errors("#cause", 1, "#cause 需要一个值");
+	zh_errors("#compensation 很多钱", 1, "请先写金额");
+	zh_errors("#compensation 200", 1, "金额后需要币种");
 	/* the cap on the list, and hostile bytes quoted back, in Chinese too */
 	GString *s = g_string_new(NULL);
 	for (int i = 0; i < 50; i++)
@@ -333,6 +338,91 @@ static void test_errors_in_chinese(void **state)
 	staffcmd_result_clear(&r);
 }
 
+/* the outcome commands: validity, the unit answerable, compensation in
+ * its forms, the cause; and their errors */
+static void test_outcome(void **state)
+{
+	struct staffcmd_result r;
+	ok("#valid yes\n#responsible  After-sales\u3000Shop 12 \n"
+	   "#compensation 1,200.5 usd  new   pair\n#cause glue of batch 2411\nThanks.", &r,
+	   "Thanks.");
+	assert_int_equal(r.n_cmds, 4);
+	assert_string_equal(arg_of(&r, STAFFCMD_VALID), "yes");
+	assert_string_equal(arg_of(&r, STAFFCMD_RESPONSIBLE), "After-sales Shop 12");
+	const struct staffcmd *c = staffcmd_find(&r, STAFFCMD_COMPENSATION);
+	assert_int_equal(c->amount_cents, 120050);
+	assert_string_equal(c->currency, "USD");
+	assert_string_equal(c->arg, "new pair");
+	assert_string_equal(arg_of(&r, STAFFCMD_CAUSE), "glue of batch 2411");
+	staffcmd_result_clear(&r);
+
+	static const struct { const char *in, *valid; } valids[] = {
+		{ "NO", "no" }, { "有效", "yes" }, { "无效投诉", "no" }, { "Invalid", "no" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(valids); i++) {
+		char *f = g_strdup_printf("＃valid：%s", valids[i].in);
+		ok(f, &r, "");
+		assert_string_equal(arg_of(&r, STAFFCMD_VALID), valids[i].valid);
+		staffcmd_result_clear(&r);
+		g_free(f);
+	}
+	static const struct { const char *in; int64_t cents; const char *cur, *text; } money[] = {
+		{ "200 CNY", 20000, "CNY", "" },
+		{ "200元 退一双鞋的钱", 20000, "CNY", "退一双鞋的钱" },
+		{ "¥88.8 运费", 8880, "CNY", "运费" },
+		{ "￥ 0 道歉", 0, "CNY", "道歉" },
+		{ "300 rmb", 30000, "CNY", "" },
+		{ "HKD 50", 5000, "HKD", "" },
+		{ "999,999,999.99 TWD", INT64_C(99999999999), "TWD", "" },
+		{ "12 人民币 红包", 1200, "CNY", "红包" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(money); i++) {
+		char *f = g_strdup_printf("#compensation %s", money[i].in);
+		ok(f, &r, "");
+		c = staffcmd_find(&r, STAFFCMD_COMPENSATION);
+		if (c->amount_cents != money[i].cents || strcmp(c->currency, money[i].cur) ||
+		    strcmp(c->arg, money[i].text))
+			fail_msg("[%s]: %lld %s [%s]", f, (long long)c->amount_cents, c->currency,
+				 c->arg);
+		staffcmd_result_clear(&r);
+		g_free(f);
+	}
+
+	bad("#valid maybe", "#valid", "yes or no", NULL);
+	bad("#valid", "needs a value", NULL);
+	bad("#responsible", "needs a value", NULL);
+	bad("#responsible  \u3000 ", "needs a value", NULL);
+	bad("#cause", "needs a value", NULL);
+	bad("#compensation", "give the amount first", NULL);
+	bad("#compensation CNY", "give the amount first", NULL);
+	bad("#compensation some money", "give the amount first", NULL);
+	bad("#compensation 200", "needs a currency", NULL);
+	bad("#compensation 200 dollars", "needs a currency", NULL);
+	bad("#compensation 1.234 CNY", "give the amount first", NULL);
+	bad("#compensation 1000000000 CNY", "give the amount first", NULL);
+	bad("#compensation 99999999999999999999999 CNY", "give the amount first", NULL);
+	bad("#compensation -5 CNY", "give the amount first", NULL);
+	bad("#compensation ,5 CNY", "give the amount first", NULL);
+	bad("#valid yes\n#valid no", "given twice", NULL);
+	GString *s = g_string_new("#responsible ");
+	for (int i = 0; i < 101; i++)
+		g_string_append(s, "部");
+	bad(s->str, "longer than 100", NULL);
+	g_string_truncate(s, s->len - 3);
+	ok(s->str, &r, "");
+	assert_int_equal(g_utf8_strlen(arg_of(&r, STAFFCMD_RESPONSIBLE), -1), 100);
+	staffcmd_result_clear(&r);
+	/* controls and broken UTF-8 never reach the stored text */
+	ok("#cause a\x01b\x1b[31m \xff end", &r, "");
+	const char *cause = arg_of(&r, STAFFCMD_CAUSE);
+	assert_true(g_utf8_validate(cause, -1, NULL));
+	for (const char *q = cause; *q; q++)
+		assert_true((guchar)*q >= 0x20 && *q != 0x7f);
+	staffcmd_result_clear(&r);
+	g_string_free(s, TRUE);
+	assert_string_equal(staffcmd_kind_name(STAFFCMD_COMPENSATION), "compensation");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_errors_in_chinese),
+		cmocka_unit_test(test_outcome),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
