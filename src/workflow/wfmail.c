@@ -107,12 +107,20 @@ static const char *commands_help(const char *lang)
 		       "  #category quality|service|price|infringement|other\n"
 		       "                                        更改类别（产品质量|服务质量|价格|侵权|其他）\n"
 		       "  #assign 同事@公司域名                  转交同事处理\n"
-		       "  #note 内部备注                         本次回复只作内部备注，不转给客户\n";
+		       "  #note 内部备注                         本次回复只作内部备注，不转给客户\n"
+		       "  #valid yes|no                         判定有效|无效投诉\n"
+		       "  #responsible 责任部门、门店或人员      记录责任单位\n"
+		       "  #compensation 金额 币种 说明           记录赔偿，例如 #compensation 200 元 换新\n"
+		       "  #cause 原因                            记录投诉的根本原因\n";
 	return "  #status in_progress|resolved|closed   change the status\n"
 	       "  #severity A|B|C                       change the severity\n"
 	       "  #category quality|service|price|infringement|other\n"
 	       "  #assign colleague@company             hand the complaint over\n"
-	       "  #note text                            an internal note: nothing goes to the customer\n";
+	       "  #note text                            an internal note: nothing goes to the customer\n"
+	       "  #valid yes|no                         a valid or an invalid complaint\n"
+	       "  #responsible department|store|person  the unit answerable for it\n"
+	       "  #compensation AMOUNT CURRENCY text    a compensation, e.g. #compensation 200 CNY new pair\n"
+	       "  #cause text                           the root cause\n";
 }
 
 /* vars_new - the variables every staff template knows, for view v in

@@ -392,7 +392,7 @@ def test_outcome_and_accountability(srv, bindir):
         deliver(srv, staff_reply(note, "#compensation 300\n#responsible 质量部\n不应转给客户"))
         wait_for("error answer", lambda: mails(srv, handler, "staff_error"), 60)
         err = text_of(mails(srv, handler, "staff_error")[0])
-        assert "currency" in err, err
+        assert "第 1 行：#compensation 的金额后需要币种" in err, err
         wait_settled(srv)
         assert len(events(srv, cid, "outcome")) == 2
 
