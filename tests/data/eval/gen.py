@@ -420,7 +420,7 @@ add("s18_clerk_ignores", "service", "C", "gbk", ("吕芳", "lvfang@163.example")
     """上周日下午去你们万达店看冰箱，两个店员在柜台后面聊天玩手机，
 我问了三遍价格和尺寸，才有一个人头都不抬地说"自己看标签"。
 想买东西都买得憋气，以后不会再去这家店了。""")
-add("s19_ombudsman", "service", "B", "utf8", ("Fiona Clarke", "fiona.clarke@example.co.uk"),
+add("s19_ombudsman", "service", "A", "utf8", ("Fiona Clarke", "fiona.clarke@example.co.uk"),
     "Final attempt before I go to the ombudsman",
     """My boiler service was booked for 14 January. Your engineer didn't turn up, and
 no one has called to rebook despite four promises of a call back.
@@ -456,7 +456,7 @@ add("s24_late_and_fee", "service", "C", "utf8", ("Andrew Scott", "andy.scott@exa
 Thursday evening with no warning, after I had taken a day off work for nothing.
 Also, the shipping fee seemed rather high for something that came two days late,
 but mostly I'd like someone to explain what went wrong.""")
-add("s25_weibo", "service", "B", "utf8", ("许晴", "xuqing@163.example"),
+add("s25_weibo", "service", "A", "utf8", ("许晴", "xuqing@163.example"),
     "维修拖了一个月，我已经发微博了",
     """洗碗机送修一个月了，一直说配件没到，问什么时候到，不知道。
 我已经把这件事发到微博上了，再拖下去我就每天发一条，让大家都看看你们的售后。""")
