@@ -998,6 +998,165 @@ def render(i, entry):
     return text.replace("\n", "\r\n").encode("utf-8")
 
 
+# ------------------------------------------------- across industries (issue 9)
+# Short and long mails as customers of other trades write them: cars,
+# telecoms, airlines, hotels, schools, appliances, express delivery,
+# takeaway, banks and insurers.  Written before running the rules on them.
+add("q33_car_gearbox_judder", "quality", "C", "utf8", ("周强", "zhouqiang@163.example"),
+    "新车提了两个月变速箱顿挫",
+    """你好，我三月份在你们4S店提的车，开了不到五千公里，低速的时候一档升二档明显顿挫，
+堵车的时候一顿一顿的，坐后排的人都能感觉到。去店里检查了两次，都说是正常现象，
+刷了一次程序也没用。新车就这样，我很难接受，请厂家给个说法。""")
+add("q34_car_rust_big5", "quality", "B", "big5", ("陳志明", "chen.cm@example.com.tw"),
+    "車門下緣生鏽",
+    """我的車才買一年半，兩邊車門下緣都已經起泡生鏽，保養廠說是漆面問題要自費處理。
+我已經向消基會提出申訴，希望原廠正視這個問題。""")
+add("q35_phone_screen_flicker_en", "quality", "C", "utf8", ("Priya Nair", "priya.nair@example.in"),
+    "New phone screen flickers",
+    """Got the phone three weeks ago. Screen flickers green whenever the brightness is
+below half and sometimes the touch stops responding until I lock it. Restarted,
+updated, factory reset. Same. I want a replacement not another reset.""")
+add("q36_washing_machine_drum", "quality", "C", "utf8", ("黄丽", "huangli_2019@qq.example"),
+    "洗衣机脱水声音像拖拉机",
+    "洗衣机买了半年，脱水的时候整台机器在地上跳，声音跟拖拉机一样，楼下邻居都上来敲门了。")
+add("q37_takeaway_cold_soggy_en", "quality", "C", "utf8", ("Dan Walsh", "dwalsh@example.ie"),
+    "order #88213",
+    """Chips were soggy and the burger was stone cold, bun squashed flat. Honestly
+inedible, binned the lot.""")
+add("q38_hotel_room_mould", "quality", "C", "utf8", ("Karen Holt", "karen.holt@example.co.uk"),
+    "Room 412 - mould and broken shower",
+    """We stayed two nights last weekend. Black mould round the bath, the shower head
+was cracked and sprayed everywhere, and the air conditioning rattled all night so
+neither of us slept. Not what I expect for the price of a four-star room.""")
+add("q39_fridge_not_cold_zh", "quality", "C", "utf8", ("孙伟", "sunwei@126.example"),
+    "冰箱冷藏室不制冷",
+    "冰箱用了不到一年，冷藏室温度降不下来，放进去的菜两天就坏了，冷冻室倒是正常。麻烦安排检修。")
+add("q40_headphones_one_side", "quality", "C", "utf8", ("Tom Becker", "tbecker@example.de"),
+    "headphones",
+    "Left earcup cut out after a month, only the right side plays now. Cable is fine, tried two phones.")
+add("q41_shoes_sole_split", "quality", "C", "utf8", ("刘畅", "liuchang@163.example"),
+    "鞋底开裂",
+    "穿了不到两周鞋底就裂了一道口子，下雨天直接进水，这质量真的不行。")
+add("s30_telecom_broadband_not_installed", "service", "C", "utf8", ("赵敏", "zhaomin@139.example"),
+    "宽带办理十天了还没人来装",
+    """十天前在营业厅办的宽带，说三天内上门安装，结果到现在没有任何人联系我。
+打了四次客服电话，每次都说已经催了，让我继续等。我在家办公，每天只能用手机热点。""")
+add("s31_airline_lost_bag_en", "service", "B", "utf8", ("Maria Lopez", "mlopez@example.com"),
+    "Lost bag, file ref MAD 43921",
+    """My suitcase did not arrive in Madrid on Friday. Five days later the tracer still
+says 'searching' and nobody at your baggage desk answers the phone. I have been
+buying clothes for a work trip out of my own pocket. If I hear nothing by Monday I
+will file a complaint with the consumer association.""")
+add("s32_hotel_reception_rude", "service", "C", "utf8", ("王芳", "wangfang@sina.example"),
+    "前台服务态度",
+    """入住的时候前台一直低头玩手机，问她早餐几点开始，她头都不抬说"自己看牌子"。
+晚上房间没热水，打了三次电话才有人来。这样的服务配不上你们的价格。""")
+add("s33_training_school_no_teacher", "service", "C", "utf8", ("陈老师家长", "chenjz@qq.example"),
+    "培训班连续三次临时调课",
+    """孩子报的周末英语班，这个月已经三次临时通知调课，都是上课前一小时才发消息，
+说老师有事。我们从郊区赶过去，到了门口才知道。班主任也不回微信，问课时怎么补也没人说。""")
+add("s34_express_parcel_left_outside_en", "service", "C", "utf8", ("Olivia Grant", "ogrant@example.co.uk"),
+    "Parcel thrown over the gate",
+    """Your driver threw my parcel over the side gate into a puddle and marked it
+'handed to resident'. Nobody was home. The photo on the app shows the gate, not a
+person. Please speak to him.""")
+add("s35_courier_no_call_zh", "service", "C", "utf8", ("李娜", "lina88@163.example"),
+    "快递员不打电话直接放驿站",
+    "我明明备注了送货上门，快递员电话都不打一个就放到驿站了，驿站离我家两公里，我腿脚不方便。")
+add("s36_bank_queue_one_window", "service", "C", "utf8", ("张建国", "zhangjg@126.example"),
+    "营业厅只开一个窗口",
+    "周六上午去支行办业务，十几个人排队只开一个窗口，等了一个半小时，大堂经理一直在聊天也不管。")
+add("s37_telco_unlock_en", "service", "C", "utf8", ("Ahmed Khan", "akhan@example.com"),
+    "Still no unlock code",
+    """I paid off my handset in full in May and asked for the unlock code. Three chats,
+two calls, each agent says it has been 'escalated' and to wait 48 hours. It is now
+five weeks. Nobody has called me back once.""")
+add("s38_appliance_repair_no_show", "service", "C", "utf8", ("吴刚", "wugang@qq.example"),
+    "约好的维修师傅没来",
+    """空调不制冷报修，约了周三下午，我请了半天假在家等，师傅没来也没打电话。
+再打过去说派单系统出错了，要改到下周。请问我的半天假谁负责？""")
+add("s39_insurance_claim_denied_en", "service", "C", "utf8", ("Greg Miller", "gmiller@example.com"),
+    "Claim 55-2093 denied again",
+    """Third time you have denied my claim for the windscreen. First it was the wrong
+form, then you said photos were missing (they were attached), now you say the
+damage was pre-existing. The car was inspected when I took out the policy. Please
+have a supervisor look at this.""")
+add("s40_debt_collector_calls_relatives", "service", "B", "utf8", ("匿名用户", "anon2024@163.example"),
+    "催收打电话给我父母和同事",
+    """我的贷款逾期了十天，已经和你们说了下周发工资就还。现在催收每天打十几个电话，
+还打给我父母和单位同事，说我是老赖。我已经向当地金融办反映了，请立即停止。""")
+add("s41_food_delivery_late_en", "service", "C", "utf8", ("Jess Parker", "jessp@example.com"),
+    "1h40 for a pizza",
+    """Ordered at 7.05, app said 35 minutes. Rider showed up at 8.45, didn't
+apologise, and the app kept saying 'arriving soon' the whole time. Support chat
+just closed my ticket.""")
+add("s42_telecom_signal_and_support", "service", "C", "utf8", ("何磊", "helei@139.example"),
+    "家里没有信号，客服让我自己换位置",
+    "搬家后家里手机一点信号都没有，打客服，客服说让我站到窗户边打电话，报了三次网络故障都没人处理。")
+add("p27_telecom_bill_extra", "price", "C", "utf8", ("郑洁", "zhengjie@139.example"),
+    "话费账单多出38元",
+    """这个月账单比套餐多了38元，查了明细是一个叫"视频彩铃"的增值业务，我从来没有开通过。
+要求退还这笔钱，并查一下是谁给我开的。""")
+add("p28_airline_bag_fee_en", "price", "C", "utf8", ("Chris Young", "cyoung@example.com"),
+    "Bag fee at the gate",
+    """Booked a fare that said one cabin bag included. At the gate I was made to pay
+GBP 48 for the same bag because it was 'a large item'. It fit the sizer. I want
+the 48 back.""")
+add("p29_hotel_price_higher_than_booked", "price", "C", "utf8", ("冯雪", "fengxue@qq.example"),
+    "退房时结算价比预订价高",
+    """在平台上预订的价格是每晚428元含早，退房时前台按每晚568元结算，说平台价格不含节假日。
+预订页面上没有任何说明，我有截图。请按预订价格退还差价。""")
+add("p30_training_refund_refused", "price", "B", "utf8", ("家长 林女士", "linms@163.example"),
+    "培训机构不退剩余课时费",
+    """去年九月交了一年的课时费一万二，孩子上了四个月因为搬家上不了了，
+机构说合同写了不退费，只能转让。剩下的课时费七千多元一分不退。我已经打了12345。""")
+add("p31_bank_annual_fee_en", "price", "C", "utf8", ("Linda Park", "lpark@example.com"),
+    "Annual fee I was told was waived",
+    """When I opened the card the banker said the annual fee would be waived for
+life. This month I see a $95 annual fee on my statement. I was never told this
+would change. Please reverse it.""")
+add("p32_car_dealer_extra_charges", "price", "C", "utf8", ("马超", "machao@126.example"),
+    "提车被加收上牌费金融服务费",
+    """谈好的落地价是十三万八，提车那天销售说还要交三千的金融服务费和一千五的上牌费，
+不交就不给车。之前报价单上根本没有这些项目。""")
+add("p33_takeaway_price_app_en", "price", "C", "utf8", ("Sam Reid", "samreid@example.co.uk"),
+    "Menu price vs what I paid",
+    """Same meal costs 9.50 in the restaurant and 13.20 on your app, plus a service
+fee and a small order fee. That's not a delivery charge, that's a mark-up you
+don't show until checkout.""")
+add("p34_insurance_premium_jump", "price", "C", "utf8", ("Paul Evans", "pevans@example.com"),
+    "Renewal quote",
+    """No claims, same car, same address, and my renewal has gone from 412 to 689.
+A new customer gets the same cover on your website for 430. Explain that.""")
+add("p35_ecommerce_price_drop_big5", "price", "C", "big5", ("林美華", "linmh@example.com.tw"),
+    "剛買就降價",
+    "我上週買的吸塵器付了8990元，今天看同一台只賣6990元，客服說不能補差價，這樣對嗎？")
+add("i18_fake_charger_phone", "infringement", "C", "utf8", ("徐磊", "xulei@qq.example"),
+    "店里买的原装充电器是假的",
+    "在你们授权店买的所谓原装充电器，和手机盒子里那个一对比，字体、重量都不一样，官网查序列号查不到。")
+add("i19_fake_car_parts_en", "infringement", "B", "utf8", ("Mike Turner", "mturner@example.com"),
+    "Non-genuine parts fitted at service",
+    """The invoice from my service says genuine brake pads, but the pads in the car
+have no manufacturer markings at all - a mechanic friend says they are cheap
+copies. I've reported it to trading standards.""")
+add("o24_car_booking_question", "other", "C", "utf8", ("高阳", "gaoyang@163.example"),
+    "咨询试驾预约",
+    "你好，想问一下周末可以预约试驾吗？需要带驾驶证原件吗？谢谢。")
+add("o25_airline_praise_en", "other", "C", "utf8", ("Helen Cho", "hcho@example.com"),
+    "Thank you to the crew of flight 221",
+    """Just wanted to say the crew on Sunday's flight were brilliant with my two
+toddlers, and the captain kept us updated during the delay. Thank you.""")
+add("o26_school_timetable", "other", "C", "utf8", ("家长", "parent2025@qq.example"),
+    "寒假班时间",
+    "请问寒假班什么时候开始报名？一周上几次课？")
+add("o27_bank_spam_offer", "other", "C", "utf8", ("Loan Offers", "offers@mailer.example"),
+    "Pre-approved: borrow up to $50,000 today",
+    "You are pre-approved! Low monthly payments, no credit check. Click here to claim your offer today.")
+add("o28_hotel_praise_zh", "other", "C", "utf8", ("杨柳", "yangliu@sina.example"),
+    "感谢前台小李",
+    "这次入住很满意，房间干净，前台小李还帮我们安排了接机，下次来还住你们家。")
+
+
 def main():
     stems = set()
     for old in os.listdir(HERE):
