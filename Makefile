@@ -174,9 +174,10 @@ unit: asan
 # rules reach it (issue 9).
 CORPUS ?= ../shared/corpus/eml
 # The figures the shipped rules must keep on ../shared/corpus (category
-# accuracy, severity macro-recall): a guard against regressions at what they
-# reach now (0.788, 0.916). Issue 9 aims at 0.85 and 0.80.
-RULES_GATE ?= 0.78,0.90
+# accuracy, severity macro-recall): a guard against regressions just below
+# what they reach now (0.866, 0.916; en 0.879, zh 0.860). Issue 9 asked for
+# 0.85 and 0.80.
+RULES_GATE ?= 0.86,0.91
 rules-gate: all
 	@if [ -d "$(CORPUS)" ]; then rc=0; \
 	    $(BUILD)/complaintctl rules eval --rules rules --fail-under $(RULES_GATE) \

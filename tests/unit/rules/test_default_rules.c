@@ -263,6 +263,74 @@ static void test_categories(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* ---- categories across trades (issue 9, point 1) ------------------------
+ * Each case fails when the rule named above it is removed: without it the
+ * text falls to another category or to "other". */
+static void test_categories_general(void **state)
+{
+	static const struct cat_case c[] = {
+		/* S_CREDIT_ZH: a credit record is the lender's handling */
+		{ "逾期记录一直不撤销，已经影响我买房。", "service" },
+		/* S_NEGOTIATE_ZH: instalments refused */
+		{ "我想协商分期还款，银行不同意，必须一次性还清。", "service" },
+		/* S_TRANSFER_ZH: a top-up that never arrives */
+		{ "充值了两百元，余额显示未到账。", "service" },
+		/* S_PACKAGE_ZH: the box crushed in transport, not the product */
+		{ "快递到的时候外包装压扁了，盒子也破了。", "service" },
+		/* P_USURY_ZH: the cost of the loan beside the collection calls */
+		{ "催收天天打电话骚扰，可这笔贷款的利息太高了，已经超过了国家规定的上限。", "price" },
+		/* P_LABEL_ZH: a degree word between price and verdict */
+		{ "鞋子不错，就是价格有点高。", "price" },
+		/* Q_DEFECT_ZH: workmanship "not very fine" */
+		{ "做工不是很精致。", "quality" },
+		/* I_FAKE_SURE: an outright "fake" outweighs the defects listed */
+		{ "绝对是假货，做工非常粗糙，穿着也不舒服。", "infringement" },
+		/* Q_HANT: traditional characters */
+		{ "買了半年車門就生鏽了。", "quality" },
+		/* P_HANT */
+		{ "剛買就降價，客服不給補差價。", "price" },
+		/* S_HANT */
+		{ "包裹一個星期了還沒收到，也沒人處理。", "service" },
+		/* Q_BROKEN_ZH's lookbehind: 挂断了 is a call hung up, not a
+		 * broken part (without it the tie goes to quality) */
+		{ "电话打过去就被挂断了。", "service" },
+		/* S_LATE_ZH counts a queue only when it is long: one mentioned
+		 * in praise is not a complaint */
+		{ "排队的人很多，但是服务员很热情，菜也很好吃，下次还来。", "other" },
+		/* S_SCHEDULE_ZH: classes moved at short notice */
+		{ "培训班这个月临时调课三次，老师也不回微信。", "service" },
+		/* P_RAISE_EN: a renewal that jumps */
+		{ "My renewal went from 412 to 689 with no claims.", "price" },
+		/* P_OWED_EN: money promised and not paid */
+		{ "Your agent promised to pay me back for the taxi and I'm still owed 80 pounds.", "price" },
+		/* X_CLAIM_PAYOUT: reimbursement is the claim payout */
+		{ "They refused to reimburse the vet bill and only paid $40 of a $700 claim.", "service" },
+		/* Q_OUT_OF_ORDER_EN */
+		{ "The ticket machine at the station has been out of order for a week.", "quality" },
+		/* S_SETUP_EN */
+		{ "My broadband has not been connected yet.", "service" },
+		/* X_THANKS_LETTER: a thank-you that mentions a delay */
+		{ "Just wanted to say thank you to the crew who looked after us during the long delay.", "other" },
+		/* P_LABEL_EN: the price changes at checkout */
+		{ "The site showed $1 a week but at checkout it was $1.50.", "price" },
+		/* S_TICKET_EN */
+		{ "Support closed my ticket without a reply.", "service" },
+	};
+	unsigned failed = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(c); i++) {
+		struct verdict *v = classify(*state, c[i].text);
+		if (strcmp(verdict_category(v), c[i].category) != 0) {
+			char *why = verdict_format(v);
+			print_message("category %s, want %s: %s\n%s", verdict_category(v),
+				      c[i].category, c[i].text, why);
+			g_free(why);
+			failed++;
+		}
+		verdict_free(&v);
+	}
+	assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_a_en),
 		cmocka_unit_test(test_b),
 		cmocka_unit_test(test_categories),
+		cmocka_unit_test(test_categories_general),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
