@@ -68,6 +68,19 @@ static void release_dead_claims(struct store *store, const char *host)
 	g_free(prefix);
 }
 
+/* release_own_claims - after a claim whose outcome could not be recorded,
+ * its rows (still 'sending' under our name) go back to pending at once
+ * instead of after the lease: sent again with the same Message-ID, at least
+ * once as after a crash. 0 when done. */
+static int release_own_claims(struct store *store, const char *owner)
+{
+	int n = store_outbox_release(store, owner, NULL);
+	if (n > 0)
+		log_info("outbox: %d mail%s whose sending was not recorded go%s again", n,
+			 n == 1 ? "" : "s", n == 1 ? "es" : "");
+	return n < 0 ? -1 : 0;
+}
+
 int64_t sender_backoff(const struct config *cfg, unsigned attempts)
 {
 	int64_t d = cfg->smtp_retry_min;
@@ -136,8 +149,8 @@ static int record(const struct config *cfg, struct store *store, const struct ou
  * (one fsync) per claim instead of one per mail. If the daemon dies before
  * the commit, the claimed mail goes again after its lease, with the same
  * Message-ID: at least once, as before. */
-static int record_all(const struct config *cfg, struct store *store, GPtrArray *items,
-		      const struct outcome *out, int64_t now, GError **err)
+static int record_once(const struct config *cfg, struct store *store, GPtrArray *items,
+		       const struct outcome *out, int64_t now, GError **err)
 {
 	if (store_begin(store, err) < 0)
 		return -1;
@@ -148,6 +161,27 @@ static int record_all(const struct config *cfg, struct store *store, GPtrArray *
 		}
 	}
 	return store_commit(store, err);
+}
+
+/* The outcomes are known and the mail has left: a transaction the database
+ * chose as a deadlock victim is simply run again. Left unrecorded, the rows
+ * would stay 'sending' for the whole lease. */
+#define RECORD_TRIES 4
+
+static int record_all(const struct config *cfg, struct store *store, GPtrArray *items,
+		      const struct outcome *out, int64_t now, GError **err)
+{
+	for (unsigned t = 1;; t++) {
+		if (record_once(cfg, store, items, out, now, err) == 0)
+			return 0;
+		if (t == RECORD_TRIES || !*err || (*err)->domain != STORE_ERROR ||
+		    (*err)->code != STORE_ERROR_RETRY)
+			return -1;
+		log_info("outbox: recording what the relay said: %s; again (%u of %u)",
+			 (*err)->message, t + 1, RECORD_TRIES);
+		g_clear_error(err);
+		g_usleep(20000 * t);
+	}
 }
 
 /* sender_run_once - claim and send what is due at now: mails handled,
@@ -175,8 +209,10 @@ static int sender_run_once(const struct config *cfg, struct store *store, struct
 		}
 		if (!reachable)
 			handled = SENDER_RELAY_DOWN;
+		/* a database error wins: the loop reconnects and hands the
+		 * unrecorded claim back (release_own_claims) */
 		if (record_all(cfg, store, items, out, now, &err) < 0)
-			handled = -1;  /* a database error wins: the loop reconnects */
+			handled = -1;
 		for (unsigned i = 0; i < items->len; i++)
 			g_free(out[i].why);
 		g_free(out);
@@ -212,7 +248,7 @@ static gpointer sender_thread(gpointer data)
 	struct store *store = NULL;
 	struct smtp *smtp = connect_relay(s->cfg);
 	int64_t backoff = 0, relay_wait = 0;
-	bool released = false;
+	bool released = false, unrecorded = false;
 	while (!lifecycle_stopping()) {
 		GError *err = NULL;
 		char *error = NULL;
@@ -224,11 +260,14 @@ static gpointer sender_thread(gpointer data)
 				release_dead_claims(store, s->host);
 				released = true;
 			}
+			if (unrecorded && release_own_claims(store, s->owner) == 0)
+				unrecorded = false;
 			n = sender_run_once(s->cfg, store, smtp, s->owner,
 					    clock_now(), &error);
 		}
 		g_clear_error(&err);
 		if (error) {
+			unrecorded = unrecorded || store != NULL;
 			if (store && store_ping(store, NULL) < 0)
 				store_close(&store);
 			backoff = backoff ? MIN(backoff * 2, 60) : 1;

@@ -378,6 +378,63 @@ def test_smtp_down(srv, bindir):
         d.close()
 
 
+def _fail_recording(srv, n):
+    """The next n attempts to record a sent mail fail as a deadlock victim
+    does (error 1213). The counter is an Aria table: a failed statement
+    rolls back what the trigger did in InnoDB, but not there."""
+    conn = srv.db._root_conn()
+    try:
+        with conn.cursor() as c:
+            c.execute(f"USE `{srv.db.database}`")
+            c.execute("CREATE TABLE IF NOT EXISTS test_faults (left_n INT NOT NULL) "
+                      "ENGINE=Aria")
+            c.execute("DELETE FROM test_faults")
+            c.execute("INSERT INTO test_faults VALUES (%s)", (n,))
+            c.execute("DROP TRIGGER IF EXISTS test_outbox_fault")
+            c.execute("CREATE TRIGGER test_outbox_fault BEFORE UPDATE ON outbox "
+                      "FOR EACH ROW BEGIN "
+                      " IF NEW.status = 'sent' AND (SELECT left_n FROM test_faults) > 0 THEN "
+                      "  UPDATE test_faults SET left_n = left_n - 1; "
+                      "  SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, "
+                      "   MESSAGE_TEXT = 'test: chosen as deadlock victim'; "
+                      " END IF; END")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_unrecorded_send_not_stuck(srv, bindir):
+    """The relay took a mail but recording that failed (the database chose
+    the sender's transaction as a deadlock victim): the record is run again;
+    when it keeps failing, the mail goes again at once with the same
+    Message-ID instead of staying 'sending' for the 300 s lease (CI saw an
+    outbox that did not settle for a minute)."""
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        _fail_recording(srv, 2)
+        d.start()
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(0))
+        wait_for("outbox settled", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") == 1, 60)
+        assert scalar(srv, "SELECT left_n FROM test_faults") == 0
+        assert len(acks(srv)) == 1, "a retried record sent the mail again"
+        assert b"again (2 of 4)" in d.log_text()
+
+        _fail_recording(srv, 6)  # more than the sender's tries
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(1))
+        wait_for("second mail recorded", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") == 2, 60)
+        assert scalar(srv, "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'") == 0
+        ids = [m["Message-ID"] for m in acks(srv)]
+        assert len(ids) >= 3 and len(set(ids)) == 2, ids
+        assert b"whose sending was not recorded goes again" in d.log_text()
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_hostile_mails(srv, bindir):
     """Malformed and hostile mails are stored (or quarantined) with a logged
     reason; no crash, no sanitizer report, the mail behind them flows."""
@@ -1064,7 +1121,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
         d.close()
 
 
-TESTS = [test_config_check, test_operating_check, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
+TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
          test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,
