@@ -506,7 +506,8 @@ def test_text_and_csv(srv, bindir):
         assert list(sections) == ["report", "summary", "by_category", "by_severity",
                                   "by_channel", "by_department", "working_hours",
                                   "deadlines", "satisfaction", "repeat_complainants",
-                                  "rules", "trend"], list(sections)
+                                  "rules", "validity", "responsible_units",
+                                  "compensation", "trend"], list(sections)
         for name, rows in sections.items():
             assert all(len(r) == len(rows[0]) for r in rows), (name, rows)
         assert sections["report"][1][1:4] == ["day", "2026-12-01T00:00:00+08:00",

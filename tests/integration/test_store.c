@@ -175,14 +175,16 @@ static void test_migrate(void **state)
 	g_thread_join(tb);
 	assert_int_equal(a.rc, 0);
 	assert_int_equal(b.rc, 0);
-	assert_int_equal(a.applied + b.applied, latest);
+	unsigned n_migrations = 0;
+	migrations_list(&n_migrations);  /* versions may skip numbers */
+	assert_int_equal(a.applied + b.applied, n_migrations);
 
 	assert_int_equal(store_migrate(s, &applied, &err), 0);
 	assert_int_equal(applied, 0);
 	assert_int_equal(store_schema_version(s, &cur, NULL, &err), 0);
 	assert_int_equal(cur, latest);
 	assert_int_equal(raw_count("SELECT COUNT(*) FROM schema_migrations"),
-			 latest);
+			 n_migrations);
 	store_close(&s);
 }
 
