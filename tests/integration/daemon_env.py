@@ -314,7 +314,11 @@ def wait_settled(srv, timeout=60):
     try:
         wait_for("outbox settled", lambda: outbox_settled(srv), timeout, 0.1)
     except AssertionError as e:
-        raise AssertionError(f"{e}\n{outbox_waiting(srv)}") from None
+        try:
+            why = outbox_waiting(srv)
+        except Exception as q:  # the database may be what is gone
+            why = f"(could not read the outbox: {q})"
+        raise AssertionError(f"{e}\n{why}") from None
 
 
 def outbox_waiting(srv):
