@@ -337,6 +337,27 @@ static const char *const m7_ack_log[] = {
 	NULL
 };
 
+/* Privacy (complaintctl forget, [retention] days; privacy.h): purged_at
+ * is when the retention purge took a closed complaint's raw mail and
+ * attachments (a new closure clears it, so the next one counts again);
+ * ix_complaints_retention finds the closed, unpurged ones by closing time.
+ * customer_group links the complaints of one customer whose address was
+ * erased, with a random value, so that the reports still count repeat
+ * complainants. An outbox mail cancelled by forget is 'cancelled': never
+ * sent, never retried. */
+static const char *const m8_privacy[] = {
+	"ALTER TABLE complaints"
+	" ADD COLUMN IF NOT EXISTS purged_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS customer_group CHAR(36)" BIN " NULL,"
+	" ADD KEY IF NOT EXISTS ix_complaints_retention (status, purged_at, closed_at),"
+	" ADD KEY IF NOT EXISTS ix_complaints_group (customer_group)",
+
+	"ALTER TABLE outbox MODIFY status"
+	" ENUM('pending','sending','sent','failed','suppressed','cancelled')"
+	" NOT NULL DEFAULT 'pending'",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -345,6 +366,7 @@ static const struct migration all[] = {
 	{ 5, "staff decisions", m5_staff_decided },
 	{ 6, "relayed staff texts", m6_relayed_texts },
 	{ 7, "acknowledgement log", m7_ack_log },
+	{ 8, "privacy", m8_privacy },
 };
 
 const struct migration *migrations_list(unsigned *n)
