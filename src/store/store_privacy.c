@@ -26,14 +26,14 @@ static int changed(struct store *s, const char *sql, struct pb *p, uint64_t *cou
 	return 0;
 }
 
-/* id_then - parameters: the row id, then str (NULL = none). */
-static struct pb id_then(uint64_t id, const char *str)
+/* id_then - p's parameters: the row id, then str (NULL = none). Filled in
+ * place: a bound value points into p itself, so p cannot be copied. */
+static void id_then(struct pb *p, uint64_t id, const char *str)
 {
-	struct pb p = { .nb = 0 };
-	pb_u64(&p, id);
+	*p = (struct pb){ .nb = 0 };
+	pb_u64(p, id);
 	if (str)
-		pb_str(&p, str);
-	return p;
+		pb_str(p, str);
 }
 
 static void id_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -199,7 +199,8 @@ static int forget_address(struct store *s, uint64_t id, const char *addr,
 		"UPDATE outbox SET rcpt = '' WHERE complaint_id = ? AND rcpt = ?",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(sql); i++) {
-		struct pb p = id_then(id, addr);
+		struct pb p;
+		id_then(&p, id, addr);
 		if (changed(s, sql[i], &p, &n->addresses, err) < 0)
 			return -1;
 	}
@@ -212,7 +213,8 @@ static int forget_details(struct store *s, uint64_t id, const char *const *kept,
 			  struct store_erased *n, GError **err)
 {
 	GString *sql = g_string_new("UPDATE events SET detail = NULL WHERE complaint_id = ?");
-	struct pb p = id_then(id, NULL);
+	struct pb p;
+	id_then(&p, id, NULL);
 	unsigned k = 0;
 	for (; kept && kept[k]; k++) {
 		g_string_append(sql, k ? ", ?" : " AND kind NOT IN (?");
@@ -231,7 +233,8 @@ int store_forget_case(struct store *s, uint64_t id, const struct store_forget *f
 	if (cancel(s, id, NULL, f->cancel_reason, n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < G_N_ELEMENTS(case_steps); i++) {
-		struct pb p = id_then(id, NULL);
+		struct pb p;
+		id_then(&p, id, NULL);
 		if (changed(s, case_steps[i].sql, &p, counter(n, case_steps[i].count), err) < 0)
 			return -1;
 	}
@@ -291,7 +294,8 @@ int store_retention_purge(struct store *s, uint64_t id, int64_t now, struct stor
 			  GError **err)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(purge_steps); i++) {
-		struct pb p = id_then(id, NULL);
+		struct pb p;
+		id_then(&p, id, NULL);
 		if (changed(s, purge_steps[i].sql, &p, counter(n, purge_steps[i].count), err) < 0)
 			return -1;
 	}
