@@ -7,6 +7,8 @@
  *   complaintctl [-c FILE] show [--json] REF   one complaint, see casectl.h
  *   complaintctl [-c FILE] list|search|export [FILTER ...] ...   the complaints
  *                that match, as lines, JSON or CSV, see listctl.h
+ *   complaintctl [-c FILE] forget [--yes] ADDRESS|REF   erase a customer's
+ *                personal data, keep the figures, see forgetctl.h
  *   complaintctl [-c FILE] report [--day DATE | --week DATE | --month YYYY-MM |
  *                --from DATE --to DATE] [--format F] [--lang L] [--output FILE]
  *                                             the figures of a period, see reportctl.h
@@ -32,6 +34,7 @@
 #include "lib/clock.h"
 #include "lib/config.h"
 #include "daemon/daemon.h"
+#include "ctl/forgetctl.h"
 #include "ctl/listctl.h"
 #include "lib/log.h"
 #include "mail/message.h"
@@ -469,6 +472,13 @@ static int cmd_list(struct ctl *ctl, int argc, char **argv)
 	return listctl_main(ctl->config_file, ctl->json, argc + 1, argv - 1);
 }
 
+/* ---- forget --------------------------------------------------------------- */
+
+static int cmd_forget(struct ctl *ctl, int argc, char **argv)
+{
+	return forgetctl_main(ctl->config_file, ctl->json, argc, argv);
+}
+
 /* ---- report --------------------------------------------------------------- */
 
 static int cmd_report(struct ctl *ctl, int argc, char **argv)
@@ -496,6 +506,8 @@ static const struct command commands[] = {
 	  cmd_list },
 	{ "export", NULL, "[FILTER ...]", "every column, CSV or JSON (--format, --output)",
 	  cmd_list },
+	{ "forget", NULL, "[--yes] ADDRESS|REF", "erase a customer's personal data, keep "
+	  "the figures", cmd_forget },
 	{ "report", NULL, "[--day DATE | --week DATE]", "a day's or week's figures "
 	  "(default: yesterday)", cmd_report },
 	{ "report", NULL, "[--month YYYY-MM | --from DATE --to DATE]",

@@ -29,7 +29,7 @@ static const char *const command_names[] = {
 enum opt_id {
 	OPT_REF, OPT_CUSTOMER, OPT_STATUS, OPT_CATEGORY, OPT_SEVERITY, OPT_DEPARTMENT,
 	OPT_FROM, OPT_TO, OPT_OVERDUE, OPT_LIMIT, OPT_SORT, OPT_FORMAT, OPT_BOM,
-	OPT_OUTPUT, OPT_COUNT
+	OPT_OUTPUT, OPT_NO_PII, OPT_COUNT
 };
 
 struct opt {
@@ -65,6 +65,8 @@ static const struct opt opts[OPT_COUNT] = {
 		      "start the CSV with a byte order mark (Excel)" },
 	[OPT_OUTPUT] = { "output", true, true, false, "FILE",
 			 "write FILE whole (mode 600) instead of standard output" },
+	[OPT_NO_PII] = { "no-pii", false, false, false, NULL,
+			  "leave out the customer and the subject (anonymous columns only)" },
 };
 
 void listctl_usage(FILE *f, const char *cmd)
@@ -114,7 +116,7 @@ static int unknown_option(struct parse *p, const char *arg)
 {
 	return usage_error(p, "unknown option '%s' (filters: --ref, --customer, --status, "
 			   "--category, --severity, --department, --from, --to, --overdue; "
-			   "--sort, --limit%s; see complaintctl(8))", arg,
+			   "--sort, --limit, --no-pii%s; see complaintctl(8))", arg,
 			   p->a->command == LISTCTL_EXPORT ? ", --format, --bom, --output" : "");
 }
 
@@ -262,6 +264,7 @@ static int check_values(struct parse *p)
 	if (parse_dates(p))
 		return 2;
 	f->overdue = p->given[OPT_OVERDUE];
+	a->no_pii = p->given[OPT_NO_PII];
 	f->limit = a->command == LISTCTL_EXPORT ? 0 : LISTCTL_DEFAULT_LIMIT;
 	if ((v = p->value[OPT_LIMIT])) {
 		guint64 n;
@@ -395,7 +398,7 @@ static const char *or_dash(const char *v)
 	return v && *v ? v : "-";
 }
 
-static void text_cells(const struct store_list_item *it, char **cells)
+static void text_cells(const struct store_list_item *it, bool no_pii, char **cells)
 {
 	char sev[2] = { it->severity, 0 };
 	char *date = ctljson_local_time(it->created_at, "%Y-%m-%d");
@@ -404,9 +407,15 @@ static void text_cells(const struct store_list_item *it, char **cells)
 	cells[COL_STATUS] = g_strdup(or_dash(it->status));
 	cells[COL_SEVERITY] = g_strdup(sev);
 	cells[COL_CATEGORY] = g_strdup(or_dash(it->category));
-	cells[COL_CUSTOMER] = g_strdup(or_dash(*it->customer_addr ? it->customer_addr
-					       : it->customer_name));
-	cells[COL_SUBJECT] = g_strdup(or_dash(it->subject));
+	if (no_pii) {
+		/* the subject is the customer's own words: it goes too */
+		cells[COL_CUSTOMER] = g_strdup("-");
+		cells[COL_SUBJECT] = g_strdup("");
+	} else {
+		cells[COL_CUSTOMER] = g_strdup(or_dash(*it->customer_addr ? it->customer_addr
+						       : it->customer_name));
+		cells[COL_SUBJECT] = g_strdup(or_dash(it->subject));
+	}
 	g_free(date);
 }
 
@@ -440,12 +449,13 @@ static void text_widths(char ***rows, guint n, unsigned *w)
 		w[COL_CATEGORY] = MAX(w[COL_CATEGORY], MIN(category, avail - used));
 }
 
-static void text_list(const GPtrArray *items, bool more, uint64_t limit, GString *out)
+static void text_list(const GPtrArray *items, bool no_pii, bool more, uint64_t limit,
+		      GString *out)
 {
 	char ***rows = g_new0(char **, items->len + 1);
 	for (guint r = 0; r < items->len; r++) {
 		rows[r] = g_new0(char *, NCOLS + 1);
-		text_cells(items->pdata[r], rows[r]);
+		text_cells(items->pdata[r], no_pii, rows[r]);
 	}
 	unsigned w[NCOLS];
 	text_widths(rows, items->len, w);
@@ -474,7 +484,7 @@ static void text_list(const GPtrArray *items, bool more, uint64_t limit, GString
 
 /* ---- list and search: JSON ---------------------------------------------------- */
 
-static void json_list(const GPtrArray *items, GString *out)
+static void json_list(const GPtrArray *items, bool no_pii, GString *out)
 {
 	struct json *j = json_new(out);
 	json_array_begin(j);
@@ -489,12 +499,14 @@ static void json_list(const GPtrArray *items, GString *out)
 		ctljson_kv_text(j, "channel", it->channel);
 		ctljson_kv_text(j, "department", it->department);
 		ctljson_kv_text(j, "assignee", it->assignee);
-		json_key(j, "customer");
-		json_object_begin(j);
-		ctljson_kv_text(j, "name", it->customer_name);
-		ctljson_kv_text(j, "addr", it->customer_addr);
-		json_object_end(j);
-		ctljson_kv_text(j, "subject", it->subject);
+		if (!no_pii) {
+			json_key(j, "customer");
+			json_object_begin(j);
+			ctljson_kv_text(j, "name", it->customer_name);
+			ctljson_kv_text(j, "addr", it->customer_addr);
+			json_object_end(j);
+			ctljson_kv_text(j, "subject", it->subject);
+		}
 		ctljson_kv_time(j, "created", it->created_at);
 		ctljson_kv_time(j, "updated", it->updated_at);
 		json_object_end(j);
@@ -535,12 +547,12 @@ int listctl_list(struct store *s, const struct listctl_args *a, FILE *out, FILE 
 		g_ptr_array_set_size(items, (guint)a->filter.limit);
 	GString *doc = g_string_new(NULL);
 	if (a->format == LISTCTL_JSON) {
-		json_list(items, doc);
+		json_list(items, a->no_pii, doc);
 		if (more)
 			fprintf(err, "complaintctl: %s: more complaints match than --limit %llu "
 				"shows\n", cmd, (unsigned long long)a->filter.limit);
 	} else {
-		text_list(items, more, a->filter.limit, doc);
+		text_list(items, a->no_pii, more, a->filter.limit, doc);
 	}
 	g_ptr_array_unref(items);
 	int rc = write_out(cmd, doc, out, err);
@@ -555,12 +567,36 @@ struct export_out {
 	FILE *out;
 	enum listctl_format format;
 	bool bom;
+	bool no_pii;
 	GString *buf;
 	unsigned n;
 	char *names[STORE_EXPORT_MAX_COLUMNS];
 	enum store_column_type types[STORE_EXPORT_MAX_COLUMNS];
+	bool skip[STORE_EXPORT_MAX_COLUMNS];   /* --no-pii: a personal column */
 	uint64_t rows;
 };
+
+/* The columns of complaints that hold no personal data, besides every
+ * time (NAME_at) and deadline (due_NAME): what --no-pii exports. A list
+ * of what may go rather than of what may not: a column a later migration
+ * adds stays out of a --no-pii export until it is named here. The staff
+ * addresses (department, assignee) stay: who handled a complaint is the
+ * company's record, not the customer's data. */
+static const char *const anonymous_columns[] = {
+	"id", "ref", "channel", "status", "category", "severity", "route", "department",
+	"assignee", "parent_id", "lang", "staff_decided",
+};
+
+/* personal - may column name hold a customer's personal data? */
+static bool personal(const char *name)
+{
+	if (g_str_has_suffix(name, "_at") || g_str_has_prefix(name, "due_"))
+		return false;
+	for (size_t i = 0; i < G_N_ELEMENTS(anonymous_columns); i++)
+		if (!strcmp(name, anonymous_columns[i]))
+			return false;
+	return true;
+}
 
 static int flush_buf(struct export_out *x, GError **err)
 {
@@ -608,15 +644,20 @@ static int export_columns(void *data, unsigned n, const char *const *names,
 	for (unsigned i = 0; i < n; i++) {
 		x->names[i] = g_strdup(names[i]);
 		x->types[i] = types[i];
+		x->skip[i] = x->no_pii && personal(names[i]);
 	}
 	if (x->format == LISTCTL_JSON) {
 		g_string_append_c(x->buf, '[');
 	} else {
 		if (x->bom)
 			g_string_append(x->buf, "\xEF\xBB\xBF");
+		bool first = true;
 		for (unsigned i = 0; i < n; i++) {
-			if (i)
+			if (x->skip[i])
+				continue;
+			if (!first)
 				g_string_append_c(x->buf, ',');
+			first = false;
 			csv_field(x->buf, names[i], strlen(names[i]), false);
 		}
 		g_string_append(x->buf, "\r\n");
@@ -641,9 +682,13 @@ static char *value_text(enum store_column_type t, const struct store_value *v)
 
 static void csv_row(struct export_out *x, const struct store_value *v)
 {
+	bool first = true;
 	for (unsigned i = 0; i < x->n; i++) {
-		if (i)
+		if (x->skip[i])
+			continue;
+		if (!first)
 			g_string_append_c(x->buf, ',');
+		first = false;
 		if (v[i].null)
 			continue;
 		char *s = value_text(x->types[i], &v[i]);
@@ -662,6 +707,8 @@ static void json_row(struct export_out *x, const struct store_value *v)
 	struct json *j = json_new(x->buf);
 	json_object_begin(j);
 	for (unsigned i = 0; i < x->n; i++) {
+		if (x->skip[i])
+			continue;
 		json_key(j, x->names[i]);
 		if (v[i].null) {
 			json_null(j);
@@ -696,7 +743,7 @@ int listctl_export(struct store *s, const struct listctl_args *a, FILE *out,
 		   uint64_t *rows, FILE *err)
 {
 	struct export_out x = { .out = out, .format = a->format, .bom = a->bom,
-				.buf = g_string_new(NULL) };
+				.no_pii = a->no_pii, .buf = g_string_new(NULL) };
 	struct store_export_sink sink = { export_columns, export_row, &x };
 	GError *e = NULL;
 	int rc = store_list_export(s, &a->filter, &sink, NULL, &e);

@@ -2,9 +2,9 @@
  * there are, for administrators who look for one, work through the
  * overdue ones or hand a month's complaints to a spreadsheet.
  *
- *   complaintctl list   [FILTER ...] [--sort S] [--limit N]
- *   complaintctl search [FILTER ...] [--sort S] [--limit N] TEXT
- *   complaintctl export [FILTER ...] [--sort S] [--limit N]
+ *   complaintctl list   [FILTER ...] [--sort S] [--limit N] [--no-pii]
+ *   complaintctl search [FILTER ...] [--sort S] [--limit N] [--no-pii] TEXT
+ *   complaintctl export [FILTER ...] [--sort S] [--limit N] [--no-pii]
  *                       [--format csv|json] [--bom] [--output FILE]
  *
  * FILTERs, all optional, all of them must hold:
@@ -52,6 +52,14 @@
  * (mode 600: it holds customers' addresses), so a failed export leaves the
  * old file alone.
  *
+ * --no-pii leaves the customer's personal data out: list and search show
+ * "-" for the customer and no subject (the JSON form has no "customer" and
+ * no "subject"); export writes only the columns known to hold none (the
+ * times NAME_at, the deadlines due_NAME and those listctl.c names: id, ref,
+ * channel, status, category, severity, route, department, assignee,
+ * parent_id, lang, staff_decided), so a column added later stays out until
+ * it is named there. The filters still work on what is left out.
+ *
  * Exit status: 0 done (also when nothing matches), 1 the database or the
  * output failed, 2 usage (a message on stderr says what is wrong). */
 #ifndef COMPLAINTD_LISTCTL_H
@@ -81,6 +89,7 @@ struct listctl_args {
 	enum listctl_format format;  /* list, search: TEXT or JSON; export: CSV or JSON */
 	bool bom;                    /* export CSV: start with a UTF-8 byte order mark */
 	const char *output;          /* export: the file; NULL = standard output */
+	bool no_pii;                 /* --no-pii: leave the customer's data out */
 	GPtrArray *owned;
 };
 

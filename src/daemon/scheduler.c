@@ -1,4 +1,4 @@
-/* scheduler - deadlines and escalations. */
+/* scheduler - deadlines and escalations, and the other periodic work. */
 #include "daemon/scheduler.h"
 
 #include "workflow/calendar.h"
@@ -10,6 +10,7 @@
 #include "workflow/opcheck.h"
 #include "workflow/pipeline.h"
 #include "workflow/progress.h"
+#include "workflow/privacy.h"
 #include "workflow/reportmail.h"
 #include "store/store.h"
 #include "workflow/survey.h"
@@ -70,6 +71,8 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 	n = sent < 0 ? -1 : warning_run_once(cfg, cal, tmpl, store, now, err);
 	sent = n < 0 ? -1 : sent + n;
 	n = sent < 0 ? -1 : reportmail_run_once(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : privacy_retention_run(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	if (sent > 0)
 		lifecycle_kick(LIFECYCLE_OUTBOX);

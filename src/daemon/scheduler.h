@@ -7,7 +7,9 @@
  * The same rounds tell customers whose promised date passed (progress.h),
  * send the satisfaction surveys that are due, close the
  * complaints whose survey went unanswered (survey.h), look for spikes of
- * complaints (warning.h) and mail the scheduled reports (reportmail.h).
+ * complaints (warning.h), mail the scheduled reports (reportmail.h) and,
+ * once a day, purge the raw mail of complaints closed longer than
+ * [retention] days (privacy.h).
  *
  * Each escalation is recorded in the transaction that queues its mail,
  * under a unique (complaint, deadline, level) key: a restart, or a second

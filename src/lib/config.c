@@ -137,6 +137,8 @@ static const struct ckey global_keys[] = {
 	{ "warning", "baseline", C_DUR, CF(warning_baseline), "28d", 86400, 365 * 86400 },
 	{ "warning", "factor", C_INT, CF(warning_factor), "3", 2, 100 },
 	{ "warning", "min_count", C_INT, CF(warning_min_count), "5", 1, 100000 },
+
+	{ "retention", "days", C_INT, CF(retention_days), "0", 0, 36500 },
 };
 
 static const struct ckey mailbox_keys[] = {
@@ -782,7 +784,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
 					     "acknowledge", "limits", "web", "staff",
 					     "escalation", "deadlines", "survey", "reports",
-					     "warning" };
+					     "warning", "retention" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 		load_group(&ld, known[i], known[i], global_keys, G_N_ELEMENTS(global_keys), cfg,
 			   g_key_file_has_group(ld.kf, known[i]));
@@ -799,7 +801,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
 				"company, acknowledge, limits, web, staff, routes, escalation, "
-				"deadlines, survey, reports, warning or 'mailbox NAME')");
+				"deadlines, survey, reports, warning, retention or 'mailbox NAME')");
 			continue;
 		}
 		struct config_mailbox *mb = g_new0(struct config_mailbox, 1);

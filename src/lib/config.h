@@ -160,6 +160,9 @@ struct config {
 	int64_t warning_factor;        /* recent count >= factor x usual count per window */
 	int64_t warning_min_count;     /* and at least this many */
 
+	/* [retention] how long closed complaints keep raw mail (privacy.h) */
+	int64_t retention_days;        /* days after closure; 0 = forever */
+
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };
 

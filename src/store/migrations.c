@@ -393,6 +393,27 @@ static const char *const m11_outcomes[] = {
 	NULL
 };
 
+/* Privacy (complaintctl forget, [retention] days; privacy.h): purged_at
+ * is when the retention purge took a closed complaint's raw mail and
+ * attachments (a new closure clears it, so the next one counts again);
+ * ix_complaints_retention finds the closed, unpurged ones by closing time.
+ * customer_group links the complaints of one customer whose address was
+ * erased, with a random value, so that the reports still count repeat
+ * complainants. An outbox mail cancelled by forget is 'cancelled': never
+ * sent, never retried. */
+static const char *const m12_privacy[] = {
+	"ALTER TABLE complaints"
+	" ADD COLUMN IF NOT EXISTS purged_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS customer_group CHAR(36)" BIN " NULL,"
+	" ADD KEY IF NOT EXISTS ix_complaints_retention (status, purged_at, closed_at),"
+	" ADD KEY IF NOT EXISTS ix_complaints_group (customer_group)",
+
+	"ALTER TABLE outbox MODIFY status"
+	" ENUM('pending','sending','sent','failed','suppressed','cancelled')"
+	" NOT NULL DEFAULT 'pending'",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -403,6 +424,7 @@ static const struct migration all[] = {
 	{ 7, "acknowledgement log", m7_ack_log },
 	{ 9, "progress notes", m9_progress_notes },
 	{ 11, "outcomes and accountability", m11_outcomes },
+	{ 12, "privacy", m12_privacy },
 };
 
 const struct migration *migrations_list(unsigned *n)

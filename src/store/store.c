@@ -143,10 +143,12 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_OUTBOX_RETRY] =
 		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
 		" last_error = ?, claimed_by = NULL, claimed_until = NULL"
-		" WHERE id = ?",
+		" WHERE id = ? AND status <> 'cancelled'",
+	/* a mail cancelled while a sender held it (complaintctl forget) stays
+	 * cancelled: its source is gone, it must never be tried again */
 	[ST_OUTBOX_END] =
 		"UPDATE outbox SET status = ?, last_error = ?, claimed_by = NULL,"
-		" claimed_until = NULL WHERE id = ?",
+		" claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
 	[ST_OUTBOX_PENDING] =
 		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
 	/* both questions an acknowledgement asks, in one round trip */

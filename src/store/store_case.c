@@ -331,7 +331,8 @@ int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 	pb_time(&p, due_closure);
 	pb_u64(&p, id);
 	MYSQL_STMT *st = store_oneshot(s,
-		"UPDATE complaints SET resolved_at = NULL, closed_at = NULL,"
+		/* purged_at too: what comes in now is purged after the next closure */
+		"UPDATE complaints SET resolved_at = NULL, closed_at = NULL, purged_at = NULL,"
 		" due_handling = ?, due_closure = ? WHERE id = ?", &p, err);
 	if (!st)
 		return -1;

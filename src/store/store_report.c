@@ -118,11 +118,12 @@ static const char *const group_sql[STORE_REPORT_DIMS] = {
 	[STORE_REPORT_SEVERITY] = "SELECT %d, severity, COUNT(*) FROM p GROUP BY severity",
 	[STORE_REPORT_DEPARTMENT] = "SELECT %d, department, COUNT(*) FROM p GROUP BY department",
 	[STORE_REPORT_CHANNEL] = "SELECT %d, channel, COUNT(*) FROM p GROUP BY channel",
-	[STORE_REPORT_REPEATERS] = "SELECT %d, '', COUNT(*) FROM (SELECT customer_addr FROM p"
-		" WHERE customer_addr <> '' GROUP BY customer_addr HAVING COUNT(*) >= 2) r",
-	[STORE_REPORT_REPEATER] = "(SELECT %d, customer_addr, COUNT(*) n FROM p"
-		" WHERE customer_addr <> '' GROUP BY customer_addr HAVING n >= 2"
-		" ORDER BY n DESC, customer_addr LIMIT ?)",
+	[STORE_REPORT_REPEATERS] = "SELECT %d, '', COUNT(*) FROM (SELECT who FROM p"
+		" WHERE who IS NOT NULL GROUP BY who HAVING COUNT(*) >= 2) r",
+	[STORE_REPORT_REPEATER] = "(SELECT %d, GROUP_CONCAT(ref ORDER BY created_at, id"
+		" SEPARATOR ' ') refs, COUNT(*) n FROM p"
+		" WHERE who IS NOT NULL GROUP BY who HAVING n >= 2"
+		" ORDER BY n DESC, refs LIMIT ?)",
 	[STORE_REPORT_RULE] = "(SELECT %d, h.rule, COUNT(DISTINCT h.complaint_id) n"
 		" FROM rule_hits h JOIN p ON p.id = h.complaint_id"
 		" GROUP BY h.rule ORDER BY n DESC, h.rule LIMIT ?)",
@@ -130,9 +131,13 @@ static const char *const group_sql[STORE_REPORT_DIMS] = {
 
 static char *groups_sql(void)
 {
-	GString *q = g_string_new("WITH p AS (SELECT id, category, severity, department,"
-				  " channel, customer_addr FROM complaints"
-				  " WHERE created_at >= ? AND created_at < ?) ");
+	/* who: one customer, by address, or by the group forget left when it
+	 * erased the address (the group's collation named: the two columns'
+	 * differ) */
+	GString *q = g_string_new("WITH p AS (SELECT id, ref, created_at, category, severity,"
+				  " department, channel, COALESCE(customer_group COLLATE"
+				  " utf8mb4_unicode_520_ci, NULLIF(customer_addr, '')) who"
+				  " FROM complaints WHERE created_at >= ? AND created_at < ?) ");
 	for (int d = 0; d < STORE_REPORT_DIMS; d++) {
 		if (d)
 			g_string_append(q, " UNION ALL ");

@@ -48,9 +48,11 @@ enum store_report_dim {
 	STORE_REPORT_SEVERITY,   /* ... per severity ("A", "B", "C") */
 	STORE_REPORT_DEPARTMENT, /* ... per department address ("" = none) */
 	STORE_REPORT_CHANNEL,    /* ... per channel ("email", "web") */
-	STORE_REPORT_REPEATERS,  /* key "": customer addresses with 2 or more new
-				  * complaints (n = how many addresses) */
-	STORE_REPORT_REPEATER,   /* one such address and its complaints, most first */
+	STORE_REPORT_REPEATERS,  /* key "": customers with 2 or more new complaints
+				  * (n = how many customers) */
+	STORE_REPORT_REPEATER,   /* one such customer: key the references of its
+				  * complaints (oldest first, blank-separated, never
+				  * the address), n how many; most first */
 	STORE_REPORT_RULE,       /* a rule and the new complaints it fired on, most first */
 	STORE_REPORT_DIMS
 };
@@ -66,8 +68,9 @@ void store_report_group_free(struct store_report_group *g); /* NULL-safe; GDestr
  * [from, to) in one statement: all groups of the first four dimensions and
  * REPEATERS, the top `top` of REPEATER and RULE (ties by key). Appends
  * struct store_report_group * to out (the caller sets the free func) in no
- * particular order; returns how many, or -1. Empty customer addresses are
- * nobody's: they never repeat. */
+ * particular order; returns how many, or -1. A customer is an address, or
+ * the customer_group complaintctl forget left when it erased one; empty
+ * addresses are nobody's: they never repeat. */
 int store_report_groups(struct store *s, int64_t from, int64_t to, unsigned top,
 			GPtrArray *out, GError **err);
 

@@ -24,8 +24,6 @@ void store_warning_complaint_free(struct store_warning_complaint *c)
 		return;
 	g_free(c->ref);
 	g_free(c->subject);
-	g_free(c->customer_name);
-	g_free(c->customer_addr);
 	g_free(c->effects);
 	g_free(c);
 }
@@ -110,14 +108,12 @@ static void complaint_row(MYSQL_STMT *st, struct rb *r, void *data)
 	c->ref = rb_str(st, r, 1);
 	c->created_at = rb_unix(r, 2);
 	c->subject = rb_str(st, r, 3);
-	c->customer_name = rb_str(st, r, 4);
-	c->customer_addr = rb_str(st, r, 5);
-	if (r->n > 6)
-		c->effects = rb_str(st, r, 6);
+	if (r->n > 4)
+		c->effects = rb_str(st, r, 4);
 	g_ptr_array_add(data, c);
 }
 
-#define LIST_COLS "c.id, c.ref, c.created_at, c.subject, c.customer_name, c.customer_addr"
+#define LIST_COLS "c.id, c.ref, c.created_at, c.subject"
 
 int store_warning_list_category(struct store *s, const char *category, int64_t from,
 				int64_t until, unsigned max, GPtrArray *out, GError **err)
@@ -130,7 +126,7 @@ int store_warning_list_category(struct store *s, const char *category, int64_t f
 	return store_query_rows(s,
 		"SELECT " LIST_COLS " FROM complaints c WHERE c.category = ?"
 		" AND c.created_at > ? AND c.created_at <= ?" COUNTED
-		" ORDER BY c.created_at, c.id LIMIT ?", &p, "ustsss", complaint_row, out, err);
+		" ORDER BY c.created_at, c.id LIMIT ?", &p, "usts", complaint_row, out, err);
 }
 
 /* like_pattern - "%tag=TAG%" with LIKE's wildcards in TAG escaped by '!'. */
@@ -159,7 +155,7 @@ int store_warning_list_tagged(struct store *s, const char *tag, int64_t from,
 		"  ORDER BY h.id SEPARATOR '\t') FROM rule_hits h"
 		"  WHERE h.complaint_id = c.id AND h.effect LIKE ? ESCAPE '!') effects"
 		" FROM complaints c WHERE c.created_at > ? AND c.created_at <= ?" COUNTED
-		" HAVING effects IS NOT NULL ORDER BY c.created_at, c.id", &p, "ustssss",
+		" HAVING effects IS NOT NULL ORDER BY c.created_at, c.id", &p, "ustss",
 		complaint_row, out, err);
 	g_free(like);
 	return rc;

@@ -46,10 +46,11 @@ int store_warning_count_categories(struct store *s, int64_t from, int64_t split,
 int store_warning_count_effects(struct store *s, int64_t from, int64_t split,
 				int64_t until, GPtrArray *out, GError **err);
 
-/* A complaint as an alert lists it. */
+/* A complaint as an alert lists it: by reference, never by its
+ * customer's address or name (the alert goes to many). */
 struct store_warning_complaint {
 	uint64_t id;
-	char *ref, *subject, *customer_name, *customer_addr;
+	char *ref, *subject;
 	int64_t created_at;
 	char *effects;      /* list_tagged: its effects that may name the tag,
 			     * tab-separated; NULL from list_category */

@@ -1069,7 +1069,7 @@ static char *render_csv(const struct report *r, const char *lang)
 	csv_counts(out, "by_channel", "channel", channel_names, r->by_channel, REPORT_CHANNELS);
 	csv_ranking(out, "by_department", "department,count", r->by_department, "(none)");
 	csv_times(r, out);
-	csv_ranking(out, "repeat_complainants", "address,complaints", r->repeaters, NULL);
+	csv_ranking(out, "repeat_complainants", "references,complaints", r->repeaters, NULL);
 	csv_ranking(out, "rules", "rule,complaints", r->rules, NULL);
 	csv_outcome(r, out);
 	csv_trend(r, out);
@@ -1259,7 +1259,7 @@ static char *render_json(const struct report *r, const char *lang)
 	json_object_begin(j);
 	json_key(j, "count");
 	json_uint(j, r->repeaters_count);
-	json_ranking(j, "top", "address", r->repeaters);
+	json_ranking(j, "top", "refs", r->repeaters);
 	json_object_end(j);
 	json_ranking(j, "rules", "rule", r->rules);
 	json_outcome(r, j);

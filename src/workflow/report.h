@@ -25,8 +25,10 @@
  *                               or whose step was done: done by the deadline
  *   satisfaction                mean rating of the surveys answered in the
  *                               period; unknown before the surveys schema
- *   repeaters                   customer addresses with 2 or more complaints
- *                               created in the period
+ *   repeaters                   customers with 2 or more complaints created
+ *                               in the period, each shown by the references of
+ *                               those complaints (never by address: reports
+ *                               are mailed to many)
  *   rules                       rules by the complaints created in the
  *                               period that they fired on
  *   outcome                     of the complaints created in the period:

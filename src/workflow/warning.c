@@ -208,25 +208,19 @@ static char *flat(const char *s, unsigned max)
 	return v;
 }
 
-/* list_text - the complaints, two lines each: reference, time, customer;
- * then the subject. */
+/* list_text - the complaints, two lines each: reference and time, then
+ * the subject. The reference is what staff look a complaint up by; the
+ * customer's address and name stay out of a mail to many readers. */
 static char *list_text(const struct round *x, GPtrArray *list)
 {
 	GString *out = g_string_new(NULL);
 	for (unsigned i = 0; i < list->len; i++) {
 		const struct store_warning_complaint *c = g_ptr_array_index(list, i);
 		char *when = calendar_format_time_lang(x->cal, c->created_at, x->cfg->staff_lang);
-		char *name = flat(c->customer_name, 60), *addr = flat(c->customer_addr, 320);
 		char *subject = flat(c->subject, SUBJECT_SHOWN);
-		g_string_append_printf(out, "  %s  %s  ", c->ref ? c->ref : "-", when);
-		if (*name && *addr)
-			g_string_append_printf(out, "%s <%s>\n", name, addr);
-		else
-			g_string_append_printf(out, "%s\n", *name ? name : *addr ? addr : "-");
+		g_string_append_printf(out, "  %s  %s\n", c->ref ? c->ref : "-", when);
 		g_string_append_printf(out, "      %s\n", *subject ? subject : "-");
 		g_free(subject);
-		g_free(addr);
-		g_free(name);
 		g_free(when);
 	}
 	return g_string_free(out, FALSE);

@@ -205,6 +205,12 @@ enum wf_token wf_reply_token(const struct workflow_ctx *x, const char *ref, cons
 /* queue - render o's template and put the mail in the outbox. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
 {
+	if (!o->to || !*o->to) {
+		/* a customer whose address was erased (complaintctl forget) */
+		log_info("no address: mail kind=%s ref=%s not queued", o->kind,
+			 o->ref ? o->ref : "-");
+		return 0;
+	}
 	const struct template *t = template_set_get(x->templates, o->tmpl, o->lang);
 	if (!t) {
 		log_warn("no template %s.%s: mail %s about ref=%s not sent", o->tmpl, o->lang,

@@ -42,7 +42,8 @@ void wf_view_of_case(struct wf_view *v, const struct store_case *c);
  * lang; the table owns its values. */
 GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang);
 /* wf_queue - render and put into the outbox; 0 also when the template is
- * missing (logged), -1 with err from the store. */
+ * missing or there is no recipient (an erased customer; both logged), -1
+ * with err from the store. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err);
 
 /* What wf_reply_token found of a token in a signed reply address. */

@@ -108,6 +108,34 @@ static void test_bad_values(void **state)
 	g_free(text);
 }
 
+/* [retention] days: 0 (keep) by default, a whole number of days up to
+ * 36500, nothing else */
+static void test_retention(void **state)
+{
+	char *errs;
+	struct config *cfg = load(minimal, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->retention_days, 0);
+	config_free(&cfg);
+	g_free(errs);
+	const char *bad[] = { "-1", "36501", "1y", "" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		char *text = g_strdup_printf("%s[retention]\ndays = %s\n", minimal, bad[i]);
+		cfg = load(text, &errs);
+		assert_null(cfg);
+		assert_non_null(strstr(errs, "[retention] days"));
+		g_free(errs);
+		g_free(text);
+	}
+	char *text = g_strdup_printf("%s[retention]\ndays = 36500\n", minimal);
+	cfg = load(text, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->retention_days, 36500);
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+}
+
 /* [smtp] tls with a user: AUTH never in clear (issue 10.10) */
 static void test_smtp_tls_with_user(void **state)
 {
@@ -325,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_key_rotation),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_durations_sizes),
+		cmocka_unit_test(test_retention),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

@@ -444,7 +444,7 @@ static void test_json(void **state)
 	assert_true(jsonparse_bool(get(v, "satisfaction.known")));
 	const struct jsonparse_value *top = get(v, "repeat_complainants.top");
 	assert_int_equal(jsonparse_length(top), 2);
-	assert_string_equal(jsonparse_string(jsonparse_get(jsonparse_index(top, 0), "address"),
+	assert_string_equal(jsonparse_string(jsonparse_get(jsonparse_index(top, 0), "refs"),
 					     NULL), EVIL_ADDR);
 	assert_string_equal(jsonparse_string(jsonparse_get(jsonparse_index(get(v, "rules"), 0),
 							   "rule"), NULL), EVIL_RULE);
