@@ -1158,6 +1158,7 @@ int rulesctl_main(const char *config_file, bool json, int argc, char **argv)
 		lim.match_limit = (uint32_t)cfg->rules_match_limit;
 		lim.depth_limit = (uint32_t)cfg->rules_depth_limit;
 		lim.no_jit = !cfg->rules_jit;
+		lim.cache_dir = cfg->cache_dir;
 	}
 	const char *dir = a.rules_dir ? a.rules_dir : cfg ? cfg->rules_dir : "rules";
 	int rc = dispatch(argv[0], &a, cfg, dir, &lim);

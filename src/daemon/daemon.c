@@ -41,6 +41,7 @@ static struct rules *load_rules(const struct config *cfg, GPtrArray *errors,
 		.match_limit = (uint32_t)cfg->rules_match_limit,
 		.depth_limit = (uint32_t)cfg->rules_depth_limit,
 		.no_jit = !cfg->rules_jit,
+		.cache_dir = cfg->cache_dir,
 	};
 	r = rules_load_dir(cfg->rules_dir, &lim, errors, warnings);
 	/* compiling the vectorscan prefilter takes some 10 MB of scratch heap

@@ -34,6 +34,7 @@ static const struct ckey global_keys[] = {
 	{ "daemon", "log_level", C_STR, CF(log_level), "info", 0, 0 },
 	{ "daemon", "rules_dir", C_STR, CF(rules_dir), COMPLAINTD_SYSCONFDIR "/rules", 0, 0 },
 	{ "daemon", "templates_dir", C_STR, CF(templates_dir), COMPLAINTD_SYSCONFDIR "/templates", 0, 0 },
+	{ "daemon", "cache_dir", C_STR, CF(cache_dir), "", 0, 0 },
 	{ "daemon", "ref_prefix", C_STR, CF(ref_prefix), "CMP", 0, 0 },
 	{ "daemon", "default_lang", C_STR, CF(default_lang), "zh", 0, 0 },
 	{ "daemon", "log_pii", C_BOOL, CF(log_pii), "false", 0, 0 },
@@ -706,6 +707,19 @@ static void check_db_tls(struct loader *ld, struct config *cfg, const char *cfgd
 		     "stops listeners, not a man in the middle", ld->file);
 }
 
+/* cache_dir - unset means the directory systemd made for the unit
+ * (CacheDirectory=, its first when several), else none; "none" is none. */
+static void cache_dir(struct config *cfg)
+{
+	const char *env = g_getenv("CACHE_DIRECTORY");
+	if (!strcmp(cfg->cache_dir, "none")) {
+		cfg->cache_dir[0] = '\0';
+	} else if (!*cfg->cache_dir && env && *env) {
+		g_free(cfg->cache_dir);
+		cfg->cache_dir = g_strndup(env, strcspn(env, ":"));
+	}
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -720,6 +734,8 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 			cfg->ref_prefix);
 	resolve_path(cfgdir, &cfg->rules_dir);
 	resolve_path(cfgdir, &cfg->templates_dir);
+	cache_dir(cfg);
+	resolve_path(cfgdir, &cfg->cache_dir);
 	resolve_path(cfgdir, &cfg->db_password_file);
 	resolve_path(cfgdir, &cfg->smtp_password_file);
 	resolve_path(cfgdir, &cfg->smtp_ca_file);

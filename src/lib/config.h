@@ -40,6 +40,7 @@ struct config {
 	/* [daemon] */
 	char *log_level;
 	char *rules_dir;
+	char *cache_dir;        /* compiled prefilter kept here; "" none */
 	char *templates_dir;
 	char *ref_prefix;
 	char *default_lang;

@@ -2,6 +2,7 @@
  * complaintd-rules(5). The line parser lives in rulefile.c. */
 #include "rules/rules.h"
 #include "rules/rulefile.h"
+#include "rules/pfcache.h"
 #include "lib/log.h"
 
 #include <dlfcn.h>
@@ -26,6 +27,7 @@ struct rules {
 	guint8 *pf_in;        /* per rule: screened by pf_db */
 	unsigned npf;         /* rules screened */
 	gint pf_gen;          /* numbers pf_db for thread_scratch */
+	bool pf_cached;       /* pf_db came from the cache (pfcache.h) */
 	hs_error_t (*pf_scan)(const hs_database_t *, const char *, unsigned,
 			      unsigned, hs_scratch_t *, match_event_handler,
 			      void *); /* hs_scan or a variant: pf_platform */
@@ -141,6 +143,11 @@ const char *rules_default_route(const struct rules *r, const char *category)
 unsigned rules_jit_count(const struct rules *r)
 {
 	return r->njit;
+}
+
+bool rules_prefilter_cached(const struct rules *r)
+{
+	return r->pf_cached;
 }
 
 unsigned rules_prefilter_count(const struct rules *r)
@@ -650,8 +657,8 @@ struct pf_input {
 	GArray *ids;     /* unsigned */
 };
 
-/* pf_collect - every pattern rule vectorscan should screen; what
- * hs_expression_info refuses stays out. */
+/* pf_collect - every pattern rule vectorscan should screen, as far as
+ * our own translation can tell (pf_screen asks vectorscan). */
 static void pf_collect(const struct rules *r, struct pf_input *in)
 {
 	for (unsigned i = 0; i < r->n; i++) {
@@ -661,18 +668,32 @@ static void pf_collect(const struct rules *r, struct pf_input *in)
 			continue;
 		bool risky;
 		char *pat = pf_pattern(rule->pattern, rule->pcre_opts, &risky);
-		unsigned fl = pf_flags(rule->pcre_opts);
-		hs_expr_info_t *info = NULL;
-		hs_compile_error_t *ce = NULL;
-		if (risky || hs_expression_info(pat, fl, &info, &ce) != HS_SUCCESS) {
-			hs_free_compile_error(ce);
+		if (risky) {
 			g_free(pat);
 			continue;
 		}
-		free(info); /* allocated by hs's misc allocator: malloc */
+		unsigned fl = pf_flags(rule->pcre_opts);
 		g_ptr_array_add(in->pats, pat);
 		g_array_append_val(in->flags, fl);
 		g_array_append_val(in->ids, i);
+	}
+}
+
+/* pf_screen - what hs_expression_info refuses leaves in. */
+static void pf_screen(struct pf_input *in)
+{
+	for (guint k = in->pats->len; k-- > 0;) {
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_expression_info(in->pats->pdata[k], g_array_index(in->flags, unsigned, k),
+				       &info, &ce) == HS_SUCCESS) {
+			free(info); /* allocated by hs's misc allocator: malloc */
+			continue;
+		}
+		hs_free_compile_error(ce);
+		g_ptr_array_remove_index(in->pats, k);
+		g_array_remove_index(in->flags, k);
+		g_array_remove_index(in->ids, k);
 	}
 }
 
@@ -731,6 +752,37 @@ static bool pf_platform(hs_platform_info_t *plat, pf_scan_fn *scan,
 	return true;
 }
 
+/* pf_cached - the database of an earlier start with the same patterns
+ * (pfcache.h), its screened rules into ids; NULL to compile. A damaged or
+ * foreign file only costs the compile, and says so. */
+static hs_database_t *pf_cached(const char *dir, const char *key, unsigned n, GArray *ids)
+{
+	char *why = NULL;
+	GArray *got = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	hs_database_t *db = pfcache_load(dir, key, n, got, &why);
+	if (why)
+		log_warn("rules: prefilter cache not used, compiling: %s", why);
+	if (db) {
+		g_array_set_size(ids, 0);
+		g_array_append_vals(ids, got->data, got->len);
+		log_debug("rules: prefilter of %u rules from the cache %s", got->len, dir);
+	}
+	g_array_unref(got);
+	g_free(why);
+	return db;
+}
+
+/* pf_keep - the database saved for the next start; a failure only
+ * costs the next start its compile. */
+static void pf_keep(const char *dir, const char *key, unsigned n, const hs_database_t *db,
+		    const GArray *ids)
+{
+	char *why = NULL;
+	if (!pfcache_save(dir, key, n, db, ids, &why))
+		log_warn("rules: prefilter cache not written: %s", why);
+	g_free(why);
+}
+
 /* prefilter_build - the database and which rules it screens; leaves both
  * unset (the plain PCRE2 path) when off, unsupported or failing. */
 static void prefilter_build(struct rules *r, struct rf_diag *d)
@@ -748,8 +800,19 @@ static void prefilter_build(struct rules *r, struct rf_diag *d)
 			       g_array_new(FALSE, FALSE, sizeof(unsigned)),
 			       g_array_new(FALSE, FALSE, sizeof(unsigned)) };
 	pf_collect(r, &in);
-	if (in.pats->len > 0)
-		r->pf_db = pf_compile(&in, &plat, d);
+	const char *dir = r->lim.cache_dir;
+	char *key = dir && *dir && in.pats->len ? pfcache_key(&plat, r->n, in.pats, in.flags,
+							       in.ids) : NULL;
+	if (key)
+		r->pf_db = pf_cached(dir, key, r->n, in.ids);
+	r->pf_cached = r->pf_db != NULL;
+	if (!r->pf_db) {
+		pf_screen(&in);
+		if (in.pats->len > 0)
+			r->pf_db = pf_compile(&in, &plat, d);
+		if (r->pf_db && key)
+			pf_keep(dir, key, r->n, r->pf_db, in.ids);
+	}
 	if (r->pf_db) {
 		r->pf_in = g_new0(guint8, r->n);
 		for (unsigned k = 0; k < in.ids->len; k++)
@@ -757,6 +820,7 @@ static void prefilter_build(struct rules *r, struct rf_diag *d)
 		r->npf = in.ids->len;
 		r->pf_gen = g_atomic_int_add(&pf_generation, 1) + 1;
 	}
+	g_free(key);
 	g_ptr_array_unref(in.pats);
 	g_array_unref(in.flags);
 	g_array_unref(in.ids);

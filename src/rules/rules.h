@@ -50,6 +50,9 @@ struct rules_limits {
 	bool no_jit;            /* do not JIT-compile (tests, debugging) */
 	bool no_prefilter;      /* no vectorscan prefilter: every pattern rule
 				 * runs PCRE2 on every text (tests, debugging) */
+	const char *cache_dir;  /* where the compiled prefilter is kept between
+				 * loads (rules/pfcache.h); NULL or "": compile
+				 * every time. Only read while loading. */
 };
 #define RULES_DEFAULT_MATCH_LIMIT   200000u
 #define RULES_DEFAULT_DEPTH_LIMIT   2000u
@@ -81,6 +84,9 @@ unsigned rules_jit_count(const struct rules *r);  /* patterns JIT compiled */
 /* rules_prefilter_count - pattern rules the vectorscan prefilter screens
  * (see complaintd-rules(5), PERFORMANCE); 0 when the prefilter is off. */
 unsigned rules_prefilter_count(const struct rules *r);
+/* rules_prefilter_cached - the prefilter was read from lim->cache_dir
+ * rather than compiled. */
+bool rules_prefilter_cached(const struct rules *r);
 double rules_threshold(const struct rules *r);
 /* rules_route_names - every route name the set can give a complaint: its
  * rules' routes and its default-route directives, each once, sorted;

@@ -108,6 +108,41 @@ static void test_bad_values(void **state)
 	g_free(text);
 }
 
+/* [daemon] cache_dir: systemd's $CACHE_DIRECTORY (its first path) when
+ * not set, none without it or when set to "none", relative to the
+ * config's folder like the other paths */
+static void test_cache_dir(void **state)
+{
+	(void)state;
+	char *errs;
+	g_unsetenv("CACHE_DIRECTORY");
+	struct config *cfg = load(minimal, &errs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->cache_dir, "");
+	config_free(&cfg);
+	g_free(errs);
+	g_setenv("CACHE_DIRECTORY", "/var/cache/complaintd:/var/cache/other", TRUE);
+	cfg = load(minimal, &errs);
+	assert_string_equal(cfg->cache_dir, "/var/cache/complaintd");
+	config_free(&cfg);
+	g_free(errs);
+	char *text = g_strdup_printf("[daemon]\ncache_dir = none\n%s", minimal);
+	cfg = load(text, &errs);
+	assert_string_equal(cfg->cache_dir, "");
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	text = g_strdup_printf("[daemon]\ncache_dir = pf\n%s", minimal);
+	cfg = load(text, &errs);
+	char *want = g_build_filename(tmpdir, "pf", NULL);
+	assert_string_equal(cfg->cache_dir, want);
+	g_free(want);
+	config_free(&cfg);
+	g_free(errs);
+	g_free(text);
+	g_unsetenv("CACHE_DIRECTORY");
+}
+
 /* [retention] days: 0 (keep) by default, a whole number of days up to
  * 36500, nothing else */
 static void test_retention(void **state)
@@ -354,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_durations_sizes),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_cache_dir),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

@@ -1025,6 +1025,151 @@ static void test_prefilter_long_runs(void **state)
 	rules_unref(&plain);
 }
 
+/* ---- the prefilter cache (rules/pfcache.h) ------------------------------ */
+
+static const char cache_rules[] =
+	"rule Q body /(?:坏了|漏水|broken)/i\n score quality 2\n"
+	"rule P body /(?:退款|refund)\\s*\\d{0,6}/i\n score price 2\n"
+	"rule S any /\\bno\\s+reply\\b/i\n score service 2\n"
+	"rule BR any /(ab)\\1/\n tag br\n";
+
+static struct rules *load_cached(const char *text, const char *dir)
+{
+	struct rules_limits lim = { .cache_dir = dir };
+	struct rules *r = rules_load_string("c.rules", text, strlen(text), &lim, NULL, NULL);
+	assert_non_null(r);
+	return r;
+}
+
+/* cache_file - the path of the one cache file in dir (g_free); asserts
+ * there are n. */
+static char *cache_file(const char *dir, unsigned n)
+{
+	GDir *dh = g_dir_open(dir, 0, NULL);
+	assert_non_null(dh);
+	const char *name;
+	char *path = NULL;
+	unsigned seen = 0;
+	while ((name = g_dir_read_name(dh)))
+		if (g_str_has_prefix(name, "pf-") && g_str_has_suffix(name, ".hsdb")) {
+			seen++;
+			g_free(path);
+			path = g_build_filename(dir, name, NULL);
+		}
+	g_dir_close(dh);
+	assert_int_equal(seen, n);
+	return path;
+}
+
+static void assert_same_as_plain(struct rules *r, struct rules *plain)
+{
+	static const char *const texts[] = { "电水壶漏水了", "I want a refund 120", "abab",
+					     "still no  reply", "nothing here", "BROKEN again" };
+	unsigned hits = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+		struct message *m = mk("s", texts[i]);
+		hits += same_verdict(r, plain, m, texts[i]);
+		msg_free(&m);
+	}
+	assert_true(hits >= 5);
+}
+
+/* rewrite - the file's bytes with one changed at off (from its end when
+ * negative), or cut to len when len >= 0. */
+static void rewrite(const char *path, long off, gssize len)
+{
+	char *buf;
+	gsize n;
+	assert_true(g_file_get_contents(path, &buf, &n, NULL));
+	if (len >= 0)
+		n = (gsize)len;
+	else
+		buf[off < 0 ? (long)n + off : off] ^= 0x5a;
+	assert_true(g_file_set_contents_full(path, buf, (gssize)n, G_FILE_SET_CONTENTS_CONSISTENT,
+					     0600, NULL));
+	g_free(buf);
+}
+
+/* The second load of the same rules reads the compiled prefilter instead
+ * of compiling it, and classifies the same; any change of a rule is a
+ * new file; a damaged, cut or foreign file is compiled anew and
+ * replaced; a file others may write is never read. */
+static void test_prefilter_cache(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pfcache-XXXXXX", NULL);
+	assert_non_null(dir);
+	struct rules *plain = load_lim(cache_rules, true);
+	struct rules *r = load_cached(cache_rules, dir);
+	assert_false(rules_prefilter_cached(r));
+	unsigned npf = rules_prefilter_count(r);
+	assert_true(npf >= 3);
+	char *path = cache_file(dir, 1);
+	GStatBuf st;
+	assert_int_equal(g_stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	rules_unref(&r);
+
+	r = load_cached(cache_rules, dir);
+	assert_true(rules_prefilter_cached(r));
+	assert_int_equal(rules_prefilter_count(r), npf);
+	assert_same_as_plain(r, plain);
+	rules_unref(&r);
+
+	/* one more rule: another set, another file */
+	char *more = g_strconcat(cache_rules, "rule Z any /zz/\n tag z\n", NULL);
+	r = load_cached(more, dir);
+	assert_false(rules_prefilter_cached(r));
+	rules_unref(&r);
+	g_free(cache_file(dir, 2));
+	g_unlink(path);  /* the other set's file is kept apart below */
+	char *other = cache_file(dir, 1);
+	g_unlink(other);
+	g_free(other);
+	g_free(more);
+
+	/* damaged in the database, in the header, cut short: compiled again,
+	 * and the next load has a good file */
+	const struct { long off; gssize len; } harm[] = {
+		{ -100, -1 }, { 9, -1 }, { 0, -1 }, { 0, 40 }, { 0, 3 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(harm); i++) {
+		r = load_cached(cache_rules, dir);
+		rules_unref(&r);
+		rewrite(path, harm[i].off, harm[i].len);
+		r = load_cached(cache_rules, dir);
+		assert_false(rules_prefilter_cached(r));
+		assert_int_equal(rules_prefilter_count(r), npf);
+		assert_same_as_plain(r, plain);
+		rules_unref(&r);
+		r = load_cached(cache_rules, dir);
+		assert_true(rules_prefilter_cached(r));
+		rules_unref(&r);
+	}
+
+	/* writable by the group: not read (and replaced by a closed one) */
+	assert_int_equal(g_chmod(path, 0620), 0);
+	r = load_cached(cache_rules, dir);
+	assert_false(rules_prefilter_cached(r));
+	rules_unref(&r);
+	assert_int_equal(g_stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* a directory others may write: not read */
+	assert_int_equal(g_chmod(dir, 0777), 0);
+	r = load_cached(cache_rules, dir);
+	assert_false(rules_prefilter_cached(r));
+	rules_unref(&r);
+	assert_int_equal(g_chmod(dir, 0700), 0);
+
+	g_free(cache_file(dir, 1));
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+	rules_unref(&plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1052,6 +1197,7 @@ int main(void)
 		cmocka_unit_test(test_prefilter_unicode_classes),
 		cmocka_unit_test(test_prefilter_keeps_limits),
 		cmocka_unit_test(test_prefilter_long_runs),
+		cmocka_unit_test(test_prefilter_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
