@@ -67,17 +67,19 @@ static bool trusted(const struct stat *st, bool dir)
 	return (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
-/* read_file - the whole regular, trusted file; NULL on a miss or (with
- * *why) when it is there but not ours. */
-static char *read_file(const char *dir, const char *path, size_t *len, char **why)
+bool pfcache_usable(const char *dir)
 {
 	struct stat st;
 	if (stat(dir, &st) != 0)
-		return NULL;
-	if (!S_ISDIR(st.st_mode) || !trusted(&st, true)) {
-		*why = g_strdup_printf("%s: not a directory of this user closed to others", dir);
-		return NULL;
-	}
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode) && trusted(&st, true);
+}
+
+/* read_file - the whole regular, trusted file; NULL on a miss or (with
+ * *why) when it is there but not ours. */
+static char *read_file(const char *path, size_t *len, char **why)
+{
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -152,7 +154,7 @@ hs_database_t *pfcache_load(const char *dir, const char *key, unsigned nrules, G
 	*why = NULL;
 	char *path = file_of(dir, key);
 	size_t len = 0;
-	char *buf = read_file(dir, path, &len, why);
+	char *buf = read_file(path, &len, why);
 	hs_database_t *db = NULL;
 	if (buf) {
 		char *what = NULL;

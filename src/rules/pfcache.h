@@ -19,6 +19,12 @@
 #include <hs/hs.h>
 #include <stdbool.h>
 
+/* pfcache_usable - dir is ours (or root's) and closed to others, or
+ * does not exist yet (pfcache_save makes it). Another user's directory,
+ * such as the daemon's seen by root running complaintctl, is neither
+ * read nor written: what that user could put there is not loaded. */
+bool pfcache_usable(const char *dir);
+
 /* pfcache_key - the name of the database compiled for plat from pats
  * (char *), flags and ids (unsigned each, same length) of a set of nrules
  * rules. Returns a g_malloc'ed hex string. */

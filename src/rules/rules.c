@@ -801,6 +801,11 @@ static void prefilter_build(struct rules *r, struct rf_diag *d)
 			       g_array_new(FALSE, FALSE, sizeof(unsigned)) };
 	pf_collect(r, &in);
 	const char *dir = r->lim.cache_dir;
+	if (dir && *dir && !pfcache_usable(dir)) {
+		log_debug("rules: prefilter cache %s not used: another user's or open to others",
+			  dir);
+		dir = NULL;
+	}
 	char *key = dir && *dir && in.pats->len ? pfcache_key(&plat, r->n, in.pats, in.flags,
 							       in.ids) : NULL;
 	if (key)

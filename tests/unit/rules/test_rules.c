@@ -1155,7 +1155,7 @@ static void test_prefilter_cache(void **state)
 	assert_int_equal(g_stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 
-	/* a directory others may write: not read */
+	/* a directory others may write: neither read nor written */
 	assert_int_equal(g_chmod(dir, 0777), 0);
 	r = load_cached(cache_rules, dir);
 	assert_false(rules_prefilter_cached(r));
