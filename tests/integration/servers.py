@@ -202,6 +202,7 @@ class MariaDB(_Server):
         super().__init__(root)
         self.port = free_port()
         self.datadir = os.path.join(self.root, "data")
+        self.tmpdir = os.path.join(self.root, "tmp")
         self.socket = os.path.join(self.root, "mysqld.sock")
         self.log = os.path.join(self.root, "mariadb.err")
         self.database = database
@@ -211,9 +212,14 @@ class MariaDB(_Server):
 
     def _install(self):
         os.makedirs(self.datadir, exist_ok=True)
+        os.makedirs(self.tmpdir, exist_ok=True)
+        # A private tmpdir: bootstrap servers of suites running side by side
+        # otherwise share /tmp, where one removed another's temporary table
+        # file ("Could not remove temporary table '/tmp/#sql-temptable-…'").
         cmd = ["mariadb-install-db", "--no-defaults",
                "--auth-root-authentication-method=normal",
-               "--datadir=" + self.datadir, "--skip-test-db",
+               "--datadir=" + self.datadir, "--tmpdir=" + self.tmpdir,
+               "--skip-test-db",
                "--skip-name-resolve"]
         if os.geteuid() == 0:
             cmd.append("--user=root")
@@ -230,6 +236,7 @@ class MariaDB(_Server):
         if first:
             self._install()
         cmd = ["mariadbd", "--no-defaults", "--datadir=" + self.datadir,
+               "--tmpdir=" + self.tmpdir,
                "--socket=" + self.socket, "--port=%d" % self.port,
                "--bind-address=" + LOOPBACK, "--skip-name-resolve",
                "--pid-file=" + os.path.join(self.root, "mysqld.pid"),

@@ -29,6 +29,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 run_server() {
 	dir=$1 port=$2
 	"$MARIADBD" --no-defaults --user=root --datadir="$dir/data" \
+		--tmpdir="$dir/tmp" \
 		--socket="$dir/mysql.sock" --pid-file="$dir/mariadbd.pid" \
 		--port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
 		--innodb-buffer-pool-size=64M --innodb-log-file-size=48M \
@@ -68,10 +69,13 @@ cmd=${1:-start}
 case $cmd in
 start)
 	dir=${2:-$(mktemp -d /tmp/ctd-mariadb.XXXXXX)}
-	mkdir -p "$dir/data"
+	# a private tmpdir: servers bootstrapping side by side in /tmp removed
+	# each other's temporary table files
+	mkdir -p "$dir/data" "$dir/tmp"
 	port=$(free_port)
 	log "initialising $dir"
 	mariadb-install-db --no-defaults --datadir="$dir/data" --user=root \
+		--tmpdir="$dir/tmp" \
 		--auth-root-authentication-method=normal \
 		--skip-test-db >"$dir/install.log" 2>&1 ||
 		{ log "mariadb-install-db failed"; cat "$dir/install.log" >&2; exit 1; }

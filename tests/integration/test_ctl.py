@@ -334,7 +334,7 @@ def test_calendar(srv, bindir):
 SUBCOMMANDS = ["db", "db migrate", "db status", "parse", "rules", "rules check", "rules test",
                "rules eval", "rules learn", "rules corrections", "rules reclassify", "show",
                "list", "search", "export", "report", "calendar", "calendar check",
-               "calendar deadlines"]
+               "calendar deadlines", "forget"]
 
 
 def makefile_version():
