@@ -170,11 +170,11 @@ static inline void pb_date(struct pb *p, int yyyymmdd)
 /* Fixed-size columns land in u/t; variable ones are bound with no buffer
  * and fetched afterwards at their real length (rb_str, rb_bytes). */
 struct rb {
-	MYSQL_BIND b[40];
-	uint64_t u[40];
-	MYSQL_TIME t[40];
-	unsigned long len[40];
-	my_bool null[40];
+	MYSQL_BIND b[64];   /* room for an export of every complaints column */
+	uint64_t u[64];
+	MYSQL_TIME t[64];
+	unsigned long len[64];
+	my_bool null[64];
 	unsigned n;
 };
 
