@@ -440,12 +440,15 @@ static const char *const m13_paths[] = {
 	" ADD COLUMN IF NOT EXISTS survey_sent_at DATETIME(6) NULL,"
 	" ADD KEY IF NOT EXISTS ix_complaints_plan (plan_decision, plan_proposed_at)",
 
-	"UPDATE complaints SET plan_at = first_action_at, report_at = first_action_at,"
-	" result_sent_at = first_response_at",
+	/* COALESCE: run twice (a test that replays migrations), it keeps what
+	 * the first run and the staff since wrote */
+	"UPDATE complaints SET plan_at = COALESCE(plan_at, first_action_at),"
+	" report_at = COALESCE(report_at, first_action_at),"
+	" result_sent_at = COALESCE(result_sent_at, first_response_at)",
 
 	"UPDATE complaints c SET survey_sent_at = (SELECT MAX(v.sent_at) FROM surveys v"
 	" WHERE v.complaint_id = c.id AND v.resolved_at = c.resolved_at)"
-	" WHERE c.resolved_at IS NOT NULL",
+	" WHERE c.resolved_at IS NOT NULL AND c.survey_sent_at IS NULL",
 	NULL
 };
 

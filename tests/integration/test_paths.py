@@ -17,8 +17,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from daemon_env import (Daemon, query, run_tests, scalar, wait_for,  # noqa: E402
-                        wait_settled, write_secret)
+from daemon_env import (Daemon, execute_sql, query, run_tests, scalar,  # noqa: E402
+                        wait_for, wait_settled, write_secret)
 from test_staff import (CALENDAR, DEPT, LEADERS, STAFF_DOMAIN, case, customer_mail,  # noqa: E402
                         deliver, events, first_complaint, mails, staff_reply, text_of)
 
@@ -119,6 +119,8 @@ def test_b_plan_needs_approval(srv, bindir):
         wait_for("approval to the writer",
                  lambda: len(mails(srv, HANDLER, "plan_decision")) == 2, 60)
         assert met(d, ref)["plan"] is not None, "the approval is the plan's step"
+        show = json.loads(d.ctl("show", "--json", ref).stdout)
+        assert show["plan"] == {"by": HANDLER, "decision": "approved"}, show["plan"]
         wait_settled(srv)
         assert not mails(srv, CUSTOMER, "relay"), "an answer went out before the approval"
 
@@ -257,8 +259,43 @@ def test_deadlines_as_policy_means(srv, bindir):
         d.close()
 
 
+def test_upgrade_keeps_old_steps(srv, bindir):
+    """A database from before migration 13: complaints whose staff acted
+    and answered keep their investigation and feedback met (at the first
+    action and the first answer), so the upgrade escalates nothing old."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。")
+        deliver(srv, staff_reply(note, "王女士您好，我们正在处理。"))
+        wait_for("answer relayed", lambda: mails(srv, CUSTOMER, "relay"), 60)
+        assert d.stop() == 0
+        assert met(d, ref)["feedback"] is None
+        execute_sql(srv, "ALTER TABLE complaints DROP KEY ix_complaints_plan, DROP COLUMN plan_at,"
+                    " DROP COLUMN plan_proposed_at, DROP COLUMN plan_proposed_by,"
+                    " DROP COLUMN plan_decision, DROP COLUMN plan_decided_at,"
+                    " DROP COLUMN plan_decided_by, DROP COLUMN plan_reminded_at,"
+                    " DROP COLUMN report_at, DROP COLUMN result_sent_at, DROP COLUMN survey_sent_at")
+        execute_sql(srv, "DELETE FROM schema_migrations WHERE version >= 13")
+        d.migrate()
+        m = met(d, ref)
+        assert m["investigation"] and m["feedback"], m
+        assert m["investigation"] == json.loads(d.ctl("show", "--json", ref).stdout)[
+            "times"]["first_action"], m
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(30 * 86400)})
+        wait_for("handling escalated", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM escalations WHERE deadline = 'handling'"), 60)
+        d.wait_rounds(2)
+        assert d.stop() == 0
+        late = {r[0] for r in query(srv, "SELECT deadline FROM escalations")}
+        assert not late & {"investigation", "feedback"}, late
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_b_plan_needs_approval, test_plan_reminder_once, test_a_plan_from_crisis_or_leadership,
-         test_deadlines_as_policy_means]
+         test_deadlines_as_policy_means, test_upgrade_keeps_old_steps]
 
 
 def main():
