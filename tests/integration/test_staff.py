@@ -33,6 +33,7 @@ DEPT = {"quality-dept": f"quality@{STAFF_DOMAIN}", "customer-service": f"care@{S
 SUPERVISOR = f"supervisor@{STAFF_DOMAIN}"
 DIRECTOR = f"director@{STAFF_DOMAIN}"
 LEADERS = ["ceo@shop.example", "vp@shop.example"]
+APPROVER = "boss@shop.example"   # a [staff] address: approves B plans
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
 # A week of December 2026 with a public holiday on Monday the 7th and a
@@ -54,6 +55,7 @@ def daemon(srv, bindir, **deadlines):
                        "leadership": "; ".join(LEADERS), "interval": "1d",
                        "check_interval": "1s"},
         "deadlines": dict({"calendar_file": "calendar", "reopen_window": "1h"}, **deadlines),
+        "approval": {"approvers": APPROVER},
     })
     write_secret(os.path.join(d.dir, "staff.key"), "k3y-for-the-staff-tests-" + uuid.uuid4().hex)
     with open(os.path.join(d.dir, "calendar"), "w") as f:
