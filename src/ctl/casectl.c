@@ -123,7 +123,9 @@ struct case_time {
 	int64_t t;
 };
 
-static unsigned case_times(const struct store_case *c, struct case_time *out)
+#define CASE_TIMES 8
+
+static unsigned case_times(const struct store_case *c, struct case_time out[CASE_TIMES])
 {
 	const struct case_time all[] = {
 		{ "created", "created", c->created_at },
@@ -133,7 +135,9 @@ static unsigned case_times(const struct store_case *c, struct case_time *out)
 		{ "resolved", "resolved", c->resolved_at },
 		{ "closed", "closed", c->closed_at },
 		{ "reopened", "reopened", c->reopened_at },
+		{ "plan", "plan given", c->plan_proposed_at },
 	};
+	G_STATIC_ASSERT(G_N_ELEMENTS(all) == CASE_TIMES);
 	memcpy(out, all, sizeof all);
 	return G_N_ELEMENTS(all);
 }
@@ -222,6 +226,12 @@ static void text_fields(const struct report *r, GString *out)
 	else
 		customer = g_strdup(or_dash(c->customer_addr && *c->customer_addr
 					    ? c->customer_addr : c->customer_name));
+	/* the latest #plan: who gave it and where its approval stands */
+	char *plan = c->plan_proposed_by
+		     ? g_strdup_printf("by %s%s%s", c->plan_proposed_by,
+				       c->plan_decision ? ", " : "",
+				       c->plan_decision ? c->plan_decision : "")
+		     : g_strdup("-");
 	const char *rows[][2] = {
 		{ "reference", c->ref }, { "status", or_dash(c->status) },
 		{ "category", category }, { "severity", severity },
@@ -229,13 +239,14 @@ static void text_fields(const struct report *r, GString *out)
 		{ "department", or_dash(c->department) }, { "assignee", or_dash(c->assignee) },
 		{ "customer", customer }, { "subject", or_dash(c->subject) },
 		{ "language", or_dash(c->lang) }, { "parent", or_dash(r->parent) },
+		{ "plan", plan },
 	};
 	struct table t;
 	table_init(&t, 0, 2, (const unsigned[]){ 14, 12 });
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		table_add(&t, rows[i]);
 	table_add(&t, (const char *[]){ NULL, NULL });
-	struct case_time times[8];
+	struct case_time times[CASE_TIMES];
 	unsigned n = case_times(c, times);
 	for (unsigned i = 0; i < n; i++) {
 		char *when = text_time(times[i].t);
@@ -243,6 +254,7 @@ static void text_fields(const struct report *r, GString *out)
 		g_free(when);
 	}
 	table_print(&t, out);
+	g_free(plan);
 	g_free(customer);
 	g_free(category);
 	g_free(severity);
@@ -415,6 +427,11 @@ static void json_report(const struct report *r, GString *doc)
 	json_object_end(j);
 	ctljson_kv_text(j, "subject", c->subject);
 	ctljson_kv_text(j, "lang", c->lang);
+	json_key(j, "plan");
+	json_object_begin(j);
+	ctljson_kv_text(j, "by", c->plan_proposed_by);
+	ctljson_kv_text(j, "decision", c->plan_decision);
+	json_object_end(j);
 	json_key(j, "staff_decided");
 	json_array_begin(j);
 	if (c->staff_decided & STORE_DECIDED_CATEGORY)
@@ -424,7 +441,7 @@ static void json_report(const struct report *r, GString *doc)
 	json_array_end(j);
 	json_key(j, "times");
 	json_object_begin(j);
-	struct case_time times[8];
+	struct case_time times[CASE_TIMES];
 	unsigned n = case_times(c, times);
 	for (unsigned i = 0; i < n; i++)
 		ctljson_kv_time(j, times[i].key, times[i].t);

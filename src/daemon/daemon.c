@@ -16,11 +16,11 @@
 const char *const daemon_required_templates[] = { "ack", "notify", "followup", "relay",
 						  "escalate", "staff_error", "staff_alert",
 						  "resolution", "survey", "review", "warning",
-						  "progress", NULL };
+						  "progress", "plan", "plan_decision", NULL };
 const char *const daemon_web_templates[] = { "ack", "notify", "followup", "relay",
 					     "escalate", "staff_error", "staff_alert",
 					     "resolution", "survey", "review", "warning",
-					     "progress", "form_html", "done_html", "survey_html", NULL };
+					     "progress", "plan", "plan_decision", "form_html", "done_html", "survey_html", NULL };
 
 const char *daemon_default_config(void)
 {

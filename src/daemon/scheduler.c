@@ -8,6 +8,7 @@
 #include "lib/lifecycle.h"
 #include "lib/log.h"
 #include "workflow/opcheck.h"
+#include "workflow/paths.h"
 #include "workflow/pipeline.h"
 #include "workflow/progress.h"
 #include "workflow/privacy.h"
@@ -63,6 +64,8 @@ int scheduler_run_once(const struct pipeline_env *env, struct store *store, int6
 		sent = rc < 0 ? -1 : sent + rc;
 	}
 	int n = sent < 0 ? -1 : progress_send_due(&x, err);
+	sent = n < 0 ? -1 : sent + n;
+	n = sent < 0 ? -1 : paths_remind_due(&x, err);
 	sent = n < 0 ? -1 : sent + n;
 	n = sent < 0 ? -1 : survey_send_due(&x, err);
 	sent = n < 0 ? -1 : sent + n;

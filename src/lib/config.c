@@ -124,7 +124,8 @@ static const struct ckey global_keys[] = {
 	{ "deadlines", "reopen_window", C_DUR, CF(reopen_window), "30d", 0, 3650 * 86400 },
 	{ "deadlines", "calendar_file", C_STR, CF(calendar_file), "", 0, 0 },
 
-	{ "survey", "delay", C_DUR, CF(survey_delay), "7d", 0, 90 * 86400 },
+	/* at most a week (001 一周内): check_approval_survey says so in words */
+	{ "survey", "delay", C_DUR, CF(survey_delay), "3d", 0, 0 },
 	{ "survey", "timeout", C_DUR, CF(survey_timeout), "14d", 3600, 365 * 86400 },
 	{ "survey", "threshold", C_INT, CF(survey_threshold), "2", 0, 5 },
 
@@ -140,6 +141,11 @@ static const struct ckey global_keys[] = {
 	{ "warning", "min_count", C_INT, CF(warning_min_count), "5", 1, 100000 },
 
 	{ "retention", "days", C_INT, CF(retention_days), "0", 0, 36500 },
+
+	{ "approval", "approvers", C_LIST, CF(approval_approvers), "", 0, 0 },
+	{ "approval", "domains", C_LIST, CF(approval_domains), "", 0, 0 },
+	{ "approval", "crisis_team", C_LIST, CF(approval_crisis_team), "", 0, 0 },
+	{ "approval", "remind_after", C_DUR, CF(approval_remind_after), "1d", 60, 30 * 86400 },
 };
 
 static const struct ckey mailbox_keys[] = {
@@ -634,6 +640,32 @@ const char *config_route(const struct config *cfg, const char *route, const char
 	return a ? a : g_hash_table_lookup(cfg->routes, "default");
 }
 
+/* in_lists - addr is one of addrs or in one of domains. */
+static bool in_lists(char *const *addrs, char *const *domains, const char *addr)
+{
+	if (!addr)
+		return false;
+	for (char *const *a = addrs; a && *a; a++)
+		if (!g_ascii_strcasecmp(*a, addr))
+			return true;
+	const char *at = strrchr(addr, '@');
+	for (char *const *d = domains; at && d && *d; d++)
+		if (!g_ascii_strcasecmp(*d, at + 1))
+			return true;
+	return false;
+}
+
+bool config_is_approver(const struct config *cfg, const char *addr)
+{
+	return in_lists(cfg->approval_approvers, cfg->approval_domains, addr);
+}
+
+bool config_is_crisis_or_leadership(const struct config *cfg, const char *addr)
+{
+	return in_lists(cfg->approval_crisis_team, NULL, addr) ||
+	       in_lists(cfg->escalation[2], NULL, addr);
+}
+
 bool config_is_staff(const struct config *cfg, const char *addr)
 {
 	if (!addr)
@@ -720,6 +752,31 @@ static void cache_dir(struct config *cfg)
 	}
 }
 
+/* check_approval_survey - [approval] names people and domains, and each
+ * is staff, or their #approve would be mail from outside; the survey goes
+ * out within the week policy 001 asks (一周内). */
+static void check_approval_survey(struct loader *ld, struct config *cfg)
+{
+	char **lists[] = { cfg->approval_approvers, cfg->approval_crisis_team };
+	const char *keys[] = { "approvers", "crisis_team" };
+	for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (char **a = lists[l]; a && *a; a++)
+			if (!valid_addr(*a))
+				problem(ld, "approval", keys[l], "'%s' is not an e-mail address", *a);
+			else if (!config_is_staff(cfg, *a))
+				warn(cfg, "%s: [approval] %s: %s is not a [staff] address: its "
+				     "replies are never taken as staff's", ld->file, keys[l], *a);
+	for (char **d = cfg->approval_domains; d && *d; d++)
+		if (**d == '@' || strpbrk(*d, "@ \t<>\"") || !strchr(*d, '.'))
+			problem(ld, "approval", "domains", "'%s' is not a domain (example.com)", *d);
+	if (cfg->survey_delay > 7 * 86400)
+		problem(ld, "survey", "delay", "%llds is more than 7 days: the policy asks for "
+			"the survey within a week of the resolution (001 一周内); the default is 3d",
+			(long long)cfg->survey_delay);
+	else if (cfg->survey_delay < 0)
+		problem(ld, "survey", "delay", "must not be negative");
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -756,6 +813,7 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 		problem(ld, "smtp", "retry_min", "is longer than retry_max");
 	check_web(ld, cfg, cfgdir);
 	check_staff(ld, cfg, cfgdir);
+	check_approval_survey(ld, cfg);
 }
 
 /* Our own From is always one of our addresses, whether listed or not. */
@@ -800,7 +858,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
 					     "acknowledge", "limits", "web", "staff",
 					     "escalation", "deadlines", "survey", "reports",
-					     "warning", "retention" };
+					     "warning", "retention", "approval" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
 		load_group(&ld, known[i], known[i], global_keys, G_N_ELEMENTS(global_keys), cfg,
 			   g_key_file_has_group(ld.kf, known[i]));
@@ -817,7 +875,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
 				"company, acknowledge, limits, web, staff, routes, escalation, "
-				"deadlines, survey, reports, warning, retention or 'mailbox NAME')");
+				"deadlines, survey, reports, warning, retention, approval or 'mailbox NAME')");
 			continue;
 		}
 		struct config_mailbox *mb = g_new0(struct config_mailbox, 1);

@@ -146,7 +146,7 @@ struct config {
 	char *calendar_file;           /* "" = Monday to Friday, 09:00-18:00 */
 
 	/* [survey] the satisfaction survey after resolution */
-	int64_t survey_delay;          /* after resolved_at */
+	int64_t survey_delay;          /* after resolved_at, at most 7 days */
 	int64_t survey_timeout;        /* no answer this long after the survey: closed */
 	int64_t survey_threshold;      /* a rating at or below this reopens for review */
 
@@ -164,6 +164,14 @@ struct config {
 	/* [retention] how long closed complaints keep raw mail (privacy.h) */
 	int64_t retention_days;        /* days after closure; 0 = forever */
 
+	/* [approval] the paths by severity (policy 002 §五): a B plan needs an
+	 * approver; an A plan counts from the crisis team or the leadership */
+	char **approval_approvers;     /* may approve, and get the requests */
+	char **approval_domains;       /* whoever writes from there may approve */
+	char **approval_crisis_team;   /* whose #plan meets the A plan deadline,
+					* besides [escalation] leadership */
+	int64_t approval_remind_after; /* an unanswered plan: approvers reminded once */
+
 	GPtrArray *mailboxes;    /* struct config_mailbox* */
 };
 
@@ -171,6 +179,12 @@ struct config {
  * NULL) and category: the route's entry, else the category's, else
  * "default"; NULL when none is configured. */
 const char *config_route(const struct config *cfg, const char *route, const char *category);
+/* config_is_approver - addr may approve or reject a plan ([approval]
+ * approvers or domains). */
+bool config_is_approver(const struct config *cfg, const char *addr);
+/* config_is_crisis_or_leadership - addr is of [approval] crisis_team or
+ * [escalation] leadership: its #plan meets a severity A plan deadline. */
+bool config_is_crisis_or_leadership(const struct config *cfg, const char *addr);
 /* config_is_staff - addr is a staff address or in a staff domain. */
 bool config_is_staff(const struct config *cfg, const char *addr);
 

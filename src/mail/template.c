@@ -14,6 +14,8 @@ const char *const template_variables[] = {
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
 	"level", "reason", "status", "status_label",
+	/* plans of B and A complaints (paths.h): request, reminder, decision */
+	"planner", "proposed", "reminder", "decision", "approved", "approver",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
 	/* early warning of a spike (warning.h) */

@@ -414,6 +414,44 @@ static const char *const m12_privacy[] = {
 	NULL
 };
 
+/* The paths by severity and deadlines that mean what policy 004 means
+ * (store_plan.h). The latest #plan of a complaint with who and when, its
+ * decision (pending while a B plan waits for an approver), when the
+ * approver was reminded of it; plan_at is when a plan that counts was
+ * there (an approved B plan, an A plan by the crisis team or the
+ * leadership): the plan deadline's step. report_at is the first #report
+ * (调查报告), result_sent_at the first answer relayed with or after the
+ * resolution (the feedback), survey_sent_at the survey of the latest
+ * resolution (closure). Complaints from before this version keep what met
+ * their deadlines then (staff's first action, the first answer relayed,
+ * the survey sent), so that the first start after the upgrade does not
+ * escalate every old complaint at once. */
+static const char *const m13_paths[] = {
+	"ALTER TABLE complaints"
+	" ADD COLUMN IF NOT EXISTS plan_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_proposed_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_proposed_by VARCHAR(320) NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_decision ENUM('pending','approved','rejected') NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_decided_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_decided_by VARCHAR(320) NULL,"
+	" ADD COLUMN IF NOT EXISTS plan_reminded_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS report_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS result_sent_at DATETIME(6) NULL,"
+	" ADD COLUMN IF NOT EXISTS survey_sent_at DATETIME(6) NULL,"
+	" ADD KEY IF NOT EXISTS ix_complaints_plan (plan_decision, plan_proposed_at)",
+
+	/* COALESCE: run twice (a test that replays migrations), it keeps what
+	 * the first run and the staff since wrote */
+	"UPDATE complaints SET plan_at = COALESCE(plan_at, first_action_at),"
+	" report_at = COALESCE(report_at, first_action_at),"
+	" result_sent_at = COALESCE(result_sent_at, first_response_at)",
+
+	"UPDATE complaints c SET survey_sent_at = (SELECT MAX(v.sent_at) FROM surveys v"
+	" WHERE v.complaint_id = c.id AND v.resolved_at = c.resolved_at)"
+	" WHERE c.resolved_at IS NOT NULL AND c.survey_sent_at IS NULL",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -425,6 +463,7 @@ static const struct migration all[] = {
 	{ 9, "progress notes", m9_progress_notes },
 	{ 11, "outcomes and accountability", m11_outcomes },
 	{ 12, "privacy", m12_privacy },
+	{ 13, "paths by severity, deadlines as policy 004 means them", m13_paths },
 };
 
 const struct migration *migrations_list(unsigned *n)

@@ -170,11 +170,11 @@ static inline void pb_date(struct pb *p, int yyyymmdd)
 /* Fixed-size columns land in u/t; variable ones are bound with no buffer
  * and fetched afterwards at their real length (rb_str, rb_bytes). */
 struct rb {
-	MYSQL_BIND b[40];
-	uint64_t u[40];
-	MYSQL_TIME t[40];
-	unsigned long len[40];
-	my_bool null[40];
+	MYSQL_BIND b[64];   /* room for an export of every complaints column */
+	uint64_t u[64];
+	MYSQL_TIME t[64];
+	unsigned long len[64];
+	my_bool null[64];
 	unsigned n;
 };
 
@@ -287,18 +287,29 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
  * scheduler, complaintctl and the reports cannot disagree. Fixed text,
  * spliced into statements from this table only, never from input.
  *   ack            acknowledged, or answered by staff before that (the earlier)
- *   plan, investigation   staff's first action
+ *   plan           a plan that counts (plan_at): for B the approval of the
+ *                  plan, for A a #plan by the crisis team or the leadership
+ *                  (the workflow decides what counts and stamps it; no
+ *                  staff reply meets it)
+ *   investigation  the investigation report (#report, 调查报告)
  *   handling       resolved
- *   feedback       staff's first answer relayed to the customer
- *   closure        closed */
+ *   feedback       the result to the customer: the first answer relayed
+ *                  with or after the resolution, not the first text relayed
+ *   closure        resolved and the survey of that resolution sent, or
+ *                  closed (the earlier)
+ * A resolved complaint waiting for its survey is not escalated for closure
+ * (store_due_escalations), though the deadline counts as missed in the
+ * reports when the survey goes out after it. */
+#define STORE_SURVEY_OF_RESOLUTION "IF(c.survey_sent_at >= c.resolved_at, c.survey_sent_at, NULL)"
 #define STORE_DUE_MET(X) \
 	X(STORE_DUE_ACK, "LEAST(COALESCE(c.acknowledged_at, c.first_response_at)," \
 			 " COALESCE(c.first_response_at, c.acknowledged_at))") \
-	X(STORE_DUE_PLAN, "c.first_action_at") \
-	X(STORE_DUE_INVESTIGATION, "c.first_action_at") \
+	X(STORE_DUE_PLAN, "c.plan_at") \
+	X(STORE_DUE_INVESTIGATION, "c.report_at") \
 	X(STORE_DUE_HANDLING, "c.resolved_at") \
-	X(STORE_DUE_FEEDBACK, "c.first_response_at") \
-	X(STORE_DUE_CLOSURE, "c.closed_at")
+	X(STORE_DUE_FEEDBACK, "c.result_sent_at") \
+	X(STORE_DUE_CLOSURE, "LEAST(COALESCE(" STORE_SURVEY_OF_RESOLUTION ", c.closed_at)," \
+			     " COALESCE(c.closed_at, " STORE_SURVEY_OF_RESOLUTION "))")
 
 /* store_due_met - STORE_DUE_MET as a table by deadline. */
 extern const char *const store_due_met[STORE_DUE_COUNT];

@@ -420,6 +420,10 @@ struct store_case {
 	 * store's one definition (store-private.h STORE_DUE_MET), which the
 	 * escalations and the reports use too */
 	int64_t met[STORE_DUE_COUNT];
+	/* the latest #plan (store_plan.h): when, by whom, and its decision
+	 * "pending", "approved", "rejected" (NULL: none needed, or no plan) */
+	int64_t plan_proposed_at;
+	char *plan_proposed_by, *plan_decision;
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
 	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
 				      * the customer, space-separated, oldest first */

@@ -39,6 +39,8 @@ void store_case_free(struct store_case *c)
 	g_free(c->lang);
 	g_free(c->last_in_message_id);
 	g_free(c->thread_ids);
+	g_free(c->plan_proposed_by);
+	g_free(c->plan_decision);
 	g_free(c);
 }
 
@@ -102,8 +104,9 @@ int store_relay_first(struct store *s, uint64_t complaint_id, const char *sha256
 	" c.customer_name, c.subject, c.lang, c.created_at, c.acknowledged_at," \
 	" c.resolved_at, c.closed_at, c.reopened_at, c.first_action_at," \
 	" c.first_response_at, c.due_ack, c.due_plan, c.due_investigation," \
-	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0" STORE_DUE_MET(MET_COLUMN)
-#define CASE_TYPES "uussssssssssssttttttttttttt" "u" "tttttt"
+	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0," \
+	" c.plan_proposed_at, c.plan_proposed_by, c.plan_decision" STORE_DUE_MET(MET_COLUMN)
+#define CASE_TYPES "uussssssssssssttttttttttttt" "u" "tss" "tttttt"
 G_STATIC_ASSERT(STORE_DUE_COUNT == 6);  /* the met columns' types above */
 
 static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -131,6 +134,9 @@ static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		c->due[d] = rb_unix(r, i++);
 	c->staff_decided = (unsigned)rb_id(r, i++);
+	c->plan_proposed_at = rb_unix(r, i++);
+	c->plan_proposed_by = rb_str(st, r, i++);
+	c->plan_decision = rb_str(st, r, i++);
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		c->met[d] = rb_unix(r, i++);
 	*(struct store_case **)data = c;
@@ -379,6 +385,9 @@ static void due_row(MYSQL_STMT *st, struct rb *r, void *data)
 int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			  unsigned max_level, unsigned max, GPtrArray *out, GError **err)
 {
+	/* a resolved complaint waits for its survey ([survey] delay, at most a
+	 * week): nobody is to blame for the closure deadline meanwhile */
+	static const char waiting_survey[] = " AND c.status <> 'resolved'";
 	unsigned before = out->len;
 	for (unsigned d = 0; d < STORE_DUE_COUNT && out->len - before < max; d++) {
 		char *sql = g_strdup_printf(
@@ -388,9 +397,9 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			"  ON e.complaint_id = c.id"
 			" WHERE c.status <> 'closed' AND c.due_%s IS NOT NULL AND c.due_%s <= ?"
 			" AND %s IS NULL AND COALESCE(e.lvl, 0) < ?"
-			" AND (e.last IS NULL OR e.last <= ?)"
+			" AND (e.last IS NULL OR e.last <= ?)%s"
 			" ORDER BY c.id LIMIT ?", due_names[d], due_names[d], due_names[d],
-			store_due_met[d]);
+			store_due_met[d], d == STORE_DUE_CLOSURE ? waiting_survey : "");
 		struct pb p = { .nb = 0 };
 		pb_str(&p, due_names[d]);
 		pb_time(&p, now);
@@ -534,8 +543,17 @@ int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at
 	pb_u64(&p, complaint_id);
 	pb_time(&p, resolved_at);
 	pb_time(&p, now);
-	return store_write_one(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
-			     " VALUES (?, ?, ?)", &p, id, err);
+	int rc = store_write_one(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
+				 " VALUES (?, ?, ?)", &p, id, err);
+	if (rc != 1)
+		return rc;
+	/* the survey of this resolution is out: the closure's step */
+	struct pb q = { .nb = 0 };
+	pb_time(&q, now);
+	pb_u64(&q, complaint_id);
+	pb_time(&q, resolved_at);
+	return store_write_one(s, "UPDATE complaints SET survey_sent_at = ? WHERE id = ?"
+			       " AND resolved_at = ?", &q, NULL, err) < 0 ? -1 : 1;
 }
 
 static void two_ids_row(MYSQL_STMT *st, struct rb *r, void *data)

@@ -17,11 +17,16 @@ static const char *const kind_names[STAFFCMD_N_KINDS] = {
 	[STAFFCMD_RESPONSIBLE] = "responsible",
 	[STAFFCMD_COMPENSATION] = "compensation",
 	[STAFFCMD_CAUSE] = "cause",
+	[STAFFCMD_PLAN] = "plan",
+	[STAFFCMD_APPROVE] = "approve",
+	[STAFFCMD_REJECT] = "reject",
+	[STAFFCMD_REPORT] = "report",
+	[STAFFCMD_ESCALATE] = "escalate",
 };
 #define KNOWN "#status, #severity, #category, #assign, #note, #valid, #responsible, " \
-	"#compensation, #cause"
+	"#compensation, #cause, #plan, #approve, #reject, #report, #escalate"
 #define KNOWN_ZH "#status、#severity、#category、#assign、#note、#valid、#responsible、" \
-	"#compensation、#cause"
+	"#compensation、#cause、#plan、#approve、#reject、#report、#escalate"
 
 /* A value as typed (compared case-insensitively) and as stored. */
 struct value {
@@ -340,6 +345,19 @@ static bool compensation(struct parser *ps, unsigned line, const char *p, size_t
 	return true;
 }
 
+/* optional_comment - the words after #approve, if any: at most
+ * CAUSE_MAX characters, made one line. */
+static char *optional_comment(struct parser *ps, unsigned line, const char *v, size_t n)
+{
+	char *t = one_line(v, n);
+	if (g_utf8_strlen(t, -1) <= CAUSE_MAX)
+		return t;
+	error(ps, line, ps->zh ? "#approve 后的意见超过 %u 个字" : "#approve comment is longer "
+	      "than %u characters", CAUSE_MAX);
+	g_free(t);
+	return NULL;
+}
+
 /* command - one command line; p is just after the '#', end its end. */
 static void command(struct parser *ps, unsigned line, const char *p, const char *end)
 {
@@ -400,6 +418,7 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 	case STAFFCMD_NOTE:
 		arg = g_strndup(p, vn);
 		ps->out->note = true;
+		ps->out->internal = true;
 		break;
 	case STAFFCMD_VALID:
 		arg = pick(ps, line, kind, p, vn, validity, G_N_ELEMENTS(validity),
@@ -417,6 +436,23 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 		arg = text_value(ps, line, kind, p, vn, CAUSE_MAX,
 				 ps->zh ? "供应商 2411 批次胶水不合格" : "supplier batch 2411 glue");
 		break;
+	case STAFFCMD_PLAN:
+	case STAFFCMD_REPORT:
+		/* the rest of the line opens the text; the reply's text follows */
+		arg = one_line(p, vn);
+		ps->out->internal = true;
+		break;
+	case STAFFCMD_APPROVE:
+		arg = optional_comment(ps, line, p, vn);
+		break;
+	case STAFFCMD_REJECT:
+		arg = text_value(ps, line, kind, p, vn, CAUSE_MAX,
+				 ps->zh ? "预算不够，请改为换货" : "too costly, offer an exchange");
+		break;
+	case STAFFCMD_ESCALATE:
+		arg = text_value(ps, line, kind, p, vn, CAUSE_MAX,
+				 ps->zh ? "客户已向 12315 投诉" : "the customer went to the 12315 hotline");
+		break;
 	case STAFFCMD_N_KINDS:
 		break;
 	}
@@ -431,11 +467,61 @@ static void command(struct parser *ps, unsigned line, const char *p, const char 
 static char *body(const struct staffcmd_result *r, const char *rest)
 {
 	const struct staffcmd *note = staffcmd_find(r, STAFFCMD_NOTE);
+	if (!note)
+		note = staffcmd_find(r, STAFFCMD_PLAN);
+	if (!note)
+		note = staffcmd_find(r, STAFFCMD_REPORT);
 	if (!note || !*note->arg)
 		return g_strdup(rest);
 	if (!*rest)
 		return g_strdup(note->arg);
 	return g_strconcat(note->arg, "\n", rest, NULL);
+}
+
+/* one_internal - #note, #plan and #report each make the reply's text
+ * theirs: one of them per reply, and a plan or report is not empty. */
+static void one_internal(struct parser *ps, const struct staffcmd_result *r)
+{
+	static const enum staffcmd_kind kinds[] = { STAFFCMD_NOTE, STAFFCMD_PLAN, STAFFCMD_REPORT };
+	const struct staffcmd *first = NULL;
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		const struct staffcmd *c = staffcmd_find(r, kinds[i]);
+		if (!c)
+			continue;
+		if (first) {
+			error(ps, c->line, ps->zh ? "#%s 和 #%s 不能写在同一封回复里（正文只能属于"
+						    "其中一个）；请分开回复"
+						  : "#%s and #%s in one reply: the text can only be one "
+						    "of them; send them in separate replies",
+			      kind_names[first->kind], kind_names[c->kind]);
+			return;
+		}
+		first = c;
+	}
+	if (first && first->kind != STAFFCMD_NOTE && !*g_strstrip(r->text))
+		error(ps, first->line, ps->zh ? "#%s 后面没有内容：把%s写在命令后面或回复正文里"
+					      : "#%s is empty: write the %s after the command or "
+						"in the reply's text", kind_names[first->kind],
+		      first->kind == STAFFCMD_PLAN ? (ps->zh ? "处理方案" : "plan")
+						   : (ps->zh ? "调查报告" : "report"));
+}
+
+/* conflicts - commands that cannot go together: #approve and #reject,
+ * #escalate and #severity. */
+static void conflicts(struct parser *ps, const struct staffcmd_result *r)
+{
+	static const enum staffcmd_kind pairs[][2] = {
+		{ STAFFCMD_APPROVE, STAFFCMD_REJECT }, { STAFFCMD_SEVERITY, STAFFCMD_ESCALATE },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		const struct staffcmd *a = staffcmd_find(r, pairs[i][0]);
+		const struct staffcmd *b = staffcmd_find(r, pairs[i][1]);
+		if (a && b)
+			error(ps, MAX(a->line, b->line), ps->zh ? "#%s 和 #%s 不能同时使用；请只写其一"
+								: "#%s and #%s contradict each "
+								  "other; give one of them",
+			      kind_names[a->kind], kind_names[b->kind]);
+	}
 }
 
 int staffcmd_parse(const char *fresh, struct staffcmd_result *out)
@@ -467,6 +553,8 @@ int staffcmd_parse_lang(const char *fresh, const char *lang, struct staffcmd_res
 		p = nl ? nl + 1 : e;
 	}
 	out->text = body(out, p);
+	one_internal(&ps, out);
+	conflicts(&ps, out);
 	out->n_errors = ps.errors->len;
 	g_ptr_array_add(ps.errors, NULL);
 	out->errors = (char **)g_ptr_array_free(ps.errors, FALSE);

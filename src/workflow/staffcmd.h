@@ -31,13 +31,28 @@
  *                                         three letters (元, RMB, ¥ = CNY)
  *   #cause TEXT                           the root cause (1-500 characters)
  *
+ * The paths by severity and the steps of the deadlines (policy 002 §五,
+ * 004); who may give which is the workflow's business:
+ *   #plan [text]                          the handling plan (处理方案)
+ *   #report [text]                        the investigation report (调查报告)
+ *                                         both like #note: the text after
+ *                                         the command opens it, the reply's
+ *                                         text is the rest, and nothing
+ *                                         goes to the customer; not empty
+ *   #approve [comment]                    the pending plan is approved
+ *   #reject REASON                        the pending plan is rejected
+ *   #escalate REASON                      one severity level up at once
+ *                                         (REASON 1-500 characters)
+ *
  * Rules:
  *   - Command names and values are case-insensitive ("#Severity b"); a
  *     colon may follow the name ("#status: resolved", also '：'); white
  *     space around the value does not matter.
  *   - Commands end at the first line that is neither blank nor a command.
  *     A '#' further down is plain text ("your order #123").
- *   - Each command may be given once.
+ *   - Each command may be given once; of #note, #plan and #report one
+ *     per reply; #approve and #reject, #escalate and #severity exclude
+ *     each other.
  *   - Any error (unknown command, missing or wrong value, repeated command)
  *     refuses the whole reply: callers must then change nothing and relay
  *     nothing, and send the error list back to the sender, every entry
@@ -61,6 +76,11 @@ enum staffcmd_kind {
 	STAFFCMD_RESPONSIBLE,
 	STAFFCMD_COMPENSATION,
 	STAFFCMD_CAUSE,
+	STAFFCMD_PLAN,
+	STAFFCMD_APPROVE,
+	STAFFCMD_REJECT,
+	STAFFCMD_REPORT,
+	STAFFCMD_ESCALATE,
 	STAFFCMD_N_KINDS
 };
 
@@ -73,7 +93,10 @@ struct staffcmd {
 	 * "closed", severity "A"/"B"/"C", category in lower case, assign the
 	 * address as written, note the rest of its line ("" when none),
 	 * valid "yes"/"no", responsible and cause the text with runs of
-	 * white space made one space, compensation its TEXT ("" when none). */
+	 * white space made one space, compensation its TEXT ("" when none),
+	 * plan and report the rest of their line (the whole text is
+	 * staffcmd_result.text), approve its comment ("" when none), reject
+	 * and escalate their reason, each made one line. */
 	char *arg;
 	/* compensation only: the amount in hundredths and the currency code
 	 * in upper case */
@@ -89,9 +112,10 @@ struct staffcmd_result {
 	char **errors;     /* NULL-terminated, never NULL after parse */
 	unsigned n_errors;
 	bool note;         /* a #note was given (even with errors elsewhere) */
+	bool internal;     /* #note, #plan or #report: text is not for the customer */
 	/* fresh without the command lines and the blank lines among them:
-	 * the text to relay, or for a note the note's text (the rest of the
-	 * #note line, if any, as its first line). May be "". */
+	 * the text to relay, or for a note, plan or report its text (the rest
+	 * of the command's line, if any, as its first line). May be "". */
 	char *text;
 };
 

@@ -111,7 +111,12 @@ static const char *commands_help(const char *lang)
 		       "  #valid yes|no                         判定有效|无效投诉\n"
 		       "  #responsible 责任部门、门店或人员      记录责任单位\n"
 		       "  #compensation 金额 币种 说明           记录赔偿，例如 #compensation 200 元 换新\n"
-		       "  #cause 原因                            记录投诉的根本原因\n";
+		       "  #cause 原因                            记录投诉的根本原因\n"
+		       "  #plan 处理方案                         提交处理方案（B 级须经审批；A 级由危机小组或领导小组提出）\n"
+		       "  #approve [意见]                        审批人批准处理方案\n"
+		       "  #reject 理由                           审批人驳回处理方案\n"
+		       "  #report 调查报告                       提交调查报告\n"
+		       "  #escalate 理由                         把等级提高一级（C→B，B→A）\n";
 	return "  #status in_progress|resolved|closed   change the status\n"
 	       "  #severity A|B|C                       change the severity\n"
 	       "  #category quality|service|price|infringement|other\n"
@@ -120,7 +125,13 @@ static const char *commands_help(const char *lang)
 	       "  #valid yes|no                         a valid or an invalid complaint\n"
 	       "  #responsible department|store|person  the unit answerable for it\n"
 	       "  #compensation AMOUNT CURRENCY text    a compensation, e.g. #compensation 200 CNY new pair\n"
-	       "  #cause text                           the root cause\n";
+	       "  #cause text                           the root cause\n"
+	       "  #plan text                            the handling plan (B: needs an approver; A: by\n"
+	       "                                        the crisis team or the leadership)\n"
+	       "  #approve [comment]                    an approver approves the plan\n"
+	       "  #reject reason                        an approver rejects the plan\n"
+	       "  #report text                          the investigation report\n"
+	       "  #escalate reason                      one severity level up (C to B, B to A)\n";
 }
 
 /* vars_new - the variables every staff template knows, for view v in

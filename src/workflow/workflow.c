@@ -13,6 +13,8 @@
 #include "mail/replytext.h"
 #include "rules/rules.h"
 #include "store/store_outcome.h"
+#include "store/store_plan.h"
+#include "workflow/paths.h"
 #include "workflow/sla.h"
 #include "workflow/staffcmd.h"
 #include "lib/stafftoken.h"
@@ -510,7 +512,10 @@ static int upgraded_to_a(const struct workflow_ctx *x, struct store_case *c, con
 			 GError **err)
 {
 	c->due[STORE_DUE_PLAN] = x->now + x->cfg->due_a_plan;
-	if (store_case_set_due(x->store, c->id, STORE_DUE_PLAN, c->due[STORE_DUE_PLAN], err) < 0)
+	/* a plan made for B does not meet A's: that one comes from the crisis
+	 * team or the leadership (paths.h) */
+	if (store_case_set_due(x->store, c->id, STORE_DUE_PLAN, c->due[STORE_DUE_PLAN], err) < 0 ||
+	    store_plan_void(x->store, c->id, err) < 0)
 		return -1;
 	struct wf_view v;
 	wf_view_of_case(&v, c);
@@ -677,6 +682,12 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 		ch.severity = cmd->arg[0];
 		g_string_append_printf(what, "severity %c -> %s; ", c->severity, cmd->arg);
 	}
+	if ((cmd = staffcmd_find(res, STAFFCMD_ESCALATE))) {
+		/* one level up takes the path of #severity (paths_check refused A) */
+		ch.severity = paths_severity_after(c, res);
+		g_string_append_printf(what, "escalated %c -> %c: %s; ", c->severity, ch.severity,
+				       cmd->arg);
+	}
 	if ((cmd = staffcmd_find(res, STAFFCMD_CATEGORY))) {
 		ch.category = cmd->arg;
 		g_string_append_printf(what, "category %s -> %s; ", c->category, cmd->arg);
@@ -703,6 +714,8 @@ static int apply(const struct workflow_ctx *x, struct store_case *c, const char 
 		rc = upgraded_to_a(x, c, "", err);
 	if (rc == 0 && ch.severity)
 		c->severity = ch.severity;
+	if (rc == 0)
+		rc = paths_apply(x, c, actor, res, err);
 	if (rc == 0 && ch.assignee) {
 		/* the colleague gets the notification the department got */
 		g_free(c->assignee);
@@ -746,7 +759,7 @@ static int relay(const struct workflow_ctx *x, struct store_case *c, const char 
  * for c before: a reply sent again with a new Message-ID, or replayed by
  * someone who has it, reaches the customer once. */
 static int relay_once(const struct workflow_ctx *x, struct store_case *c, const char *actor,
-		      const char *text, GError **err)
+		      const char *text, bool *sent, GError **err)
 {
 	char **words = g_strsplit_set(text, " \t\r\n", -1);
 	GString *norm = g_string_new(NULL);
@@ -758,6 +771,7 @@ static int relay_once(const struct workflow_ctx *x, struct store_case *c, const 
 	g_string_free(norm, TRUE);
 	int rc = store_relay_first(x->store, c->id, sum, x->now, err);
 	g_free(sum);
+	*sent = rc == 1;
 	if (rc == 1)
 		return relay(x, c, actor, text, err);
 	if (rc == 0) {
@@ -801,26 +815,31 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 	struct staffcmd_result res;
 	staffcmd_parse_lang(fresh, x->cfg->staff_lang, &res);
 	assign_outsider(x, &res);
+	if (!res.n_errors)
+		paths_check(x, c, actor, &res);
 	int rc;
 	if (res.n_errors) {
 		rc = refuse(x, c, m, &res, err);
 	} else {
-		bool resolved = false;
+		bool resolved = false, sent = false;
 		rc = apply(x, c, actor, &res, &resolved, err);
-		bool text = res.text && *g_strstrip(res.text);
+		bool text = !res.internal && res.text && *g_strstrip(res.text);
 		if (rc == 0 && res.note)
 			rc = store_add_event(x->store, c->id, x->now, actor, "note", res.text, err);
 		else if (rc == 0 && text)
-			rc = relay_once(x, c, actor, res.text, err);
+			rc = relay_once(x, c, actor, res.text, &sent, err);
+		/* the feedback is the result: an answer with or after the resolution */
+		if (rc == 0 && sent && (!strcmp(c->status, "resolved") || !strcmp(c->status, "closed")))
+			rc = store_case_result_sent(x->store, c->id, x->now, err);
 		/* queued after the answer, so that the customer reads the answer
 		 * first and then that the complaint is settled: the sender sends
 		 * in the order mails were queued */
 		if (rc == 0 && resolved)
 			rc = survey_resolved(x, c, err);
 		if (rc == 0 && (res.note || text || res.n_cmds))
-			rc = store_case_answered(x->store, c->id, !res.note && text, x->now, err);
+			rc = store_case_answered(x->store, c->id, text, x->now, err);
 		log_info("staff reply ref=%s from=%s %s", c->ref, actor,
-			 res.note ? "note" : text ? "relayed" : "commands only");
+			 res.internal ? "internal" : text ? "relayed" : "commands only");
 	}
 	staffcmd_result_clear(&res);
 	g_free(fresh);

@@ -41,6 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();  /* each kind at most once */
 	if (r.note != (staffcmd_find(&r, STAFFCMD_NOTE) != NULL))
 		__builtin_trap();
+	/* #note, #plan and #report keep the text from the customer */
+	if (r.internal != (staffcmd_find(&r, STAFFCMD_NOTE) || staffcmd_find(&r, STAFFCMD_PLAN) ||
+			   staffcmd_find(&r, STAFFCMD_REPORT)))
+		__builtin_trap();
 	if (strlen(r.text) > len + 1 || !g_utf8_validate(r.text, -1, NULL))
 		__builtin_trap();
 	staffcmd_result_clear(&r);

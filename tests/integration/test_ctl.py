@@ -147,7 +147,9 @@ def test_show(srv, bindir):
         assert doc["customer"]["name"], doc["customer"]
         assert doc["parent"] is None, doc["parent"]
         assert set(doc["times"]) == {"created", "acknowledged", "first_action",
-                                     "first_response", "resolved", "closed", "reopened"}
+                                     "first_response", "resolved", "closed", "reopened",
+                                     "plan"}
+        assert doc["plan"] == {"by": None, "decision": None}, doc["plan"]
         assert doc["times"]["closed"] is None and doc["times"]["created"], doc["times"]
         assert [x["name"] for x in doc["deadlines"]] == DEADLINES, doc["deadlines"]
         due = dict(zip(DEADLINES, (utc(t) for t in injury[4:10])))

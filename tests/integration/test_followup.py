@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from daemon_env import (COMPANY_FROM, complaints, decoded_subject, execute_sql,  # noqa: E402
                         query, run_tests, scalar, wait_for, wait_settled)
-from test_staff import (LEADERS, case, customer_mail, daemon, deliver, events,  # noqa: E402
+from test_staff import (APPROVER, LEADERS, case, customer_mail, daemon, deliver, events,  # noqa: E402
                         first_complaint, mails, staff_reply, text_of)
 
 
@@ -165,6 +165,11 @@ def test_regional_authority_raises_to_b(srv, bindir):
         assert query(srv, "SELECT due_plan FROM complaints WHERE ref = %s",
                      (ref,))[0][0] is None, "only A has a plan deadline"
 
+        # B: the customer is answered once the plan is approved
+        deliver(srv, staff_reply(note, "#plan 今天补发，附道歉信"))
+        wait_for("plan request", lambda: mails(srv, APPROVER, "plan_request"), 60)
+        deliver(srv, staff_reply(mails(srv, APPROVER, "plan_request")[0], "#approve"))
+        wait_for("plan approved", lambda: mails(srv, kind="plan_decision"), 60)
         # staff answer mentioning the media; the customer's thanks quote it
         # (rules read what the customer wrote: "any" is subject + fresh text)
         deliver(srv, staff_reply(note, "关于您提到的找记者曝光一事，我们非常重视，今天就为您补发。"))

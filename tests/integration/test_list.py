@@ -73,6 +73,7 @@ FIXTURE = {
                updated_at=at("2026-03-01 16:31:00"),
                acknowledged_at=at("2026-03-01 16:31:00"),
                first_response_at=at("2026-03-02 09:00:00"),
+               result_sent_at=at("2026-03-02 09:00:00"),  # the answer was the result
                due_ack=LONG_AGO, due_feedback=LONG_AGO,   # both met
                due_handling=SOON,                          # overdue later
                messages=[("in", "Blender arrived BROKEN",
@@ -130,7 +131,8 @@ FIXTURE = {
                updated_at=at("2026-04-01 00:00:00"),
                acknowledged_at=at("2026-04-01 00:00:05"),
                first_action_at=at("2026-04-01 08:00:00"),
-               due_investigation=PAST,             # met by the first action
+               report_at=at("2026-04-01 08:00:00"),
+               due_investigation=PAST,             # met by the investigation report
                messages=[("in", "100 percent broken", "It stopped working."),
                          ("out", "Re: 100 percent broken",
                           "We are sorry; please send a photo."),

@@ -180,6 +180,13 @@ def load_fixture(srv):
                 for key, col in STAMPS.items():
                     if key in c:
                         cols[col] = L(c[key])
+                # the fixture's staff took the steps in one go: their first
+                # action was the plan and the investigation report, their
+                # first answer the result (STORE_DUE_MET reads these)
+                for step, col in (("plan_at", "first_action_at"), ("report_at", "first_action_at"),
+                                  ("result_sent_at", "first_response_at")):
+                    if col in cols:
+                        cols[step] = cols[col]
                 for d in DEADLINES:
                     if "due_" + d in c:
                         cols["due_" + d] = L(c["due_" + d])

@@ -33,6 +33,7 @@ DEPT = {"quality-dept": f"quality@{STAFF_DOMAIN}", "customer-service": f"care@{S
 SUPERVISOR = f"supervisor@{STAFF_DOMAIN}"
 DIRECTOR = f"director@{STAFF_DOMAIN}"
 LEADERS = ["ceo@shop.example", "vp@shop.example"]
+APPROVER = "boss@shop.example"   # a [staff] address: approves B plans
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
 # A week of December 2026 with a public holiday on Monday the 7th and a
@@ -54,6 +55,7 @@ def daemon(srv, bindir, **deadlines):
                        "leadership": "; ".join(LEADERS), "interval": "1d",
                        "check_interval": "1s"},
         "deadlines": dict({"calendar_file": "calendar", "reopen_window": "1h"}, **deadlines),
+        "approval": {"approvers": APPROVER},
     })
     write_secret(os.path.join(d.dir, "staff.key"), "k3y-for-the-staff-tests-" + uuid.uuid4().hex)
     with open(os.path.join(d.dir, "calendar"), "w") as f:
@@ -317,11 +319,11 @@ def test_staff_commands(srv, bindir):
         ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
         cid = case(srv, ref)["id"]
         colleague = f"li.si@{STAFF_DOMAIN}"
-        deliver(srv, staff_reply(note, "#status resolved\n#Severity: b\n#category price\n"
+        deliver(srv, staff_reply(note, "#status resolved\n#Severity: a\n#category price\n"
                                  f"#assign {colleague}\n\n已为您办理差价退款。"))
         wait_for("commands applied", lambda: case(srv, ref)["status"] == "resolved", 60)
         c = case(srv, ref)
-        assert (c["severity"], c["category"], c["assignee"]) == ("B", "price", colleague), c
+        assert (c["severity"], c["category"], c["assignee"]) == ("A", "price", colleague), c
         wait_for("relay", lambda: mails(srv, "wang.fang@customer.example", "relay"), 30)
         assert "已为您办理差价退款" in text_of(mails(srv, "wang.fang@customer.example", "relay")[0])
         assert "#status" not in text_of(mails(srv, "wang.fang@customer.example", "relay")[0])
@@ -824,12 +826,14 @@ def test_ack_names_the_answer_day(srv, bindir):
 def test_progress_note_once(srv, bindir):
     """The feedback deadline (Thursday 2026-12-10) passes: the customer left
     waiting gets one progress note in their thread naming the new date (the
-    handling deadline, the make-up Saturday the 12th); a restart sends
-    nothing again; no note for a closed complaint nor one whose customer had
-    the answer."""
+    handling deadline, the make-up Saturday the 12th), and so does one who
+    had an answer but not the result (policy 004: the feedback is the
+    result); a restart sends nothing again; no note for a closed complaint
+    nor one whose customer had the result."""
     d = daemon(srv, bindir)
-    waiting, closed, answered = ("wang.fang@customer.example", "li.lei@customer.example",
-                                 "zhao.min@customer.example")
+    waiting, closed, answered, interim = (
+        "wang.fang@customer.example", "li.lei@customer.example", "zhao.min@customer.example",
+        "qian.duo@customer.example")
     try:
         d.start(env={"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 4, 10))})
         ref, mid, _ = new_complaint(srv, "电水壶漏水", "底座漏水，要求换货。", waiting, "王芳")
@@ -837,10 +841,14 @@ def test_progress_note_once(srv, bindir):
                                          closed, "李雷")
         ref_a, _, note_a = new_complaint(srv, "电饭煲内胆脱皮", "电饭煲内胆涂层脱落。",
                                          answered, "赵敏")
+        _, _, note_i = new_complaint(srv, "微波炉不加热", "微波炉转盘转但是不加热。",
+                                     interim, "钱多")
         deliver(srv, staff_reply(note_c, "#status closed\n"))
-        deliver(srv, staff_reply(note_a, "赵女士您好，我们已安排为您更换内胆。"))
+        deliver(srv, staff_reply(note_a, "#status resolved\n赵女士您好，我们已为您更换内胆。"))
+        deliver(srv, staff_reply(note_i, "钱先生您好，我们正在检查，请稍候。"))
         wait_for("closed", lambda: case(srv, ref_c)["status"] == "closed", 60)
         wait_for("answer relayed", lambda: mails(srv, answered, "relay"), 60)
+        wait_for("interim answer relayed", lambda: mails(srv, interim, "relay"), 60)
         d.wait_rounds(2)
         assert not mails(srv, kind="progress"), "a note before the deadline passed"
         assert d.stop() == 0
@@ -848,12 +856,14 @@ def test_progress_note_once(srv, bindir):
         later = {"COMPLAINTD_CLOCK_OFFSET": offset_to(at(2026, 12, 11, 10))}
         d.start(env=later)
         wait_for("progress note", lambda: mails(srv, waiting, "progress"), 60)
+        wait_for("progress note after an interim answer", lambda: mails(srv, interim, "progress"),
+                 60)
         d.wait_rounds(3)
         wait_settled(srv)
         notes = mails(srv, kind="progress")
-        assert len(notes) == 1 and notes[0].envelope["rcpt_tos"] == [waiting], \
+        assert sorted(n.envelope["rcpt_tos"][0] for n in notes) == sorted([waiting, interim]), \
             [n.envelope["rcpt_tos"] for n in notes]
-        note = notes[0]
+        note = mails(srv, waiting, "progress")[0]
         text = text_of(note)
         assert "2026年12月10日" in text and "2026年12月12日" in text, text
         assert ref in decoded_subject(note)
@@ -866,8 +876,8 @@ def test_progress_note_once(srv, bindir):
         d.start(env=later)
         d.wait_rounds(3)
         assert d.stop() == 0
-        assert len(mails(srv, kind="progress")) == 1, "a restart sent the note again"
-        assert scalar(srv, "SELECT COUNT(*) FROM progress_notes") == 1
+        assert len(mails(srv, kind="progress")) == 2, "a restart sent the note again"
+        assert scalar(srv, "SELECT COUNT(*) FROM progress_notes") == 2
         assert not mails(srv, closed, "progress") and not mails(srv, answered, "progress")
         d.assert_clean_log()
     finally:

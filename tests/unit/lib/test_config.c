@@ -171,6 +171,71 @@ static void test_retention(void **state)
 	g_free(text);
 }
 
+/* [survey] delay: 3 days by default, a week at most (001 一周内) with an
+ * error that says why; [approval]: addresses, domains, a reminder delay,
+ * and who counts as approver and as crisis team or leadership. */
+static void test_survey_week_and_approval(void **state)
+{
+	char *errs;
+	struct config *cfg = load(minimal, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->survey_delay, 3 * 86400);
+	assert_int_equal(cfg->approval_remind_after, 86400);
+	assert_false(config_is_approver(cfg, "boss@example.com"));
+	config_free(&cfg);
+	g_free(errs);
+	const char *late[] = { "8d", "604801", "2w" };
+	for (size_t i = 0; i < G_N_ELEMENTS(late); i++) {
+		char *text = g_strdup_printf("%s[survey]\ndelay = %s\n", minimal, late[i]);
+		cfg = load(text, &errs);
+		assert_null(cfg);
+		if (!strstr(errs, "[survey] delay: ") || !strstr(errs, "more than 7 days") ||
+		    !strstr(errs, "within a week"))
+			fail_msg("delay %s: %s", late[i], errs);
+		g_free(errs);
+		g_free(text);
+	}
+	char *text = g_strdup_printf("%s[survey]\ndelay = 7d\n[staff]\ndomains = staff.example.com\n"
+				     "[approval]\napprovers = Boss@Staff.Example.com\n"
+				     "domains = managers.example.com\ncrisis_team = chen@staff.example.com\n"
+				     "remind_after = 4h\n[escalation]\nleadership = ceo@staff.example.com\n",
+				     minimal);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_string_equal(errs, "");
+	assert_int_equal(cfg->survey_delay, 7 * 86400);
+	assert_int_equal(cfg->approval_remind_after, 4 * 3600);
+	assert_true(config_is_approver(cfg, "boss@staff.example.com"));
+	assert_true(config_is_approver(cfg, "anyone@Managers.Example.com"));
+	assert_false(config_is_approver(cfg, "chen@staff.example.com"));
+	assert_false(config_is_approver(cfg, "x@evil-managers.example.com"));
+	assert_true(config_is_crisis_or_leadership(cfg, "chen@staff.example.com"));
+	assert_true(config_is_crisis_or_leadership(cfg, "CEO@staff.example.com"));
+	assert_false(config_is_crisis_or_leadership(cfg, "boss@staff.example.com"));
+	assert_false(config_is_crisis_or_leadership(cfg, NULL));
+	/* managers.example.com is no staff domain: nobody warned yet, since
+	 * domains are not addresses; an approver outside [staff] is */
+	config_free(&cfg);
+	g_free(errs);
+	text = g_strdup_printf("%s[approval]\napprovers = boss@outside.example.com, not-an-address\n"
+			       "domains = @bad\n", minimal);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[approval] approvers: 'not-an-address' is not an e-mail"));
+	assert_non_null(strstr(errs, "[approval] domains: '@bad' is not a domain"));
+	g_free(errs);
+	text = g_strdup_printf("%s[approval]\napprovers = boss@outside.example.com\n", minimal);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->warnings->len, 1);
+	assert_non_null(strstr(g_ptr_array_index(cfg->warnings, 0), "is not a [staff] address"));
+	config_free(&cfg);
+	g_free(errs);
+}
+
 /* [smtp] tls with a user: AUTH never in clear (issue 10.10) */
 static void test_smtp_tls_with_user(void **state)
 {
@@ -390,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_durations_sizes),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_cache_dir),
+		cmocka_unit_test(test_survey_week_and_approval),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

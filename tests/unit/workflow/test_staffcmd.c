@@ -423,6 +423,71 @@ static void test_outcome(void **state)
 	assert_string_equal(staffcmd_kind_name(STAFFCMD_COMPENSATION), "compensation");
 }
 
+/* test_paths - #plan and #report take the reply's text like #note (and
+ * are never empty), #approve takes an optional comment, #reject and
+ * #escalate a reason; the exclusions; nasty values. */
+static void test_paths(void **state)
+{
+	(void)state;
+	struct staffcmd_result r;
+	ok("#plan 换新机一台\n补偿运费 20 元。", &r, "换新机一台\n补偿运费 20 元。");
+	assert_true(r.internal);
+	assert_false(r.note);
+	assert_string_equal(arg_of(&r, STAFFCMD_PLAN), "换新机一台");
+	staffcmd_result_clear(&r);
+	ok("＃Plan：\n\nFirst we replace the kettle.", &r, "First we replace the kettle.");
+	assert_true(r.internal);
+	assert_string_equal(arg_of(&r, STAFFCMD_PLAN), "");
+	staffcmd_result_clear(&r);
+	ok("#report 底座密封圈装配不良", &r, "底座密封圈装配不良");
+	assert_true(r.internal);
+	staffcmd_result_clear(&r);
+	ok("#approve\n", &r, "");
+	assert_string_equal(arg_of(&r, STAFFCMD_APPROVE), "");
+	assert_false(r.internal);
+	staffcmd_result_clear(&r);
+	ok("#approve  同意，\t尽快办\n\n王女士您好", &r, "王女士您好");
+	assert_string_equal(arg_of(&r, STAFFCMD_APPROVE), "同意， 尽快办");
+	staffcmd_result_clear(&r);
+	ok("#reject: too\x01 costly\n", &r, "");
+	assert_string_equal(arg_of(&r, STAFFCMD_REJECT), "too costly");
+	staffcmd_result_clear(&r);
+	ok("#ESCALATE 客户已向 12315 投诉\nDear customer", &r, "Dear customer");
+	assert_string_equal(arg_of(&r, STAFFCMD_ESCALATE), "客户已向 12315 投诉");
+	assert_false(r.internal);
+	staffcmd_result_clear(&r);
+
+	bad("#plan\n", "#plan is empty", NULL);
+	bad("#plan   \n\n   \n", "#plan is empty", NULL);
+	bad("#report\n", "#report is empty", "report", NULL);
+	bad("#reject\n", "line 1", "#reject needs a value", NULL);
+	bad("#escalate\nplease", "#escalate needs a value", NULL);
+	bad("#plan a\n#report b\n", "line 2", "#plan and #report in one reply", NULL);
+	bad("#note x\n#plan y\n", "#note and #plan", NULL);
+	bad("#approve\n#reject no\n", "line 2", "#approve and #reject contradict", NULL);
+	bad("#escalate why\n#severity A\n", "#severity and #escalate contradict", NULL);
+	bad("#plan a\n#plan b\n", "#plan given twice", NULL);
+	GString *big = g_string_new("#reject ");
+	for (int i = 0; i < 501; i++)
+		g_string_append(big, "长");
+	bad(big->str, "#reject is longer than 500 characters", NULL);
+	g_string_assign(big, "#approve ");
+	for (int i = 0; i < 501; i++)
+		g_string_append(big, "x");
+	bad(big->str, "#approve comment is longer", NULL);
+	g_string_free(big, TRUE);
+	/* a control character and invalid UTF-8 in a plan stay out of the
+	 * command's own argument */
+	assert_int_equal(staffcmd_parse("#plan \x7f\xff plan\n", &r), 0);
+	assert_true(g_utf8_validate(arg_of(&r, STAFFCMD_PLAN), -1, NULL));
+	assert_null(strchr(arg_of(&r, STAFFCMD_PLAN), 0x7f));
+	staffcmd_result_clear(&r);
+	zh_errors("#plan\n", 1, "第 1 行：#plan 后面没有内容");
+	zh_errors("#approve\n#reject 不行\n", 1, "不能同时使用");
+	zh_errors("#escalate\n", 1, "#escalate 需要一个值");
+	assert_string_equal(staffcmd_kind_name(STAFFCMD_ESCALATE), "escalate");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_errors_in_chinese),
 		cmocka_unit_test(test_outcome),
+		cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
