@@ -1046,14 +1046,16 @@ static pcre2_match_data *thread_md(void)
 	return md;
 }
 
-/* Extracts need the first capture group as well: their own match data. */
+/* Extracts read capture groups as well: their own match data. Groups
+ * beyond EXTRACT_PAIRS - 1 are never looked at. */
+#define EXTRACT_PAIRS 16
 static GPrivate md2_key = G_PRIVATE_INIT(md_free);
 
 static pcre2_match_data *thread_md2(void)
 {
 	pcre2_match_data *md = g_private_get(&md2_key);
 	if (md == NULL) {
-		md = pcre2_match_data_create(2, NULL);
+		md = pcre2_match_data_create(EXTRACT_PAIRS, NULL);
 		g_private_set(&md2_key, md);
 	}
 	return md;
@@ -1405,9 +1407,11 @@ static unsigned extract_texts(struct texts *t, const struct rf_rule *rule,
 	return 1;
 }
 
-/* extract_one - the value e finds in s: the first capture group when the
- * pattern has one (unset or empty: no value), else the whole match; cleaned
- * (facts_clean). NULL when none; a match error is named in the verdict. */
+/* extract_one - the value e finds in s: the first capture group that took
+ * part in the match when the pattern has groups (so alternatives can each
+ * capture their own form; none set or all empty: no value), else the whole
+ * match; cleaned (facts_clean). NULL when none; a match error is named in
+ * the verdict. */
 static char *extract_one(struct verdict *v, const struct rf_rule *rule,
 			 const struct rf_extract *e, const char *s, size_t len)
 {
@@ -1428,13 +1432,17 @@ static char *extract_one(struct verdict *v, const struct rf_rule *rule,
 	uint32_t groups = 0;
 	pcre2_pattern_info(e->code, PCRE2_INFO_CAPTURECOUNT, &groups);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-	unsigned g = groups > 0 ? 1 : 0;
-	if (g == 1 && (rc < 2 || ov[2] == PCRE2_UNSET))
-		return NULL;
-	size_t a = ov[2 * g], b = ov[2 * g + 1];
-	if (a > len || b > len || b <= a) /* \K can put the start after the end */
-		return NULL;
-	return facts_clean(s + a, (long)(b - a));
+	unsigned set = rc == 0 ? EXTRACT_PAIRS : (unsigned)rc;
+	for (unsigned g = groups > 0 ? 1 : 0; g < set; g++) {
+		size_t a = ov[2 * g], b = ov[2 * g + 1];
+		/* unset groups are PCRE2_UNSET; \K can put the start after the end */
+		if (a == PCRE2_UNSET || a > len || b > len || b <= a)
+			continue;
+		char *val = facts_clean(s + a, (long)(b - a));
+		if (val || groups == 0)
+			return val;
+	}
+	return NULL;
 }
 
 /* extract_facts - the facts of the active rules, in load order: the first

@@ -163,6 +163,23 @@ static void test_cancel_and_meta(void **state)
 	rules_unref(&r);
 }
 
+/* alternatives each capture their own form: the first group that took
+ * part gives the value */
+static void test_alternative_groups(void **state)
+{
+	(void)state;
+	struct rules *r = load_ok(
+		"rule p any /phone|call/i\n"
+		"  extract phone /phone:\\s*([0-9 ]+[0-9])|call me on ([0-9 ]+[0-9])/i\n");
+	struct verdict *v = classify(r, NULL, "please call me on 0770 900");
+	assert_string_equal(verdict_fact(v, FACT_PHONE), "0770 900");
+	verdict_free(&v);
+	v = classify(r, NULL, "Phone: 123 45");
+	assert_string_equal(verdict_fact(v, FACT_PHONE), "123 45");
+	verdict_free(&v);
+	rules_unref(&r);
+}
+
 /* the extract reads the rule's own field only */
 static void test_field_scope(void **state)
 {
@@ -245,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_first_rule_wins),
 		cmocka_unit_test(test_cancel_and_meta),
 		cmocka_unit_test(test_field_scope),
+		cmocka_unit_test(test_alternative_groups),
 		cmocka_unit_test(test_nasty_values),
 		cmocka_unit_test(test_extract_limit),
 	};
