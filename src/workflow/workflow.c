@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "workflow/calendar.h"
+#include "workflow/casefacts.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "mail/authres.h"
@@ -354,6 +355,10 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
 		g_hash_table_insert(vars, "rules", rules_text(v, lang));
 		g_hash_table_insert(vars, "attachments", attachments_text(m, lang));
+		struct store_facts facts = { 0 };
+		casefacts_collect(m, v, &facts);
+		g_hash_table_insert(vars, "facts", casefacts_text(&facts, !g_strcmp0(lang, "en")));
+		store_facts_clear(&facts);
 		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
 				     .vars = vars, .attach = m, .to_staff = true };
