@@ -436,24 +436,42 @@ static void text_cells(const struct store_list_item *it, bool no_pii, char **cel
 	g_free(date);
 }
 
-/* text_widths - each column as wide as its widest cell, then category,
- * product, order, customer and subject narrowed (as above) until a line
- * fits. */
-static void text_widths(char ***rows, guint n, unsigned *w)
+/* text_shown - which columns a list shows: the facts' only when some
+ * complaint listed has one (most mail names no model or order, and a
+ * column of dashes would take the subject's room). */
+static void text_shown(char ***rows, guint n, bool *shown)
+{
+	for (unsigned c = 0; c < NCOLS; c++)
+		shown[c] = c != COL_PRODUCT && c != COL_ORDER;
+	for (guint r = 0; r < n; r++)
+		for (unsigned c = COL_PRODUCT; c <= COL_ORDER; c++)
+			shown[c] = shown[c] || strcmp(rows[r][c], "-") != 0;
+}
+
+/* text_widths - each shown column as wide as its widest cell (a hidden
+ * one 0), then category, product, order, customer and subject narrowed
+ * (as above) until a line fits. */
+static void text_widths(char ***rows, guint n, const bool *shown, unsigned *w)
 {
 	memset(w, 0, NCOLS * sizeof *w);
-	for (guint r = 0; r < n; r++)
-		for (unsigned c = 0; c < NCOLS; c++)
+	unsigned gaps = 0;
+	for (unsigned c = 0; c < NCOLS; c++) {
+		gaps += shown[c] && c > 0;
+		for (guint r = 0; shown[c] && r < n; r++)
 			w[c] = MAX(w[c], termtext_width(rows[r][c]));
-	unsigned fixed = GAP * (NCOLS - 1) + w[COL_REF] + w[COL_DATE] + w[COL_STATUS] +
+	}
+	unsigned fixed = GAP * gaps + w[COL_REF] + w[COL_DATE] + w[COL_STATUS] +
 			 w[COL_SEVERITY];
 	unsigned avail = fixed < LISTCTL_COLUMNS ? LISTCTL_COLUMNS - fixed : 0;
 	unsigned category = w[COL_CATEGORY], product = w[COL_PRODUCT];
 	if (category + product + w[COL_ORDER] + w[COL_CUSTOMER] + w[COL_SUBJECT] <= avail)
 		return;
 	w[COL_CATEGORY] = MIN(category, CATEGORY_TIGHT);
-	w[COL_PRODUCT] = MIN(product, FACT_TIGHT);
-	w[COL_ORDER] = MIN(w[COL_ORDER], FACT_TIGHT);
+	/* the facts take what the address and subject at their least leave */
+	unsigned base = w[COL_CATEGORY] + CUSTOMER_MIN + SUBJECT_MIN;
+	unsigned budget = MIN(avail > base ? avail - base : 0, 2 * FACT_TIGHT);
+	w[COL_ORDER] = MIN(w[COL_ORDER], budget / 2);
+	w[COL_PRODUCT] = MIN(product, budget - w[COL_ORDER]);
 	unsigned tight = w[COL_CATEGORY] + w[COL_PRODUCT] + w[COL_ORDER];
 	unsigned rest = avail > tight ? avail - tight : 0;
 	/* a short subject leaves the address more */
@@ -484,10 +502,14 @@ static void text_list(const GPtrArray *items, bool no_pii, bool more, uint64_t l
 		text_cells(items->pdata[r], no_pii, rows[r]);
 	}
 	unsigned w[NCOLS];
-	text_widths(rows, items->len, w);
+	bool shown[NCOLS];
+	text_shown(rows, items->len, shown);
+	text_widths(rows, items->len, shown, w);
 	for (guint r = 0; r < items->len; r++) {
 		unsigned pos = 0;
 		for (unsigned c = 0; c < NCOLS; c++) {
+			if (!shown[c])
+				continue;
 			/* the subject, last, is not padded and may take what is left */
 			bool last = c == NCOLS - 1;
 			unsigned room = last && pos < LISTCTL_COLUMNS

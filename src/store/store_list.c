@@ -178,7 +178,7 @@ static void fact_clause(struct query *q, const char *name, const char *value,
 {
 	char *sql = g_strdup_printf("EXISTS (SELECT 1 FROM complaint_facts fc WHERE"
 				    " fc.complaint_id = c.id AND fc.name = '%s' AND fc.value %s)",
-				    name, how == STORE_MATCH_EXACT ? "= ?" : "LIKE ? ESCAPE '\\'");
+				    name, how == STORE_MATCH_EXACT ? "= ?" : "LIKE ? ESCAPE '\\\\'");
 	pb_str(&q->p, how == STORE_MATCH_EXACT ? value : like_pattern(q, value, how));
 	clause(q, sql);
 	g_free(sql);
