@@ -410,6 +410,20 @@ static void take_group(struct report *r, const struct store_report_group *g)
 	}
 }
 
+/* unknown_last - the row of key "" (product not known) after the others,
+ * however many it counts: the ranking is of the products. */
+static void unknown_last(GPtrArray *a)
+{
+	for (guint i = 0; i + 1 < a->len; i++) {
+		const struct report_count *c = a->pdata[i];
+		if (!*c->key) {
+			gpointer p = g_ptr_array_steal_index(a, i);
+			g_ptr_array_add(a, p);
+			return;
+		}
+	}
+}
+
 static int fill_groups(struct store *s, struct report *r, GError **err)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)store_report_group_free);
@@ -421,6 +435,7 @@ static int fill_groups(struct store *s, struct report *r, GError **err)
 	g_ptr_array_sort(r->repeaters, count_cmp);
 	g_ptr_array_sort(r->rules, count_cmp);
 	g_ptr_array_sort(r->by_product, count_cmp);
+	unknown_last(r->by_product);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -125,7 +125,7 @@ struct report {
 	GPtrArray *repeaters;      /* struct report_count *, most first */
 	GPtrArray *rules;          /* struct report_count *, most first */
 	GPtrArray *by_product;     /* struct report_count *, most first; key "" =
-				    * product not known */
+				    * product not known, last */
 
 	/* staff's decisions on the complaints created in the period (#valid,
 	 * #responsible) and the compensations given in it */
