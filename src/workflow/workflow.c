@@ -397,6 +397,15 @@ static int wf_tell_handler(const struct workflow_ctx *x, const struct store_case
 	g_hash_table_insert(vars, "text", g_strdup(text ? text : ""));
 	if (attach)
 		g_hash_table_insert(vars, "attachments", attachments_text(attach, x->cfg->staff_lang));
+	/* a complaint handed over (#assign): the new handler sees its facts too */
+	struct store_facts facts = { 0 };
+	if (!strcmp(tmpl, "notify") && store_facts_get(x->store, c->id, &facts, err) < 0) {
+		g_hash_table_unref(vars);
+		g_free(parent);
+		return -1;
+	}
+	g_hash_table_insert(vars, "facts", casefacts_text(&facts, !g_strcmp0(x->cfg->staff_lang, "en")));
+	store_facts_clear(&facts);
 	struct wf_outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
 			     .ref = c->ref, .complaint_id = c->id, .vars = vars, .attach = attach,
 			     .in_reply_to = parent, .to_staff = true };
