@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ctl/ctljson.h"
+#include "store/store_facts.h"
 #include "store/store_outcome.h"
 #include "lib/clock.h"
 #include "lib/json.h"
@@ -165,6 +166,7 @@ struct report {
 	char *parent;                /* reference, "#ID (not found)", or NULL */
 	GPtrArray *messages, *history;
 	struct store_outcome *outcome;
+	struct store_facts facts;
 	int64_t now;
 };
 
@@ -177,6 +179,7 @@ static void report_clear(struct report *r)
 	if (r->history)
 		g_ptr_array_unref(r->history);
 	store_outcome_free(r->outcome);
+	store_facts_clear(&r->facts);
 }
 
 /* report_read - 1 read, 0 no such complaint, -1 store error. */
@@ -198,7 +201,8 @@ static int report_read(struct store *s, const char *ref, struct report *r, GErro
 	r->history = g_ptr_array_new_with_free_func(g_free);
 	if (store_case_messages(s, r->c->id, r->messages, err) < 0 ||
 	    store_case_history(s, r->c->id, r->history, err) < 0 ||
-	    store_outcome_get(s, r->c->id, &r->outcome, err) < 0)
+	    store_outcome_get(s, r->c->id, &r->outcome, err) < 0 ||
+	    store_facts_get(s, r->c->id, &r->facts, err) < 0)
 		return -1;
 	r->now = clock_now();
 	return 1;
@@ -326,6 +330,49 @@ static void text_outcome(const struct report *r, GString *out)
 	g_string_append(out, "\noutcome\n");
 	table_print(&t, out);
 	g_ptr_array_unref(keep);
+}
+
+/* text_facts - the case facts, each with where it came from: the form,
+ * or the rule that took it out of a mail. */
+static void text_facts(const struct report *r, GString *out)
+{
+	const struct store_facts *f = &r->facts;
+	struct table t;
+	table_init(&t, 2, 2, (const unsigned[]){ 15, 12 });
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	for (int i = 0; i < FACT_N; i++) {
+		if (!f->value[i])
+			continue;
+		char *v = f->rule[i] ? g_strdup_printf("%s (%s, %s)", f->value[i],
+						       or_dash(f->source[i]), f->rule[i])
+				     : g_strdup_printf("%s (%s)", f->value[i], or_dash(f->source[i]));
+		g_ptr_array_add(keep, v);
+		table_add(&t, (const char *[]){ facts_name(i), v });
+	}
+	if (keep->len == 0)
+		table_add(&t, (const char *[]){ "none", NULL });
+	g_string_append(out, "\nfacts\n");
+	table_print(&t, out);
+	g_ptr_array_unref(keep);
+}
+
+/* json_facts - "facts": {"order_no": {"value", "source", "rule"}, ...},
+ * the known ones only. */
+static void json_facts(struct json *j, const struct store_facts *f)
+{
+	json_key(j, "facts");
+	json_object_begin(j);
+	for (int i = 0; i < FACT_N; i++) {
+		if (!f->value[i])
+			continue;
+		json_key(j, facts_name(i));
+		json_object_begin(j);
+		ctljson_kv_text(j, "value", f->value[i]);
+		ctljson_kv_text(j, "source", f->source[i]);
+		ctljson_kv_text(j, "rule", f->rule[i]);
+		json_object_end(j);
+	}
+	json_object_end(j);
 }
 
 static void text_messages(const struct report *r, GString *out)
@@ -464,6 +511,7 @@ static void json_report(const struct report *r, GString *doc)
 	static const char *const msg_keys[] = { "at", "direction", "kind", "from", "to",
 						"subject" };
 	json_outcome(j, r->outcome);
+	json_facts(j, &r->facts);
 	json_key(j, "messages");
 	json_array_begin(j);
 	for (guint i = 0; i < r->messages->len; i++) {
@@ -515,6 +563,7 @@ int casectl_show(struct store *s, const char *ref, bool json, FILE *out, FILE *e
 	} else {
 		text_fields(&r, doc);
 		text_deadlines(&r, doc);
+		text_facts(&r, doc);
 		text_outcome(&r, doc);
 		text_messages(&r, doc);
 		text_history(&r, doc);

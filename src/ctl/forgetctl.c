@@ -35,6 +35,7 @@ static char *erased_text(const struct store_erased *n)
 	item(out, n->events, "history detail", "history details");
 	item(out, n->surveys, "survey comment", "survey comments");
 	item(out, n->outcomes, "outcome text", "outcome texts");
+	item(out, n->facts, "case fact", "case facts");
 	item(out, n->outbox, "outgoing mail", "outgoing mails");
 	item(out, n->cancelled, "unsent mail cancelled", "unsent mails cancelled");
 	item(out, n->acks, "acknowledgement log entry", "acknowledgement log entries");

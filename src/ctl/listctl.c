@@ -29,7 +29,7 @@ static const char *const command_names[] = {
 enum opt_id {
 	OPT_REF, OPT_CUSTOMER, OPT_STATUS, OPT_CATEGORY, OPT_SEVERITY, OPT_DEPARTMENT,
 	OPT_FROM, OPT_TO, OPT_OVERDUE, OPT_LIMIT, OPT_SORT, OPT_FORMAT, OPT_BOM,
-	OPT_OUTPUT, OPT_NO_PII, OPT_COUNT
+	OPT_OUTPUT, OPT_NO_PII, OPT_PRODUCT, OPT_ORDER, OPT_COUNT
 };
 
 struct opt {
@@ -67,6 +67,10 @@ static const struct opt opts[OPT_COUNT] = {
 			 "write FILE whole (mode 600) instead of standard output" },
 	[OPT_NO_PII] = { "no-pii", false, false, false, NULL,
 			  "leave out the customer and the subject (anonymous columns only)" },
+	[OPT_PRODUCT] = { "product", true, false, false, "TEXT",
+			  "the product/model fact contains TEXT, any case" },
+	[OPT_ORDER] = { "order", true, false, false, "NO",
+			"that order number; '*' at its start or end matches anything" },
 };
 
 void listctl_usage(FILE *f, const char *cmd)
@@ -115,7 +119,8 @@ static int usage_error(struct parse *p, const char *fmt, ...)
 static int unknown_option(struct parse *p, const char *arg)
 {
 	return usage_error(p, "unknown option '%s' (filters: --ref, --customer, --status, "
-			   "--category, --severity, --department, --from, --to, --overdue; "
+			   "--category, --severity, --department, --from, --to, --overdue, "
+			   "--product, --order; "
 			   "--sort, --limit, --no-pii%s; see complaintctl(8))", arg,
 			   p->a->command == LISTCTL_EXPORT ? ", --format, --bom, --output" : "");
 }
@@ -254,6 +259,13 @@ static int check_values(struct parse *p)
 	if ((v = p->value[OPT_CUSTOMER]) &&
 	    !(f->customer = star_match(a, v, &f->customer_match)))
 		return usage_error(p, "--customer needs an address, or part of one between '*'");
+	if ((v = p->value[OPT_ORDER]) && !(f->order = star_match(a, v, &f->order_match)))
+		return usage_error(p, "--order needs an order number, or part of one between '*'");
+	if ((v = p->value[OPT_PRODUCT])) {
+		/* a model is often written inside a longer name ("XQ7-200 kettle") */
+		f->product = v;
+		f->product_match = STORE_MATCH_CONTAINS;
+	}
 	f->category = p->value[OPT_CATEGORY];
 	f->department = p->value[OPT_DEPARTMENT];
 	if ((v = p->value[OPT_SEVERITY])) {
@@ -384,9 +396,10 @@ void listctl_args_clear(struct listctl_args *a)
  * would not fit, a long category is cut first, then the customer's
  * address gets at most two fifths of what is left and the subject, which
  * says most about a complaint, the rest. */
-enum { COL_REF, COL_DATE, COL_STATUS, COL_SEVERITY, COL_CATEGORY, COL_CUSTOMER,
-       COL_SUBJECT, NCOLS };
+enum { COL_REF, COL_DATE, COL_STATUS, COL_SEVERITY, COL_CATEGORY, COL_PRODUCT,
+       COL_ORDER, COL_CUSTOMER, COL_SUBJECT, NCOLS };
 #define CATEGORY_TIGHT 8
+#define FACT_TIGHT 10
 #define CUSTOMER_MIN 8
 #define SUBJECT_MIN 6
 /* Blanks between columns: one, so that the subject keeps some room next
@@ -407,11 +420,15 @@ static void text_cells(const struct store_list_item *it, bool no_pii, char **cel
 	cells[COL_STATUS] = g_strdup(or_dash(it->status));
 	cells[COL_SEVERITY] = g_strdup(sev);
 	cells[COL_CATEGORY] = g_strdup(or_dash(it->category));
+	cells[COL_PRODUCT] = g_strdup(or_dash(it->product));
 	if (no_pii) {
-		/* the subject is the customer's own words: it goes too */
+		/* the subject is the customer's own words: it goes too, and the
+		 * order number names the buyer to whoever has the shop's books */
+		cells[COL_ORDER] = g_strdup("-");
 		cells[COL_CUSTOMER] = g_strdup("-");
 		cells[COL_SUBJECT] = g_strdup("");
 	} else {
+		cells[COL_ORDER] = g_strdup(or_dash(it->order_no));
 		cells[COL_CUSTOMER] = g_strdup(or_dash(*it->customer_addr ? it->customer_addr
 						       : it->customer_name));
 		cells[COL_SUBJECT] = g_strdup(or_dash(it->subject));
@@ -419,22 +436,44 @@ static void text_cells(const struct store_list_item *it, bool no_pii, char **cel
 	g_free(date);
 }
 
-/* text_widths - each column as wide as its widest cell, then category,
- * customer and subject narrowed (as above) until a line fits. */
-static void text_widths(char ***rows, guint n, unsigned *w)
+/* text_shown - which columns a list shows: the facts' only when some
+ * complaint listed has one (most mail names no model or order, and a
+ * column of dashes would take the subject's room). */
+static void text_shown(char ***rows, guint n, bool *shown)
+{
+	for (unsigned c = 0; c < NCOLS; c++)
+		shown[c] = c != COL_PRODUCT && c != COL_ORDER;
+	for (guint r = 0; r < n; r++)
+		for (unsigned c = COL_PRODUCT; c <= COL_ORDER; c++)
+			shown[c] = shown[c] || strcmp(rows[r][c], "-") != 0;
+}
+
+/* text_widths - each shown column as wide as its widest cell (a hidden
+ * one 0), then category, product, order, customer and subject narrowed
+ * (as above) until a line fits. */
+static void text_widths(char ***rows, guint n, const bool *shown, unsigned *w)
 {
 	memset(w, 0, NCOLS * sizeof *w);
-	for (guint r = 0; r < n; r++)
-		for (unsigned c = 0; c < NCOLS; c++)
+	unsigned gaps = 0;
+	for (unsigned c = 0; c < NCOLS; c++) {
+		gaps += shown[c] && c > 0;
+		for (guint r = 0; shown[c] && r < n; r++)
 			w[c] = MAX(w[c], termtext_width(rows[r][c]));
-	unsigned fixed = GAP * (NCOLS - 1) + w[COL_REF] + w[COL_DATE] + w[COL_STATUS] +
+	}
+	unsigned fixed = GAP * gaps + w[COL_REF] + w[COL_DATE] + w[COL_STATUS] +
 			 w[COL_SEVERITY];
 	unsigned avail = fixed < LISTCTL_COLUMNS ? LISTCTL_COLUMNS - fixed : 0;
-	unsigned category = w[COL_CATEGORY];
-	if (category + w[COL_CUSTOMER] + w[COL_SUBJECT] <= avail)
+	unsigned category = w[COL_CATEGORY], product = w[COL_PRODUCT];
+	if (category + product + w[COL_ORDER] + w[COL_CUSTOMER] + w[COL_SUBJECT] <= avail)
 		return;
 	w[COL_CATEGORY] = MIN(category, CATEGORY_TIGHT);
-	unsigned rest = avail > w[COL_CATEGORY] ? avail - w[COL_CATEGORY] : 0;
+	/* the facts take what the address and subject at their least leave */
+	unsigned base = w[COL_CATEGORY] + CUSTOMER_MIN + SUBJECT_MIN;
+	unsigned budget = MIN(avail > base ? avail - base : 0, 2 * FACT_TIGHT);
+	w[COL_ORDER] = MIN(w[COL_ORDER], budget / 2);
+	w[COL_PRODUCT] = MIN(product, budget - w[COL_ORDER]);
+	unsigned tight = w[COL_CATEGORY] + w[COL_PRODUCT] + w[COL_ORDER];
+	unsigned rest = avail > tight ? avail - tight : 0;
 	/* a short subject leaves the address more */
 	unsigned customer = MAX(rest * 2 / 5, CUSTOMER_MIN);
 	if (rest > w[COL_SUBJECT])
@@ -443,10 +482,15 @@ static void text_widths(char ***rows, guint n, unsigned *w)
 	unsigned subject = rest > w[COL_CUSTOMER] + SUBJECT_MIN ? rest - w[COL_CUSTOMER]
 			   : SUBJECT_MIN;
 	w[COL_SUBJECT] = MIN(w[COL_SUBJECT], subject);
-	/* what the others left goes back to the category */
-	unsigned used = w[COL_CUSTOMER] + w[COL_SUBJECT];
+	/* what the others left goes back to the category, then the product */
+	unsigned used = w[COL_CUSTOMER] + w[COL_SUBJECT] + tight;
+	if (avail > used) {
+		unsigned more = MIN(category - w[COL_CATEGORY], avail - used);
+		w[COL_CATEGORY] += more;
+		used += more;
+	}
 	if (avail > used)
-		w[COL_CATEGORY] = MAX(w[COL_CATEGORY], MIN(category, avail - used));
+		w[COL_PRODUCT] += MIN(product - w[COL_PRODUCT], avail - used);
 }
 
 static void text_list(const GPtrArray *items, bool no_pii, bool more, uint64_t limit,
@@ -458,10 +502,14 @@ static void text_list(const GPtrArray *items, bool no_pii, bool more, uint64_t l
 		text_cells(items->pdata[r], no_pii, rows[r]);
 	}
 	unsigned w[NCOLS];
-	text_widths(rows, items->len, w);
+	bool shown[NCOLS];
+	text_shown(rows, items->len, shown);
+	text_widths(rows, items->len, shown, w);
 	for (guint r = 0; r < items->len; r++) {
 		unsigned pos = 0;
 		for (unsigned c = 0; c < NCOLS; c++) {
+			if (!shown[c])
+				continue;
 			/* the subject, last, is not padded and may take what is left */
 			bool last = c == NCOLS - 1;
 			unsigned room = last && pos < LISTCTL_COLUMNS
@@ -499,7 +547,9 @@ static void json_list(const GPtrArray *items, bool no_pii, GString *out)
 		ctljson_kv_text(j, "channel", it->channel);
 		ctljson_kv_text(j, "department", it->department);
 		ctljson_kv_text(j, "assignee", it->assignee);
+		ctljson_kv_text(j, "product", it->product);
 		if (!no_pii) {
+			ctljson_kv_text(j, "order_no", it->order_no);
 			json_key(j, "customer");
 			json_object_begin(j);
 			ctljson_kv_text(j, "name", it->customer_name);
@@ -585,6 +635,8 @@ struct export_out {
 static const char *const anonymous_columns[] = {
 	"id", "ref", "channel", "status", "category", "severity", "route", "department",
 	"assignee", "parent_id", "lang", "staff_decided",
+	/* case facts that say nothing about who bought (facts_personal) */
+	"fact_product", "fact_purchase_date", "fact_demand",
 };
 
 /* personal - may column name hold a customer's personal data? */

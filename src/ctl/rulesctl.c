@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/facts.h"
 #include "daemon/daemon.h"
 #include "lib/json.h"
 #include "mail/mime.h"
@@ -171,6 +172,10 @@ static void explain_text(const struct rules *r, const struct verdict *v,
 		if (h->describe[0])
 			fprintf(out, "      why:    %s\n", h->describe);
 	}
+	for (int f = 0; f < FACT_N; f++)
+		if (verdict_fact(v, f))
+			fprintf(out, "fact:     %s = %s (%s)\n", facts_name(f),
+				verdict_fact(v, f), verdict_fact_rule(v, f));
 	for (unsigned i = 0; i < verdict_error_count(v); i++)
 		fprintf(out, "error: %s\n", verdict_error(v, i));
 }
@@ -216,6 +221,12 @@ static void explain_json(const struct rules *r, const struct verdict *v,
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_key(j, "facts");
+	json_object_begin(j);
+	for (int f = 0; f < FACT_N; f++)
+		if (verdict_fact(v, f))
+			json_kv_string(j, facts_name(f), verdict_fact(v, f));
+	json_object_end(j);
 	json_key(j, "errors");
 	json_array_begin(j);
 	for (unsigned i = 0; i < verdict_error_count(v); i++)

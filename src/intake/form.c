@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "lib/facts.h"
 #include "lib/json.h"
 #include "lib/jsonparse.h"
 #include "mail/message.h"
@@ -26,6 +27,7 @@ static const struct field_def fields[FORM_N_FIELDS] = {
 	[FORM_DATE] = { "purchase_date", 10, false, false },
 	[FORM_DESCRIPTION] = { "description", 20000, true, true },
 	[FORM_REQUEST] = { "request", 2000, false, true },
+	[FORM_DEMAND] = { "demand", 20, false, false },
 };
 
 /* The hidden fields are short; anything longer is not ours. */
@@ -392,6 +394,8 @@ static const char *check_field(const struct form *f, unsigned i)
 		code = "invalid_phone";
 	else if (i == FORM_DATE && !date_ok(t))
 		code = "invalid_date";
+	else if (i == FORM_DEMAND && !facts_demand_valid(t))
+		code = "invalid_demand";
 	g_free(t);
 	return code;
 }
@@ -480,6 +484,7 @@ const char *form_error_text(const char *code, const char *lang)
 		  "Please enter a valid phone number (digits, + - spaces, brackets)." },
 		{ "invalid_date", "请按 年-月-日 填写日期，例如 2024-05-01。",
 		  "Please give the date as YYYY-MM-DD, e.g. 2024-05-01." },
+		{ "invalid_demand", "请从列表中选择诉求。", "Please choose what you ask for from the list." },
 		{ "duplicate", "此项提交了两次。", "This field was sent twice." },
 		{ "unknown_field", "未知字段。", "Unknown field." },
 		{ "not_a_string", "应为文本。", "This must be a string." },

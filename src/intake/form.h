@@ -34,7 +34,8 @@ enum form_field {
 	FORM_PLACE,           /* purchase_place */
 	FORM_DATE,            /* purchase_date: YYYY-MM-DD */
 	FORM_DESCRIPTION,     /* description: what happened, required */
-	FORM_REQUEST,         /* request: what the customer asks for */
+	FORM_REQUEST,         /* request: what the customer asks for, in words */
+	FORM_DEMAND,          /* demand: one of facts_demands (lib/facts.h) */
 	FORM_N_FIELDS
 };
 

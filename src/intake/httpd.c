@@ -216,7 +216,8 @@ bool httpd_json_error(struct httpd_req *r, unsigned status, const char *msg,
 	return rc;
 }
 
-static const char CSP[] = "default-src 'none'; style-src 'unsafe-inline'; "
+/* style-src 'self': the stylesheet the daemon serves (webform.h) */
+static const char CSP[] = "default-src 'none'; style-src 'self' 'unsafe-inline'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 bool httpd_html(struct httpd_req *r, unsigned status, const char *html)

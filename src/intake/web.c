@@ -50,6 +50,7 @@ static const struct httpd_route ROUTES[] = {
 	  .get = webform_page, .post = webform_post, .post_begin = webform_begin,
 	  .post_free = webform_end, .field = webform_field },
 	{ .path = "/complaint/done", .methods = HTTPD_GET, .get = webform_done },
+	{ .path = "/complaint/style.css", .methods = HTTPD_GET, .get = webform_style },
 	{ .path = "/api/v1/complaints", .methods = HTTPD_POST, .json_errors = true,
 	  .types = JSON_TYPES, .utf8_only = true, .post = webform_api,
 	  .post_begin = webform_begin, .post_free = webform_end },

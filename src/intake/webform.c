@@ -8,6 +8,7 @@
 #include "intake/webpage.h"
 #include "lib/clock.h"
 #include "lib/config.h"
+#include "lib/facts.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -71,12 +72,41 @@ static bool page(const struct webpage_site *s, struct httpd_req *r, unsigned sta
 					    g_strdup_printf("%u", form_error_count(f)));
 		if (form_attachment_count(f))
 			g_hash_table_insert(vars, g_strdup("attachment_note"), g_strdup("1"));
+		/* the demand chosen stays chosen when the page comes back */
+		for (const char *const *d = facts_demands; *d; d++)
+			if (!strcmp(form_value(f, FORM_DEMAND), *d))
+				g_hash_table_insert(vars, g_strconcat("sel_", *d, NULL),
+						    g_strdup(" selected"));
 	}
 	char *html = webpage_render(s, "form_html", lang, vars);
 	g_hash_table_unref(vars);
 	bool rc = html ? httpd_html(r, status, html)
 		  : httpd_text(r, 500, "form template missing\n", NULL);
 	g_free(html);
+	return rc;
+}
+
+/* The stylesheet's largest size: an administrator's file, read per request
+ * so that an edit shows at once; bigger is a mistake, not a style. */
+#define STYLE_MAX (256 * 1024)
+
+bool webform_style(void *site, struct httpd_req *r)
+{
+	const struct webpage_site *s = site;
+	char *path = g_build_filename(s->cfg->templates_dir, WEBFORM_STYLESHEET, NULL);
+	char *css = NULL;
+	gsize len = 0;
+	GError *err = NULL;
+	bool rc;
+	if (!g_file_get_contents(path, &css, &len, &err) || len > STYLE_MAX) {
+		log_warn("web: stylesheet %s: %s", path, err ? err->message : "too big");
+		rc = httpd_text(r, 404, "no stylesheet\n", NULL);
+	} else {
+		rc = httpd_respond(r, 200, "text/css; charset=utf-8", css, len, NULL);
+	}
+	g_clear_error(&err);
+	g_free(css);
+	g_free(path);
 	return rc;
 }
 

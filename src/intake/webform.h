@@ -6,6 +6,10 @@
  *                              /complaint/done?ref=...; 400 with the form
  *                              again, input kept, errors next to the fields
  *   GET  /complaint/done       the confirmation page with the reference
+ *   GET  /complaint/style.css  the pages' stylesheet: WEBFORM_STYLESHEET in
+ *                              [daemon] templates_dir, read at each request
+ *                              (an administrator's edit shows at once); 404
+ *                              when it is missing
  *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]}
  *
  * Every post goes through the workflow's channel (channel_submit, that is
@@ -26,6 +30,10 @@ bool webform_page(void *site, struct httpd_req *r);    /* GET /complaint */
 bool webform_post(void *site, struct httpd_req *r);    /* POST /complaint */
 bool webform_done(void *site, struct httpd_req *r);    /* GET /complaint/done */
 bool webform_api(void *site, struct httpd_req *r);     /* POST /api/v1/complaints */
+bool webform_style(void *site, struct httpd_req *r);   /* GET /complaint/style.css */
+
+/* The stylesheet's file name in the templates directory. */
+#define WEBFORM_STYLESHEET "form.css"
 
 /* A post's state: the form being decoded (struct form), made once httpd
  * has checked the request, freed after the response; webform_field feeds

@@ -94,6 +94,7 @@ GHashTable *webpage_vars(const struct webpage_site *s, const char *lang, const c
 	g_hash_table_insert(vars, g_strdup("lang"), g_strdup(lang));
 	g_hash_table_insert(vars, g_strdup("company"), g_strdup(s->cfg->company_name));
 	g_hash_table_insert(vars, g_strdup("form_url"), webpage_url(s, "/complaint"));
+	g_hash_table_insert(vars, g_strdup("style_url"), webpage_url(s, "/complaint/style.css"));
 	const char *other = strcmp(lang, "zh") ? "zh" : "en";
 	g_hash_table_insert(vars, g_strdup("other_lang"), g_strdup(other));
 	char *p = webpage_url(s, path);

@@ -35,7 +35,8 @@ const char *webpage_lang(const struct webpage_site *s, const struct httpd_req *r
 char *webpage_url(const struct webpage_site *s, const char *path);
 
 /* webpage_vars - a table (g_hash_table_unref; it owns keys and values)
- * with what every page knows: lang, company, form_url, other_lang and its
+ * with what every page knows: lang, company, form_url, style_url (the
+ * stylesheet, webform.h), other_lang and its
  * URL (for the page at path), the attachment limits. */
 GHashTable *webpage_vars(const struct webpage_site *s, const char *lang, const char *path);
 

@@ -13,6 +13,7 @@ const char *const template_variables[] = {
 	"answer_by", "new_answer_by",
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
+	"facts",
 	"level", "reason", "status", "status_label",
 	/* plans of B and A complaints (paths.h): request, reminder, decision */
 	"planner", "proposed", "reminder", "decision", "approved", "approver",
@@ -30,6 +31,9 @@ const char *const template_variables[] = {
 	"v_purchase_date", "v_description", "v_request",
 	"e_name", "e_email", "e_phone", "e_order_no", "e_product", "e_purchase_place",
 	"e_purchase_date", "e_description", "e_request", "e_attachments",
+	/* the demand select: e_demand its error, sel_VALUE " selected" or "" */
+	"e_demand", "sel_refund", "sel_exchange", "sel_repair", "sel_compensation",
+	"sel_apology", "style_url",
 	NULL,
 };
 

@@ -1,6 +1,7 @@
 /* rulefile - parser for the rule language; see rulefile.h and
  * complaintd-rules(5) for the language itself. */
 #include "rules/rulefile.h"
+#include "lib/facts.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -45,6 +46,15 @@ static void ref_clear(gpointer p)
 	g_free(r->name);
 }
 
+static void extract_free(gpointer p)
+{
+	struct rf_extract *e = p;
+	g_free(e->value);
+	g_free(e->pattern);
+	pcre2_code_free(e->code);
+	g_free(e);
+}
+
 void rf_rule_free(struct rf_rule *rule)
 {
 	if (rule == NULL)
@@ -65,6 +75,7 @@ void rf_rule_free(struct rf_rule *rule)
 		g_array_unref(rule->cancelled_by);
 	g_free(rule->route);
 	g_ptr_array_unref(rule->tags);
+	g_ptr_array_unref(rule->extracts);
 	g_free(rule->describe);
 	g_free(rule->effect);
 	g_free(rule);
@@ -215,6 +226,7 @@ static struct rf_rule *rule_new(struct lex *x, char *name, size_t col)
 	r->line = x->line;
 	r->col = (unsigned)col;
 	r->tags = g_ptr_array_new_with_free_func(g_free);
+	r->extracts = g_ptr_array_new_with_free_func(extract_free);
 	r->cancels = g_array_new(FALSE, TRUE, sizeof(struct rf_ref));
 	g_array_set_clear_func(r->cancels, ref_clear);
 	return r;
@@ -284,59 +296,67 @@ static bool parse_flags(struct lex *x, const char *f, size_t col,
 	return true;
 }
 
-static bool compile_pattern(struct lex *x, struct rf_rule *r, const char *pat,
-			    size_t plen, size_t pcol, uint32_t opts)
+/* struct regex - a pattern as parse_regex found and compiled it. */
+struct regex {
+	char *pattern;       /* source between the slashes */
+	uint32_t opts;       /* the flags given */
+	pcre2_code *code;
+	bool jit;
+};
+
+static bool compile_regex(struct lex *x, const char *who, struct regex *re,
+			  const char *pat, size_t plen, size_t pcol)
 {
 	int err;
 	PCRE2_SIZE off;
-	r->pattern = g_strndup(pat, plen);
-	r->pcre_opts = opts;
+	re->pattern = g_strndup(pat, plen);
 	/* UCP so that \w, \b and caseless matching know Chinese and accented
 	 * letters; \C is refused because it can split a UTF-8 character. */
-	opts |= PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C;
-	r->code = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &err, &off, NULL);
-	if (r->code == NULL) {
+	uint32_t opts = re->opts | PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C;
+	re->code = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &err, &off, NULL);
+	if (re->code == NULL) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof msg);
-		lerr(x, pcol + off, "rule %s: bad pattern: %s", r->name,
-		     (const char *)msg);
+		lerr(x, pcol + off, "%s: bad pattern: %s", who, (const char *)msg);
 		return false;
 	}
 	/* Without JIT pcre2_match falls back to the interpreter by itself. */
 	if (!x->set->no_jit)
-		r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+		re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	uint32_t minlen = 1;
-	if (pcre2_pattern_info(r->code, PCRE2_INFO_MINLENGTH, &minlen) == 0 &&
+	if (pcre2_pattern_info(re->code, PCRE2_INFO_MINLENGTH, &minlen) == 0 &&
 	    minlen == 0)
 		rf_diag_add(x->d, false, x->file, x->line, (unsigned)pcol,
-			    "rule %s: pattern can match the empty string", r->name);
+			    "%s: pattern can match the empty string", who);
 	return true;
 }
 
-/* parse_pattern - "/PATTERN/FLAGS": the pattern runs to the last '/' of the
- * line, so it may contain '/' without escaping. */
-static bool parse_pattern(struct lex *x, struct rf_rule *r)
+/* parse_regex - "/PATTERN/FLAGS" from the current position to the end of
+ * the line: the pattern runs to the last '/' of the line, so it may
+ * contain '/' without escaping. who names the rule in messages. On failure
+ * re may hold a pattern but never a code. */
+static bool parse_regex(struct lex *x, const char *who, struct regex *re)
 {
 	skip_ws(x);
 	if (x->pos >= x->len) {
-		lerr(x, x->len + 1, "rule %s: missing /pattern/", r->name);
+		lerr(x, x->len + 1, "%s: missing /pattern/", who);
 		return false;
 	}
 	size_t start = x->pos;
 	if (x->s[start] != '/') {
-		lerr(x, start + 1, "rule %s: pattern must start with '/'", r->name);
+		lerr(x, start + 1, "%s: pattern must start with '/'", who);
 		return false;
 	}
 	size_t end = x->len;
 	while (end > start + 1 && x->s[end - 1] != '/')
 		end--;
 	if (end <= start + 1) {
-		lerr(x, start + 1, "rule %s: pattern has no closing '/'", r->name);
+		lerr(x, start + 1, "%s: pattern has no closing '/'", who);
 		return false;
 	}
 	size_t close = end - 1;
 	if (close == start + 1) {
-		lerr(x, start + 1, "rule %s: empty pattern", r->name);
+		lerr(x, start + 1, "%s: empty pattern", who);
 		return false;
 	}
 	/* flags: letters right after the closing '/', then only blanks */
@@ -345,14 +365,26 @@ static bool parse_pattern(struct lex *x, struct rf_rule *r)
 	bool ok = strlen(flags) == strcspn(flags, " \t");
 	if (!ok)
 		lerr(x, end + strcspn(flags, " \t") + 1,
-		     "rule %s: unexpected text after pattern flags", r->name);
-	uint32_t opts = 0;
-	ok = ok && parse_flags(x, flags, end + 1, &opts);
+		     "%s: unexpected text after pattern flags", who);
+	ok = ok && parse_flags(x, flags, end + 1, &re->opts);
 	g_free(tail);
 	g_free(flags);
 	x->pos = x->len;
-	return ok && compile_pattern(x, r, x->s + start + 1, close - start - 1,
-				     start + 2, opts);
+	return ok && compile_regex(x, who, re, x->s + start + 1,
+				   close - start - 1, start + 2);
+}
+
+static bool parse_pattern(struct lex *x, struct rf_rule *r)
+{
+	struct regex re = { 0 };
+	char *who = g_strdup_printf("rule %s", r->name);
+	bool ok = parse_regex(x, who, &re);
+	g_free(who);
+	r->pattern = re.pattern;
+	r->pcre_opts = re.opts;
+	r->code = re.code;
+	r->jit = re.jit;
+	return ok;
 }
 
 static void add_rule(struct lex *x, struct rf_rule *r, bool ok)
@@ -642,6 +674,60 @@ static void attr_tag(struct lex *x, struct rf_rule *r)
 	g_free(w);
 }
 
+/* extract_target - "NAME" or "NAME=VALUE" into e; false after an error.
+ * The demand has a fixed set of values, so it must be given as a value:
+ * what a pattern captures ("退款", "refunded") is not one of them. */
+static bool extract_target(struct lex *x, const char *w, size_t col,
+			   struct rf_extract *e)
+{
+	const char *eq = strchr(w, '=');
+	char *name = eq ? g_strndup(w, (size_t)(eq - w)) : g_strdup(w);
+	e->fact = facts_parse(name);
+	bool ok = false;
+	if (e->fact < 0)
+		lerr(x, col, "extract: unknown fact '%s' (expected order_no, "
+		     "product, purchase_place, purchase_date, phone or demand)",
+		     name);
+	else if (eq && (e->value = facts_clean(eq + 1, -1)) == NULL)
+		lerr(x, col, "extract %s: empty value after '='", name);
+	else if (e->fact == FACT_DEMAND && !facts_demand_valid(e->value))
+		lerr(x, col, "extract demand: expected demand=VALUE with VALUE "
+		     "refund, exchange, repair, compensation or apology");
+	else
+		ok = true;
+	g_free(name);
+	return ok;
+}
+
+static void attr_extract(struct lex *x, struct rf_rule *r)
+{
+	size_t col;
+	char *w = next_word(x, &col);
+	struct rf_extract *e = g_new0(struct rf_extract, 1);
+	e->line = x->line;
+	bool ok = false;
+	if (w == NULL || w[0] == '/')
+		lerr(x, w ? col : x->len + 1,
+		     "extract: expected NAME /pattern/ or NAME=VALUE /pattern/");
+	else if (r->extracts->len >= RF_MAX_EXTRACTS)
+		lerr(x, col, "rule %s: too many extracts (at most %d)", r->name,
+		     RF_MAX_EXTRACTS);
+	else if (extract_target(x, w, col, e)) {
+		struct regex re = { 0 };
+		char *who = g_strdup_printf("rule %s: extract %s", r->name,
+					    facts_name(e->fact));
+		ok = parse_regex(x, who, &re);
+		g_free(who);
+		e->pattern = re.pattern;
+		e->code = re.code;
+	}
+	g_free(w);
+	if (ok)
+		g_ptr_array_add(r->extracts, e);
+	else
+		extract_free(e);
+}
+
 static void attr_cancel(struct lex *x, struct rf_rule *r)
 {
 	size_t col;
@@ -737,6 +823,7 @@ static void parse_line(struct lex *x)
 		{ "score", attr_score }, { "severity", attr_severity },
 		{ "route", attr_route }, { "tag", attr_tag },
 		{ "cancel", attr_cancel }, { "describe", attr_describe },
+		{ "extract", attr_extract },
 	};
 	if (strcmp(kw, "rule") == 0)
 		parse_rule(x);

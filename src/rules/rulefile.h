@@ -48,6 +48,17 @@ struct rf_ref {
 	unsigned idx;  /* rule index once linked */
 };
 
+/* extract NAME[=VALUE] /PATTERN/FLAGS: a case fact (lib/facts.h) taken
+ * from the text of the rule's field when the rule fires. */
+struct rf_extract {
+	int fact;            /* enum fact */
+	char *value;         /* fixed value (NAME=VALUE), cleaned; NULL: the
+			      * first capture group, or the whole match */
+	char *pattern;       /* source between the slashes */
+	pcre2_code *code;
+	unsigned line;
+};
+
 struct rf_rule {
 	char *name;
 	char *file;          /* name of the file it came from (owned) */
@@ -71,6 +82,7 @@ struct rf_rule {
 	char *route;
 	int route_prio;
 	GPtrArray *tags;     /* char * */
+	GPtrArray *extracts; /* struct rf_extract *, in file order */
 	char *describe;
 	char *effect;        /* human-readable summary; filled by rules.c */
 };
@@ -96,6 +108,7 @@ struct rf_diag {
 #define RF_MAX_NAME     64
 #define RF_MAX_RULES    20000
 #define RF_MAX_TAGS     16
+#define RF_MAX_EXTRACTS 8
 #define RF_MAX_DEPTH    64   /* parentheses / ! nesting in meta */
 #define RF_MAX_SCORE    1000.0
 #define RF_MAX_ROUTE_PRIO 1000

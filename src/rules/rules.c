@@ -3,6 +3,7 @@
 #include "rules/rules.h"
 #include "rules/rulefile.h"
 #include "rules/pfcache.h"
+#include "lib/facts.h"
 #include "lib/log.h"
 
 #include <dlfcn.h>
@@ -313,6 +314,10 @@ static char *effect_string(const struct rf_rule *rule)
 	for (unsigned k = 0; k < rule->cancels->len; k++)
 		g_string_append_printf(s, "%s%s", k ? "," : " cancel=",
 				       g_array_index(rule->cancels, struct rf_ref, k).name);
+	for (unsigned k = 0; k < rule->extracts->len; k++) {
+		const struct rf_extract *e = g_ptr_array_index(rule->extracts, k);
+		g_string_append_printf(s, " extract=%s", facts_name(e->fact));
+	}
 	if (s->len == 0)
 		g_string_append(s, " none");
 	char *out = g_strdup(s->str + 1);
@@ -320,13 +325,21 @@ static char *effect_string(const struct rf_rule *rule)
 	return out;
 }
 
-static bool has_effect(const struct rf_rule *rule)
+/* classifies - whether the rule bears on the verdict (score, severity,
+ * route, tag or cancel); a rule that only extracts facts is not listed
+ * among the hits, which are what the rules' accuracy is judged by. */
+static bool classifies(const struct rf_rule *rule)
 {
 	for (int c = 0; c < RF_NCAT; c++)
 		if (rule->has_score[c])
 			return true;
 	return rule->severity || rule->route || rule->tags->len ||
 	       rule->cancels->len;
+}
+
+static bool has_effect(const struct rf_rule *rule)
+{
+	return classifies(rule) || rule->extracts->len;
 }
 
 /* link - checks names across all files, resolves references, sorts. */
@@ -353,7 +366,8 @@ static void link_rules(struct rules *r, struct rf_diag *d)
 		if (!has_effect(rule) && !g_str_has_prefix(rule->name, "__"))
 			rf_diag_add(d, false, rule->file, rule->line, rule->col,
 				    "rule %s has no effect (no score, severity, "
-				    "route, tag or cancel; name helper rules __*)",
+				    "route, tag, cancel or extract; name helper "
+				    "rules __*)",
 				    rule->name);
 	}
 	if (d->nerrors == 0)
@@ -1101,6 +1115,21 @@ static pcre2_match_data *thread_md(void)
 	return md;
 }
 
+/* Extracts read capture groups as well: their own match data. Groups
+ * beyond EXTRACT_PAIRS - 1 are never looked at. */
+#define EXTRACT_PAIRS 16
+static GPrivate md2_key = G_PRIVATE_INIT(md_free);
+
+static pcre2_match_data *thread_md2(void)
+{
+	pcre2_match_data *md = g_private_get(&md2_key);
+	if (md == NULL) {
+		md = pcre2_match_data_create(EXTRACT_PAIRS, NULL);
+		g_private_set(&md2_key, md);
+	}
+	return md;
+}
+
 /* One vectorscan scratch per thread, likewise. A scratch serves every
  * database it was (re)allocated for; hs_alloc_scratch grows it when a
  * thread meets a new database (a reload), so gen remembers the last. */
@@ -1187,6 +1216,8 @@ struct verdict {
 	GPtrArray *tags;    /* const char *, borrowed from r */
 	GPtrArray *errors;  /* char * */
 	guint8 *active;     /* per rule */
+	char *facts[FACT_N];          /* extracted values, cleaned */
+	const char *fact_rule[FACT_N];/* the rule that extracted each */
 	char **matches;     /* per rule, during evaluation */
 	const char **fields;/* per rule: where it matched */
 };
@@ -1369,7 +1400,7 @@ static void collect(struct verdict *v)
 			router = rule;
 		for (unsigned k = 0; k < rule->tags->len; k++)
 			add_tag(v, g_ptr_array_index(rule->tags, k));
-		if (g_str_has_prefix(rule->name, "__"))
+		if (g_str_has_prefix(rule->name, "__") || !classifies(rule))
 			continue;
 		struct rule_hit h = { rule->name,
 				      v->fields[i] ? v->fields[i] : rule->field_label,
@@ -1388,6 +1419,127 @@ static void collect(struct verdict *v)
 		}
 	}
 	v->route = router ? router->route : v->r->set.default_route[v->cat];
+}
+
+/* ---- facts ------------------------------------------------------------ */
+
+/* extract_texts - the texts an extract of rule looks at: the rule's own
+ * field; for "any" the subject and the fresh text, for a meta rule the
+ * subject and the whole body. Returns how many (at most 2). */
+static unsigned extract_texts(struct texts *t, const struct rf_rule *rule,
+			      const char *s[2], size_t len[2])
+{
+	const char *one = NULL;
+	unsigned n = 0;
+	switch (rule->field) {
+	case RF_F_SUBJECT:
+		one = t->subject;
+		break;
+	case RF_F_BODY:
+		s[0] = t->body;
+		len[0] = t->body_len;
+		return 1;
+	case RF_F_FRESH:
+	case RF_F_ANY:
+	case RF_F_META:
+		if (rule->field != RF_F_FRESH && t->subject) {
+			s[n] = t->subject;
+			len[n++] = t->subject_len;
+		}
+		if (rule->field == RF_F_META) {
+			s[n] = t->body;
+			len[n++] = t->body_len;
+			return n;
+		}
+		texts_fresh(t);
+		s[n] = t->fresh;
+		len[n++] = t->fresh_len;
+		return n;
+	case RF_F_FROM:
+		one = msg_from_addr(t->m);
+		break;
+	case RF_F_FIELD:
+		one = msg_field(t->m, rule->field_arg);
+		break;
+	case RF_F_HEADER:
+		one = msg_header(t->m, rule->field_arg);
+		break;
+	}
+	if (one == NULL)
+		return 0;
+	if (rule->field == RF_F_SUBJECT) {
+		s[0] = t->subject;
+		len[0] = t->subject_len;
+	} else {
+		s[0] = prepare(t, one, t->r->lim.max_body_bytes, &len[0]);
+	}
+	return 1;
+}
+
+/* extract_one - the value e finds in s: the first capture group that took
+ * part in the match when the pattern has groups (so alternatives can each
+ * capture their own form; none set or all empty: no value), else the whole
+ * match; cleaned (facts_clean). NULL when none; a match error is named in
+ * the verdict. */
+static char *extract_one(struct verdict *v, const struct rf_rule *rule,
+			 const struct rf_extract *e, const char *s, size_t len)
+{
+	pcre2_match_data *md = thread_md2();
+	int rc = pcre2_match(e->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
+			     md, v->r->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return NULL;
+	if (rc < 0) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(rc, msg, sizeof msg);
+		g_ptr_array_add(v->errors, g_strdup_printf(
+			"rule %s: extract %s: %s; skipped", rule->name,
+			facts_name(e->fact),
+			is_limit_error(rc) ? "match limit exceeded" : (char *)msg));
+		return NULL;
+	}
+	uint32_t groups = 0;
+	pcre2_pattern_info(e->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	unsigned set = rc == 0 ? EXTRACT_PAIRS : (unsigned)rc;
+	for (unsigned g = groups > 0 ? 1 : 0; g < set; g++) {
+		size_t a = ov[2 * g], b = ov[2 * g + 1];
+		/* unset groups are PCRE2_UNSET; \K can put the start after the end */
+		if (a == PCRE2_UNSET || a > len || b > len || b <= a)
+			continue;
+		char *val = facts_clean(s + a, (long)(b - a));
+		if (val || groups == 0)
+			return val;
+	}
+	return NULL;
+}
+
+/* extract_facts - the facts of the active rules, in load order: the first
+ * rule that finds a value for a fact gives it. */
+static void extract_facts(struct verdict *v, struct texts *t)
+{
+	for (unsigned i = 0; i < v->r->n; i++) {
+		const struct rf_rule *rule = rule_at(v->r, i);
+		if (!v->active[i] || rule->extracts->len == 0)
+			continue;
+		for (unsigned k = 0; k < rule->extracts->len; k++) {
+			const struct rf_extract *e = g_ptr_array_index(rule->extracts, k);
+			if (v->facts[e->fact])
+				continue;
+			const char *s[2];
+			size_t len[2];
+			unsigned n = extract_texts(t, rule, s, len);
+			char *val = NULL;
+			for (unsigned j = 0; j < n && val == NULL; j++)
+				val = extract_one(v, rule, e, s[j], len[j]);
+			if (val && e->value) {
+				g_free(val);
+				val = g_strdup(e->value);
+			}
+			v->facts[e->fact] = val;
+			v->fact_rule[e->fact] = val ? rule->name : NULL;
+		}
+	}
 }
 
 struct verdict *rules_classify(const struct rules *r, const struct message *m)
@@ -1412,6 +1564,7 @@ struct verdict *rules_classify(const struct rules *r, const struct message *m)
 		v->active[i] = fired && !cancelled(v, rule);
 	}
 	collect(v);
+	extract_facts(v, &t);
 	for (unsigned i = 0; i < r->n; i++)
 		g_free(v->matches[i]);
 	g_clear_pointer(&v->matches, g_free);
@@ -1462,6 +1615,16 @@ bool verdict_fired(const struct verdict *v, const char *rule)
 	return false;
 }
 
+const char *verdict_fact(const struct verdict *v, int fact)
+{
+	return (unsigned)fact < FACT_N ? v->facts[fact] : NULL;
+}
+
+const char *verdict_fact_rule(const struct verdict *v, int fact)
+{
+	return (unsigned)fact < FACT_N ? v->fact_rule[fact] : NULL;
+}
+
 unsigned verdict_tag_count(const struct verdict *v)
 {
 	return v->tags->len;
@@ -1507,6 +1670,10 @@ char *verdict_format(const struct verdict *v)
 				       h->effect, h->describe[0] ? " -- " : "",
 				       h->describe);
 	}
+	for (int f = 0; f < FACT_N; f++)
+		if (v->facts[f])
+			g_string_append_printf(s, "fact: %s=%s (%s)\n", facts_name(f),
+					       v->facts[f], v->fact_rule[f]);
 	for (unsigned k = 0; k < v->errors->len; k++)
 		g_string_append_printf(s, "error: %s\n",
 				       (char *)g_ptr_array_index(v->errors, k));
@@ -1522,6 +1689,8 @@ void verdict_free(struct verdict **vp)
 	g_ptr_array_unref(v->tags);
 	g_ptr_array_unref(v->errors);
 	g_free(v->active);
+	for (int f = 0; f < FACT_N; f++)
+		g_free(v->facts[f]);
 	rules_unref(&v->r);
 	g_free(v);
 	*vp = NULL;

@@ -111,6 +111,12 @@ const struct rule_hit *verdict_hit(const struct verdict *v, unsigned i);
 /* verdict_fired - true when the rule named fired and was not cancelled
  * (helper rules "__*" included, which are not listed among the hits). */
 bool verdict_fired(const struct verdict *v, const char *rule);
+/* verdict_fact - the value the rules' extracts found for fact (enum fact,
+ * lib/facts.h): from the first rule in load order that fired and whose
+ * extract matched; cleaned by facts_clean. NULL if none. verdict_fact_rule
+ * names that rule. */
+const char *verdict_fact(const struct verdict *v, int fact);
+const char *verdict_fact_rule(const struct verdict *v, int fact);
 unsigned verdict_tag_count(const struct verdict *v);
 const char *verdict_tag(const struct verdict *v, unsigned i);
 unsigned verdict_error_count(const struct verdict *v);

@@ -452,6 +452,30 @@ static const char *const m13_paths[] = {
 	NULL
 };
 
+/* Case facts (lib/facts.h): one row per fact a complaint has, not a
+ * column each in complaints. Facts are sparse (most mails give two or
+ * three), a follow-up may bring one the first mail lacked (INSERT IGNORE
+ * keeps the first value), forget deletes the personal ones by name, and
+ * a new kind of fact needs no schema change. source says whether the
+ * customer typed it into the form or a rule took it out of a mail (rule
+ * names which). ix_facts_value serves list --product/--order and the
+ * per-product report: name first, then the value's prefix. */
+static const char *const m14_case_facts[] = {
+	"CREATE TABLE IF NOT EXISTS complaint_facts ("
+	" complaint_id BIGINT UNSIGNED NOT NULL,"
+	" name VARCHAR(32)" BIN " NOT NULL,"
+	" value VARCHAR(120) NOT NULL,"
+	" source ENUM('form','mail') NOT NULL,"
+	" rule VARCHAR(64) NULL,"
+	" created_at DATETIME(6) NOT NULL,"
+	" PRIMARY KEY (complaint_id, name),"
+	" KEY ix_facts_value (name, value(64)),"
+	" CONSTRAINT fk_facts_complaint FOREIGN KEY (complaint_id)"
+	"  REFERENCES complaints (id)"
+	")" TABLE_OPTS,
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -464,6 +488,7 @@ static const struct migration all[] = {
 	{ 11, "outcomes and accountability", m11_outcomes },
 	{ 12, "privacy", m12_privacy },
 	{ 13, "paths by severity, deadlines as policy 004 means them", m13_paths },
+	{ 14, "case facts", m14_case_facts },
 };
 
 const struct migration *migrations_list(unsigned *n)

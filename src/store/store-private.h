@@ -44,7 +44,7 @@ static inline size_t clip_bytes(const char *s, size_t len, size_t max)
 /* ---- parameter binding --------------------------------------------------- */
 
 struct pb {
-	MYSQL_BIND b[24];
+	MYSQL_BIND b[32];
 	MYSQL_TIME t[8];
 	uint64_t u[16];
 	unsigned nb, nt, nu;

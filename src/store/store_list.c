@@ -30,9 +30,9 @@ static const char *const order_by[] = {
 
 /* The most values one query binds: ref, customer, the statuses, category,
  * severity, department, the two dates, now per deadline, the text twice,
- * the limit. The times among them are the two dates and the deadlines'
+ * product and order, the limit. The times among them are the two dates and the deadlines'
  * now; both counts must fit struct pb. */
-#define MAX_BINDS (6 + STORE_STATUS_COUNT + 2 + STORE_DUE_COUNT + 2 + 1)
+#define MAX_BINDS (6 + STORE_STATUS_COUNT + 2 + STORE_DUE_COUNT + 2 + 2 + 1)
 G_STATIC_ASSERT(MAX_BINDS <= G_N_ELEMENTS(((struct pb *)0)->b));
 G_STATIC_ASSERT(2 + STORE_DUE_COUNT <= G_N_ELEMENTS(((struct pb *)0)->t));
 
@@ -65,6 +65,8 @@ void store_list_item_free(struct store_list_item *it)
 	g_free(it->customer_addr);
 	g_free(it->customer_name);
 	g_free(it->subject);
+	g_free(it->product);
+	g_free(it->order_no);
 	g_free(it);
 }
 
@@ -165,6 +167,23 @@ static void text_search_clause(struct query *q, const char *text)
 	pb_str(&q->p, pattern);
 }
 
+/* FACT - the value of case fact name (fixed text from this file, never
+ * input) of complaint c, NULL when it has none. */
+#define FACT(name) "(SELECT fv.value FROM complaint_facts fv WHERE fv.complaint_id = c.id" \
+	" AND fv.name = '" name "')"
+
+/* fact_clause - complaint c has fact name (fixed text) matching value. */
+static void fact_clause(struct query *q, const char *name, const char *value,
+			enum store_match how)
+{
+	char *sql = g_strdup_printf("EXISTS (SELECT 1 FROM complaint_facts fc WHERE"
+				    " fc.complaint_id = c.id AND fc.name = '%s' AND fc.value %s)",
+				    name, how == STORE_MATCH_EXACT ? "= ?" : "LIKE ? ESCAPE '\\\\'");
+	pb_str(&q->p, how == STORE_MATCH_EXACT ? value : like_pattern(q, value, how));
+	clause(q, sql);
+	g_free(sql);
+}
+
 /* query_build - SELECT columns FROM complaints c, f's conditions, order
  * and limit. */
 static void query_build(struct query *q, const char *columns,
@@ -199,6 +218,10 @@ static void query_build(struct query *q, const char *columns,
 		overdue_clause(q, f->now);
 	if (f->text)
 		text_search_clause(q, f->text);
+	if (f->product)
+		fact_clause(q, "product", f->product, f->product_match);
+	if (f->order)
+		fact_clause(q, "order_no", f->order, f->order_match);
 	unsigned sort = (unsigned)f->sort < G_N_ELEMENTS(order_by) ? f->sort : STORE_SORT_CREATED;
 	g_string_append(q->sql, order_by[sort]);
 	if (f->limit) {
@@ -217,7 +240,7 @@ static void query_clear(struct query *q)
 
 #define LIST_COLS "c.id, c.ref, c.channel, c.status, c.category, c.department," \
 	" c.assignee, c.severity, c.customer_addr, c.customer_name, c.subject," \
-	" c.created_at, c.updated_at"
+	" " FACT("product") ", " FACT("order_no") ", c.created_at, c.updated_at"
 
 static char *str_or_empty(MYSQL_STMT *st, struct rb *r, unsigned i)
 {
@@ -240,6 +263,8 @@ static struct store_list_item *list_row(MYSQL_STMT *st, struct rb *r)
 	it->customer_addr = str_or_empty(st, r, i++);
 	it->customer_name = str_or_empty(st, r, i++);
 	it->subject = str_or_empty(st, r, i++);
+	it->product = str_or_empty(st, r, i++);
+	it->order_no = str_or_empty(st, r, i++);
 	it->created_at = rb_unix(r, i++);
 	it->updated_at = rb_unix(r, i++);
 	return it;
@@ -256,7 +281,7 @@ int store_list(struct store *s, const struct store_list_filter *f, GPtrArray *ou
 		return -1;
 	struct rb r = { .n = 0 };
 	rb_u64(&r);
-	for (unsigned k = 0; k < 10; k++)
+	for (unsigned k = 0; k < 12; k++)
 		rb_var(&r);
 	rb_time(&r);
 	rb_time(&r);
@@ -365,7 +390,11 @@ int store_list_export(struct store *s, const struct store_list_filter *f,
 	if (rows)
 		*rows = 0;
 	struct query q;
-	query_build(&q, "c.*", f);
+	query_build(&q, "c.*, " FACT("order_no") " AS fact_order_no, "
+		    FACT("product") " AS fact_product, "
+		    FACT("purchase_place") " AS fact_purchase_place, "
+		    FACT("purchase_date") " AS fact_purchase_date, "
+		    FACT("phone") " AS fact_phone, " FACT("demand") " AS fact_demand", f);
 	MYSQL_STMT *st = store_oneshot(s, q.sql->str, &q.p, err);
 	query_clear(&q);
 	if (!st)

@@ -79,6 +79,11 @@ struct store_list_filter {
 	int64_t now;                 /* for overdue: the time against which it is judged */
 	const char *text;            /* a substring of the subject or of the body of
 				      * one of the complaint's messages */
+	const char *product;         /* the product fact (store_facts.h), compared
+				      * without regard to case, as product_match */
+	enum store_match product_match;
+	const char *order;           /* the order number fact, as order_match */
+	enum store_match order_match;
 	enum store_list_sort sort;
 	uint64_t limit;              /* at most this many rows; 0 = all */
 };
@@ -92,6 +97,7 @@ struct store_list_item {
 	char *ref, *channel, *status, *category, *department, *assignee;
 	char severity;               /* 'A', 'B' or 'C' */
 	char *customer_addr, *customer_name, *subject;
+	char *product, *order_no;    /* case facts; "" when not known */
 	int64_t created_at, updated_at;
 };
 void store_list_item_free(struct store_list_item *it); /* NULL-safe; GDestroyNotify-able */
@@ -134,12 +140,15 @@ struct store_export_sink {
 };
 
 /* STORE_EXPORT_MAX_COLUMNS - the most columns an export can carry; a
- * complaints table with more fails with STORE_ERROR_SCHEMA. */
+ * complaints table with more (the facts' columns included) fails with
+ * STORE_ERROR_SCHEMA. */
 #define STORE_EXPORT_MAX_COLUMNS 64
 
 /* store_list_export - every column of every complaint f matches, in f's
  * order: the columns are those of the table as the database has it, so a
- * column a later migration adds is exported without a change here. Rows
+ * column a later migration adds is exported without a change here; then
+ * one column per case fact, "fact_" and its name (fact_order_no, ...),
+ * NULL where the complaint does not have it. Rows
  * are streamed from the server as they come (not buffered: an export of
  * the whole table costs one row of memory); the statement is one snapshot
  * (READ COMMITTED holds for a statement). *rows (may be NULL) gets how many

@@ -8,7 +8,7 @@ uint64_t store_erased_total(const struct store_erased *n)
 {
 	return n->complaints + n->messages + n->attachments + n->hits + n->events +
 	       n->surveys + n->outcomes + n->outbox + n->cancelled + n->acks + n->suppressions +
-	       n->addresses;
+	       n->addresses + n->facts;
 }
 
 /* changed - run sql once and add the rows it changed to *count (the
@@ -154,6 +154,10 @@ static const struct erase_step case_steps[] = {
 	{ "UPDATE compensations SET text = '' WHERE complaint_id = ?", COUNT(outcomes) },
 	{ "UPDATE outbox SET raw = '', last_error = NULL WHERE complaint_id = ?"
 	  " AND status <> 'cancelled'", COUNT(outbox) },
+	/* the facts that can identify the customer (facts_personal): the
+	 * product, the date and the demand stay for the per-product figures */
+	{ "DELETE FROM complaint_facts WHERE complaint_id = ?"
+	  " AND name IN ('order_no', 'purchase_place', 'phone')", COUNT(facts) },
 };
 
 /* The same for a customer's rows outside any complaint, by address. */

@@ -26,6 +26,7 @@ struct store_erased {
 	uint64_t surveys;        /* survey comments */
 	uint64_t outcomes;       /* staff's root causes and compensation texts */
 	uint64_t outbox;         /* outgoing mails whose source or recipient went */
+	uint64_t facts;          /* personal case facts (phone, order, place) */
 	uint64_t cancelled;      /* outgoing mails cancelled before they were sent */
 	uint64_t acks;           /* acknowledgement log rows */
 	uint64_t suppressions;   /* bounce suppressions */

@@ -127,6 +127,13 @@ static const char *const group_sql[STORE_REPORT_DIMS] = {
 	[STORE_REPORT_RULE] = "(SELECT %d, h.rule, COUNT(DISTINCT h.complaint_id) n"
 		" FROM rule_hits h JOIN p ON p.id = h.complaint_id"
 		" GROUP BY h.rule ORDER BY n DESC, h.rule LIMIT ?)",
+	/* MIN: of the spellings one group holds ("xq7", "XQ7"), one shown */
+	[STORE_REPORT_PRODUCT] = "(SELECT %d, MIN(f.value), COUNT(*) n"
+		" FROM complaint_facts f JOIN p ON p.id = f.complaint_id"
+		" WHERE f.name = 'product' GROUP BY f.value ORDER BY n DESC, MIN(f.value) LIMIT ?)",
+	[STORE_REPORT_NO_PRODUCT] = "SELECT %d, '', COUNT(*) FROM p WHERE NOT EXISTS"
+		" (SELECT 1 FROM complaint_facts f WHERE f.complaint_id = p.id"
+		" AND f.name = 'product')",
 };
 
 static char *groups_sql(void)
@@ -152,6 +159,7 @@ int store_report_groups(struct store *s, int64_t from, int64_t to, unsigned top,
 	struct pb p = { .nb = 0 };
 	pb_time(&p, from);
 	pb_time(&p, to);
+	pb_u64(&p, top);
 	pb_u64(&p, top);
 	pb_u64(&p, top);
 	char *sql = groups_sql();

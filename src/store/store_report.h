@@ -54,6 +54,9 @@ enum store_report_dim {
 				  * complaints (oldest first, blank-separated, never
 				  * the address), n how many; most first */
 	STORE_REPORT_RULE,       /* a rule and the new complaints it fired on, most first */
+	STORE_REPORT_PRODUCT,    /* a product (the case fact, compared without regard
+				  * to case) and its new complaints, most first */
+	STORE_REPORT_NO_PRODUCT, /* key "": the new complaints without a product */
 	STORE_REPORT_DIMS
 };
 
@@ -66,7 +69,7 @@ void store_report_group_free(struct store_report_group *g); /* NULL-safe; GDestr
 
 /* store_report_groups - every breakdown of the complaints created in
  * [from, to) in one statement: all groups of the first four dimensions and
- * REPEATERS, the top `top` of REPEATER and RULE (ties by key). Appends
+ * REPEATERS, the top `top` of REPEATER, RULE and PRODUCT (ties by key). Appends
  * struct store_report_group * to out (the caller sets the free func) in no
  * particular order; returns how many, or -1. A customer is an address, or
  * the customer_group complaintctl forget left when it erased one; empty

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "workflow/calendar.h"
+#include "workflow/casefacts.h"
 #include "lib/config.h"
 #include "lib/holder.h"
 #include "lib/log.h"
@@ -273,6 +274,19 @@ static int store_hits(struct pipeline *p, uint64_t complaint_id, uint64_t row,
 	return 0;
 }
 
+/* add_facts - the case facts the message gives (the form's fields, the
+ * rules' extracts; casefacts.h), those the complaint lacks so far. */
+static int add_facts(struct pipeline *p, uint64_t complaint_id, const struct message *m,
+		     const struct verdict *v, int64_t now, GError **err)
+{
+	struct store_facts f = { 0 };
+	int rc = 0;
+	if (casefacts_collect(m, v, &f) > 0)
+		rc = store_facts_add(p->store, complaint_id, &f, now, err) < 0 ? -1 : 0;
+	store_facts_clear(&f);
+	return rc;
+}
+
 /* new_complaint - store complaint + message + hits, queue the ack, tell
  * the department; parent_id: the closed complaint this one follows. */
 static int new_complaint(struct pipeline *p, struct pipeline_item *it,
@@ -295,7 +309,8 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 		goto out;
 	if (store_add_message(p->store, it->complaint_id, it->msg, "in", now, false, row, err) < 0)
 		goto out;
-	if (store_hits(p, it->complaint_id, *row, v, err) < 0)
+	if (store_hits(p, it->complaint_id, *row, v, err) < 0 ||
+	    add_facts(p, it->complaint_id, it->msg, v, now, err) < 0)
 		goto out;
 	char *detail = g_strdup_printf("category=%s severity=%c channel=%s",
 				       verdict_category(v), severity,
@@ -334,6 +349,8 @@ static int followup(struct pipeline *p, const struct workflow_match *mt,
 		    GError **err)
 {
 	if (workflow_followup(&p->wf, mt, it->msg, it->no_ack ? NULL : v, row, err) < 0)
+		return -1;
+	if (add_facts(p, mt->complaint_id, it->msg, v, p->wf.now, err) < 0)
 		return -1;
 	return v ? store_hits(p, mt->complaint_id, *row, v, err) : 0;
 }

@@ -40,7 +40,7 @@ enum label {
 	L_COMPLAINTS, L_RULES, L_TREND_HOUR, L_TREND_DAY, L_TOTAL, L_NONE, L_NO_DATA,
 	L_NOTHING, L_FOOTER, L_SEVERITY_MIX, L_TILE_OPEN, L_TILE_OVERDUE, L_OUTCOME,
 	L_VALID, L_INVALID, L_UNDECIDED, L_UNITS, L_VALID_COL, L_COMPENSATION, L_AMOUNT,
-	L_LABELS
+	L_BY_PRODUCT, L_NO_PRODUCT, L_LABELS
 };
 
 static const char *const labels[L_LABELS][2] = {
@@ -91,6 +91,8 @@ static const char *const labels[L_LABELS][2] = {
 	[L_VALID_COL] = { "valid", "有效" },
 	[L_COMPENSATION] = { "Compensation given", "赔偿与补偿" },
 	[L_AMOUNT] = { "total", "金额" },
+	[L_BY_PRODUCT] = { "New complaints by product", "新增投诉按产品" },
+	[L_NO_PRODUCT] = { "(product not known)", "（产品不详）" },
 };
 
 static const char *const category_labels[REPORT_CATEGORIES][2] = {
@@ -305,6 +307,7 @@ struct report *report_new(GTimeZone *tz, int64_t from, int64_t to)
 	r->by_department = g_ptr_array_new_with_free_func(free_count);
 	r->repeaters = g_ptr_array_new_with_free_func(free_count);
 	r->rules = g_ptr_array_new_with_free_func(free_count);
+	r->by_product = g_ptr_array_new_with_free_func(free_count);
 	r->first_response = r->resolution = (struct report_hours){ 0, NAN, NAN };
 	store_outcome_figures_init(&r->outcome);
 	lay_out_buckets(r);
@@ -325,6 +328,8 @@ void report_free(struct report **rp)
 		g_ptr_array_unref(r->repeaters);
 	if (r->rules)
 		g_ptr_array_unref(r->rules);
+	if (r->by_product)
+		g_ptr_array_unref(r->by_product);
 	store_outcome_figures_clear(&r->outcome);
 	g_free(r->buckets);
 	g_free(r);
@@ -393,8 +398,29 @@ static void take_group(struct report *r, const struct store_report_group *g)
 	case STORE_REPORT_RULE:
 		count_add(r->rules, g->key, g->n);
 		break;
+	case STORE_REPORT_PRODUCT:
+		count_add(r->by_product, g->key, g->n);
+		break;
+	case STORE_REPORT_NO_PRODUCT:
+		if (g->n)
+			count_add(r->by_product, "", g->n);
+		break;
 	default:
 		break;
+	}
+}
+
+/* unknown_last - the row of key "" (product not known) after the others,
+ * however many it counts: the ranking is of the products. */
+static void unknown_last(GPtrArray *a)
+{
+	for (guint i = 0; i + 1 < a->len; i++) {
+		const struct report_count *c = a->pdata[i];
+		if (!*c->key) {
+			gpointer p = g_ptr_array_steal_index(a, i);
+			g_ptr_array_add(a, p);
+			return;
+		}
 	}
 }
 
@@ -408,6 +434,8 @@ static int fill_groups(struct store *s, struct report *r, GError **err)
 	g_ptr_array_sort(r->by_department, count_cmp);
 	g_ptr_array_sort(r->repeaters, count_cmp);
 	g_ptr_array_sort(r->rules, count_cmp);
+	g_ptr_array_sort(r->by_product, count_cmp);
+	unknown_last(r->by_product);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -710,6 +738,23 @@ static void text_shares(GString *out, const struct report *r, const char *lang,
 		text_row(out, row_share(&w, names[i][zh(lang)], n[i], r->created));
 }
 
+/* text_counted - a ranking with each row's share of the new complaints;
+ * key "" is shown as none_label. */
+static void text_counted(GString *out, const struct report *r, const char *lang,
+			 enum label title, const GPtrArray *a, enum label none_label)
+{
+	const char *cols[] = { L(lang, L_COUNT), L(lang, L_SHARE) };
+	struct row w;
+	text_heading(out, L(lang, title), cols, 2);
+	for (guint i = 0; i < a->len; i++) {
+		const struct report_count *d = a->pdata[i];
+		text_row(out, row_share(&w, *d->key ? d->key : L(lang, none_label), d->n,
+					r->created));
+	}
+	if (!a->len)
+		text_line(out, L(lang, L_NOTHING));
+}
+
 static void text_breakdowns(const struct report *r, GString *out, const char *lang)
 {
 	text_shares(out, r, lang, L_BY_CATEGORY, category_labels, r->by_category,
@@ -717,15 +762,8 @@ static void text_breakdowns(const struct report *r, GString *out, const char *la
 	text_shares(out, r, lang, L_BY_SEVERITY, severity_labels, r->by_severity,
 		    REPORT_SEVERITIES);
 	text_shares(out, r, lang, L_BY_CHANNEL, channel_labels, r->by_channel, REPORT_CHANNELS);
-	const char *cols[] = { L(lang, L_COUNT), L(lang, L_SHARE) };
-	struct row w;
-	text_heading(out, L(lang, L_BY_DEPARTMENT), cols, 2);
-	for (guint i = 0; i < r->by_department->len; i++) {
-		const struct report_count *d = r->by_department->pdata[i];
-		text_row(out, row_share(&w, *d->key ? d->key : L(lang, L_NONE), d->n, r->created));
-	}
-	if (!r->by_department->len)
-		text_line(out, L(lang, L_NOTHING));
+	text_counted(out, r, lang, L_BY_DEPARTMENT, r->by_department, L_NONE);
+	text_counted(out, r, lang, L_BY_PRODUCT, r->by_product, L_NO_PRODUCT);
 }
 
 static void text_times(const struct report *r, GString *out, const char *lang)
@@ -1068,6 +1106,7 @@ static char *render_csv(const struct report *r, const char *lang)
 		   REPORT_SEVERITIES);
 	csv_counts(out, "by_channel", "channel", channel_names, r->by_channel, REPORT_CHANNELS);
 	csv_ranking(out, "by_department", "department,count", r->by_department, "(none)");
+	csv_ranking(out, "by_product", "product,complaints", r->by_product, "(not known)");
 	csv_times(r, out);
 	csv_ranking(out, "repeat_complainants", "references,complaints", r->repeaters, NULL);
 	csv_ranking(out, "rules", "rule,complaints", r->rules, NULL);
@@ -1150,6 +1189,18 @@ static void json_breakdowns(const struct report *r, struct json *j)
 		json_uint(j, d->n);
 	}
 	json_object_end(j);
+	/* a list, not an object: a product may be called "(none)" */
+	json_key(j, "by_product");
+	json_array_begin(j);
+	for (guint i = 0; i < r->by_product->len; i++) {
+		const struct report_count *c = r->by_product->pdata[i];
+		json_object_begin(j);
+		json_kv_string(j, "product", *c->key ? c->key : NULL);
+		json_key(j, "complaints");
+		json_uint(j, c->n);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 static void json_hours(struct json *j, const char *key, const struct report_hours *h)
@@ -1581,14 +1632,16 @@ static void html_ranking(GString *out, const char *title, const GPtrArray *a,
 		html_tag(out, "p", S_NOTE, L(lang, L_NOTHING));
 		return;
 	}
-	bool departments = a == r->by_department;
+	bool departments = a == r->by_department || a == r->by_product;
 	const char *cols[] = { "", L(lang, departments ? L_COUNT : L_COMPLAINTS),
 			       L(lang, L_SHARE) };
 	struct row *rows = g_new(struct row, a->len);
 	for (guint i = 0; i < a->len; i++) {
 		const struct report_count *c = a->pdata[i];
 		if (departments)
-			row_share(&rows[i], *c->key ? c->key : L(lang, L_NONE), c->n, r->created);
+			row_share(&rows[i], *c->key ? c->key : L(lang, a == r->by_product
+								  ? L_NO_PRODUCT : L_NONE),
+				  c->n, r->created);
 		else
 			row_number(&rows[i], c->key, c->n);
 	}
@@ -1607,6 +1660,7 @@ static void html_breakdowns(GString *out, const struct report *r, const char *la
 	html_h2(out, L(lang, L_BY_CHANNEL));
 	html_shares(out, r, lang, channel_labels, r->by_channel, REPORT_CHANNELS);
 	html_ranking(out, L(lang, L_BY_DEPARTMENT), r->by_department, r, lang);
+	html_ranking(out, L(lang, L_BY_PRODUCT), r->by_product, r, lang);
 }
 
 static void html_times(GString *out, const struct report *r, const char *lang)

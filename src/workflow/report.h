@@ -31,6 +31,11 @@
  *                               are mailed to many)
  *   rules                       rules by the complaints created in the
  *                               period that they fired on
+ *   by_product                  the complaints created in the period per
+ *                               product (the case fact; spellings that
+ *                               differ only in case are one), the top
+ *                               REPORT_TOP, and key "" for those whose
+ *                               product is not known
  *   outcome                     of the complaints created in the period:
  *                               valid, invalid, not decided (#valid); per
  *                               unit answerable (#responsible), ranked by
@@ -119,6 +124,8 @@ struct report {
 	uint64_t repeaters_count;  /* all of them; repeaters holds the first REPORT_TOP */
 	GPtrArray *repeaters;      /* struct report_count *, most first */
 	GPtrArray *rules;          /* struct report_count *, most first */
+	GPtrArray *by_product;     /* struct report_count *, most first; key "" =
+				    * product not known, last */
 
 	/* staff's decisions on the complaints created in the period (#valid,
 	 * #responsible) and the compensations given in it */

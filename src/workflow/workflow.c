@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "workflow/calendar.h"
+#include "workflow/casefacts.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "mail/authres.h"
@@ -356,6 +357,10 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 		g_hash_table_insert(vars, "text", g_strdup(msg_text(m)));
 		g_hash_table_insert(vars, "rules", rules_text(v, lang));
 		g_hash_table_insert(vars, "attachments", attachments_text(m, lang));
+		struct store_facts facts = { 0 };
+		casefacts_collect(m, v, &facts);
+		g_hash_table_insert(vars, "facts", casefacts_text(&facts, !g_strcmp0(lang, "en")));
+		store_facts_clear(&facts);
 		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
 				     .vars = vars, .attach = m, .to_staff = true };
@@ -394,6 +399,15 @@ static int wf_tell_handler(const struct workflow_ctx *x, const struct store_case
 	g_hash_table_insert(vars, "text", g_strdup(text ? text : ""));
 	if (attach)
 		g_hash_table_insert(vars, "attachments", attachments_text(attach, x->cfg->staff_lang));
+	/* a complaint handed over (#assign): the new handler sees its facts too */
+	struct store_facts facts = { 0 };
+	if (!strcmp(tmpl, "notify") && store_facts_get(x->store, c->id, &facts, err) < 0) {
+		g_hash_table_unref(vars);
+		g_free(parent);
+		return -1;
+	}
+	g_hash_table_insert(vars, "facts", casefacts_text(&facts, !g_strcmp0(x->cfg->staff_lang, "en")));
+	store_facts_clear(&facts);
 	struct wf_outmail o = { .kind = kind, .tmpl = tmpl, .lang = x->cfg->staff_lang, .to = to,
 			     .ref = c->ref, .complaint_id = c->id, .vars = vars, .attach = attach,
 			     .in_reply_to = parent, .to_staff = true };

@@ -1,5 +1,5 @@
 // Drives the complaint form in headless Debian Chromium with playwright-core.
-// usage: node form_test.mjs BASE_URL ATTACHMENT_PATH
+// usage: node form_test.mjs BASE_URL ATTACHMENT_PATH SCREENSHOT_DIR
 // Prints one JSON object with what the page showed; the Python harness
 // (run_browser.py) checks it against MariaDB and the SMTP sink.
 import { chromium } from 'playwright-core';
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [base, attachment] = process.argv.slice(2);
+const [base, attachment, shots] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'ctd-chromium-'));
 // a fresh profile directory per run (playwright passes it as --user-data-dir)
 const context = await chromium.launchPersistentContext(profile, {
@@ -33,6 +33,7 @@ try {
   await page.getByLabel('购买日期').fill('2024-04-18');
   await page.getByLabel('事情经过').fill('净化器开机十分钟就冒烟，有焦糊味，吓坏了孩子。\n客服说要等两周才能上门。');
   await page.getByLabel(/您的诉求/).fill('要求退货并赔偿');
+  await page.getByLabel('希望的处理方式').selectOption('refund');
   await page.getByLabel(/附件/).setInputFiles(attachment);
   await Promise.all([page.waitForURL(/\/complaint\/done/), page.getByRole('button', { name: '提交投诉' }).click()]);
   out.done_url = page.url();
@@ -61,6 +62,39 @@ try {
     order_no: await page.inputValue('#order_no'),
     summary: (await page.locator('#error-summary').textContent()).trim(),
   };
+
+  // 3. the layout on a desktop and a phone: the submit button on its own
+  // row below the attachment hint, inside the page, styled by form.css;
+  // screenshots for review
+  out.layout = {};
+  for (const [width, name] of [[1280, 'desktop'], [390, 'phone']]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${base}/complaint`);
+    await page.locator('#submit').scrollIntoViewIfNeeded();
+    out.layout[name] = await page.evaluate(() => {
+      const box = (id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width };
+      };
+      return {
+        button: box('submit'), hint: box('attachments-hint'), file: box('attachments'),
+        viewport: { width: window.innerWidth, height: window.innerHeight },
+        scroll_width: document.documentElement.scrollWidth,
+        button_bg: getComputedStyle(document.getElementById('submit')).backgroundColor,
+        hint_display: getComputedStyle(document.getElementById('attachments-hint')).display,
+      };
+    });
+    await page.screenshot({ path: join(shots, `form-zh-${width}.png`), fullPage: true });
+  }
+  // the English page with its errors, on a phone
+  await page.goto(`${base}/complaint?lang=en`);
+  await page.evaluate(() => document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required')));
+  await page.getByRole('button', { name: 'Send complaint' }).click();
+  await page.waitForSelector('#error-summary');
+  out.layout.errors_en = (await page.locator('#name-error').textContent()).trim();
+  await page.screenshot({ path: join(shots, 'form-en-390-errors.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(shots, 'form-en-1280-errors.png'), fullPage: true });
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });

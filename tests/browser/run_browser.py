@@ -4,6 +4,9 @@ playwright-core (form_test.mjs) against complaintd with real MariaDB and an
 SMTP sink; this script checks what the browser saw against the database
 and the acknowledgement at the sink.
 
+Screenshots of the form at 1280 and 390 pixels wide (Chinese, and English
+with its errors) are kept in build/browser/ for review.
+
 usage: run_browser.py BINDIR"""
 
 import json
@@ -36,7 +39,10 @@ def main():
             d.migrate()
             d.start()
             d.wait_web()
-            r = subprocess.run(["node", os.path.join(HERE, "form_test.mjs"), d.url, photo.name],
+            shots = os.path.join(HERE, "..", "..", "build", "browser")
+            os.makedirs(shots, exist_ok=True)
+            r = subprocess.run(["node", os.path.join(HERE, "form_test.mjs"), d.url, photo.name,
+                                shots],
                                capture_output=True, text=True, timeout=180, cwd=HERE)
             assert r.returncode == 0, f"form_test.mjs failed:\n{r.stdout}\n{r.stderr}"
             out = json.loads(r.stdout.strip().splitlines()[-1])
@@ -64,12 +70,40 @@ def main():
                 "Mary <Smith>", "mary@customer.example", "A-1"), m
             assert query(srv, "SELECT COUNT(*) FROM complaints")[0][0] == 1
             print("  ok   missing field: error next to it, input kept")
+            demand = query(srv, "SELECT f.value, f.source FROM complaint_facts f JOIN complaints c"
+                           " ON c.id = f.complaint_id WHERE c.ref = %s AND f.name = 'demand'",
+                           (ref,))
+            assert demand == (("refund", "form"),), demand
+            for name, lay in out["layout"].items():
+                if name == "errors_en":
+                    continue
+                b, h, vp = lay["button"], lay["hint"], lay["viewport"]
+                # below the hint and the file input, not beside them
+                assert b["top"] >= h["bottom"] and b["top"] >= lay["file"]["bottom"], (name, lay)
+                assert lay["hint_display"] == "block", (name, lay)
+                # wholly on screen: inside the width, scrolled into view
+                assert 0 <= b["left"] and b["right"] <= vp["width"], (name, lay)
+                assert 0 <= b["top"] and b["bottom"] <= vp["height"], (name, lay)
+                assert lay["scroll_width"] <= vp["width"], ("sideways scrolling", name, lay)
+                # the look comes from form.css (the company colour)
+                assert lay["button_bg"] == "rgb(179, 38, 30)", (name, lay)
+            phone = out["layout"]["phone"]
+            assert phone["button"]["width"] >= 0.8 * phone["viewport"]["width"] - 40, phone
+            assert out["layout"]["errors_en"] == "This field is required.", out["layout"]
+            for png in ("form-zh-1280.png", "form-zh-390.png", "form-en-390-errors.png",
+                        "form-en-1280-errors.png"):
+                path = os.path.join(shots, png)
+                with open(path, "rb") as f:
+                    assert f.read(8) == b"\x89PNG\r\n\x1a\n", path
+                assert os.path.getsize(path) > 10000, (path, os.path.getsize(path))
+            print(f"  ok   layout at 1280 and 390 px: the button below the hint and on "
+                  f"screen; screenshots in {os.path.normpath(shots)}")
             assert d.stop() == 0
             d.assert_clean_log()
         finally:
             os.unlink(photo.name)
             d.close()
-    print("browser: 2/2 passed")
+    print("browser: 3/3 passed")
     return 0
 
 

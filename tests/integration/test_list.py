@@ -208,6 +208,11 @@ def iso_unix(s):
     return int(datetime.datetime.fromisoformat(s).timestamp())
 
 
+# the case facts' columns an export adds after the table's (store_list.h)
+FACT_COLS = ["fact_order_no", "fact_product", "fact_purchase_place", "fact_purchase_date",
+             "fact_phone", "fact_demand"]
+
+
 def table_columns(srv):
     return [r[0] for r in query(srv, "SELECT column_name FROM information_schema.columns"
                                 " WHERE table_schema = DATABASE() AND table_name = 'complaints'"
@@ -440,7 +445,8 @@ def test_text_and_json(srv, bindir):
         doc = json.loads(ok(bindir, "--json", "list", conf=d.conf))
         assert [NAME[x["ref"]] for x in doc] == ALL, doc
         keys = {"ref", "status", "category", "severity", "channel", "department",
-                "assignee", "customer", "subject", "created", "updated"}
+                "assignee", "product", "order_no", "customer", "subject", "created",
+                "updated"}
         for obj, name in zip(doc, ALL):
             k = FIXTURE[name]
             assert set(obj) == keys, sorted(obj)
@@ -452,6 +458,7 @@ def test_text_and_json(srv, bindir):
             assert obj["category"] == k["category"] and obj["channel"] == k["channel"], obj
             assert obj["department"] == k["department"], obj
             assert obj["assignee"] == k.get("assignee"), obj
+            assert obj["product"] is None and obj["order_no"] is None, obj
             assert iso_unix(obj["created"]) == utc(k["created_at"]), obj
             assert iso_unix(obj["updated"]) == utc(k["updated_at"]), obj
         # search gives the same shape
@@ -472,6 +479,10 @@ def test_export(srv, bindir):
               query(srv, f"SELECT {', '.join(cols)} FROM complaints")}
 
         data = raw(bindir, "export", conf=d.conf)
+        table = cols
+        cols = table + FACT_COLS
+        for r in db.values():
+            r.update(dict.fromkeys(FACT_COLS))     # the fixture has no facts
         assert not data.startswith(b"\xef\xbb\xbf"), data[:10]
         assert data.startswith(",".join(cols).encode() + b"\r\n"), data[:200]
         assert data.endswith(b"\r\n"), data[-20:]
@@ -508,7 +519,7 @@ def test_export(srv, bindir):
         open_rows = list(csv.reader(io.StringIO(
             raw(bindir, "export", "--status", "open", "--sort", "severity",
                 conf=d.conf).decode(), newline="")))
-        assert [NAME[r[cols.index("ref")]] for r in open_rows[1:]] == \
+        assert [NAME[r[table.index("ref")]] for r in open_rows[1:]] == \
             ["K8", "K6", "K1", "K2", "K7", "K3"], open_rows
         none = raw(bindir, "export", "--ref", "NOPE", conf=d.conf)
         assert none == ",".join(cols).encode() + b"\r\n", none
@@ -665,7 +676,7 @@ def test_export_formula_cells(srv, bindir):
         assert b'"\'@SUM(1+1)*cmd|\' /C calc\'!A0"' in data, data
         assert b'"\'\tTab first"' in data and b'"\'\rCR first"' in data, data
         assert b",A normal - subject = fine," in data and b",Plain Name," in data, data
-        cols = table_columns(srv)
+        cols = table_columns(srv) + FACT_COLS
         rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
         for r in rows[1:]:
             row = dict(zip(cols, r))
@@ -679,8 +690,102 @@ def test_export_formula_cells(srv, bindir):
         d.close()
 
 
+# the case facts some fixture complaints get in test_facts: name -> fact -> value
+FACTS = {
+    "K1": {"product": "电水壶 KT-200", "order_no": "20260301001", "phone": "13812345678",
+           "demand": "refund"},
+    "K2": {"product": "Blender BX-9", "order_no": "AB-77", "purchase_place": "Harrods"},
+    "K5": {"order_no": "order_123", "demand": "refund"},
+    "K8": {"product": "kettle kt-200 white", "purchase_date": "2026-03-30"},
+}
+
+
+def load_facts(srv, ids):
+    conn = srv.db.connect(autocommit=True)
+    with conn.cursor() as c:
+        for k, facts in FACTS.items():
+            for name, value in facts.items():
+                c.execute("INSERT INTO complaint_facts (complaint_id, name, value, source,"
+                          " created_at) VALUES (%s, %s, %s, 'form', NOW())",
+                          (ids[k], name, value))
+    conn.close()
+
+
+def test_facts(srv, bindir):
+    """Case facts in list (the product and order columns, shown when some
+    complaint has one), --product (a part, any case) and --order (whole, or
+    '*' at an end), JSON, export's fact_* columns, and --no-pii, which
+    leaves out the order number, the place and the phone."""
+    d, ids = setup(srv, bindir)
+    try:
+        c = d.conf
+        # no facts yet: the list has no product or order columns
+        one = ok(bindir, "list", "--ref", REF["K4"], conf=c).splitlines()
+        assert one[0] == "CMP-20260310-0001 2026-03-10 resolved B quality " \
+            "wang@mail.example.cn 热水器漏水", one
+        load_facts(srv, ids)
+        cases = [
+            (["--product", "KT-200"], ["K8", "K1"]),        # a part, any case
+            (["--product", "blender"], ["K2"]),
+            (["--product", "%"], []),                       # % is no wildcard
+            (["--product", "KT-200", "--severity", "A"], ["K8", "K1"]),
+            (["--product", "KT-200", "--status", "new"], ["K1"]),
+            (["--order", "AB-77"], ["K2"]),
+            (["--order", "ab-77"], ["K2"]),                 # the column's collation
+            (["--order", "AB-7"], []),                      # whole unless '*'
+            (["--order", "2026*"], ["K1"]),
+            (["--order", "*_123"], ["K5"]),
+            (["--order", "*_12"], []),
+            (["--product", "nothing-like-it"], []),
+        ]
+        for args, want in cases:
+            assert names(bindir, c, "list", *args) == want, (args, want)
+        assert names(bindir, c, "search", "--product", "kettle", "LEAKING") == ["K8"]
+        # text: the columns appear, dashes where a complaint has none
+        text = ok(bindir, "list", conf=c).splitlines()
+        for line in text[:-1]:
+            assert columns(line) <= 80, (columns(line), line)
+        k4 = text[ALL.index("K4")].split()
+        assert k4[5:7] == ["-", "-"], k4
+        k2 = text[ALL.index("K2")]
+        assert " Blen" in k2 and " AB-77 " in k2, k2        # cut to fit 80 columns
+        # alone, K5 has an order but no product: only the order's column
+        alone = ok(bindir, "list", "--ref", REF["K5"], conf=c).splitlines()[0]
+        assert alone.split()[4:6] == ["other", "order_123"], alone
+        nopii = ok(bindir, "list", "--ref", REF["K2"], "--no-pii", conf=c).splitlines()[0]
+        assert "Blender BX-9" in nopii and "AB-77" not in nopii, nopii
+        # JSON
+        doc = {NAME[x["ref"]]: x for x in json.loads(ok(bindir, "--json", "list", conf=c))}
+        assert doc["K1"]["product"] == "电水壶 KT-200", doc["K1"]
+        assert doc["K1"]["order_no"] == "20260301001", doc["K1"]
+        assert doc["K5"]["product"] is None and doc["K5"]["order_no"] == "order_123"
+        doc = json.loads(ok(bindir, "--json", "list", "--no-pii", "--order", "AB-77", conf=c))
+        assert doc[0]["product"] == "Blender BX-9" and "order_no" not in doc[0], doc
+        # export: every fact in its column; --no-pii keeps only the anonymous ones
+        rows = {NAME[x["ref"]]: x for x in
+                json.loads(raw(bindir, "export", "--format", "json", conf=c))}
+        for k in ALL:
+            for col in FACT_COLS:
+                assert rows[k][col] == FACTS.get(k, {}).get(col[5:]), (k, col, rows[k])
+        data = raw(bindir, "export", "--order", "20260301001", conf=c).decode()
+        got = list(csv.DictReader(io.StringIO(data, newline="")))
+        assert len(got) == 1 and got[0]["fact_phone"] == "13812345678", got
+        assert got[0]["fact_demand"] == "refund", got
+        head = next(csv.reader(io.StringIO(raw(bindir, "export", "--no-pii",
+                                               conf=c).decode())))
+        assert {"fact_product", "fact_purchase_date", "fact_demand"} <= set(head), head
+        assert not {"fact_order_no", "fact_phone", "fact_purchase_place"} & set(head), head
+        # usage
+        rc, out, err = run(bindir, "list", "--order", "*", conf=c)
+        assert rc == 2 and "--order needs" in err, (rc, err)
+        rc, out, err = run(bindir, "list", "--product", conf=c)
+        assert rc == 2 and "--product needs a value" in err, (rc, err)
+    finally:
+        d.close()
+
+
 TESTS = [test_filters, test_default_limit, test_search, test_text_and_json, test_export,
-         test_export_formula_cells,
+         test_export_formula_cells, test_facts,
          test_usage, test_database_errors]
 
 

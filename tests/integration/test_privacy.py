@@ -34,7 +34,7 @@ A = "wang.fang@customer.example"
 A_TRACES = [A, "wang.fang", "王芳", "13912345678", "紫罗兰XQ7", "STAFF-RELAY-5531",
             "NOTE-7781", "WEB-UNIQUE-8841", "WEB-ATTACH-MARKER-6612",
             "KETTLE-PHOTO-MARKER-2291", "PENDING-9913", "SURVEY-COMMENT-4417",
-            "CAUSE-2231", "COMP-6620"]
+            "CAUSE-2231", "COMP-6620", "ORD-20261188", "紫荆商场"]
 # Customer B, whose data stays.
 B = "li.lei@customer.example"
 B_TRACES = [B, "梧桐B22"]
@@ -142,7 +142,8 @@ def a_and_b(srv, bindir, d):
     compensation) naming A, B's mail: A's two
     references (mail, web) and B's."""
     raw, _ = customer_mail("电水壶漏水 紫罗兰XQ7", "我是王芳，电话13912345678。\n紫罗兰XQ7 "
-                           "电水壶底座漏水，要求换货。", sender=A, name="王芳", photo=PHOTO)
+                           "电水壶底座漏水，要求换货。订单号：ORD-20261188，在紫荆商场专卖店买的。",
+                           sender=A, name="王芳", photo=PHOTO)
     deliver(srv, raw)
     wait_for("A's notification", lambda: mails(srv, kind="notify"), 60)
     ref1 = ref_of(srv, A)[0]
@@ -161,7 +162,8 @@ def a_and_b(srv, bindir, d):
     st, _, body = post_json(d, obj)
     assert st == 201, (st, body)
     ref2 = json.loads(body)["ref"]
-    raw, _ = customer_mail("洗衣机噪音 梧桐B22", "梧桐B22 洗衣机噪音很大。", sender=B, name="李雷")
+    raw, _ = customer_mail("洗衣机噪音 梧桐B22", "型号 梧桐B22 洗衣机噪音很大。", sender=B,
+                           name="李雷")
     deliver(srv, raw)
     wait_for("B's complaint", lambda: ref_of(srv, B), 60)
     wait_for("every acknowledgement", lambda: len(mails(srv, kind="ack")) == 3, 60)
@@ -230,6 +232,17 @@ def test_forget(srv, bindir):
         assert scalar(srv, "SELECT rating FROM surveys") == 2
         assert scalar(srv, "SELECT cents FROM compensations") == 5000, "the amount went"
         assert scalar(srv, "SELECT COUNT(*) FROM attachments") == 0
+        # the case facts that name nobody stay for the per-product figures
+        assert query(srv, "SELECT f.name, f.value FROM complaint_facts f JOIN complaints c"
+                     " ON c.id = f.complaint_id WHERE c.ref = %s", (ref1,)) == \
+            (("demand", "exchange"),), "forget took an anonymous fact, or left a personal one"
+        web = query(srv, "SELECT f.name, f.value FROM complaint_facts f JOIN complaints c"
+                    " ON c.id = f.complaint_id WHERE c.ref = %s ORDER BY f.name", (ref2,))
+        assert web == (("demand", "refund"), ("product", "电水壶 K-200"),
+                       ("purchase_date", "2024-05-01")), web
+        assert query(srv, "SELECT f.value FROM complaint_facts f JOIN complaints c"
+                     " ON c.id = f.complaint_id WHERE c.ref = %s AND f.name = 'product'",
+                     (ref_b,)) == (("梧桐B22",),), "B's product went"
         assert scalar(srv, "SELECT COUNT(*) FROM rule_hits h JOIN complaints c ON"
                       " c.id = h.complaint_id WHERE c.ref = %s", (ref1,)) > 0
         for ref in (ref1, ref2):

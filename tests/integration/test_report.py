@@ -57,6 +57,8 @@ HOSTILE = "<script>alert(1)</script>&x@evil.example"
 HOSTILE_RULE = '<script>alert("r")</script>, & co'
 FORMULA_RULE = "=1+2"
 HOSTILE_SUBJECT = '<script>alert("s")</script> & more'
+# a product (case fact) with markup, CSV's comma and quotes
+HOSTILE_PRODUCT = '<i>Mixer</i>, "M1"'
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
@@ -146,6 +148,11 @@ HITS = [("kettle-leak", "C1"), ("kettle-leak", "C4"), ("kettle-leak", "C4"),
         (HOSTILE_RULE, "C6"), ("delivery-late", "C2"), ("delivery-late", "C5"),
         ("price-diff", "C3"), ("price-diff", "C11"), (FORMULA_RULE, "C7")]
 
+# the product fact of some complaints; C4 and C8 differ only in case: one
+# product in the report
+PRODUCTS = {"C1": "Kettle KT-200", "C4": "kettle KT-200", "C8": "Kettle KT-200",
+            "C5": "Blender BX-9", "C6": HOSTILE_PRODUCT}
+
 # complaint, rating, answered (None: sent, never answered)
 SURVEYS = [("C6", 4, "2026-12-01 20:00"), ("C9", 2, "2026-12-03 10:00"),
            ("C1", None, None)]
@@ -196,6 +203,10 @@ def load_fixture(srv):
             for rule, name in HITS:
                 cur.execute("INSERT INTO rule_hits (complaint_id, rule, field, effect)"
                             " VALUES (%s, %s, 'subject', 'category')", (ids[name], rule))
+            for name, product in PRODUCTS.items():
+                cur.execute("INSERT INTO complaint_facts (complaint_id, name, value, source,"
+                            " created_at) VALUES (%s, 'product', %s, 'mail', %s)",
+                            (ids[name], product, L(FIXTURE[name]["created"])))
             for name, rating, answered in SURVEYS:
                 c = FIXTURE[name]
                 cur.execute("INSERT INTO surveys (complaint_id, resolved_at, sent_at, rating,"
@@ -259,6 +270,9 @@ DAY = {
     # complaint); delivery-late C5; FORMULA_RULE C7. Ties by key ('=' < 'd')
     "rules": [(HOSTILE_RULE, 2), (FORMULA_RULE, 1), ("delivery-late", 1),
               ("injury", 1), ("kettle-leak", 1)],
+    # C4 kettle, C5 blender, C6 HOSTILE_PRODUCT ('<' < 'B' < 'k'); C7 none
+    "by_product": [(HOSTILE_PRODUCT, 1), ("Blender BX-9", 1), ("kettle KT-200", 1),
+                   (None, 1)],
     # hours: 00:00 C4 quality, 14:00 C5 service, 15:00 C6 infringement,
     # 17:00 C7 other
     "trend": ("hour", 24, {0: {"quality": 1}, 14: {"service": 1},
@@ -306,6 +320,10 @@ WEEK = {
                       ("CMP-2026-0005 CMP-2026-0006", 2)]),
     "rules": [(HOSTILE_RULE, 2), ("delivery-late", 2), ("kettle-leak", 2),
               ("price-diff", 2), (FORMULA_RULE, 1), ("injury", 1)],
+    # C4 and C8 one product whatever the case; C2 C3 C7 C11 without one,
+    # listed last though they are the most
+    "by_product": [("kettle KT-200", 2), (HOSTILE_PRODUCT, 1), ("Blender BX-9", 1),
+                   (None, 4)],
     # days from Monday: 11-30 C2 service, C3 price; 12-01 C4 C5 C6 C7;
     # 12-02 C11 price; 12-05 C8 quality
     "trend": ("day", 7, {0: {"service": 1, "price": 1},
@@ -346,6 +364,7 @@ NOVEMBER = {
     "satisfaction": (True, 0, None),
     "repeaters": (1, [("CMP-2026-0001 CMP-2026-0003", 2)]),   # ALICE: C1 and C3
     "rules": [("delivery-late", 1), ("kettle-leak", 1), ("price-diff", 1)],
+    "by_product": [("Kettle KT-200", 1), (None, 3)],      # C1; C9 C2 C3
     # days from 11-01: 11-20 C9 service, 11-27 C1 quality, 11-30 C2 service
     # and C3 price
     "trend": ("day", 30, {19: {"service": 1}, 26: {"quality": 1},
@@ -414,6 +433,9 @@ def check_report(doc, want, kind, start):
     assert [(x["refs"], x["complaints"]) for x in doc["repeat_complainants"]["top"]] \
         == top, doc["repeat_complainants"]
     assert [(x["rule"], x["complaints"]) for x in doc["rules"]] == want["rules"], doc["rules"]
+    fold = [(p.lower() if p else p, n) for p, n in want["by_product"]]
+    assert [(x["product"].lower() if x["product"] else None, x["complaints"])
+            for x in doc["by_product"]] == fold, doc["by_product"]
     unit, nbuckets, filled = want["trend"]
     trend = doc["trend"]
     assert trend["unit"] == unit and len(trend["buckets"]) == nbuckets, trend
@@ -500,10 +522,15 @@ def test_text_and_csv(srv, bindir):
         assert re.search(r"^  average rating 3\.00 of 2 answers$", en, re.M), en
         assert re.search(r"^Repeat complainants: 2\s+complaints$", en, re.M), en
         assert re.search(r"^  12-01 Tue\s+1\s+1\s+0\s+1\s+1\s+4$", en, re.M), en
+        assert re.search(r"^New complaints by product\s+count\s+share$", en, re.M), en
+        assert re.search(r"^  kettle KT-200\s+2\s+25\.0%$", en, re.M | re.I), en
+        assert re.search(r"^  \(product not known\)\s+4\s+50\.0%$", en, re.M), en
         zh = ok(bindir, d.conf, "report", "--week", "2026-12-01", "--lang", "zh")
         assert zh.startswith("投诉周报 2026-11-30 – 2026-12-06\n"), zh
         assert re.search(r"^  新增投诉\s+8$", zh, re.M), zh
         assert re.search(r"^  期末逾期\s+3$", zh, re.M), zh
+        assert re.search(r"^新增投诉按产品", zh, re.M), zh
+        assert re.search(r"^  （产品不详）\s+4\s+50\.0%$", zh, re.M), zh
         assert re.search(r"^  12-01 周二\s+1\s+1\s+0\s+1\s+1\s+4$", zh, re.M), zh
 
         out = ok(bindir, d.conf, "report", "--day", "2026-12-01", "--format", "csv")
@@ -513,7 +540,7 @@ def test_text_and_csv(srv, bindir):
             rows = list(csv.reader(io.StringIO(block, newline="")))
             sections[rows[0][0]] = rows[1:]
         assert list(sections) == ["report", "summary", "by_category", "by_severity",
-                                  "by_channel", "by_department", "working_hours",
+                                  "by_channel", "by_department", "by_product", "working_hours",
                                   "deadlines", "satisfaction", "repeat_complainants",
                                   "rules", "validity", "responsible_units",
                                   "compensation", "trend"], list(sections)
@@ -535,6 +562,10 @@ def test_text_and_csv(srv, bindir):
         assert rules == [(HOSTILE_RULE, "2"), ("'" + FORMULA_RULE, "1"),
                          ("delivery-late", "1"), ("injury", "1"), ("kettle-leak", "1")], rules
         assert '"<script>alert(""r"")</script>, & co",2\r\n' in out, out
+        assert sections["by_product"] == [["product", "complaints"], [HOSTILE_PRODUCT, "1"],
+                                          ["Blender BX-9", "1"], ["kettle KT-200", "1"],
+                                          ["(not known)", "1"]], sections["by_product"]
+        assert '"<i>Mixer</i>, ""M1""",1\r\n' in out, out
         assert sections["repeat_complainants"][0] == ["references", "complaints"]
         assert sections["repeat_complainants"][1:] == [["CMP-2026-0005 CMP-2026-0006", "2"]]
         assert HOSTILE not in out and ALICE not in out, "a customer's address in the report"
@@ -606,6 +637,8 @@ def test_html(srv, bindir):
                 # customers by their complaints' references, not addresses
                 assert HOSTILE_RULE in text and "CMP-2026-0005 CMP-2026-0006" in text, text
                 assert HOSTILE not in text and ALICE not in text, text
+                # a product as text too, in its own table
+                assert HOSTILE_PRODUCT in text and "i" not in p.tags, p.tags
                 assert "<script>" not in page, "unescaped"
                 assert "&lt;script&gt;" in page
             png = os.path.join(tmp, os.path.basename(path)[:-5] + ".png")

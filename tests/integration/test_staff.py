@@ -915,7 +915,96 @@ def test_upgrade_sends_no_old_notes(srv, bindir):
         d.close()
 
 
-TESTS = [test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
+def facts_of(srv, cid):
+    return {r[0]: (r[1], r[2], r[3]) for r in query(
+        srv, "SELECT name, value, source, rule FROM complaint_facts WHERE complaint_id = %s",
+        (cid,))}
+
+
+def test_case_facts(srv, bindir):
+    """Case facts out of a customer's mail by the default rules' extracts:
+    stored, listed in the department's notification, shown by complaintctl
+    show (text and JSON), found by list --product and --order, in export;
+    a follow-up adds the facts the first mail lacked and changes none, and a
+    control character or a header in a capture never reaches a mail."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        body = ("你好，我的订单号：20261201887766，买的电水壶型号 KT-200，用了两天底座就漏水。\n"
+                "请尽快处理，要求退款。我的电话：138 1234 5678。")
+        ref, mid, note = first_complaint(srv, d, "电水壶漏水", body)
+        cid = case(srv, ref)["id"]
+        f = facts_of(srv, cid)
+        assert f == {"order_no": ("20261201887766", "mail", "F_ORDER_ZH"),
+                     "product": ("KT-200", "mail", "F_MODEL_ZH"),
+                     "phone": ("138 1234 5678", "mail", "F_PHONE_ZH"),
+                     "demand": ("refund", "mail", "F_DEMAND_REFUND_ZH")}, f
+        text = text_of(note)
+        for line in ("案件要素：", "  订单号：20261201887766", "  产品/型号：KT-200",
+                     "  电话：138 1234 5678", "  诉求：退款"):
+            assert line + "\n" in text, (line, text)
+        # extract-only rules are no classification hits
+        hits = [r[0] for r in query(srv, "SELECT rule FROM rule_hits WHERE complaint_id = %s",
+                                    (cid,))]
+        assert not [h for h in hits if h.startswith("F_")], hits
+
+        shown = d.ctl("show", ref).stdout.decode()
+        assert "\nfacts\n" in shown, shown
+        for want in ("order_no", "20261201887766 (mail, F_ORDER_ZH)", "KT-200 (mail",
+                     "refund (mail"):
+            assert want in shown, (want, shown)
+        doc = json.loads(d.ctl("show", "--json", ref).stdout)
+        assert doc["facts"]["product"] == {"value": "KT-200", "source": "mail",
+                                           "rule": "F_MODEL_ZH"}, doc["facts"]
+        assert set(doc["facts"]) == {"order_no", "product", "phone", "demand"}, doc["facts"]
+        listed = json.loads(d.ctl("list", "--json", "--product", "kt-200").stdout)
+        assert [x["ref"] for x in listed] == [ref], listed
+        assert listed[0]["order_no"] == "20261201887766", listed
+        assert json.loads(d.ctl("list", "--json", "--order", "20261201887766").stdout)
+        assert json.loads(d.ctl("list", "--json", "--order", "2026120188776").stdout) == []
+
+        # the follow-up brings the date and place, and another order number,
+        # which does not replace the first; a header smuggled into the model
+        # stays on one line
+        follow, _ = customer_mail(f"Re: [{ref}] 补充", "补充：2026年11月20日在万达广场专卖店买的，"
+                                  "订单号：99999999，型号：XQ7\r\nBcc: x@evil.example",
+                                  extra=f"In-Reply-To: <{mid}>\r\n")
+        deliver(srv, follow)
+        wait_for("the follow-up's facts", lambda: len(facts_of(srv, cid)) == 6, 60)
+        f = facts_of(srv, cid)
+        assert f["order_no"][0] == "20261201887766", f
+        assert f["product"][0] == "KT-200", f
+        assert f["purchase_date"][0] == "2026年11月20日", f
+        assert f["purchase_place"][0] == "万达广场专卖店", f
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_case_facts_hostile(srv, bindir):
+    """A product with a bidi override, a tab, and CR LF and a header after
+    it: the fact is one clean line, and the notification gains no header."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "Broken kettle",
+                                       "Product: Kettle\u202eK2\u202c\tdeluxe\r\n"
+                                       "Bcc: x@evil.example\nI want a replacement.",
+                                       name="Wang Fang")
+        cid = case(srv, ref)["id"]
+        f = facts_of(srv, cid)
+        assert f["product"][0] == "KettleK2 deluxe", f
+        assert f["demand"][0] == "exchange", f
+        assert note["Bcc"] is None
+        assert "  产品/型号：KettleK2 deluxe\n" in text_of(note), text_of(note)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+TESTS = [test_case_facts, test_case_facts_hostile, test_threading_paths, test_web_complaint_reply_threads, test_reopen_and_linked, test_staff_reply_relayed,
          test_staff_commands, test_outcome_and_accountability,
          test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_zh_staff_mails_in_chinese, test_no_padding_without_a_name,

@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -651,7 +652,111 @@ def test_answer_day_on_confirmation(srv, bindir):
         d.close()
 
 
-TESTS = [test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
+def facts(srv, ref):
+    return {r[0]: (r[1], r[2]) for r in query(
+        srv, "SELECT f.name, f.value, f.source FROM complaint_facts f JOIN complaints c"
+        " ON c.id = f.complaint_id WHERE c.ref = %s", (ref,))}
+
+
+def test_form_facts(srv, bindir):
+    """The purchase fields and the demand (a select) become the complaint's
+    facts, source form, and win over what the rules find in the text; a
+    demand not in the list is an error next to the select, in the page's
+    language, and the choice stays selected; the API takes "demand" too."""
+    d = start(srv, bindir)
+    try:
+        st, _, body = request(d, "GET", "/complaint")
+        page = body.decode()
+        assert '<select id="demand" name="demand">' in page, page
+        for v in ("refund", "exchange", "repair", "compensation", "apology"):
+            assert f'<option value="{v}">' in page, v
+        fields = dict(GOOD, token="t-" + uuid.uuid4().hex, demand="repair",
+                      description="型号 ZZ-1 的电水壶漏水，订单号：99990000，要求退款。")
+        st, h, _ = post_form(d, fields)
+        assert st == 303, st
+        ref = ref_of_location(h["location"])
+        wait_for("the complaint", lambda: facts(srv, ref), 30)
+        f = facts(srv, ref)
+        assert f == {"phone": ("+86 138 0000 0000", "form"),
+                     "order_no": ("SO-2024-0501", "form"),
+                     "product": ("电水壶 K-200", "form"),
+                     "purchase_place": ("北京旗舰店", "form"),
+                     "purchase_date": ("2024-05-01", "form"),
+                     "demand": ("repair", "form")}, f
+
+        # only a description: the rules' facts, source mail
+        st, h, _ = post_form(d, {"name": "李四", "email": "li.si@customer.example",
+                                 "token": "t-" + uuid.uuid4().hex,
+                                 "description": "型号 ZZ-1 的电水壶漏水，订单号：99990000，要求退款。"})
+        ref2 = ref_of_location(h["location"])
+        wait_for("the second complaint", lambda: facts(srv, ref2), 30)
+        assert facts(srv, ref2) == {"product": ("ZZ-1", "mail"),
+                                    "order_no": ("99990000", "mail"),
+                                    "demand": ("refund", "mail")}, facts(srv, ref2)
+
+        # a demand that is not in the list
+        for lang, msg in (("zh", "请从列表中选择诉求。"),
+                          ("en", "Please choose what you ask for from the list.")):
+            bad = dict(GOOD, token="t-" + uuid.uuid4().hex, demand="money", lang=lang,
+                       order_no="KEEP-1")
+            st, _, body = post_form(d, bad)
+            page = body.decode()
+            assert st == 400, st
+            assert f'<p class="error" id="demand-error">{msg}</p>' in page, page
+            assert 'value="KEEP-1"' in page
+        st, _, body = post_form(d, dict(GOOD, token="t-" + uuid.uuid4().hex,
+                                        demand="apology", email="not-an-address"))
+        assert st == 400 and '<option value="apology" selected>' in body.decode()
+
+        st, _, body = post_json(d, dict(GOOD, token="a-" + uuid.uuid4().hex,
+                                        demand="compensation"))
+        assert st == 201, (st, body)
+        assert facts(srv, json.loads(body)["ref"])["demand"] == ("compensation", "form")
+        st, _, body = post_json(d, dict(GOOD, token="a-" + uuid.uuid4().hex, demand="退款"))
+        assert st == 400 and "demand" in body.decode(), (st, body)
+        assert complaints(srv) == 3
+    finally:
+        d.close()
+
+
+def test_stylesheet(srv, bindir):
+    """The pages link one stylesheet the daemon serves from the templates
+    directory; an administrator's edit shows at the next request, a missing
+    file is a 404; the page's CSP lets it (and only the site's own) load."""
+    tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"), "ctd-tmpl-" + uuid.uuid4().hex)
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                 "templates"), tmp)
+    d = start(srv, bindir, extra={"daemon": {"templates_dir": tmp}})
+    try:
+        st, h, body = request(d, "GET", "/complaint?lang=en")
+        page = body.decode()
+        # [web] base_url in front (none here: the path alone)
+        assert '<link rel="stylesheet" href="/complaint/style.css">' in page, page
+        assert "style-src 'self'" in h["content-security-policy"], h
+        assert "<style>" not in page
+        st, h, css = request(d, "GET", "/complaint/style.css")
+        assert st == 200 and h["content-type"] == "text/css; charset=utf-8", (st, h)
+        with open(os.path.join(tmp, "form.css"), "rb") as f:
+            assert css == f.read()
+        assert b".actions" in css and b"@media" in css
+        with open(os.path.join(tmp, "form.css"), "a") as f:
+            f.write("\n/* the administrator's own */ body { background: #fafafa; }\n")
+        st, _, css = request(d, "GET", "/complaint/style.css")
+        assert st == 200 and b"the administrator's own" in css, css[-200:]
+        os.unlink(os.path.join(tmp, "form.css"))
+        st, _, _ = request(d, "GET", "/complaint/style.css")
+        assert st == 404, st
+        st, _, body = request(d, "GET", "/complaint/done?ref=CMP-1")
+        assert "/complaint/style.css" in body.decode()
+        st, _, _ = request(d, "POST", "/complaint/style.css", b"x",
+                           {"Content-Type": "text/css"})
+        assert st == 405, st
+    finally:
+        d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
          test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,

@@ -109,6 +109,34 @@ static void test_validation_codes(void **state)
 	form_free(&f);
 }
 
+/* the demand: one of the fixed values, exactly, or nothing */
+static void test_demand(void **state)
+{
+	static const char *const bad[] = { "Refund", "退款", "re fund", "refund,apology",
+					   "apologyx", "\x01" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		struct form *f = good();
+		add(f, "demand", bad[i]);
+		assert_int_equal(form_validate(f), 1);
+		const char *code = form_error_for(f, "demand");
+		assert_non_null(code);
+		form_free(&f);
+	}
+	struct form *f = good();
+	add(f, "demand", "refund");
+	assert_int_equal(form_validate(f), 0);
+	struct message *m = form_to_message(f, "zh", "shop.example", 1700000000);
+	assert_string_equal(msg_field(m, "demand"), "refund");
+	msg_free(&m);
+	form_free(&f);
+	f = good();
+	add(f, "demand", "");
+	assert_int_equal(form_validate(f), 0);
+	form_free(&f);
+	assert_non_null(strstr(form_error_text("invalid_demand", "zh"), "诉求"));
+	assert_non_null(strstr(form_error_text("invalid_demand", "en"), "list"));
+}
+
 static void test_emails(void **state)
 {
 	static const char *const ok[] = { "a@b.cn", "first.last+tag@mail.example.com",
@@ -267,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_valid_form_to_message),
 		cmocka_unit_test(test_pieces_and_duplicates),
 		cmocka_unit_test(test_validation_codes),
+		cmocka_unit_test(test_demand),
 		cmocka_unit_test(test_emails),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_attachments),

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "mail/message.h"
+#include "lib/facts.h"
 #include "rules/rules.h"
 
 static char *src_path(const char *rel)
@@ -331,10 +332,102 @@ static void test_categories_general(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* ---- case facts (70-facts.rules) ------------------------------------------ */
+
+/* A fact case: text, the fact, the value wanted (NULL: none). */
+struct fact_case {
+	const char *text;
+	enum fact fact;
+	const char *want;
+};
+
+static void check_facts(const struct rules *r, const struct fact_case *c, size_t n)
+{
+	unsigned failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct verdict *v = classify(r, c[i].text);
+		const char *got = verdict_fact(v, c[i].fact);
+		if (c[i].want ? !got || strcmp(got, c[i].want) != 0 : got != NULL) {
+			print_message("%s: got '%s', want '%s': %s\n",
+				      facts_name(c[i].fact), got ? got : "(none)",
+				      c[i].want ? c[i].want : "(none)", c[i].text);
+			failed++;
+		}
+		verdict_free(&v);
+	}
+	assert_int_equal(failed, 0);
+}
+
+static void test_facts_zh(void **state)
+{
+	static const struct fact_case c[] = {
+		{ "订单号：20240501123456，收到的货是坏的。", FACT_ORDER, "20240501123456" },
+		{ "我的订单编号为 TB-88231，一直没发货。", FACT_ORDER, "TB-88231" },
+		{ "单号7789123的快递丢了", FACT_ORDER, "7789123" },
+		{ "订单一直没到，请查一下。", FACT_ORDER, NULL },
+		{ "请打我电话：138 1234 5678，谢谢。", FACT_PHONE, "138 1234 5678" },
+		{ "手机号是13812345678", FACT_PHONE, "13812345678" },
+		{ "联系方式 021-6234 5678", FACT_PHONE, "021-6234 5678" },
+		{ "有事找我，15900001111。", FACT_PHONE, "15900001111" },
+		{ "订单号 202405011380012345678", FACT_PHONE, NULL },
+		{ "型号 XQ7，用了三天就坏了。", FACT_PRODUCT, "XQ7" },
+		{ "冰箱型号：BCD-215STPA 不制冷", FACT_PRODUCT, "BCD-215STPA" },
+		{ "产品名称：智能电饭煲，内胆脱皮。", FACT_PRODUCT, "智能电饭煲" },
+		{ "型号 梧桐B22 洗衣机噪音很大", FACT_PRODUCT, "梧桐B22" },
+		{ "买的型号XQ7坏了", FACT_PRODUCT, "XQ7" },
+		{ "型号不对，发错货了", FACT_PRODUCT, NULL },
+		{ "我在万达广场专卖店买的吹风机坏了", FACT_PLACE, "万达广场专卖店" },
+		{ "购买地点：苏宁易购南京路店。", FACT_PLACE, "苏宁易购南京路店" },
+		{ "2024年5月1日在门店买的", FACT_DATE, "2024年5月1日" },
+		{ "购买日期：2024-05-01，保修期内。", FACT_DATE, "2024-05-01" },
+		{ "东西坏了，要求退款。", FACT_DEMAND, "refund" },
+		{ "请给我换一台新的。", FACT_DEMAND, "exchange" },
+		{ "希望尽快上门维修。", FACT_DEMAND, "repair" },
+		{ "必须赔偿我的损失。", FACT_DEMAND, "compensation" },
+		{ "你们要向我道歉。", FACT_DEMAND, "apology" },
+		{ "我不要退款，给我换货。", FACT_DEMAND, "exchange" },
+		{ "快递员态度很差。", FACT_DEMAND, NULL },
+	};
+	check_facts(*state, c, G_N_ELEMENTS(c));
+}
+
+static void test_facts_en(void **state)
+{
+	static const struct fact_case c[] = {
+		{ "About order #12345: the kettle leaks.", FACT_ORDER, "12345" },
+		{ "Order number: AB-1234. It never came.", FACT_ORDER, "AB-1234" },
+		{ "My order no. 5567 arrived broken.", FACT_ORDER, "5567" },
+		{ "order ID 99812 was charged twice", FACT_ORDER, "99812" },
+		{ "My order is late and nobody answers.", FACT_ORDER, NULL },
+		{ "In order to fix this, please call.", FACT_ORDER, NULL },
+		{ "My phone: +44 20 7946 0958.", FACT_PHONE, "+44 20 7946 0958" },
+		{ "Please call me on 07700 900123 after six.", FACT_PHONE, "07700 900123" },
+		{ "mobile (555) 123-4567", FACT_PHONE, "(555) 123-4567" },
+		{ "The phone I bought is broken.", FACT_PHONE, NULL },
+		{ "The model XQ7-200 stopped heating.", FACT_PRODUCT, "XQ7-200" },
+		{ "Model number: A1-22", FACT_PRODUCT, "A1-22" },
+		{ "This model is terrible.", FACT_PRODUCT, NULL },
+		{ "I bought it at Harrods last week.", FACT_PLACE, "Harrods" },
+		{ "I purchased this from your Oxford Street store and it broke.", FACT_PLACE, "Oxford Street store" },
+		{ "I bought it on 3 May 2024 and it broke.", FACT_DATE, "3 May 2024" },
+		{ "Ordered on May 3, 2024, still nothing.", FACT_DATE, "May 3, 2024" },
+		{ "Purchase date: 2024-05-01", FACT_DATE, "2024-05-01" },
+		{ "I want a refund.", FACT_DEMAND, "refund" },
+		{ "Please send a replacement.", FACT_DEMAND, "exchange" },
+		{ "Can you repair it under warranty?", FACT_DEMAND, "repair" },
+		{ "I expect compensation for the damage.", FACT_DEMAND, "compensation" },
+		{ "An apology would be a start.", FACT_DEMAND, "apology" },
+		{ "I don't want a refund, just a replacement.", FACT_DEMAND, "exchange" },
+	};
+	check_facts(*state, c, G_N_ELEMENTS(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ordinary_words_zh),
+		cmocka_unit_test(test_facts_zh),
+		cmocka_unit_test(test_facts_en),
 		cmocka_unit_test(test_ordinary_words_en),
 		cmocka_unit_test(test_negations_zh),
 		cmocka_unit_test(test_a_zh),
