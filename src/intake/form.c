@@ -8,6 +8,7 @@
 #include "lib/json.h"
 #include "lib/jsonparse.h"
 #include "mail/message.h"
+#include "mail/recipient.h"
 
 struct field_def {
 	const char *key;
@@ -313,38 +314,6 @@ static bool blank(const char *s)
 	return true;
 }
 
-/* email_ok - a plain addr-spec: dot-atom local part, ASCII domain of at
- * least two labels. Quoted local parts and IP literals are refused: no
- * customer needs them and they are how header injection is tried. */
-static bool email_ok(const char *a)
-{
-	const char *at = strrchr(a, '@');
-	if (!at || at == a || at - a > 64 || strlen(at + 1) > 253 || strlen(a) > 254)
-		return false;
-	static const char atext[] = "!#$%&'*+-/=?^_`{|}~.";
-	for (const char *p = a; p < at; p++)
-		if (!g_ascii_isalnum(*p) && !strchr(atext, *p))
-			return false;
-	if (a[0] == '.' || at[-1] == '.' || g_strstr_len(a, at - a, ".."))
-		return false;
-	const char *label = at + 1;
-	unsigned labels = 0;
-	for (;;) {
-		const char *dot = strchr(label, '.');
-		size_t n = dot ? (size_t)(dot - label) : strlen(label);
-		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!g_ascii_isalnum(label[i]) && label[i] != '-')
-				return false;
-		labels++;
-		if (!dot)
-			break;
-		label = dot + 1;
-	}
-	return labels >= 2;
-}
-
 static bool phone_ok(const char *s)
 {
 	unsigned digits = 0;
@@ -386,7 +355,7 @@ static const char *check_field(const struct form *f, unsigned i)
 		return d->required ? "required" : NULL;
 	char *t = g_strstrip(g_strdup(v->str));
 	const char *code = NULL;
-	if (i == FORM_EMAIL && !email_ok(t))
+	if (i == FORM_EMAIL && !recipient_addr_ok(t))
 		code = "invalid_email";
 	else if (i == FORM_PHONE && !phone_ok(t))
 		code = "invalid_phone";

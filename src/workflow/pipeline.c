@@ -297,11 +297,15 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 		goto out;
 	if (store_hits(p, it->complaint_id, *row, v, err) < 0)
 		goto out;
-	char *detail = g_strdup_printf("category=%s severity=%c channel=%s",
+	/* a complaint staff took down is recorded as theirs: the one who
+	 * answers for what was written down */
+	const char *taker = msg_field(it->msg, "taken_by");
+	char *detail = g_strdup_printf("category=%s severity=%c channel=%s%s%s",
 				       verdict_category(v), severity,
-				       msg_channel_name(msg_channel(it->msg)));
-	rc = store_add_event(p->store, it->complaint_id, now, msg_from_addr(it->msg),
-			     "received", detail, err);
+				       msg_channel_name(msg_channel(it->msg)),
+				       taker ? " taken_by=" : "", taker ? taker : "");
+	rc = store_add_event(p->store, it->complaint_id, now,
+			     taker ? taker : msg_from_addr(it->msg), "received", detail, err);
 	g_free(detail);
 	if (rc < 0)
 		goto out;
