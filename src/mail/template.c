@@ -14,6 +14,9 @@ const char *const template_variables[] = {
 	/* mail to staff: notifications, escalations, replies, alerts */
 	"department", "deadlines", "rules", "attachments", "commands", "staff_text",
 	"level", "reason", "status", "status_label",
+	/* a complaint staff took down: the customer's phone, "channel, taken
+	 * by whom", and that there is no address to answer to */
+	"customer_phone", "intake", "no_email",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
 	/* early warning of a spike (warning.h) */

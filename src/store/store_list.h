@@ -138,7 +138,7 @@ struct store_export_sink {
 
 /* STORE_EXPORT_MAX_COLUMNS - the most columns an export can carry; a
  * complaints table with more fails with STORE_ERROR_SCHEMA. */
-#define STORE_EXPORT_MAX_COLUMNS 32
+#define STORE_EXPORT_MAX_COLUMNS 48
 
 /* store_list_export - every column of every complaint f matches, in f's
  * order: the columns are those of the table as the database has it, so a
