@@ -6,7 +6,10 @@
  *                              /complaint/done?ref=...; 400 with the form
  *                              again, input kept, errors next to the fields
  *   GET  /complaint/done       the confirmation page with the reference
- *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]}
+ *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]};
+ *                              with an Authorization header: a complaint
+ *                              staff took down (webapi.h); naming "channel"
+ *                              or "taken_by" without one: 401
  *
  * Every post goes through the workflow's channel (channel_submit, that is
  * pipeline_ingest like an e-mail): the complaint, the message and the

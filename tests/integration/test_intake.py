@@ -24,12 +24,18 @@ from ctl_env import SANITIZER_MARKS  # noqa: E402
 from daemon_env import (Daemon, complaints, query, run_tests, scalar,  # noqa: E402
                         wait_for, wait_settled, write_secret)
 from test_staff import CALENDAR, DEPT, STAFF_DOMAIN, mails, text_of  # noqa: E402
+from test_web import GOOD, request  # noqa: E402
 
 AGENT = f"agent.li@{STAFF_DOMAIN}"
 CUSTOMER = "zhao.min@customer.example"
 PHONE_TYPED = "+86 139-1234 5678"
 PHONE = "+8613912345678"
 QUALITY = "我买的电水壶用了两天就漏水了，底座有裂纹，要求退货。"
+
+
+KEY = "cc-key-" + "7f3a9c2e5b1d4086a9e1f0c3b5d7e9a2"
+OTHER_KEY = "cc-key-" + "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
+KEYS = f"# call-centre systems\nhotline {KEY}\n\nwechat-desk   {OTHER_KEY}\n"
 
 
 def daemon(srv, bindir, web=False, start=True, **extra):
@@ -44,10 +50,27 @@ def daemon(srv, bindir, web=False, start=True, **extra):
     write_secret(os.path.join(d.dir, "staff.key"), "k3y-intake-" + uuid.uuid4().hex)
     with open(os.path.join(d.dir, "calendar"), "w") as f:
         f.write(CALENDAR)
+    write_secret(os.path.join(d.dir, "api.keys"), KEYS)
     d.migrate()
     if start:
         d.start()
+        if web:
+            d.wait_web()
     return d
+
+
+def api(d, obj=None, key=KEY, raw=None, auth=None):
+    """POST /api/v1/complaints with the key: (status, headers, parsed body)."""
+    headers = {"Content-Type": "application/json"}
+    if auth is not None or key:
+        headers["Authorization"] = auth if auth is not None else f"Bearer {key}"
+    body = raw if raw is not None else json.dumps(obj).encode()
+    status, h, data = request(d, "POST", "/api/v1/complaints", body, headers)
+    return status, h, json.loads(data) if data else None
+
+
+API = {"api": {"keys_file": "api.keys"}}
+CALL = {"channel": "phone", "phone": PHONE_TYPED, "name": "赵敏", "text": QUALITY}
 
 
 def add(d, *args, text=None, stdin=None):
@@ -246,12 +269,163 @@ def test_show_list_export(srv, bindir):
         d.close()
 
 
+def test_api_phone(srv, bindir):
+    """A call-centre post with a key: 201 with the reference and the day of
+    the answer, the complaint taken by "api:NAME" (or the staff address in
+    taken_by), routed and notified, no ack without an address."""
+    d = daemon(srv, bindir, web=True, **API)
+    try:
+        status, _, body = api(d, CALL)
+        assert status == 201 and body["status"] == "new", (status, body)
+        assert body["answer_by"].startswith("20"), body
+        c = case(srv, body["ref"])
+        assert c["channel"] == "phone" and c["taken_by"] == "api:hotline", c
+        assert c["phone"] == PHONE and c["addr"] == "" and c["department"], c
+        status, _, body2 = api(d, dict(CALL, channel="wechat", taken_by=AGENT,
+                                       email=CUSTOMER), key=OTHER_KEY)
+        assert status == 201, (status, body2)
+        c2 = case(srv, body2["ref"])
+        assert c2["channel"] == "wechat" and c2["taken_by"] == AGENT, c2
+        wait_for("the ack", lambda: mails(srv, rcpt=CUSTOMER, kind="ack"), 60)
+        wait_settled(srv)
+        assert outbox_kinds(srv, body["ref"]) == ["notify"]
+        assert outbox_kinds(srv, body2["ref"]) == ["ack", "notify"]
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_api_auth(srv, bindir):
+    """No key, a wrong key, another scheme, a key with a byte changed, a
+    key's prefix: 401 with a JSON error and WWW-Authenticate, nothing
+    stored. A post naming staff's fields without any Authorization is 401
+    too (not taken as a customer's own post); the public form API is as
+    it was. Without [api] keys_file every key is refused."""
+    d = daemon(srv, bindir, web=True, **API)
+    try:
+        bad = ["", "Bearer", "Bearer ", f"Basic {KEY}", f"Bearer {KEY[:-1]}",
+               f"Bearer {KEY[:-1]}x", f"Bearer {KEY}x", f"Bearer hotline"]
+        for auth in bad:
+            status, h, body = api(d, CALL, auth=auth)
+            assert status == 401 and "error" in body, (auth, status, body)
+            assert h.get("www-authenticate", "").startswith("Bearer"), h
+        status, h, body = api(d, CALL, key=None)
+        assert status == 401 and "error" in body, (status, body)
+        assert complaints(srv) == 0
+        status, _, body = api(d, GOOD, key=None)
+        assert status == 201, (status, body)
+        assert case(srv, body["ref"])["channel"] == "web"
+        status, _, body = api(d, dict(CALL, channel="counter"), auth=f"bearer  {KEY}")
+        assert status == 201, (status, body)
+    finally:
+        d.close()
+    d = daemon(srv, bindir, web=True)
+    try:
+        status, _, body = api(d, CALL)
+        assert status == 401, (status, body)
+    finally:
+        d.close()
+
+
+def test_api_nasty_bodies(srv, bindir):
+    """The body is untrusted: not JSON, not an object, wrong types, unknown
+    keys, huge fields, invalid UTF-8, CR/LF in name or subject (never in a
+    header), a taker who is not staff: 400 and nothing stored."""
+    d = daemon(srv, bindir, web={"rate_limit": "1000"}, **API)
+    try:
+        raws = [b"", b"{", b"[]", b'"text"', b"null", b'{"text": "a", "text": "b"}',
+                b'{"channel": "phone", "phone": "1234567", "text": "\xff\xfe"}',
+                b'{"channel": "phone", "phone": "1234567", "text": "a\x01b"}',
+                b'{"channel": "phone", "phone": "1234567", "text": "a", "name": "\\u0000"}']
+        for raw in raws:
+            status, _, body = api(d, raw=raw)
+            assert status == 400, (raw, status, body)
+        cases = [
+            (dict(CALL, channel=7), "channel", "not_a_string"),
+            (dict(CALL, channel=None), "channel", "not_a_string"),
+            (dict(CALL, text=["a"]), "text", "not_a_string"),
+            (dict(CALL, attachments=[]), "attachments", "unknown_field"),
+            (dict(CALL, channel="web"), "channel", "invalid_channel"),
+            (dict(CALL, channel="email"), "channel", "invalid_channel"),
+            (dict(CALL, taken_by="x@evil.example"), "taken_by", "not_staff"),
+            (dict(CALL, name="Eve\r\nBcc: victim@example.com"), "name", "control_chars"),
+            (dict(CALL, subject="Hi\nBcc: victim@example.com"), "subject", "control_chars"),
+            (dict(CALL, name="名" * 101), "name", "too_long"),
+            (dict(CALL, text="长" * 20001), "text", "too_long"),
+            (dict(CALL, email="a@b", phone=""), "email", "invalid_email"),
+            ({"channel": "phone", "text": QUALITY}, "email", "email_or_phone"),
+            (dict(CALL, token="../../etc"), "token", "invalid_token"),
+            (dict(CALL, lang="fr"), "lang", "invalid_lang"),
+        ]
+        for obj, field, code in cases:
+            status, _, body = api(d, obj)
+            assert status == 400 and "errors" in body, (obj, status, body)
+            got = {(e["field"], e["code"]) for e in body["errors"]}
+            assert (field, code) in got, (obj, body)
+        huge = json.dumps(dict(CALL, text="x" * 4_000_000)).encode()
+        status, _, _ = request(d, "POST", "/api/v1/complaints", huge,
+                               {"Content-Type": "application/json",
+                                "Authorization": f"Bearer {KEY}"})
+        assert status in (400, 413), status
+        assert complaints(srv) == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_api_token_once(srv, bindir):
+    """A retried post with the same token is accepted once: 201, then 200
+    "duplicate" with the same reference; the same token from another key
+    is that key's own complaint."""
+    d = daemon(srv, bindir, web=True, **API)
+    try:
+        token = uuid.uuid4().hex
+        status, _, first = api(d, dict(CALL, token=token))
+        assert status == 201, (status, first)
+        status, _, again = api(d, dict(CALL, token=token))
+        assert status == 200 and again["status"] == "duplicate", (status, again)
+        assert again["ref"] == first["ref"] and complaints(srv) == 1
+        status, _, other = api(d, dict(CALL, token=token), key=OTHER_KEY)
+        assert status == 201 and other["ref"] != first["ref"], (status, other)
+        assert complaints(srv) == 2
+    finally:
+        d.close()
+
+
+def test_api_keys_file_checked(srv, bindir):
+    """[api] keys_file must be readable by its owner only, like the other
+    secret files, and hold NAME KEY lines: else the configuration is
+    refused with the file and line named."""
+    d = daemon(srv, bindir, start=False, **API)
+    try:
+        path = os.path.join(d.dir, "api.keys")
+        os.chmod(path, 0o640)
+        r = d.ctl("list", check=False)
+        assert r.returncode == 1 and b"permissions 0640 are too open" in r.stderr, r
+        os.chmod(path, 0o600)
+        for text, why in [("hotline short\n", b"16-256"), ("only-a-name\n", b"NAME KEY"),
+                          (f"a {KEY}\nb {KEY}\n", b"given twice"),
+                          (f"bad/name {KEY}\n", b"key name"), ("# none\n", b"no key")]:
+            write_secret(path, text)
+            r = d.ctl("list", check=False)
+            assert r.returncode == 1 and why in r.stderr, (text, r.stderr)
+        write_secret(path, KEYS)
+        assert d.ctl("list").returncode == 0
+    finally:
+        d.close()
+
+
 TESTS = [
     test_add_phone_without_email,
     test_add_with_email_acknowledged,
     test_add_usage,
     test_add_token_once,
     test_show_list_export,
+    test_api_phone,
+    test_api_auth,
+    test_api_nasty_bodies,
+    test_api_token_once,
+    test_api_keys_file_checked,
 ]
 
 if __name__ == "__main__":
