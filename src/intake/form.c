@@ -9,6 +9,7 @@
 #include "lib/jsonparse.h"
 #include "mail/message.h"
 #include "mail/recipient.h"
+#include "workflow/taken.h"
 
 struct field_def {
 	const char *key;
@@ -613,6 +614,14 @@ struct message *form_to_message(const struct form *f, const char *lang,
 		msg_set_field(m, fields[i].key, f->value[i]->str);
 		g_hash_table_insert(kv, (char *)fields[i].key, g_strdup(f->value[i]->str));
 	}
+	/* the phone as complaints keep it (taken.h), so that forget and list
+	 * --phone find it however it was typed; the archived post keeps it
+	 * as typed */
+	char *phone = blank(f->value[FORM_PHONE]->str) ? NULL
+		      : taken_phone_normal(f->value[FORM_PHONE]->str);
+	if (phone)
+		msg_set_field(m, fields[FORM_PHONE].key, phone);
+	g_free(phone);
 	const char *desc = form_value(f, FORM_DESCRIPTION);
 	const char *req = form_value(f, FORM_REQUEST);
 	bool en = lang && !strcmp(lang, "en");
