@@ -11,6 +11,7 @@ taker and phone, list --channel and --phone filter.
 usage: test_intake.py BINDIR [TEST ...]"""
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -265,6 +266,11 @@ def test_show_list_export(srv, bindir):
         assert row["customer_phone"] == "'" + PHONE, row
         anon = list(csv.DictReader(io.StringIO(ctl(d, "export", "--no-pii"))))
         assert "customer_phone" not in anon[0] and anon[0]["taken_by"] == AGENT, anon[0]
+        day = datetime.date.today()
+        rep = json.loads(ctl(d, "report", "--from", str(day - datetime.timedelta(days=1)),
+                             "--to", str(day + datetime.timedelta(days=1)), "--format", "json"))
+        assert rep["by_channel"] == {"email": 0, "web": 0, "phone": 0, "counter": 1,
+                                     "wechat": 0, "letter": 1, "other": 0}, rep["by_channel"]
     finally:
         d.close()
 
