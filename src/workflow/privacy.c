@@ -18,7 +18,8 @@
  * detail of a kind added later until it is listed here. */
 static const char *const kept_kinds[] = {
 	"received", "classified", "reclassified", "commands", "escalated", "notified",
-	"follows", "survey_sent", "closed", "reopened", "purged", "forgotten", NULL
+	"follows", "survey_sent", "closed", "reopened", "purged", "forgotten", "acknowledged",
+	NULL
 };
 
 /* The ledger kind (report_runs.kind) of the daily purge. */
