@@ -304,6 +304,9 @@ def test_api_phone(srv, bindir):
         assert c2["channel"] == "wechat" and c2["taken_by"] == AGENT, c2
         wait_for("the ack", lambda: mails(srv, rcpt=CUSTOMER, kind="ack"), 60)
         wait_settled(srv)
+        _, _, metrics = request(d, "GET", "/metrics")
+        assert b'complaintd_messages_ingested_total{channel="phone"} 1' in metrics, metrics
+        assert b'complaintd_messages_ingested_total{channel="wechat"} 1' in metrics, metrics
         assert outbox_kinds(srv, body["ref"]) == ["notify"]
         assert outbox_kinds(srv, body2["ref"]) == ["ack", "notify"]
         d.assert_clean_log()
