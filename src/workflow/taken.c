@@ -241,8 +241,7 @@ static const char *check_taker(struct taken *t, const char *v, const struct conf
 
 /* check_value - the field-specific check of a present, stripped value v
  * (owned by the caller); fills in what is stored. */
-static const char *check_value(struct taken *t, unsigned i, const char *v,
-			       const struct config *cfg)
+static const char *check_value(struct taken *t, unsigned i, const char *v)
 {
 	switch (i) {
 	case TAKEN_EMAIL:
@@ -273,9 +272,29 @@ static const char *check_value(struct taken *t, unsigned i, const char *v,
 		t->text = g_strdup(t->value[i]->str);  /* as typed: its layout is meant */
 		return NULL;
 	default:
-		(void)cfg;
 		return NULL;
 	}
+}
+
+/* check_field - field i's error code, NULL when it passes (its value then
+ * filled in as stored). */
+static const char *check_field(struct taken *t, unsigned i, const struct config *cfg,
+			       const char *taker_default)
+{
+	const char *code = text_error(t, i);
+	if (code)
+		return code;
+	char *v = stripped(t, i);
+	if (i == TAKEN_CHANNEL)
+		code = check_channel(t, v);
+	else if (i == TAKEN_TAKEN_BY)
+		code = check_taker(t, v, cfg, taker_default);
+	else if (i == TAKEN_TEXT && !v)
+		code = "required";
+	else if (v)
+		code = check_value(t, i, v);
+	g_free(v);
+	return code;
 }
 
 static bool has_error(const struct taken *t, const char *key)
@@ -295,21 +314,9 @@ unsigned taken_validate(struct taken *t, const struct config *cfg, const char *t
 		add_err(t->errors, e->key, e->code);
 	}
 	for (unsigned i = 0; i < TAKEN_N_FIELDS; i++) {
-		const char *code = text_error(t, i);
-		char *v = code ? NULL : stripped(t, i);
-		if (code)
-			;
-		else if (i == TAKEN_CHANNEL)
-			code = check_channel(t, v);
-		else if (i == TAKEN_TAKEN_BY)
-			code = check_taker(t, v, cfg, taker_default);
-		else if (i == TAKEN_TEXT && !v)
-			code = "required";
-		else if (v)
-			code = check_value(t, i, v, cfg);
+		const char *code = check_field(t, i, cfg, taker_default);
 		if (code)
 			add_err(t->errors, fields[i].key, code);
-		g_free(v);
 	}
 	/* the customer must be reachable: by mail, else by phone */
 	if (!t->email && !t->phone && !has_error(t, "email") && !has_error(t, "phone"))
