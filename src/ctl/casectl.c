@@ -239,9 +239,11 @@ static void text_fields(const struct report *r, GString *out)
 	const char *rows[][2] = {
 		{ "reference", c->ref }, { "status", or_dash(c->status) },
 		{ "category", category }, { "severity", severity },
-		{ "channel", or_dash(c->channel) }, { "route", or_dash(c->route) },
+		{ "channel", or_dash(c->channel) }, { "taken by", or_dash(c->taken_by) },
+		{ "route", or_dash(c->route) },
 		{ "department", or_dash(c->department) }, { "assignee", or_dash(c->assignee) },
-		{ "customer", customer }, { "subject", or_dash(c->subject) },
+		{ "customer", customer }, { "phone", or_dash(c->customer_phone) },
+		{ "subject", or_dash(c->subject) },
 		{ "language", or_dash(c->lang) }, { "parent", or_dash(r->parent) },
 		{ "plan", plan },
 	};
@@ -464,6 +466,7 @@ static void json_report(const struct report *r, GString *doc)
 	ctljson_kv_text(j, "category", c->category);
 	ctljson_kv_text(j, "severity", sev);
 	ctljson_kv_text(j, "channel", c->channel);
+	ctljson_kv_text(j, "taken_by", c->taken_by);
 	ctljson_kv_text(j, "route", c->route);
 	ctljson_kv_text(j, "department", c->department);
 	ctljson_kv_text(j, "assignee", c->assignee);
@@ -471,6 +474,7 @@ static void json_report(const struct report *r, GString *doc)
 	json_object_begin(j);
 	ctljson_kv_text(j, "name", c->customer_name);
 	ctljson_kv_text(j, "addr", c->customer_addr);
+	ctljson_kv_text(j, "phone", c->customer_phone);
 	json_object_end(j);
 	ctljson_kv_text(j, "subject", c->subject);
 	ctljson_kv_text(j, "lang", c->lang);

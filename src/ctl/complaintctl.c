@@ -7,7 +7,11 @@
  *   complaintctl [-c FILE] show [--json] REF   one complaint, see casectl.h
  *   complaintctl [-c FILE] list|search|export [FILTER ...] ...   the complaints
  *                that match, as lines, JSON or CSV, see listctl.h
- *   complaintctl [-c FILE] forget [--yes] ADDRESS|REF   erase a customer's
+ *   complaintctl [-c FILE] add --channel CH --taken-by STAFF [--email ADDR]
+ *                [--phone NUM] [--name NAME] [--subject LINE] [--text TEXT]
+ *                [--token T] [--lang L]   a complaint taken by phone, at a
+ *                counter, ...: into the pipeline, see addctl.h
+ *   complaintctl [-c FILE] forget [--yes] ADDRESS|PHONE|REF   erase a customer's
  *                personal data, keep the figures, see forgetctl.h
  *   complaintctl [-c FILE] report [--day DATE | --week DATE | --month YYYY-MM |
  *                --from DATE --to DATE] [--format F] [--lang L] [--output FILE]
@@ -29,6 +33,7 @@
 #include <glib.h>
 
 #include "workflow/calendar.h"
+#include "ctl/addctl.h"
 #include "ctl/calendarctl.h"
 #include "ctl/casectl.h"
 #include "lib/clock.h"
@@ -472,6 +477,13 @@ static int cmd_list(struct ctl *ctl, int argc, char **argv)
 	return listctl_main(ctl->config_file, ctl->json, argc + 1, argv - 1);
 }
 
+/* ---- add ------------------------------------------------------------------ */
+
+static int cmd_add(struct ctl *ctl, int argc, char **argv)
+{
+	return addctl_main(ctl->config_file, ctl->json, argc, argv);
+}
+
 /* ---- forget --------------------------------------------------------------- */
 
 static int cmd_forget(struct ctl *ctl, int argc, char **argv)
@@ -506,7 +518,10 @@ static const struct command commands[] = {
 	  cmd_list },
 	{ "export", NULL, "[FILTER ...]", "every column, CSV or JSON (--format, --output)",
 	  cmd_list },
-	{ "forget", NULL, "[--yes] ADDRESS|REF", "erase a customer's personal data, keep "
+	{ "add", NULL, "--channel CH --taken-by STAFF --email ADDR|--phone NUM",
+	  "record a complaint taken by phone, at a counter, ... (text: --text or stdin)",
+	  cmd_add },
+	{ "forget", NULL, "[--yes] ADDRESS|PHONE|REF", "erase a customer's personal data, keep "
 	  "the figures", cmd_forget },
 	{ "report", NULL, "[--day DATE | --week DATE]", "a day's or week's figures "
 	  "(default: yesterday)", cmd_report },
@@ -568,6 +583,8 @@ static void command_usage(FILE *f, const char *name)
 		listctl_usage(f, name);
 	if (!strcmp(name, "calendar"))
 		fprintf(f, "\n  --calendar FILE      this calendar file, not the configured one\n");
+	if (!strcmp(name, "add"))
+		addctl_usage(f);
 	options(f);
 }
 

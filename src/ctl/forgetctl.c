@@ -141,9 +141,10 @@ int forgetctl_run(const struct config *cfg, struct store *s, const char *target,
 		fprintf(err, "complaintctl: forget: %s\n", e ? e->message : "failed");
 		rc = 1;
 	} else if (found == 0) {
-		if (t.by_address)
+		if (t.by_address || t.by_phone)
 			fprintf(err, "complaintctl: forget: nothing of %s is stored (an unknown "
-				"address, or one forgotten before)\n", target);
+				"%s, or one forgotten before)\n", target,
+				t.by_phone ? "reference or phone number" : "address");
 		else
 			fprintf(err, "complaintctl: forget: no complaint %s\n", target);
 		rc = 1;
@@ -179,15 +180,16 @@ int forgetctl_main(const char *config_file, bool json, int argc, char **argv)
 			fprintf(stderr, "complaintctl: forget: unknown option '%s'\n", argv[i]);
 			return 2;
 		} else if (target) {
-			fprintf(stderr, "complaintctl: forget: one address or reference at a time\n");
+			fprintf(stderr, "complaintctl: forget: one address, phone number or "
+				"reference at a time\n");
 			return 2;
 		} else {
 			target = argv[i];
 		}
 	}
 	if (!target || !*target || !g_utf8_validate(target, -1, NULL)) {
-		fprintf(stderr, "complaintctl: forget needs a customer's address or a complaint "
-			"reference, as in 'complaintctl forget wang@example.cn'\n");
+		fprintf(stderr, "complaintctl: forget needs a customer's address or phone number "
+			"or a complaint reference, as in 'complaintctl forget wang@example.cn'\n");
 		return 2;
 	}
 	if (json) {

@@ -1,11 +1,13 @@
 /* forgetctl - `complaintctl forget`: erase a customer's personal data
  * (workflow/privacy.h says what goes and what stays).
  *
- *   complaintctl forget [--yes] ADDRESS|REF
+ *   complaintctl forget [--yes] ADDRESS|PHONE|REF
  *
  * ADDRESS (anything with an '@'): every complaint of that customer
  * address (without regard to case) and its rows outside complaints; REF:
- * that one complaint. Without --yes it names what it would erase and asks
+ * that one complaint; PHONE (no complaint has that reference, and it is a
+ * phone number however written: "+86 139-1234 5678"): every complaint
+ * with that customer phone (complaints taken by staff, form posts). Without --yes it names what it would erase and asks
  * on the terminal (standard input) for "y" or "yes". It prints one line
  * per complaint with what it erased, or that nothing was left to erase
  * (when and by whom it was forgotten); running it again changes nothing.

@@ -19,6 +19,8 @@
 #include "daemon/daemon.h"
 #include "lib/json.h"
 #include "lib/termtext.h"
+#include "mail/message.h"
+#include "workflow/taken.h"
 
 static const char *const command_names[] = {
 	[LISTCTL_LIST] = "list", [LISTCTL_SEARCH] = "search", [LISTCTL_EXPORT] = "export",
@@ -27,7 +29,8 @@ static const char *const command_names[] = {
 /* ---- the command line ----------------------------------------------------- */
 
 enum opt_id {
-	OPT_REF, OPT_CUSTOMER, OPT_STATUS, OPT_CATEGORY, OPT_SEVERITY, OPT_DEPARTMENT,
+	OPT_REF, OPT_CUSTOMER, OPT_PHONE, OPT_STATUS, OPT_CATEGORY, OPT_CHANNEL, OPT_SEVERITY,
+	OPT_DEPARTMENT,
 	OPT_FROM, OPT_TO, OPT_OVERDUE, OPT_LIMIT, OPT_SORT, OPT_FORMAT, OPT_BOM,
 	OPT_OUTPUT, OPT_NO_PII, OPT_PRODUCT, OPT_ORDER, OPT_COUNT
 };
@@ -45,10 +48,14 @@ static const struct opt opts[OPT_COUNT] = {
 		      "that reference; a '*' at its start or end matches anything" },
 	[OPT_CUSTOMER] = { "customer", true, false, false, "ADDR",
 			   "the customer's address, any case; '*' at its start or end" },
+	[OPT_PHONE] = { "phone", true, false, false, "NUM",
+			"the customer's phone, however written (+86 139-... finds +86139...)" },
 	[OPT_STATUS] = { "status", true, false, true, "S,...",
 			 "new, acknowledged, in_progress, resolved, closed, reopened, open" },
 	[OPT_CATEGORY] = { "category", true, false, false, "C",
 			   "quality, service, price, infringement or other" },
+	[OPT_CHANNEL] = { "channel", true, false, false, "CH",
+			  "email, web, phone, counter, wechat, letter or other" },
 	[OPT_SEVERITY] = { "severity", true, false, false, "A|B|C", "that severity" },
 	[OPT_DEPARTMENT] = { "department", true, false, false, "ADDR", "routed there" },
 	[OPT_FROM] = { "from", true, false, false, "DATE",
@@ -118,9 +125,9 @@ static int usage_error(struct parse *p, const char *fmt, ...)
  * the commands but not their filters. */
 static int unknown_option(struct parse *p, const char *arg)
 {
-	return usage_error(p, "unknown option '%s' (filters: --ref, --customer, --status, "
-			   "--category, --severity, --department, --from, --to, --overdue, "
-			   "--product, --order; "
+	return usage_error(p, "unknown option '%s' (filters: --ref, --customer, --phone, "
+			   "--status, --category, --channel, --severity, --department, --from, --to, "
+			   "--overdue, --product, --order; "
 			   "--sort, --limit, --no-pii%s; see complaintctl(8))", arg,
 			   p->a->command == LISTCTL_EXPORT ? ", --format, --bom, --output" : "");
 }
@@ -268,6 +275,13 @@ static int check_values(struct parse *p)
 	}
 	f->category = p->value[OPT_CATEGORY];
 	f->department = p->value[OPT_DEPARTMENT];
+	enum msg_channel channel;
+	if ((v = p->value[OPT_CHANNEL]) && !msg_channel_parse(v, &channel))
+		return usage_error(p, "--channel: '%s' is not email, web, phone, counter, wechat, "
+				   "letter or other", v);
+	f->channel = v;
+	if ((v = p->value[OPT_PHONE]) && !(f->phone = own(a, taken_phone_normal(v))))
+		return usage_error(p, "--phone: '%s' is not a phone number", v);
 	if ((v = p->value[OPT_SEVERITY])) {
 		if (strlen(v) != 1 || !strchr("ABCabc", v[0]))
 			return usage_error(p, "--severity: '%s' is not A, B or C", v);
@@ -429,7 +443,9 @@ static void text_cells(const struct store_list_item *it, bool no_pii, char **cel
 		cells[COL_SUBJECT] = g_strdup("");
 	} else {
 		cells[COL_ORDER] = g_strdup(or_dash(it->order_no));
+		/* whoever has no address is reached by phone (complaintctl add) */
 		cells[COL_CUSTOMER] = g_strdup(or_dash(*it->customer_addr ? it->customer_addr
+						       : *it->customer_phone ? it->customer_phone
 						       : it->customer_name));
 		cells[COL_SUBJECT] = g_strdup(or_dash(it->subject));
 	}
@@ -545,6 +561,7 @@ static void json_list(const GPtrArray *items, bool no_pii, GString *out)
 		ctljson_kv_text(j, "category", it->category);
 		ctljson_kv_text(j, "severity", sev);
 		ctljson_kv_text(j, "channel", it->channel);
+		ctljson_kv_text(j, "taken_by", it->taken_by);
 		ctljson_kv_text(j, "department", it->department);
 		ctljson_kv_text(j, "assignee", it->assignee);
 		ctljson_kv_text(j, "product", it->product);
@@ -554,6 +571,7 @@ static void json_list(const GPtrArray *items, bool no_pii, GString *out)
 			json_object_begin(j);
 			ctljson_kv_text(j, "name", it->customer_name);
 			ctljson_kv_text(j, "addr", it->customer_addr);
+			ctljson_kv_text(j, "phone", it->customer_phone);
 			json_object_end(j);
 			ctljson_kv_text(j, "subject", it->subject);
 		}
@@ -634,7 +652,7 @@ struct export_out {
  * company's record, not the customer's data. */
 static const char *const anonymous_columns[] = {
 	"id", "ref", "channel", "status", "category", "severity", "route", "department",
-	"assignee", "parent_id", "lang", "staff_decided",
+	"assignee", "parent_id", "lang", "staff_decided", "taken_by",
 	/* case facts that say nothing about who bought (facts_personal) */
 	"fact_product", "fact_purchase_date", "fact_demand",
 };

@@ -9,6 +9,8 @@
 #include "lib/json.h"
 #include "lib/jsonparse.h"
 #include "mail/message.h"
+#include "mail/recipient.h"
+#include "workflow/taken.h"
 
 struct field_def {
 	const char *key;
@@ -315,38 +317,6 @@ static bool blank(const char *s)
 	return true;
 }
 
-/* email_ok - a plain addr-spec: dot-atom local part, ASCII domain of at
- * least two labels. Quoted local parts and IP literals are refused: no
- * customer needs them and they are how header injection is tried. */
-static bool email_ok(const char *a)
-{
-	const char *at = strrchr(a, '@');
-	if (!at || at == a || at - a > 64 || strlen(at + 1) > 253 || strlen(a) > 254)
-		return false;
-	static const char atext[] = "!#$%&'*+-/=?^_`{|}~.";
-	for (const char *p = a; p < at; p++)
-		if (!g_ascii_isalnum(*p) && !strchr(atext, *p))
-			return false;
-	if (a[0] == '.' || at[-1] == '.' || g_strstr_len(a, at - a, ".."))
-		return false;
-	const char *label = at + 1;
-	unsigned labels = 0;
-	for (;;) {
-		const char *dot = strchr(label, '.');
-		size_t n = dot ? (size_t)(dot - label) : strlen(label);
-		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!g_ascii_isalnum(label[i]) && label[i] != '-')
-				return false;
-		labels++;
-		if (!dot)
-			break;
-		label = dot + 1;
-	}
-	return labels >= 2;
-}
-
 static bool phone_ok(const char *s)
 {
 	unsigned digits = 0;
@@ -388,7 +358,7 @@ static const char *check_field(const struct form *f, unsigned i)
 		return d->required ? "required" : NULL;
 	char *t = g_strstrip(g_strdup(v->str));
 	const char *code = NULL;
-	if (i == FORM_EMAIL && !email_ok(t))
+	if (i == FORM_EMAIL && !recipient_addr_ok(t))
 		code = "invalid_email";
 	else if (i == FORM_PHONE && !phone_ok(t))
 		code = "invalid_phone";
@@ -649,6 +619,14 @@ struct message *form_to_message(const struct form *f, const char *lang,
 		msg_set_field(m, fields[i].key, f->value[i]->str);
 		g_hash_table_insert(kv, (char *)fields[i].key, g_strdup(f->value[i]->str));
 	}
+	/* the phone as complaints keep it (taken.h), so that forget and list
+	 * --phone find it however it was typed; the archived post keeps it
+	 * as typed */
+	char *phone = blank(f->value[FORM_PHONE]->str) ? NULL
+		      : taken_phone_normal(f->value[FORM_PHONE]->str);
+	if (phone)
+		msg_set_field(m, fields[FORM_PHONE].key, phone);
+	g_free(phone);
 	const char *desc = form_value(f, FORM_DESCRIPTION);
 	const char *req = form_value(f, FORM_REQUEST);
 	bool en = lang && !strcmp(lang, "en");

@@ -115,7 +115,7 @@ char *form_new_token(void);
 /* form_to_message - the validated form as a web-channel message: From is
  * the e-mail field with the name, the subject is the description's first
  * line, the text is the description and the request, every field is kept
- * with msg_set_field, the language is lang (the page the customer used),
+ * with msg_set_field (the phone in its stored form, taken_phone_normal), the language is lang (the page the customer used),
  * the raw source is the post as canonical JSON (sorted keys), and with a
  * token the Message-ID is "form-TOKEN@id_domain", so a double submission of
  * one form page has one dedup key and makes one complaint. Call only when

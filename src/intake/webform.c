@@ -5,6 +5,7 @@
 
 #include "intake/form.h"
 #include "intake/httpd.h"
+#include "intake/webapi.h"
 #include "intake/webpage.h"
 #include "lib/clock.h"
 #include "lib/config.h"
@@ -261,9 +262,22 @@ static bool api_created(struct httpd_req *r, const struct channel_receipt *recei
 	return rc;
 }
 
+/* staff_fields - does the post name what only staff record ("channel",
+ * "taken_by")? Then it is a call-centre system's that forgot its key:
+ * refused as unauthorised, never taken as a customer's own post. */
+static bool staff_fields(struct form *f)
+{
+	form_validate(f);
+	return !g_strcmp0(form_error_for(f, "channel"), "unknown_field") ||
+	       !g_strcmp0(form_error_for(f, "taken_by"), "unknown_field");
+}
+
 bool webform_api(void *site, struct httpd_req *r)
 {
 	const struct webpage_site *s = site;
+	/* with a key: a complaint staff took down (webapi.h) */
+	if (httpd_header(r, "Authorization"))
+		return webapi_post(site, r);
 	struct form *f = httpd_state(r);
 	size_t len;
 	const char *body = httpd_body(r, &len);
@@ -274,6 +288,8 @@ bool webform_api(void *site, struct httpd_req *r)
 		g_free(error);
 		return rc;
 	}
+	if (staff_fields(f))
+		return webapi_unauthorized(r, "staff fields without a key");
 	/* a shop's server posting for its customer rarely says which language:
 	 * then the customer's own words decide, as for mail */
 	bool asked;

@@ -10,7 +10,10 @@
  *                              [daemon] templates_dir, read at each request
  *                              (an administrator's edit shows at once); 404
  *                              when it is missing
- *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]}
+ *   POST /api/v1/complaints    JSON -> 201 {"ref": ...}; 400 {"errors": [...]};
+ *                              with an Authorization header: a complaint
+ *                              staff took down (webapi.h); naming "channel"
+ *                              or "taken_by" without one: 401
  *
  * Every post goes through the workflow's channel (channel_submit, that is
  * pipeline_ingest like an e-mail): the complaint, the message and the

@@ -99,6 +99,8 @@ static const struct ckey global_keys[] = {
 	{ "web", "trusted_proxies", C_LIST, CF(web_trusted_proxies), "", 0, 0 },
 	{ "web", "base_url", C_STR, CF(web_base_url), "", 0, 0 },
 
+	{ "api", "keys_file", C_STR, CF(api_keys_file), "", 0, 0 },
+
 	{ "staff", "addresses", C_LIST, CF(staff_addresses), "", 0, 0 },
 	{ "staff", "domains", C_LIST, CF(staff_domains), "", 0, 0 },
 	{ "staff", "secret_file", C_STR, CF(staff_secret_file), "", 0, 0 },
@@ -777,6 +779,120 @@ static void check_approval_survey(struct loader *ld, struct config *cfg)
 		problem(ld, "survey", "delay", "must not be negative");
 }
 
+/* Key names go into Message-IDs and the history: plain characters only.
+ * Keys are as long as a staff key at least. */
+#define API_NAME_MAX 64
+#define API_KEY_MIN 16
+#define API_KEY_MAX 256
+
+static bool api_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= API_NAME_MAX &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* api_key_line - one line of the keys file: "NAME KEY"; the problem, or
+ * NULL with the two added to names and keys. */
+static const char *api_key_line(char *line, GPtrArray *names, GPtrArray *keys)
+{
+	char **w = g_strsplit_set(g_strstrip(line), " \t", -1);
+	char *f[3] = { NULL, NULL, NULL };
+	unsigned n = 0;
+	for (char **p = w; *p; p++)
+		if (**p && n < 3)
+			f[n++] = *p;
+	const char *why = NULL;
+	if (n != 2)
+		why = "a line must be NAME KEY";
+	else if (!api_name_ok(f[0]))
+		why = "a key name must be 1-64 of A-Z a-z 0-9 . _ -";
+	else if (strlen(f[1]) < API_KEY_MIN || strlen(f[1]) > API_KEY_MAX)
+		why = "a key must be 16-256 characters (e.g. head -c 32 /dev/urandom | base64)";
+	for (guint i = 0; !why && i < names->len; i++)
+		if (!strcmp(names->pdata[i], f[0]) || !strcmp(keys->pdata[i], f[1]))
+			why = "a key name or a key is given twice";
+	if (!why) {
+		g_ptr_array_add(names, g_strdup(f[0]));
+		g_ptr_array_add(keys, g_strdup(f[1]));
+	}
+	explicit_bzero(line, strlen(line));
+	for (char **p = w; *p; p++)
+		explicit_bzero(*p, strlen(*p));
+	g_strfreev(w);
+	return why;
+}
+
+/* check_api - [api] keys_file: only its owner may read it (like the
+ * other secret files), each line "NAME KEY", '#' comments. */
+static void check_api(struct loader *ld, struct config *cfg, const char *cfgdir)
+{
+	resolve_path(cfgdir, &cfg->api_keys_file);
+	if (!*cfg->api_keys_file)
+		return;
+	char *error = NULL;
+	char *text = config_read_secret(cfg->api_keys_file, &error);
+	if (!text) {
+		problem(ld, "api", "keys_file", "%s", error);
+		g_free(error);
+		return;
+	}
+	/* config_read_secret keeps the first line only: read the file again,
+	 * now that its permissions are known to be right */
+	explicit_bzero(text, strlen(text));
+	g_free(text);
+	gsize len = 0;
+	if (!g_file_get_contents(cfg->api_keys_file, &text, &len, NULL)) {
+		problem(ld, "api", "keys_file", "%s: cannot read it", cfg->api_keys_file);
+		return;
+	}
+	GPtrArray *names = g_ptr_array_new(), *keys = g_ptr_array_new();
+	char **lines = g_strsplit(text, "\n", -1);
+	for (unsigned i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]);
+		const char *why = *l && *l != '#' ? api_key_line(l, names, keys) : NULL;
+		if (why)
+			problem(ld, "api", "keys_file", "%s:%u: %s", cfg->api_keys_file, i + 1, why);
+		explicit_bzero(lines[i], strlen(lines[i]));
+	}
+	g_strfreev(lines);
+	explicit_bzero(text, len);
+	g_free(text);
+	if (!names->len)
+		problem(ld, "api", "keys_file", "%s holds no key", cfg->api_keys_file);
+	g_ptr_array_add(names, NULL);
+	g_ptr_array_add(keys, NULL);
+	cfg->api_key_names = (char **)g_ptr_array_free(names, FALSE);
+	cfg->api_keys = (char **)g_ptr_array_free(keys, FALSE);
+}
+
+const char *config_api_key(const struct config *cfg, const char *presented)
+{
+	if (!presented || !cfg->api_keys)
+		return NULL;
+	/* digests of equal length: the comparison takes as long whatever the
+	 * lengths and however many leading bytes were right */
+	guint8 want[32], got[32];
+	gsize n = sizeof got;
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(c, (const guchar *)presented, (gssize)strlen(presented));
+	g_checksum_get_digest(c, got, &n);
+	const char *found = NULL;
+	for (unsigned i = 0; cfg->api_keys[i]; i++) {
+		g_checksum_reset(c);
+		g_checksum_update(c, (const guchar *)cfg->api_keys[i], (gssize)strlen(cfg->api_keys[i]));
+		n = sizeof want;
+		g_checksum_get_digest(c, want, &n);
+		unsigned diff = 0;
+		for (unsigned k = 0; k < sizeof want; k++)
+			diff |= (unsigned)(want[k] ^ got[k]);
+		if (diff == 0)
+			found = cfg->api_key_names[i];
+	}
+	g_checksum_free(c);
+	return found;
+}
+
 static void check_global(struct loader *ld, struct config *cfg, const char *cfgdir)
 {
 	if (log_level_parse(cfg->log_level) < 0)
@@ -814,6 +930,7 @@ static void check_global(struct loader *ld, struct config *cfg, const char *cfgd
 	check_web(ld, cfg, cfgdir);
 	check_staff(ld, cfg, cfgdir);
 	check_approval_survey(ld, cfg);
+	check_api(ld, cfg, cfgdir);
 }
 
 /* Our own From is always one of our addresses, whether listed or not. */
@@ -856,7 +973,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 	char *cfgdir = g_path_get_dirname(file);
 
 	static const char *const known[] = { "daemon", "database", "smtp", "company",
-					     "acknowledge", "limits", "web", "staff",
+					     "acknowledge", "limits", "web", "api", "staff",
 					     "escalation", "deadlines", "survey", "reports",
 					     "warning", "retention", "approval" };
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
@@ -874,7 +991,7 @@ struct config *config_load(const char *file, GPtrArray *errors)
 			continue;
 		if (!g_str_has_prefix(grp, "mailbox ") || !grp[strspn(grp + 8, " ") + 8]) {
 			problem(&ld, grp, NULL, "unknown group (expected daemon, database, smtp, "
-				"company, acknowledge, limits, web, staff, routes, escalation, "
+				"company, acknowledge, limits, web, api, staff, routes, escalation, "
 				"deadlines, survey, reports, warning, retention, approval or 'mailbox NAME')");
 			continue;
 		}
@@ -924,6 +1041,10 @@ void config_free(struct config **cfgp)
 			explicit_bzero(keys[i], strlen(keys[i]));
 			g_free(keys[i]);
 		}
+	for (char **k = cfg->api_keys; k && *k; k++)
+		explicit_bzero(*k, strlen(*k));
+	g_strfreev(cfg->api_keys);
+	g_strfreev(cfg->api_key_names);
 	if (cfg->routes)
 		g_hash_table_unref(cfg->routes);
 	g_ptr_array_unref(cfg->mailboxes);

@@ -114,6 +114,12 @@ struct config {
 	char **web_trusted_proxies;     /* addresses whose X-Forwarded-For we believe */
 	char *web_base_url;             /* public URL of the site root, no trailing '/' */
 
+	/* [api] POST /api/v1/complaints with "Authorization: Bearer KEY" (call-centre
+	 * systems): the keys, read from keys_file, one "NAME KEY" a line */
+	char *api_keys_file;
+	char **api_key_names;    /* NULL-terminated, parallel to api_keys; NULL = none */
+	char **api_keys;
+
 	/* [staff] who may answer and command by mail */
 	char **staff_addresses;  /* lower case */
 	char **staff_domains;    /* lower case, without '@' */
@@ -196,6 +202,11 @@ void config_free(struct config **cfg);
 /* config_read_secret - first line of a file that only its owner may read;
  * NULL with *error_r set otherwise. Used for passwords and tokens. */
 char *config_read_secret(const char *file, char **error_r);
+
+/* config_api_key - the name of the [api] key presented (the text after
+ * "Bearer "), NULL when it is none of them. Compares with every key, in
+ * time that does not depend on how much of a key was right. */
+const char *config_api_key(const struct config *cfg, const char *presented);
 
 /* config_is_own_address - true if addr is one of [company] addresses. */
 bool config_is_own_address(const struct config *cfg, const char *addr);

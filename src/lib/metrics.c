@@ -4,7 +4,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-static const char *const channels[] = { "email", "web", "other" };
+/* the channels of enum msg_channel; "other" also takes any name not listed */
+static const char *const channels[] = { "email", "web", "phone", "counter", "wechat", "letter",
+					"other" };
 static const char *const categories[] = { "quality", "service", "price", "infringement", "other" };
 static const char severities[] = { 'A', 'B', 'C' };
 /* The codes complaintd answers with; anything else is counted as "other". */

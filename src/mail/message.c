@@ -82,9 +82,23 @@ void msg_free(struct message **mp)
 
 enum msg_channel msg_channel(const struct message *m) { return m->channel; }
 
+static const char *const channel_names[MSG_CHANNEL_COUNT] = {
+	"email", "web", "phone", "counter", "wechat", "letter", "other",
+};
+
 const char *msg_channel_name(enum msg_channel channel)
 {
-	return channel == MSG_CHANNEL_WEB ? "web" : "email";
+	return (unsigned)channel < MSG_CHANNEL_COUNT ? channel_names[channel] : "email";
+}
+
+bool msg_channel_parse(const char *name, enum msg_channel *out)
+{
+	for (unsigned i = 0; name && i < MSG_CHANNEL_COUNT; i++)
+		if (!strcmp(name, channel_names[i])) {
+			*out = (enum msg_channel)i;
+			return true;
+		}
+	return false;
 }
 
 const char *msg_message_id(const struct message *m) { return m->message_id; }

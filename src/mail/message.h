@@ -14,7 +14,15 @@
 #include <stdint.h>
 #include <glib.h>
 
-enum msg_channel { MSG_CHANNEL_EMAIL, MSG_CHANNEL_WEB };
+/* How a complaint reached us: by mail, through the web form or its API,
+ * or taken by staff (complaintctl add, the API with a key) from a phone
+ * call, at a counter, over WeChat, by letter or otherwise (policy 000, 001
+ * 第十二条). Only mail is ever threaded or answered as mail by itself. */
+enum msg_channel {
+	MSG_CHANNEL_EMAIL, MSG_CHANNEL_WEB, MSG_CHANNEL_PHONE, MSG_CHANNEL_COUNTER,
+	MSG_CHANNEL_WECHAT, MSG_CHANNEL_LETTER, MSG_CHANNEL_OTHER,
+	MSG_CHANNEL_COUNT
+};
 
 /* What an administrator (and the no-reply logic) wants to know. */
 enum msg_flag {
@@ -46,7 +54,12 @@ struct message *msg_new(enum msg_channel channel);
 void msg_free(struct message **m);
 
 enum msg_channel msg_channel(const struct message *m);
-const char *msg_channel_name(enum msg_channel channel); /* "email", "web" */
+/* msg_channel_name - "email", "web", "phone", "counter", "wechat",
+ * "letter", "other" (the schema's ENUM values). */
+const char *msg_channel_name(enum msg_channel channel);
+/* msg_channel_parse - the channel named name (exact, lower case): true
+ * with *out set, false for an unknown name. */
+bool msg_channel_parse(const char *name, enum msg_channel *out);
 
 /* Header-derived fields; NULL when absent. Ids are stored without <>. */
 const char *msg_message_id(const struct message *m);
@@ -89,7 +102,8 @@ unsigned msg_header_count(const struct message *m);
 void msg_header_at(const struct message *m, unsigned i,
 		   const char **name, const char **value);
 
-/* Form fields (web channel): name -> value. */
+/* Form fields (the web channel, and complaints taken by staff: "phone",
+ * "taken_by"): name -> value. */
 void msg_set_field(struct message *m, const char *name, const char *value);
 const char *msg_field(const struct message *m, const char *name);
 /* msg_field_names - sorted array of names; free with g_free (not the names). */

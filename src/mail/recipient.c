@@ -116,3 +116,32 @@ char *recipient_safe_name(const char *name)
 	}
 	return s;
 }
+
+bool recipient_addr_ok(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	if (!at || at == a || at - a > 64 || strlen(at + 1) > 253 || strlen(a) > 254)
+		return false;
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~.";
+	for (const char *p = a; p < at; p++)
+		if (!g_ascii_isalnum(*p) && !strchr(atext, *p))
+			return false;
+	if (a[0] == '.' || at[-1] == '.' || g_strstr_len(a, at - a, ".."))
+		return false;
+	const char *label = at + 1;
+	unsigned labels = 0;
+	for (;;) {
+		const char *dot = strchr(label, '.');
+		size_t n = dot ? (size_t)(dot - label) : strlen(label);
+		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-')
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!g_ascii_isalnum(label[i]) && label[i] != '-')
+				return false;
+		labels++;
+		if (!dot)
+			break;
+		label = dot + 1;
+	}
+	return labels >= 2;
+}

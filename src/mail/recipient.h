@@ -29,4 +29,10 @@ bool recipient_same_domain(const char *a, const char *b);
  * than four digits). */
 char *recipient_safe_name(const char *name);
 
+/* recipient_addr_ok - addr is a plain addr-spec a customer would type: a
+ * dot-atom local part and an ASCII domain of at least two labels. Quoted
+ * local parts and IP literals are refused: no customer needs them and
+ * they are how header injection is tried. */
+bool recipient_addr_ok(const char *addr);
+
 #endif

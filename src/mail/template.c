@@ -17,6 +17,9 @@ const char *const template_variables[] = {
 	"level", "reason", "status", "status_label",
 	/* plans of B and A complaints (paths.h): request, reminder, decision */
 	"planner", "proposed", "reminder", "decision", "approved", "approver",
+	/* a complaint staff took down: the customer's phone, "channel, taken
+	 * by whom", and that there is no address to answer to */
+	"customer_phone", "intake", "no_email",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
 	/* early warning of a spike (warning.h) */

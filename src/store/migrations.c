@@ -476,6 +476,22 @@ static const char *const m14_case_facts[] = {
 	NULL
 };
 
+/* Complaints taken by staff (complaintctl add, the API with a key; policy
+ * 000, 001 第十二条): the channels beyond mail and form, who took the
+ * complaint (a staff address, or "api:NAME" for a key), and the
+ * customer's phone, which stands in for an address where there is none.
+ * ix_complaints_phone finds a customer's complaints by number for forget. */
+#define CHANNELS "ENUM('email','web','phone','counter','wechat','letter','other')"
+static const char *const m15_taken[] = {
+	"ALTER TABLE complaints MODIFY channel " CHANNELS " NOT NULL,"
+	" ADD COLUMN IF NOT EXISTS taken_by VARCHAR(320) NOT NULL DEFAULT '',"
+	" ADD COLUMN IF NOT EXISTS customer_phone VARCHAR(64) NOT NULL DEFAULT '',"
+	" ADD KEY IF NOT EXISTS ix_complaints_phone (customer_phone)",
+
+	"ALTER TABLE messages MODIFY channel " CHANNELS " NOT NULL",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -489,6 +505,7 @@ static const struct migration all[] = {
 	{ 12, "privacy", m12_privacy },
 	{ 13, "paths by severity, deadlines as policy 004 means them", m13_paths },
 	{ 14, "case facts", m14_case_facts },
+	{ 15, "complaints taken by staff", m15_taken },
 };
 
 const struct migration *migrations_list(unsigned *n)

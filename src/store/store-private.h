@@ -16,6 +16,7 @@
 
 #define LEN_ADDR     320  /* characters, as the schema declares */
 #define LEN_NAME     255
+#define LEN_PHONE    64
 #define LEN_MSGID    255
 #define TEXT_BYTES   65535u
 

@@ -74,9 +74,10 @@ static const char *const st_sql[ST_COUNT] = {
 		"INSERT INTO complaints (ref, channel, status, category, severity,"
 		" route, customer_addr, customer_name, subject, lang, created_at,"
 		" updated_at, department, parent_id, due_ack, due_plan,"
-		" due_investigation, due_handling, due_feedback, due_closure)"
+		" due_investigation, due_handling, due_feedback, due_closure,"
+		" taken_by, customer_phone)"
 		" VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?)",
+		" ?, ?, ?, ?)",
 	[ST_ADD_MESSAGE] =
 		"INSERT INTO messages (complaint_id, direction, channel, message_id,"
 		" dedup_key, in_reply_to, reference_ids, from_addr, from_name,"
@@ -1217,6 +1218,9 @@ int store_new_case(struct store *s, const struct message *m, const char *categor
 		else
 			pb_null(&p);
 	}
+	const char *taker = msg_field(m, "taken_by"), *phone = msg_field(m, "phone");
+	pb_chars(&p, taker ? taker : "", LEN_ADDR);
+	pb_chars(&p, phone ? phone : "", LEN_PHONE);
 	MYSQL_STMT *st = exec(s, ST_NEW_COMPLAINT, &p, err);
 	if (!st)
 		return -1;

@@ -184,7 +184,8 @@ int store_find_ref(struct store *s, const char *ref, uint64_t *complaint_id,
 /* store_new_complaint - allocate a reference PREFIX-YYYYMMDD-NNNN (prefix:
  * 1-16 of A-Z a-z 0-9; day of now in the reference time zone; NNNN counts
  * per prefix and day, at least 4 digits) and insert the complaint (status
- * 'new', customer = the message's From). ref gets the reference
+ * 'new', customer = the message's From, channel = the message's, taker
+ * and phone = its fields "taken_by" and "phone"). ref gets the reference
  * (ref_size >= STORE_REF_MAX). Numbers come from store_reserve_refs's
  * block when one is held for this prefix and day, else from the counter row,
  * which then stays locked until commit (other daemons wait for it). */
@@ -412,6 +413,7 @@ struct store_case {
 	char *ref, *channel, *status, *category, *route, *department, *assignee;
 	char severity;
 	char *customer_addr, *customer_name, *subject, *lang;
+	char *taken_by, *customer_phone;  /* "" for mail and the public form */
 	int64_t created_at, acknowledged_at, resolved_at, closed_at, reopened_at;
 	int64_t first_action_at, first_response_at;
 	int64_t due[STORE_DUE_COUNT];

@@ -35,6 +35,8 @@ void store_case_free(struct store_case *c)
 	g_free(c->assignee);
 	g_free(c->customer_addr);
 	g_free(c->customer_name);
+	g_free(c->taken_by);
+	g_free(c->customer_phone);
 	g_free(c->subject);
 	g_free(c->lang);
 	g_free(c->last_in_message_id);
@@ -105,8 +107,9 @@ int store_relay_first(struct store *s, uint64_t complaint_id, const char *sha256
 	" c.resolved_at, c.closed_at, c.reopened_at, c.first_action_at," \
 	" c.first_response_at, c.due_ack, c.due_plan, c.due_investigation," \
 	" c.due_handling, c.due_feedback, c.due_closure, c.staff_decided + 0," \
-	" c.plan_proposed_at, c.plan_proposed_by, c.plan_decision" STORE_DUE_MET(MET_COLUMN)
-#define CASE_TYPES "uussssssssssssttttttttttttt" "u" "tss" "tttttt"
+	" c.plan_proposed_at, c.plan_proposed_by, c.plan_decision" STORE_DUE_MET(MET_COLUMN) \
+	", c.taken_by, c.customer_phone"
+#define CASE_TYPES "uussssssssssssttttttttttttt" "u" "tss" "tttttt" "ss"
 G_STATIC_ASSERT(STORE_DUE_COUNT == 6);  /* the met columns' types above */
 
 static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -139,6 +142,8 @@ static void case_row(MYSQL_STMT *st, struct rb *r, void *data)
 	c->plan_decision = rb_str(st, r, i++);
 	for (unsigned d = 0; d < STORE_DUE_COUNT; d++)
 		c->met[d] = rb_unix(r, i++);
+	c->taken_by = rb_str(st, r, i++);
+	c->customer_phone = rb_str(st, r, i++);
 	*(struct store_case **)data = c;
 }
 

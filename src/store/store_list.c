@@ -64,6 +64,8 @@ void store_list_item_free(struct store_list_item *it)
 	g_free(it->assignee);
 	g_free(it->customer_addr);
 	g_free(it->customer_name);
+	g_free(it->taken_by);
+	g_free(it->customer_phone);
 	g_free(it->subject);
 	g_free(it->product);
 	g_free(it->order_no);
@@ -200,6 +202,12 @@ static void query_build(struct query *q, const char *columns,
 		statuses_clause(q, f->statuses);
 	if (f->category)
 		text_clause(q, "c.category", f->category, STORE_MATCH_EXACT);
+	if (f->channel) {
+		clause(q, "c.channel = ?");
+		pb_str(&q->p, f->channel);
+	}
+	if (f->phone)
+		text_clause(q, "c.customer_phone", f->phone, STORE_MATCH_EXACT);
 	if (f->severity) {
 		clause(q, "c.severity = ?");
 		pb_strn(&q->p, &f->severity, 1);
@@ -240,7 +248,8 @@ static void query_clear(struct query *q)
 
 #define LIST_COLS "c.id, c.ref, c.channel, c.status, c.category, c.department," \
 	" c.assignee, c.severity, c.customer_addr, c.customer_name, c.subject," \
-	" " FACT("product") ", " FACT("order_no") ", c.created_at, c.updated_at"
+	" " FACT("product") ", " FACT("order_no") ", c.created_at, c.updated_at," \
+	" c.taken_by, c.customer_phone"
 
 static char *str_or_empty(MYSQL_STMT *st, struct rb *r, unsigned i)
 {
@@ -267,6 +276,8 @@ static struct store_list_item *list_row(MYSQL_STMT *st, struct rb *r)
 	it->order_no = str_or_empty(st, r, i++);
 	it->created_at = rb_unix(r, i++);
 	it->updated_at = rb_unix(r, i++);
+	it->taken_by = str_or_empty(st, r, i++);
+	it->customer_phone = str_or_empty(st, r, i++);
 	return it;
 }
 
@@ -285,6 +296,8 @@ int store_list(struct store *s, const struct store_list_filter *f, GPtrArray *ou
 		rb_var(&r);
 	rb_time(&r);
 	rb_time(&r);
+	rb_var(&r);
+	rb_var(&r);
 	int rc = store_oneshot_rows(s, st, &r, err), n = 0;
 	while (rc == 0 && (rc = store_oneshot_fetch(s, st, err)) == 1) {
 		g_ptr_array_add(out, list_row(st, &r));

@@ -68,6 +68,8 @@ struct store_list_filter {
 	enum store_match customer_match;
 	unsigned statuses;           /* a set of 1u << enum store_status; 0 = any */
 	const char *category;        /* exact (without regard to case) */
+	const char *channel;         /* "phone", "web", ... exact (msg_channel_name) */
+	const char *phone;           /* the customer's phone as stored, exact */
 	char severity;               /* 'A', 'B' or 'C'; 0 = any */
 	const char *department;      /* the department's address, exact, without
 				      * regard to case */
@@ -98,6 +100,7 @@ struct store_list_item {
 	char severity;               /* 'A', 'B' or 'C' */
 	char *customer_addr, *customer_name, *subject;
 	char *product, *order_no;    /* case facts; "" when not known */
+	char *taken_by, *customer_phone;  /* "" unless taken by staff / given */
 	int64_t created_at, updated_at;
 };
 void store_list_item_free(struct store_list_item *it); /* NULL-safe; GDestroyNotify-able */

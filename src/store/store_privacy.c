@@ -43,14 +43,17 @@ static void id_row(MYSQL_STMT *st, struct rb *r, void *data)
 	g_array_append_val((GArray *)data, id);
 }
 
-int store_forget_find(struct store *s, const char *addr, const char *ref, GArray *ids,
+int store_forget_find(struct store *s, enum store_customer by, const char *key, GArray *ids,
 		      GError **err)
 {
+	static const char *const sql[] = {
+		[STORE_BY_ADDR] = "SELECT id FROM complaints WHERE customer_addr = ? ORDER BY id",
+		[STORE_BY_PHONE] = "SELECT id FROM complaints WHERE customer_phone = ? ORDER BY id",
+		[STORE_BY_REF] = "SELECT id FROM complaints WHERE ref = ?",
+	};
 	struct pb p = { .nb = 0 };
-	pb_str(&p, addr ? addr : ref);
-	return store_query_rows(s, addr ? "SELECT id FROM complaints WHERE customer_addr = ?"
-				" ORDER BY id" : "SELECT id FROM complaints WHERE ref = ?",
-				&p, "u", id_row, ids, err);
+	pb_str(&p, key);
+	return store_query_rows(s, sql[by], &p, "u", id_row, ids, err);
 }
 
 static void sum_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -100,28 +103,35 @@ int store_case_addresses(struct store *s, uint64_t id, GPtrArray *out, GError **
 		&p, "s", str_row, out, err);
 }
 
-int store_customer_group(struct store *s, const char *addr, char **group, GError **err)
+int store_customer_group(struct store *s, enum store_customer by, const char *key,
+			 char **group, GError **err)
 {
 	struct pb p = { .nb = 0 };
-	pb_str(&p, addr);
+	pb_str(&p, key);
 	GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-	int rc = store_query_rows(s, "SELECT customer_group FROM complaints WHERE"
-				  " customer_addr = ? AND customer_group IS NOT NULL LIMIT 1",
+	int rc = store_query_rows(s, by == STORE_BY_PHONE
+				  ? "SELECT customer_group FROM complaints WHERE"
+				    " customer_phone = ? AND customer_group IS NOT NULL LIMIT 1"
+				  : "SELECT customer_group FROM complaints WHERE"
+				    " customer_addr = ? AND customer_group IS NOT NULL LIMIT 1",
 				  &p, "s", str_row, found, err);
 	*group = rc > 0 && found->len ? g_strdup(found->pdata[0]) : NULL;
 	g_ptr_array_unref(found);
 	return rc < 0 ? -1 : *group != NULL;
 }
 
-int store_set_customer_group(struct store *s, const char *addr, const char *group,
-			     GError **err)
+int store_set_customer_group(struct store *s, enum store_customer by, const char *key,
+			     const char *group, GError **err)
 {
 	struct pb p = { .nb = 0 };
 	pb_str(&p, group);
-	pb_str(&p, addr);
+	pb_str(&p, key);
 	uint64_t n = 0;
-	return changed(s, "UPDATE complaints SET customer_group = ? WHERE customer_addr = ?"
-		       " AND customer_group IS NULL", &p, &n, err);
+	return changed(s, by == STORE_BY_PHONE
+		       ? "UPDATE complaints SET customer_group = ? WHERE customer_phone = ?"
+			 " AND customer_group IS NULL"
+		       : "UPDATE complaints SET customer_group = ? WHERE customer_addr = ?"
+			 " AND customer_group IS NULL", &p, &n, err);
 }
 
 /* ---- forget ----------------------------------------------------------------- */
@@ -136,8 +146,8 @@ struct erase_step {
 #define COUNT(f) offsetof(struct store_erased, f)
 
 static const struct erase_step case_steps[] = {
-	{ "UPDATE complaints SET customer_addr = '', customer_name = '', subject = ''"
-	  " WHERE id = ?", COUNT(complaints) },
+	{ "UPDATE complaints SET customer_addr = '', customer_name = '', customer_phone = '',"
+	  " subject = '' WHERE id = ?", COUNT(complaints) },
 	/* Message-IDs too: a customer's may spell the address; ours stay in
 	 * the outbox, so replies to our mail still find the complaint */
 	{ "UPDATE messages SET from_name = '', recipients = NULL, subject = NULL,"

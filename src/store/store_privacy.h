@@ -38,11 +38,17 @@ uint64_t store_erased_total(const struct store_erased *n);
 
 /* ---- forget ----------------------------------------------------------------- */
 
-/* store_forget_find - the complaints of customer address addr (compared
- * without regard to case, as the column's collation does) or, addr NULL,
- * the one with reference ref (byte for byte): their ids appended to ids
- * (a GArray of uint64_t), oldest first. How many, or -1. */
-int store_forget_find(struct store *s, const char *addr, const char *ref, GArray *ids,
+/* How a customer (or one complaint) is named. */
+enum store_customer {
+	STORE_BY_ADDR,    /* customer_addr, without regard to case (its collation) */
+	STORE_BY_PHONE,   /* customer_phone, as stored (taken_phone_normal's form) */
+	STORE_BY_REF,     /* the reference, byte for byte */
+};
+
+/* store_forget_find - the complaints of the customer named key (by
+ * address or phone) or the one with reference key: their ids appended to
+ * ids (a GArray of uint64_t), oldest first. How many, or -1. */
+int store_forget_find(struct store *s, enum store_customer by, const char *key, GArray *ids,
 		      GError **err);
 
 /* store_forget_loose_count - rows of addr outside any complaint: messages
@@ -58,14 +64,16 @@ int store_forget_loose_count(struct store *s, const char *addr, const char *key,
  * non-empty, g_strdup'd into out. How many, or -1. */
 int store_case_addresses(struct store *s, uint64_t id, GPtrArray *out, GError **err);
 
-/* store_customer_group - the customer_group some complaint of addr has
- * already: 1 with *group (g_free), 0 none, -1. */
-int store_customer_group(struct store *s, const char *addr, char **group, GError **err);
-/* store_set_customer_group - every complaint of addr without a group gets
- * group: after the address is gone, the group still says which complaints
- * came from one customer. 0 / -1. */
-int store_set_customer_group(struct store *s, const char *addr, const char *group,
-			     GError **err);
+/* store_customer_group - the customer_group some complaint of the customer
+ * key (by address or by phone) has already: 1 with *group (g_free), 0
+ * none, -1. */
+int store_customer_group(struct store *s, enum store_customer by, const char *key,
+			 char **group, GError **err);
+/* store_set_customer_group - every complaint of the customer key without a
+ * group gets group: after the address or phone is gone, the group still
+ * says which complaints came from one customer. 0 / -1. */
+int store_set_customer_group(struct store *s, enum store_customer by, const char *key,
+			     const char *group, GError **err);
 
 /* What store_forget_case erases besides the complaint's texts. Borrowed. */
 struct store_forget {
@@ -77,8 +85,8 @@ struct store_forget {
 	const char *cancel_reason;      /* outbox last_error of a cancelled mail */
 };
 
-/* store_forget_case - complaint id loses its customer's address, name and
- * subject; its messages their senders in f->addrs, names, recipients,
+/* store_forget_case - complaint id loses its customer's address, name,
+ * phone and subject; its messages their senders in f->addrs, names, recipients,
  * subjects, bodies, notes, raw sources and Message-IDs; its attachments
  * are deleted; its rule hits lose the matched text; its history the
  * details of kinds not in f->kept_kinds and the actors in f->addrs; its

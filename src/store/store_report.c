@@ -139,11 +139,12 @@ static const char *const group_sql[STORE_REPORT_DIMS] = {
 static char *groups_sql(void)
 {
 	/* who: one customer, by address, or by the group forget left when it
-	 * erased the address (the group's collation named: the two columns'
+	 * erased the address, or by phone (a customer taken down without one) (the group's collation named: the two columns'
 	 * differ) */
 	GString *q = g_string_new("WITH p AS (SELECT id, ref, created_at, category, severity,"
 				  " department, channel, COALESCE(customer_group COLLATE"
-				  " utf8mb4_unicode_520_ci, NULLIF(customer_addr, '')) who"
+				  " utf8mb4_unicode_520_ci, NULLIF(customer_addr, ''),"
+				  " NULLIF(customer_phone, '')) who"
 				  " FROM complaints WHERE created_at >= ? AND created_at < ?) ");
 	for (int d = 0; d < STORE_REPORT_DIMS; d++) {
 		if (d)

@@ -287,6 +287,20 @@ static int add_facts(struct pipeline *p, uint64_t complaint_id, const struct mes
 	return rc;
 }
 
+/* acknowledged_in_person - a complaint staff took down was acknowledged
+ * by them, to the customer on the phone or at the counter, when they took
+ * it (受理): its acknowledgement deadline is met then, mail or not (a
+ * customer with no address gets none, and must not make the complaint
+ * look late). */
+static int acknowledged_in_person(struct pipeline *p, const struct pipeline_item *it,
+				  const char *taker, int64_t now, GError **err)
+{
+	if (store_set_status(p->store, it->complaint_id, "acknowledged", now, err) < 0)
+		return -1;
+	return store_add_event(p->store, it->complaint_id, now, taker, "acknowledged",
+			       msg_channel_name(msg_channel(it->msg)), err);
+}
+
 /* new_complaint - store complaint + message + hits, queue the ack, tell
  * the department; parent_id: the closed complaint this one follows. */
 static int new_complaint(struct pipeline *p, struct pipeline_item *it,
@@ -312,11 +326,15 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	if (store_hits(p, it->complaint_id, *row, v, err) < 0 ||
 	    add_facts(p, it->complaint_id, it->msg, v, now, err) < 0)
 		goto out;
-	char *detail = g_strdup_printf("category=%s severity=%c channel=%s",
+	/* a complaint staff took down is recorded as theirs: the one who
+	 * answers for what was written down */
+	const char *taker = msg_field(it->msg, "taken_by");
+	char *detail = g_strdup_printf("category=%s severity=%c channel=%s%s%s",
 				       verdict_category(v), severity,
-				       msg_channel_name(msg_channel(it->msg)));
-	rc = store_add_event(p->store, it->complaint_id, now, msg_from_addr(it->msg),
-			     "received", detail, err);
+				       msg_channel_name(msg_channel(it->msg)),
+				       taker ? " taken_by=" : "", taker ? taker : "");
+	rc = store_add_event(p->store, it->complaint_id, now,
+			     taker ? taker : msg_from_addr(it->msg), "received", detail, err);
 	g_free(detail);
 	if (rc < 0)
 		goto out;
@@ -328,6 +346,8 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 		rc = ack_allowed(p, it, now, &allowed, err);
 	if (rc == 0 && allowed)
 		rc = queue_ack(p, it, verdict_category(v), now, err);
+	if (rc == 0 && taker)
+		rc = acknowledged_in_person(p, it, taker, now, err);
 	if (rc == 0 && !it->no_ack)
 		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, v, &plan, err);
 	if (rc == 0)

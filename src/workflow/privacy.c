@@ -9,6 +9,7 @@
 #include "mail/recipient.h"
 #include "store/store.h"
 #include "workflow/report.h"
+#include "workflow/taken.h"
 
 /* History kinds whose detail holds no personal data: figures, statuses,
  * staff's commands and staff addresses. Every other kind's detail (the
@@ -17,7 +18,8 @@
  * detail of a kind added later until it is listed here. */
 static const char *const kept_kinds[] = {
 	"received", "classified", "reclassified", "commands", "escalated", "notified",
-	"follows", "survey_sent", "closed", "reopened", "purged", "forgotten", NULL
+	"follows", "survey_sent", "closed", "reopened", "purged", "forgotten", "acknowledged",
+	NULL
 };
 
 /* The ledger kind (report_runs.kind) of the daily purge. */
@@ -37,8 +39,18 @@ int privacy_find(struct store *s, const char *target, struct privacy_target *t,
 {
 	*t = (struct privacy_target){ .by_address = strchr(target, '@') != NULL,
 				      .ids = g_array_new(FALSE, FALSE, sizeof(uint64_t)) };
-	if (store_forget_find(s, t->by_address ? target : NULL, target, t->ids, err) < 0)
+	if (store_forget_find(s, t->by_address ? STORE_BY_ADDR : STORE_BY_REF, target, t->ids,
+			      err) < 0)
 		return -1;
+	/* not an address nor a reference: a phone number, however written */
+	char *phone = t->by_address || t->ids->len ? NULL : taken_phone_normal(target);
+	if (phone) {
+		t->by_phone = true;
+		int rc = store_forget_find(s, STORE_BY_PHONE, phone, t->ids, err);
+		g_free(phone);
+		if (rc < 0)
+			return -1;
+	}
 	if (t->by_address) {
 		char *key = recipient_key(target);
 		int rc = store_forget_loose_count(s, target, key, &t->loose, err);
@@ -107,18 +119,28 @@ static char **customer_addresses(const struct config *cfg, struct store *s,
 /* keep_group - the customer's complaints keep being counted as one
  * customer's (repeat complainants) once the address is gone: all of them
  * get the group an earlier forget gave them, or a new random one. */
-static int keep_group(struct store *s, const char *addr, GError **err)
+static int keep_group_by(struct store *s, enum store_customer by, const char *key,
+			 GError **err)
 {
-	if (!addr || !*addr)
+	if (!key || !*key)
 		return 0;
 	char *group = NULL;
-	int rc = store_customer_group(s, addr, &group, err);
+	int rc = store_customer_group(s, by, key, &group, err);
 	if (rc == 0)
 		group = g_uuid_string_random();
 	if (rc >= 0)
-		rc = store_set_customer_group(s, addr, group, err);
+		rc = store_set_customer_group(s, by, key, group, err);
 	g_free(group);
 	return rc < 0 ? -1 : 0;
+}
+
+/* keep_group - by the address, else by the phone (a customer who called
+ * and never wrote) */
+static int keep_group(struct store *s, const struct store_case *c, GError **err)
+{
+	if (c->customer_addr && *c->customer_addr)
+		return keep_group_by(s, STORE_BY_ADDR, c->customer_addr, err);
+	return keep_group_by(s, STORE_BY_PHONE, c->customer_phone, err);
 }
 
 /* forget_in - the erasure of one complaint, inside the transaction. */
@@ -130,7 +152,7 @@ static int forget_in(const struct config *cfg, struct store *s, const struct sto
 		return -1;
 	struct store_forget f = { .addrs = (const char *const *)addrs, .kept_kinds = kept_kinds,
 				  .cancel_reason = cancel_reason };
-	int rc = keep_group(s, c->customer_addr, err);
+	int rc = keep_group(s, c, err);
 	if (rc == 0)
 		rc = store_forget_case(s, c->id, &f, n, err);
 	/* who and when, not what: the counts would say how much there was */

@@ -3,8 +3,8 @@
  * 保护法): erasing one customer's data on request (complaintctl forget) and
  * purging the raw mail of complaints closed long ago ([retention] days).
  *
- * What forget erases of a complaint: the customer's address and name and
- * the subject; every message's text, source, names, recipients and
+ * What forget erases of a complaint: the customer's address, name and
+ * phone and the subject; every message's text, source, names, recipients and
  * Message-IDs (the customer's mail, web form fields, the staff's replies
  * relayed to the customer, which quote or answer them); attachments; the
  * text rules matched; survey comments; the sources of our mail about it,
@@ -42,6 +42,8 @@ struct store;
 /* What a forget target names. */
 struct privacy_target {
 	bool by_address;        /* target is an address (holds '@'), else a reference */
+	bool by_phone;          /* ... or, no complaint having that reference, a phone
+				 * number (taken_phone_normal: +86 139-... is +86139...) */
 	GArray *ids;            /* uint64_t: the complaints, oldest first */
 	uint64_t loose;         /* by address: rows outside any complaint */
 };

@@ -16,7 +16,9 @@ static const char *const category_names[REPORT_CATEGORIES] = {
 	"quality", "service", "price", "infringement", "other",
 };
 static const char *const severity_names[REPORT_SEVERITIES] = { "A", "B", "C" };
-static const char *const channel_names[REPORT_CHANNELS] = { "email", "web" };
+static const char *const channel_names[REPORT_CHANNELS] = {
+	"email", "web", "phone", "counter", "wechat", "letter", "other",
+};
 
 const char *report_category_name(enum report_category c)
 {
@@ -109,7 +111,8 @@ static const char *const severity_labels[REPORT_SEVERITIES][2] = {
 	{ "C ordinary", "C 类（一般）" },
 };
 static const char *const channel_labels[REPORT_CHANNELS][2] = {
-	{ "E-mail", "邮件" }, { "Web form", "网页表单" },
+	{ "E-mail", "邮件" }, { "Web form", "网页表单" }, { "Phone", "电话" },
+	{ "Counter", "柜台" }, { "WeChat", "微信" }, { "Letter", "信件" }, { "Other", "其他" },
 };
 static const char *const deadline_labels[STORE_DUE_COUNT][2] = {
 	{ "Acknowledgement", "受理确认" }, { "Handling plan (A)", "处理方案（A 类）" },
@@ -1617,7 +1620,9 @@ static void html_shares(GString *out, const struct report *r, const char *lang,
 			const char *const (*names)[2], const uint64_t *n, unsigned count)
 {
 	const char *cols[] = { "", L(lang, L_COUNT), L(lang, L_SHARE) };
-	struct row rows[REPORT_CATEGORIES];
+	/* the longest list it is given: categories or channels */
+	struct row rows[MAX((int)REPORT_CATEGORIES, (int)REPORT_CHANNELS)];
+	g_assert(count <= G_N_ELEMENTS(rows));
 	for (unsigned i = 0; i < count; i++)
 		row_share(&rows[i], names[i][zh(lang)], n[i], r->created);
 	html_table(out, cols, 3, rows, count);

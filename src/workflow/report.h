@@ -75,7 +75,12 @@ enum report_category {
 	REPORT_CATEGORIES
 };
 enum report_severity { REPORT_SEV_A, REPORT_SEV_B, REPORT_SEV_C, REPORT_SEVERITIES };
-enum report_channel { REPORT_EMAIL, REPORT_WEB, REPORT_CHANNELS };
+/* The channels as enum msg_channel has them (mail, form, and the ones
+ * staff take complaints on). */
+enum report_channel {
+	REPORT_EMAIL, REPORT_WEB, REPORT_PHONE, REPORT_COUNTER, REPORT_WECHAT, REPORT_LETTER,
+	REPORT_OTHER_CHANNEL, REPORT_CHANNELS
+};
 
 /* report_category_name - "quality" .. "other"; report_category_index - the
  * reverse, REPORT_OTHER for anything else (NULL too). */

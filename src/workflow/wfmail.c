@@ -68,7 +68,8 @@ void wf_view_of_case(struct wf_view *v, const struct store_case *c)
 		.customer_name = c->customer_name, .customer_addr = c->customer_addr,
 		.subject = c->subject, .lang = c->lang, .department = c->department,
 		.status = c->status, .severity = c->severity, .received = c->created_at,
-		.due = c->due,
+		.due = c->due, .channel = c->channel, .taken_by = c->taken_by,
+		.customer_phone = c->customer_phone,
 	};
 }
 
@@ -134,6 +135,27 @@ static const char *commands_help(const char *lang)
 	       "  #escalate reason                      one severity level up (C to B, B to A)\n";
 }
 
+/* intake_text - "电话 · 由 a@shop 受理" / "phone, taken by a@shop" for a
+ * complaint staff took down; "" for mail and the form, which came by
+ * themselves. */
+static char *intake_text(const struct wf_view *v, const char *lang)
+{
+	static const char *const labels[][3] = {
+		{ "phone", "电话", "phone" }, { "counter", "柜台", "counter" },
+		{ "wechat", "微信", "WeChat" }, { "letter", "信件", "letter" },
+		{ "other", "其他", "other" },
+	};
+	if (!v->taken_by || !*v->taken_by)
+		return g_strdup("");
+	bool en = !g_strcmp0(lang, "en");
+	const char *label = v->channel ? v->channel : "";
+	for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
+		if (!g_strcmp0(v->channel, labels[i][0]))
+			label = labels[i][en ? 2 : 1];
+	return en ? g_strdup_printf("%s, taken by %s", label, v->taken_by)
+		  : g_strdup_printf("%s · 由 %s 受理", label, v->taken_by);
+}
+
 /* vars_new - the variables every staff template knows, for view v in
  * lang; values owned by the table. */
 GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang)
@@ -149,6 +171,9 @@ GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, c
 	g_hash_table_insert(h, "subject", g_strdup(v->subject ? v->subject : ""));
 	g_hash_table_insert(h, "department", g_strdup(v->department ? v->department : ""));
 	g_hash_table_insert(h, "customer", wf_customer(v->customer_name, v->customer_addr));
+	g_hash_table_insert(h, "customer_phone", g_strdup(v->customer_phone ? v->customer_phone
+							  : ""));
+	g_hash_table_insert(h, "intake", intake_text(v, lang));
 	g_hash_table_insert(h, "status", g_strdup(v->status ? v->status : "new"));
 	g_hash_table_insert(h, "status_label", g_strdup(wf_status_label(v->status ? v->status
 									       : "new", lang)));

@@ -19,6 +19,7 @@ struct wf_view {
 	uint64_t id;
 	const char *ref, *category, *customer_name, *customer_addr, *subject, *lang;
 	const char *department, *status;
+	const char *channel, *taken_by, *customer_phone;  /* NULL or "" = not known */
 	char severity;
 	int64_t received;
 	const int64_t *due;
@@ -37,8 +38,10 @@ struct wf_outmail {
 
 void wf_view_of_case(struct wf_view *v, const struct store_case *c);
 /* wf_vars_new - the variables every template for v knows (ref, severity,
- * category and its label, customer, subject, department, status and its
- * label, received, deadlines, commands, company), every word of them in
+ * category and its label, customer, customer_phone, subject, department,
+ * status and its label, received, deadlines, commands, company, and for a
+ * complaint staff took down "intake": its channel and who took it),
+ * every word of them in
  * lang; the table owns its values. */
 GHashTable *wf_vars_new(const struct workflow_ctx *x, const struct wf_view *v, const char *lang);
 /* wf_queue - render and put into the outbox; 0 also when the template is

@@ -350,6 +350,8 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 		.customer_name = msg_from_name(m), .customer_addr = msg_from_addr(m),
 		.subject = msg_subject(m), .lang = msg_lang(m), .department = plan->department,
 		.severity = verdict_severity(v), .received = x->now, .due = plan->due,
+		.channel = msg_channel_name(msg_channel(m)), .taken_by = msg_field(m, "taken_by"),
+		.customer_phone = msg_field(m, "phone"),
 	};
 	const char *lang = x->cfg->staff_lang;
 	if (plan->department) {
@@ -361,6 +363,8 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 		casefacts_collect(m, v, &facts);
 		g_hash_table_insert(vars, "facts", casefacts_text(&facts, !g_strcmp0(lang, "en")));
 		store_facts_clear(&facts);
+		if (!msg_from_addr(m))
+			g_hash_table_insert(vars, "no_email", g_strdup("1"));
 		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
 				     .vars = vars, .attach = m, .to_staff = true };

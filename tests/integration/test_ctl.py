@@ -335,8 +335,8 @@ def test_calendar(srv, bindir):
 # every command line complaintctl knows, as the administrator types it
 SUBCOMMANDS = ["db", "db migrate", "db status", "parse", "rules", "rules check", "rules test",
                "rules eval", "rules learn", "rules corrections", "rules reclassify", "show",
-               "list", "search", "export", "report", "calendar", "calendar check",
-               "calendar deadlines", "forget"]
+               "list", "search", "export", "add", "forget", "report", "calendar",
+               "calendar check", "calendar deadlines"]
 
 
 def makefile_version():
@@ -370,6 +370,8 @@ def test_help_and_version(srv, bindir):
     assert "--overdue" in ok(bindir, "list", "--help") and \
         "--bom" not in ok(bindir, "list", "--help")
     assert "--bom" in ok(bindir, "export", "--help")
+    assert "--channel" in ok(bindir, "list", "--help")
+    assert "--taken-by STAFF" in ok(bindir, "add", "--help")
     assert "--fail-under" in ok(bindir, "rules", "eval", "--help")
     assert "--lang" in ok(bindir, "report", "--help")
     rc, out, err = run(bindir, "help", "frobnicate")

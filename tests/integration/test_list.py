@@ -446,11 +446,12 @@ def test_text_and_json(srv, bindir):
         assert [NAME[x["ref"]] for x in doc] == ALL, doc
         keys = {"ref", "status", "category", "severity", "channel", "department",
                 "assignee", "product", "order_no", "customer", "subject", "created",
-                "updated"}
+                "updated", "taken_by"}
         for obj, name in zip(doc, ALL):
             k = FIXTURE[name]
             assert set(obj) == keys, sorted(obj)
-            assert set(obj["customer"]) == {"name", "addr"}, obj["customer"]
+            assert set(obj["customer"]) == {"name", "addr", "phone"}, obj["customer"]
+            assert obj["taken_by"] is None and obj["customer"]["phone"] is None, obj
             assert obj["customer"]["addr"] == k["customer_addr"], obj
             assert obj["customer"]["name"] == (k["customer_name"] or None), obj
             assert obj["subject"] == k["subject"], obj            # whole, not cut

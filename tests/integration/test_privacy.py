@@ -280,6 +280,41 @@ def test_forget(srv, bindir):
         d.close()
 
 
+def test_forget_phone(srv, bindir):
+    """A customer who only called (complaintctl add, no e-mail): forget
+    PHONE, written another way than it was taken down, erases the phone,
+    name, texts and sources of both calls and keeps the figures; the two
+    still count as one repeat complainant; another caller stays."""
+    d = daemon(srv, bindir)
+    try:
+        calls = [("139 1234 5678", "周芷若", "CALL-ONE-7710 电水壶漏水，要求退货。"),
+                 ("+86 (138) 0000-1111", "赵敏", "x"),  # another caller: stays
+                 ("13912345678", "周芷若", "CALL-TWO-7711 水壶又漏水了，第二次投诉。")]
+        refs = []
+        for phone, name, text in calls:
+            r = d.ctl("add", "--channel", "phone", "--taken-by", f"agent@{STAFF_DOMAIN}",
+                      "--phone", phone, "--name", name, "--text", text)
+            refs.append(r.stdout.decode().split()[0])
+        gone = ["13912345678", "CALL-ONE-7710", "CALL-TWO-7711"]
+        assert set(n for _, _, n in traces(srv, gone)) == set(gone)
+        before_figures, before_report = figures(srv), report(bindir, d)
+        assert before_report["repeat_complainants"]["count"] == 1, before_report
+        rc, out, err = forget(bindir, d, "--yes", "139-1234-5678")
+        assert rc == 0, (rc, out, err)
+        assert out.startswith(f"{refs[0]}: erased customer and subject"), out
+        assert refs[2] in out and refs[1] not in out, out
+        assert traces(srv, gone) == [], traces(srv, gone)
+        assert sources(srv, [refs[0], refs[2]]) == (0, 0, 0)
+        assert scalar(srv, "SELECT customer_phone FROM complaints WHERE ref = %s",
+                      (refs[1],)) == "+8613800001111"
+        assert figures(srv) == before_figures
+        assert report(bindir, d) == before_report
+        rc, out, err = forget(bindir, d, "--yes", "139 1234 5678")
+        assert rc == 1 and "nothing of" in err, (rc, out, err)
+    finally:
+        d.close()
+
+
 def purged(srv, ref):
     """(raw sources left, attachment contents left, sent mail sources left,
     purged_at set, bodies left) of complaint ref."""
@@ -404,7 +439,7 @@ def test_no_pii(srv, bindir):
         d.close()
 
 
-TESTS = [test_forget, test_retention, test_no_pii]
+TESTS = [test_forget, test_forget_phone, test_retention, test_no_pii]
 
 
 def main():

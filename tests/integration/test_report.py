@@ -47,6 +47,8 @@ weekend = sat sun
 hours = 09:00-18:00
 """
 
+# the channels staff take complaints on (complaintctl add): none here
+NO_TAKEN = {"phone": 0, "counter": 0, "wechat": 0, "letter": 0, "other": 0}
 QUALITY = "quality@staff.example"
 SERVICE = "service@staff.example"
 LEGAL = "legal@staff.example"
@@ -241,7 +243,7 @@ DAY = {
     "by_category": {"quality": 1, "service": 1, "price": 0, "infringement": 1,
                     "other": 1},                     # C4, C5, C6, C7
     "by_severity": {"A": 1, "B": 1, "C": 2},         # C4 A, C5 B, C6 C7 C
-    "by_channel": {"email": 3, "web": 1},            # C5 by web
+    "by_channel": {"email": 3, "web": 1, **NO_TAKEN},            # C5 by web
     "by_department": {"(none)": 1, LEGAL: 1, QUALITY: 1, SERVICE: 1},
     # first response: C4 00:10 -> 10:30 counts 09:00-10:30 = 1.5 h; C6
     # 15:00 -> 15:30 = 0.5 h; C5's answer (12-02) comes after the end, C7 has
@@ -295,7 +297,7 @@ WEEK = {
     "by_category": {"quality": 2, "service": 2, "price": 2, "infringement": 1,
                     "other": 1},   # C4 C8 / C2 C5 / C3 C11 / C6 / C7
     "by_severity": {"A": 1, "B": 2, "C": 5},      # C4 / C3 C5 / C2 C6 C7 C8 C11
-    "by_channel": {"email": 4, "web": 4},         # C3 C4 C6 C7 / C2 C5 C8 C11
+    "by_channel": {"email": 4, "web": 4, **NO_TAKEN},         # C3 C4 C6 C7 / C2 C5 C8 C11
     "by_department": {"(none)": 3, QUALITY: 2, SERVICE: 2, LEGAL: 1},
     # C2 09:30 -> 11:00 = 1.5; C4 1.5; C5 Tue 14:00 -> Wed 10:00 = 4 + 1 = 5;
     # C6 0.5; C11 09:00 -> 09:20 = 1/3; C8's answer is on 12-07, after the end.
@@ -344,7 +346,7 @@ NOVEMBER = {
     "by_category": {"quality": 1, "service": 2, "price": 1, "infringement": 0,
                     "other": 0},                    # C1 / C2 C9 / C3
     "by_severity": {"A": 1, "B": 1, "C": 2},        # C1 / C3 / C2 C9
-    "by_channel": {"email": 3, "web": 1},           # C2 by web
+    "by_channel": {"email": 3, "web": 1, **NO_TAKEN},           # C2 by web
     "by_department": {SERVICE: 2, "(none)": 1, QUALITY: 1},
     # C1 Fri 17:00 -> Mon 10:00 = 1 (Fri) + 0 (weekend) + 1 (Mon) = 2;
     # C2 1.5; C9 10:00 -> 11:00 = 1. [1, 1.5, 2]: median 1.5; p90 at rank

@@ -353,6 +353,53 @@ static void test_secret_permissions(void **state)
 	g_free(errs);
 }
 
+/* test_api_keys - [api] keys_file: owner-only, NAME KEY lines, and the key
+ * presented found by its whole value only. */
+static void test_api_keys(void **state)
+{
+	const char *conf = "[company]\nfrom = a@b.example\n[api]\nkeys_file = api.keys\n";
+	char *errs;
+	g_free(write_file("api.keys", "hotline 0123456789abcdef-hotline\n", 0640));
+	struct config *cfg = load(conf, &errs);
+	assert_null(cfg);
+	assert_non_null(strstr(errs, "[api] keys_file:"));
+	assert_non_null(strstr(errs, "too open"));
+	g_free(errs);
+	static const char *const bad[] = {
+		"hotline short\n", "hotline\n", "a b c 0123456789abcdef\n",
+		"bad/name 0123456789abcdef-xx\n", "# only a comment\n",
+		"a 0123456789abcdef-same\nb 0123456789abcdef-same\n",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_free(write_file("api.keys", bad[i], 0600));
+		cfg = load(conf, &errs);
+		if (cfg)
+			fail_msg("accepted keys file %zu", i);
+		assert_non_null(strstr(errs, "[api] keys_file:"));
+		g_free(errs);
+	}
+	g_free(write_file("api.keys", "# call centre\nhotline  0123456789abcdef-hotline\n\n"
+			  "wechat-desk\t0123456789abcdef-wechat\n", 0600));
+	cfg = load(conf, &errs);
+	assert_non_null(cfg);
+	assert_string_equal(config_api_key(cfg, "0123456789abcdef-hotline"), "hotline");
+	assert_string_equal(config_api_key(cfg, "0123456789abcdef-wechat"), "wechat-desk");
+	assert_null(config_api_key(cfg, "0123456789abcdef-hotlin"));
+	assert_null(config_api_key(cfg, "0123456789abcdef-hotlinee"));
+	assert_null(config_api_key(cfg, "hotline"));
+	assert_null(config_api_key(cfg, ""));
+	assert_null(config_api_key(cfg, NULL));
+	char *dump = config_dump(cfg);
+	assert_null(strstr(dump, "0123456789abcdef"));
+	g_free(dump);
+	config_free(&cfg);
+	g_free(errs);
+	cfg = load("[company]\nfrom = a@b.example\n", &errs);
+	assert_null(config_api_key(cfg, "0123456789abcdef-hotline"));
+	config_free(&cfg);
+	g_free(errs);
+}
+
 /* test_key_rotation - [staff] previous_secret_file needs its end date;
  * the date is read as the end of that day; token_lifetime has bounds. */
 static void test_key_rotation(void **state)
@@ -451,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_group_and_mailbox_checks),
 		cmocka_unit_test(test_secret_permissions),
 		cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_api_keys),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_durations_sizes),
 		cmocka_unit_test(test_retention),
