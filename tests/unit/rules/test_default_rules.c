@@ -113,6 +113,9 @@ static void test_ordinary_words_zh(void **state)
 		{ "网上关于你们新品的新闻说续航十小时，实际只有五小时。", 'C', NULL, NULL },
 		/* X_PLACE: a court as a landmark */
 		{ "我住在法院旁边，快递员总说找不到地址。", 'C', NULL, NULL },
+		/* B_AUTHORITY_ZH: a hotline number, not the digits of an order */
+		{ "订单号：12345，收到的杯子是碎的。", 'C', NULL, NULL },
+		{ "订单TB12315的耳机没有声音。", 'C', NULL, NULL },
 	};
 	check_sev(*state, c, G_N_ELEMENTS(c));
 }
@@ -129,6 +132,8 @@ static void test_ordinary_words_en(void **state)
 		{ "I don't want to sue anyone, just fix my boiler.", 'C', NULL, NULL },
 		/* X_NO_INJURY_EN */
 		{ "No one was injured, but the heater caught fire.", 'C', NULL, NULL },
+		/* B_AUTHORITY_ZH: 12345 as an order number */
+		{ "My order #12345 arrived with a cracked screen.", 'C', NULL, NULL },
 	};
 	check_sev(*state, c, G_N_ELEMENTS(c));
 }
