@@ -300,7 +300,9 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
  *                  closed (the earlier)
  * A resolved complaint waiting for its survey is not escalated for closure
  * (store_due_escalations), though the deadline counts as missed in the
- * reports when the survey goes out after it. */
+ * reports when the survey goes out after it; one without an address waits
+ * for no survey. For it the workflow stamps result_sent_at when the staff
+ * resolve it (they give the result in person). */
 #define STORE_SURVEY_OF_RESOLUTION "IF(c.survey_sent_at >= c.resolved_at, c.survey_sent_at, NULL)"
 #define STORE_DUE_MET(X) \
 	X(STORE_DUE_ACK, "LEAST(COALESCE(c.acknowledged_at, c.first_response_at)," \

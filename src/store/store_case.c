@@ -391,8 +391,11 @@ int store_due_escalations(struct store *s, int64_t now, int64_t interval,
 			  unsigned max_level, unsigned max, GPtrArray *out, GError **err)
 {
 	/* a resolved complaint waits for its survey ([survey] delay, at most a
-	 * week): nobody is to blame for the closure deadline meanwhile */
-	static const char waiting_survey[] = " AND c.status <> 'resolved'";
+	 * week): nobody is to blame for the closure deadline meanwhile. One
+	 * without an address gets no survey by mail: the staff call the
+	 * customer back and close it, and its closure deadline stays theirs. */
+	static const char waiting_survey[] =
+		" AND (c.status <> 'resolved' OR c.customer_addr = '')";
 	unsigned before = out->len;
 	for (unsigned d = 0; d < STORE_DUE_COUNT && out->len - before < max; d++) {
 		char *sql = g_strdup_printf(

@@ -846,8 +846,13 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 			rc = store_add_event(x->store, c->id, x->now, actor, "note", res.text, err);
 		else if (rc == 0 && text)
 			rc = relay_once(x, c, actor, res.text, &sent, err);
-		/* the feedback is the result: an answer with or after the resolution */
-		if (rc == 0 && sent && (!strcmp(c->status, "resolved") || !strcmp(c->status, "closed")))
+		/* the feedback is the result: an answer with or after the
+		 * resolution; to a customer with no address (taken by phone, at
+		 * the counter) the handler gives it in person, so resolving it
+		 * is the record that the result was given */
+		bool in_person = !c->customer_addr || !*c->customer_addr;
+		if (rc == 0 && (sent || (in_person && staffcmd_find(&res, STAFFCMD_STATUS))) &&
+		    (!strcmp(c->status, "resolved") || !strcmp(c->status, "closed")))
 			rc = store_case_result_sent(x->store, c->id, x->now, err);
 		/* queued after the answer, so that the customer reads the answer
 		 * first and then that the complaint is settled: the sender sends

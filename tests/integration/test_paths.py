@@ -259,6 +259,40 @@ def test_deadlines_as_policy_means(srv, bindir):
         d.close()
 
 
+def test_in_person_feedback_and_closure(srv, bindir):
+    """A complaint taken by phone has no address: resolving it records that
+    the handler gave the customer the result (feedback met, though no mail
+    can go); no survey can go either, so its closure deadline is not held
+    for one: past it, it is escalated until the staff close it."""
+    d = daemon(srv, bindir, deadlines={"closure": "1"})
+    try:
+        d.start()
+        r = d.ctl("add", "--channel", "phone", "--taken-by", HANDLER, "--phone",
+                  "+86 139 1234 5678", "--name", "赵敏", "--text",
+                  "我买的电水壶用了两天就漏水了，底座有裂纹，要求退货。")
+        assert r.returncode == 0, r
+        ref = r.stdout.decode().split()[0]
+        wait_for("notification", lambda: about(ref, mails(srv, kind="notify")), 60)
+        note = about(ref, mails(srv, kind="notify"))[0]
+        deliver(srv, staff_reply(note, "#status resolved"))
+        wait_for("feedback met", lambda: met(d, ref)["feedback"] is not None, 60)
+        assert met(d, ref)["closure"] is None, met(d, ref)
+        assert d.stop() == 0
+
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(3 * 86400)})
+        wait_for("closure escalated", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM escalations WHERE deadline = 'closure'"), 60)
+        assert not scalar(srv, "SELECT COUNT(*) FROM escalations WHERE deadline = 'feedback'")
+        deliver(srv, staff_reply(note, "#status closed"))
+        wait_for("closure met", lambda: met(d, ref)["closure"] is not None, 60)
+        assert d.stop() == 0
+        assert not mails(srv, kind="survey") and not mails(srv, kind="ack"), \
+            "mail to a customer without an address"
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_upgrade_keeps_old_steps(srv, bindir):
     """A database from before migration 13: complaints whose staff acted
     and answered keep their investigation and feedback met (at the first
@@ -295,7 +329,8 @@ def test_upgrade_keeps_old_steps(srv, bindir):
 
 
 TESTS = [test_b_plan_needs_approval, test_plan_reminder_once, test_a_plan_from_crisis_or_leadership,
-         test_deadlines_as_policy_means, test_upgrade_keeps_old_steps]
+         test_deadlines_as_policy_means, test_in_person_feedback_and_closure,
+         test_upgrade_keeps_old_steps]
 
 
 def main():
