@@ -115,7 +115,7 @@ static void daily_check(struct scheduler *s, int64_t now)
 		log_warn("check: %s", (char *)g_ptr_array_index(warnings, i));
 	if (!warnings->len)
 		log_info("check: the calendar covers the next %d days, every route and "
-			 "escalation level has an address", OPCHECK_CALENDAR_DAYS);
+			 "escalation level has an address, B plans have approvers", OPCHECK_CALENDAR_DAYS);
 	g_ptr_array_unref(warnings);
 }
 

@@ -777,6 +777,19 @@ static void check_approval_survey(struct loader *ld, struct config *cfg)
 			(long long)cfg->survey_delay);
 	else if (cfg->survey_delay < 0)
 		problem(ld, "survey", "delay", "must not be negative");
+	/* nobody named: the supervisor and the director, the first levels of
+	 * the ladder, decide B plans, or every B complaint would wait for an
+	 * approval nobody can give */
+	if (!(cfg->approval_approvers && cfg->approval_approvers[0]) &&
+	    !(cfg->approval_domains && cfg->approval_domains[0])) {
+		GStrvBuilder *b = g_strv_builder_new();
+		for (unsigned l = 0; l < 2; l++)
+			for (char **a = cfg->escalation[l]; a && *a; a++)
+				g_strv_builder_add(b, *a);
+		g_strfreev(cfg->approval_approvers);
+		cfg->approval_approvers = g_strv_builder_end(b);
+		g_strv_builder_unref(b);
+	}
 }
 
 /* Key names go into Message-IDs and the history: plain characters only.

@@ -118,6 +118,23 @@ static void check_escalation(const struct config *cfg, GPtrArray *w)
 	}
 }
 
+/* check_approval - a B complaint's plan needs an approver before the
+ * customer hears anything but the acknowledgement: with nobody who may
+ * approve, every B complaint would wait for ever. Without approvers to
+ * ask, plans go to nobody and only someone from [approval] domains who
+ * happens to see the complaint can approve. */
+static void check_approval(const struct config *cfg, GPtrArray *w)
+{
+	bool approvers = cfg->approval_approvers && cfg->approval_approvers[0];
+	bool domains = cfg->approval_domains && cfg->approval_domains[0];
+	if (!approvers && !domains)
+		add(w, "%s: [approval] names no approvers nor domains: the plan of a severity B "
+		    "complaint can never be approved, so its customer gets no answer", cfg->path);
+	else if (!approvers)
+		add(w, "%s: [approval] approvers is empty: plans of severity B complaints are "
+		    "sent to no one for approval (only [approval] domains may approve)", cfg->path);
+}
+
 unsigned opcheck_run(const struct config *cfg, const struct calendar *cal,
 		     const struct rules *rules, int64_t now, GPtrArray *warnings)
 {
@@ -125,6 +142,7 @@ unsigned opcheck_run(const struct config *cfg, const struct calendar *cal,
 	check_calendar(cfg, cal, now, warnings);
 	check_routes(cfg, rules, warnings);
 	check_escalation(cfg, warnings);
+	check_approval(cfg, warnings);
 	return warnings->len - before;
 }
 

@@ -677,6 +677,8 @@ def test_operating_check(srv, bindir):
         assert about(dec, "route crisis-team of the rules has no address in [routes]"), dec
         assert about(dec, "[escalation] director has no address"), dec
         assert not about(dec, "supervisor has no") and not about(dec, "leadership has no")
+        # [approval] names nobody: the supervisor approves B plans
+        assert not about(dec, "[approval]"), dec
         assert not about(dec, "[routes] quality-dept") and not about(dec, "has no route"), dec
         # 1 June 2026: the 60 days stay in 2026, which the file lists
         assert not about(check(offset(2026, 6, 1)), "the calendar lists no"), "June"
@@ -693,6 +695,7 @@ def test_operating_check(srv, bindir):
             assert "[deadlines] calendar_file is not set" in err, err
             assert "category price has no route" in err, err
             assert "[escalation] leadership has no address" in err, err
+            assert "B complaint can never be approved" in err, err
         finally:
             bare.close()
         # the daemon says it in its log at the first round (and each day)

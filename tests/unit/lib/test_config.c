@@ -234,6 +234,28 @@ static void test_survey_week_and_approval(void **state)
 	assert_non_null(strstr(g_ptr_array_index(cfg->warnings, 0), "is not a [staff] address"));
 	config_free(&cfg);
 	g_free(errs);
+	/* nobody named: the supervisor and the director approve, not the
+	 * leadership; a domain named instead leaves approvers empty */
+	const char *ladder = "[escalation]\nsupervisor = sup@staff.example.com\n"
+			     "director = dir1@staff.example.com; dir2@staff.example.com\n"
+			     "leadership = ceo@staff.example.com\n";
+	text = g_strdup_printf("%s%s", minimal, ladder);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_true(config_is_approver(cfg, "sup@staff.example.com"));
+	assert_true(config_is_approver(cfg, "DIR2@staff.example.com"));
+	assert_false(config_is_approver(cfg, "ceo@staff.example.com"));
+	config_free(&cfg);
+	g_free(errs);
+	text = g_strdup_printf("%s%s[approval]\ndomains = managers.example.com\n", minimal, ladder);
+	cfg = load(text, &errs);
+	g_free(text);
+	assert_non_null(cfg);
+	assert_false(config_is_approver(cfg, "sup@staff.example.com"));
+	assert_true(config_is_approver(cfg, "x@managers.example.com"));
+	config_free(&cfg);
+	g_free(errs);
 }
 
 /* [smtp] tls with a user: AUTH never in clear (issue 10.10) */

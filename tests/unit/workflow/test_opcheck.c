@@ -94,6 +94,30 @@ static void expect_has(const char *all, const char *part, bool want)
 		fail_msg("%s '%s' in:\n%s", want ? "expected" : "did not expect", part, all);
 }
 
+/* approval: nobody who may approve a B plan is said; the ladder's first
+ * levels stand in when [approval] names nobody */
+static void test_approval(void **state)
+{
+	(void)state;
+	const char *no_ladder =
+		"[deadlines]\ncalendar_file = calendar\n"
+		"[routes]\nquality-dept = q@staff.example\noffice = o@staff.example\n"
+		"crisis-team = c@staff.example\nlegal = l@staff.example\ndefault = d@staff.example\n"
+		"[escalation]\nleadership = ceo@example.com\n";
+	char *w = run(no_ladder, cal_2026, 2026, 11, 1);
+	expect_has(w, "can never be approved", true);
+	g_free(w);
+	char *text = g_strdup_printf("%s[approval]\ndomains = staff.example\n", no_ladder);
+	w = run(text, cal_2026, 2026, 11, 1);
+	expect_has(w, "can never be approved", false);
+	expect_has(w, "sent to no one for approval", true);
+	g_free(w);
+	g_free(text);
+	w = run(all_set, cal_2026, 2026, 11, 1);
+	expect_has(w, "approv", false);
+	g_free(w);
+}
+
 static void test_calendar_coverage(void **state)
 {
 	(void)state;
@@ -188,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calendar_coverage),
+		cmocka_unit_test(test_approval),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_escalation),
 	};
