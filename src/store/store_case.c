@@ -171,7 +171,8 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 		"SELECT mid FROM ((SELECT message_id mid, received_at at, id FROM messages"
 		"  WHERE complaint_id = ? AND message_id IS NOT NULL AND from_addr = ?)"
 		" UNION ALL (SELECT message_id, created_at, id FROM outbox"
-		"  WHERE complaint_id = ? AND kind IN ('ack', 'relay'))) t"
+		"  WHERE complaint_id = ? AND kind IN ('ack', 'relay', 'resolution', 'survey',"
+		"  'progress'))) t"
 		" ORDER BY at DESC, id DESC LIMIT 50", &p, "s", id_row, ids, err);
 	/* the newest 50, read newest first: put them back in thread order */
 	char **v = g_strsplit(ids->str, " ", -1);

@@ -70,6 +70,18 @@ def test_ref_in_subject_is_not_enough(srv, bindir):
                                    extra=f"In-Reply-To: {ack['Message-ID']}\r\n")[0])
         wait_for("the threaded answer joins", lambda: messages_in(srv, old["id"]) == 3, 60)
         assert complaints(srv) == 2
+        # every mail we sent the customer is of the thread, not only the
+        # acknowledgement and relayed answers: here the resolution
+        note = [m for m in mails(srv, kind="notify") if ref in m["Subject"]][0]
+        deliver(srv, staff_reply(note, "#status resolved"))
+        wait_for("the resolution mail", lambda: mails(srv, CUSTOMER, "resolution"), 60)
+        resolution = mails(srv, CUSTOMER, "resolution")[0]
+        deliver(srv, customer_mail("Re: 投诉已处理", "其实底座还是漏水。",
+                                   sender="wang.fang@home.example",
+                                   extra=f"In-Reply-To: {resolution['Message-ID']}\r\n")[0])
+        wait_for("the answer to the resolution joins",
+                 lambda: len(events(srv, old["id"], "customer_message")) == 3, 60)
+        assert complaints(srv) == 2
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
