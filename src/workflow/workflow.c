@@ -648,7 +648,10 @@ static int outcome(const struct workflow_ctx *x, const struct store_case *c, con
 		   const struct staffcmd_result *res, GError **err)
 {
 	struct store_outcome_change ch = { .valid = STORE_VALID_UNSET };
-	GString *what = g_string_new(NULL);
+	/* what for the history; logged for the log, without the free texts of
+	 * #cause and #compensation, which may name the customer ([daemon]
+	 * log_pii keeps customers out of info lines) */
+	GString *what = g_string_new(NULL), *logged = g_string_new(NULL);
 	const struct staffcmd *cmd;
 	if ((cmd = staffcmd_find(res, STAFFCMD_VALID))) {
 		ch.valid = !strcmp(cmd->arg, "yes") ? STORE_VALID_YES : STORE_VALID_NO;
@@ -658,9 +661,11 @@ static int outcome(const struct workflow_ctx *x, const struct store_case *c, con
 		ch.responsible = cmd->arg;
 		g_string_append_printf(what, "responsible %s; ", cmd->arg);
 	}
+	g_string_append(logged, what->str);
 	if ((cmd = staffcmd_find(res, STAFFCMD_CAUSE))) {
 		ch.cause = cmd->arg;
 		g_string_append_printf(what, "cause %s; ", cmd->arg);
+		g_string_append(logged, "cause given; ");
 	}
 	int rc = 0;
 	if (what->len)
@@ -671,13 +676,18 @@ static int outcome(const struct workflow_ctx *x, const struct store_case *c, con
 		g_string_append_printf(what, "compensation %" G_GINT64_FORMAT ".%02d %s%s%s; ",
 				       cmd->amount_cents / 100, (int)(cmd->amount_cents % 100),
 				       cmd->currency, *cmd->arg ? " " : "", cmd->arg);
+		g_string_append_printf(logged, "compensation %" G_GINT64_FORMAT ".%02d %s; ",
+				       cmd->amount_cents / 100, (int)(cmd->amount_cents % 100),
+				       cmd->currency);
 	}
 	if (rc == 0 && what->len) {
 		g_string_truncate(what, what->len - 2);
+		g_string_truncate(logged, logged->len - 2);
 		rc = store_add_event(x->store, c->id, x->now, actor, "outcome", what->str, err);
-		log_info("staff outcome ref=%s from=%s: %s", c->ref, actor, what->str);
+		log_info("staff outcome ref=%s from=%s: %s", c->ref, actor, logged->str);
 	}
 	g_string_free(what, TRUE);
+	g_string_free(logged, TRUE);
 	return rc;
 }
 

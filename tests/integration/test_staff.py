@@ -386,6 +386,12 @@ def test_outcome_and_accountability(srv, bindir):
         assert actor == handler, (actor, handler)
         assert detail == ("valid yes; responsible 售后部 第12门店; cause 供应商胶水批次问题; "
                           "compensation 200.00 CNY 换新鞋"), detail
+        # the log says what was decided, not the free texts, which may name
+        # the customer (log_pii is off)
+        log = d.log_text().decode("utf-8", "replace")
+        assert "staff outcome ref=" + ref in log and "cause given" in log and \
+            "compensation 200.00 CNY" in log, log[-2000:]
+        assert "胶水批次" not in log and "换新鞋" not in log, log[-2000:]
 
         # a later decision overwrites, a second compensation adds up
         deliver(srv, staff_reply(note, "#valid: no\n＃compensation ¥50.5 运费\n#note 复核后判定无效"))
