@@ -111,38 +111,71 @@ static bool send_one(struct smtp *smtp, const struct outbox_item *it, struct out
 	return answered;
 }
 
+/* What becomes of one claimed mail, decided once from the relay's answer:
+ * the transaction that records it may run several times, the log line and
+ * the counters must not. */
+enum fate { FATE_SENT, FATE_REJECTED, FATE_GAVE_UP, FATE_DEFERRED };
+
+static enum fate fate_of(const struct config *cfg, const struct outbox_item *it,
+			 const struct outcome *o, int64_t now)
+{
+	if (o->rc == 0)
+		return FATE_SENT;
+	if (o->rc == 2)
+		return FATE_REJECTED;
+	return now - it->created_at > cfg->smtp_give_up ? FATE_GAVE_UP : FATE_DEFERRED;
+}
+
 /* record - write one outcome (inside the caller's transaction). */
 static int record(const struct config *cfg, struct store *store, const struct outbox_item *it,
 		  const struct outcome *o, int64_t now, GError **err)
 {
-	unsigned long long id = (unsigned long long)it->id;
-	if (o->rc == 0) {
-		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind,
-			 log_addr(it->rcpt), it->message_id);
-		metrics_inc(METRIC_OUTBOX_SENT);
+	switch (fate_of(cfg, it, o, now)) {
+	case FATE_SENT:
 		return store_outbox_sent(store, it->id, now, err);
-	}
-	if (o->rc == 2) {
-		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", id, it->rcpt, o->why);
-		metrics_inc(METRIC_OUTBOX_FAILURES);
+	case FATE_REJECTED:
 		if (store_outbox_failed(store, it->id, o->why, err) < 0)
 			return -1;
 		if (strstr(o->why, "5.1."))
 			return store_suppress(store, it->rcpt, now + cfg->ack_bounce_suppress,
 					      o->why, now, err);
 		return 0;
+	case FATE_GAVE_UP:
+		return store_outbox_failed(store, it->id, o->why, err);
+	case FATE_DEFERRED:
+	default:
+		return store_outbox_retry(store, it->id, now + sender_backoff(cfg, it->attempts),
+					  o->why, err);
 	}
-	if (now - it->created_at > cfg->smtp_give_up) {
+}
+
+/* report - the log line and the counters of one recorded outcome, once,
+ * after its commit. */
+static void report(const struct config *cfg, const struct outbox_item *it,
+		   const struct outcome *o, int64_t now)
+{
+	unsigned long long id = (unsigned long long)it->id;
+	switch (fate_of(cfg, it, o, now)) {
+	case FATE_SENT:
+		log_info("sent outbox=%llu kind=%s rcpt=%s message_id=%s", id, it->kind,
+			 log_addr(it->rcpt), it->message_id);
+		metrics_inc(METRIC_OUTBOX_SENT);
+		break;
+	case FATE_REJECTED:
+		log_warn("rejected outbox=%llu rcpt=%s reply=\"%s\"", id, it->rcpt, o->why);
+		metrics_inc(METRIC_OUTBOX_FAILURES);
+		break;
+	case FATE_GAVE_UP:
 		log_error("giving up outbox=%llu rcpt=%s after %u attempts: %s", id, it->rcpt,
 			  it->attempts, o->why);
 		metrics_inc(METRIC_OUTBOX_FAILURES);
-		return store_outbox_failed(store, it->id, o->why, err);
+		break;
+	case FATE_DEFERRED:
+		metrics_inc(METRIC_OUTBOX_RETRIES);
+		log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s", id, it->rcpt,
+			 it->attempts, (long long)sender_backoff(cfg, it->attempts), o->why);
+		break;
 	}
-	int64_t next = now + sender_backoff(cfg, it->attempts);
-	metrics_inc(METRIC_OUTBOX_RETRIES);
-	log_warn("deferred outbox=%llu rcpt=%s attempt=%u retry_in=%llds: %s", id, it->rcpt,
-		 it->attempts, (long long)(next - now), o->why);
-	return store_outbox_retry(store, it->id, next, o->why, err);
 }
 
 /* record_all - every outcome of one claim in one transaction: one commit
@@ -172,8 +205,11 @@ static int record_all(const struct config *cfg, struct store *store, GPtrArray *
 		      const struct outcome *out, int64_t now, GError **err)
 {
 	for (unsigned t = 1;; t++) {
-		if (record_once(cfg, store, items, out, now, err) == 0)
+		if (record_once(cfg, store, items, out, now, err) == 0) {
+			for (unsigned i = 0; i < items->len; i++)
+				report(cfg, g_ptr_array_index(items, i), &out[i], now);
 			return 0;
+		}
 		if (t == RECORD_TRIES || !*err || (*err)->domain != STORE_ERROR ||
 		    (*err)->code != STORE_ERROR_RETRY)
 			return -1;

@@ -420,6 +420,8 @@ def test_unrecorded_send_not_stuck(srv, bindir):
         assert scalar(srv, "SELECT left_n FROM test_faults") == 0
         assert len(acks(srv)) == 1, "a retried record sent the mail again"
         assert b"again (2 of 4)" in d.log_text()
+        # said once, when it is recorded, not at each try of the record
+        assert d.log_text().count(b" sent outbox=") == 1, d.log_text()[-3000:]
 
         _fail_recording(srv, 6)  # more than the sender's tries
         srv.dovecot.append("alice", "INBOX", synthetic_mail(1))
@@ -429,6 +431,8 @@ def test_unrecorded_send_not_stuck(srv, bindir):
         ids = [m["Message-ID"] for m in acks(srv)]
         assert len(ids) >= 3 and len(set(ids)) == 2, ids
         assert b"whose sending was not recorded goes again" in d.log_text()
+        # the unrecorded sends of the second mail are not said: two mails recorded
+        assert d.log_text().count(b" sent outbox=") == 2, d.log_text()[-3000:]
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
