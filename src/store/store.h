@@ -429,6 +429,9 @@ struct store_case {
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
 	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
 				      * the customer, space-separated, oldest first */
+	char *customer_rcpts;        /* the addresses our mail to the customer went to, in
+				      * lower case, space-separated: the From, or the
+				      * Reply-To the acknowledgement answered */
 };
 void store_case_free(struct store_case *c); /* NULL-safe; GDestroyNotify-able */
 /* Fields of a complaint staff decided with a command: store_case_update

@@ -194,16 +194,24 @@ static bool in_ids(const char *ids, const char *id)
 }
 
 /* customer_wrote - m may speak for complaint c's customer: it comes from
- * the customer's address, or it answers (In-Reply-To, References) a mail
- * of the thread only the customer and we have (the customer's own, or
- * ours to the customer). A "[REF]" in the subject alone proves nothing:
- * anyone can type it, and whoever joins a complaint is taken for its
- * customer by staff, relays and the survey. */
+ * the customer's address (or from the Reply-To of theirs our mail went
+ * to), or it answers (In-Reply-To, References) a mail of the thread only
+ * the customer and we have (the customer's own, or ours to the customer).
+ * A "[REF]" in the subject alone proves nothing: anyone can type it, and
+ * whoever joins a complaint is taken for its customer by staff, relays and
+ * the survey. */
 static bool customer_wrote(const struct store_case *c, const struct message *m)
 {
 	const char *from = msg_from_addr(m);
 	if (from && *from && c->customer_addr && !g_ascii_strcasecmp(from, c->customer_addr))
 		return true;
+	if (from && *from) {
+		char *lower = g_ascii_strdown(from, -1);
+		bool ours = in_ids(c->customer_rcpts, lower);
+		g_free(lower);
+		if (ours)
+			return true;
+	}
 	if (in_ids(c->thread_ids, msg_in_reply_to(m)))
 		return true;
 	for (unsigned i = 0; i < msg_reference_count(m); i++)

@@ -375,9 +375,36 @@ def test_ack_is_no_weapon(srv, bindir):
         d.close()
 
 
+def test_reply_to_address_joins(srv, bindir):
+    """The customer wrote with a Reply-To of their own domain, so the
+    acknowledgement went there: a later mail from that address naming only
+    [REF] is the customer's; the same from another domain is not."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        alias = "fang.wang@customer.example"
+        ref, _, _ = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。",
+                                    extra=f"Reply-To: 王芳 <{alias}>\r\n")
+        wait_for("acknowledgement", lambda: acks(srv), 30)
+        assert acks(srv)[0].envelope["rcpt_tos"] == [alias], acks(srv)[0].envelope
+        old = case(srv, ref)
+        deliver(srv, customer_mail(f"[{ref}] 补充", "再补充一句：盖子也关不紧。",
+                                   sender=alias.upper())[0])
+        wait_for("the follow-up from the Reply-To joins",
+                 lambda: messages_in(srv, old["id"]) == 2, 60)
+        deliver(srv, customer_mail(f"[{ref}] 补充", "我也是客户。",
+                                   sender="fang.wang@elsewhere.example")[0])
+        wait_for("another domain's mail stored", lambda: complaints(srv) == 2, 60)
+        assert messages_in(srv, old["id"]) == 2
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
          test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside,
-         test_ack_is_no_weapon, test_reply_token_bound]
+         test_ack_is_no_weapon, test_reply_token_bound, test_reply_to_address_joins]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))
