@@ -321,8 +321,10 @@ static gpointer sender_thread(gpointer data)
 			continue;
 		}
 		relay_wait = 0;
-		/* a full claim means more may be waiting: go again at once */
-		if (n < CLAIM_MAX) {
+		/* mail handled means more may be waiting (a full claim, or a
+		 * mail that waited behind one of its complaint's just sent):
+		 * go again at once; sleep only when there was nothing */
+		if (n == 0) {
 			unsigned depth = 0;
 			if (store_outbox_pending(store, &depth, NULL) == 0)
 				metrics_set_gauge(METRIC_GAUGE_OUTBOX_DEPTH, depth);

@@ -120,10 +120,18 @@ static const char *const st_sql[ST_COUNT] = {
 	 * the scan and only the rows handed out get locked. The index ends in
 	 * the primary key, so "id" costs nothing and makes mails due at the
 	 * same second go in the order they were queued (an answer before the
-	 * resolution mail of the same staff reply). */
+	 * resolution mail of the same staff reply). A mail waits while an
+	 * earlier one of its complaint to the same address is still to go
+	 * (one the relay deferred, or one claimed beside it): the customer
+	 * reads the answer before the resolution mail even when the answer
+	 * had to be tried again. The subquery reads through
+	 * ix_outbox_complaint and locks nothing. */
 	[ST_OUTBOX_CLAIM_DUE] =
-		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'pending'"
-		" AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
+		"SELECT " OUTBOX_COLS " FROM outbox o WHERE status = 'pending'"
+		" AND next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM outbox e"
+		"  WHERE e.complaint_id = o.complaint_id AND e.rcpt = o.rcpt AND e.id < o.id"
+		"  AND e.status IN ('pending', 'sending'))"
+		" ORDER BY next_attempt_at, id LIMIT ?"
 		" FOR UPDATE SKIP LOCKED",
 	[ST_OUTBOX_CLAIM_STALE] =
 		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"

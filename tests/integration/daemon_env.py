@@ -288,7 +288,7 @@ def reset(srv, folders=(("alice", "INBOX"), ("bob", "INBOX"))):
     for user, folder in folders:
         empty_folder(srv, user, folder)
     srv.sink.clear()
-    srv.sink.control({"reject": [], "tempfail": False})
+    srv.sink.control({"reject": [], "tempfail": False, "tempfail_data": None})
 
 
 def empty_folder(srv, user, folder):

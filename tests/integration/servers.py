@@ -623,7 +623,7 @@ class SmtpSink(_Server):
         self.ca = ca
         self.user = user
         self.password = password or "smtp-" + secrets.token_hex(6)
-        self.control({"reject": [], "tempfail": False})
+        self.control({"reject": [], "tempfail": False, "tempfail_data": None})
 
     def start(self):
         if self.running():
@@ -654,6 +654,12 @@ class SmtpSink(_Server):
     def tempfail(self, on=True):
         c = self._ctl()
         c["tempfail"] = bool(on)
+        self.control(c)
+
+    def tempfail_data(self, text=None):
+        """Refuse with 451 at DATA the mails holding text (None: none)."""
+        c = self._ctl()
+        c["tempfail_data"] = text
         self.control(c)
 
     def _ctl(self):

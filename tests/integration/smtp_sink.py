@@ -11,7 +11,10 @@ written last, so a reader that sees it also sees the whole .eml.
 SPOOL/control.json, read at every RCPT, steers failures:
     {"reject": ["a@b"], "tempfail": false}
 "reject" recipients get "550 5.1.1 user unknown"; "tempfail" true gives
-every RCPT "451 4.3.0 temporary failure".
+every RCPT "451 4.3.0 temporary failure"; "tempfail_data": "TEXT" refuses
+with 451 at DATA every mail whose content holds TEXT, in any letter case
+(a header such as
+"Message-ID: <relay." picks one kind of mail).
 With --cert/--key the sink offers STARTTLS, and AUTH PLAIN/LOGIN (only
 after STARTTLS) for --user/--password; authentication is optional.
 """
@@ -58,6 +61,10 @@ class Handler:
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
+        mark = self._control().get("tempfail_data")
+        if mark and mark.lower().encode() in data.lower():
+            self.seq -= 1
+            return "451 4.3.0 temporary failure, try again later"
         with open(base + ".eml", "wb") as f:
             f.write(data)
         meta = {"mail_from": envelope.mail_from,

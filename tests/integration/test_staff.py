@@ -652,6 +652,35 @@ def test_answer_before_resolution(srv, bindir):
         d.close()
 
 
+def test_resolution_waits_for_deferred_answer(srv, bindir):
+    """The relay defers the answer (451 at DATA) of a reply with "#status
+    resolved": the resolution mail waits for it, so the customer still
+    reads the answer first, once it has gone on the retry."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        cust = "wang.fang@customer.example"
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        wait_settled(srv)
+        srv.sink.tempfail_data("Message-ID: <relay.")
+        deliver(srv, staff_reply(note, "#status resolved\n\n新的电水壶已寄出，单号 SF123。"))
+        # deferred twice: the sender has had rounds enough to send what
+        # was not held back
+        wait_for("the answer deferred twice", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM outbox WHERE kind = 'relay' AND attempts >= 2"
+            " AND status = 'pending'"), 60)
+        assert not mails(srv, cust, "resolution"), "the resolution mail overtook the answer"
+        srv.sink.tempfail_data(None)
+        wait_for("answer and resolution", lambda: mails(srv, cust, "relay")
+                 and mails(srv, cust, "resolution"), 60)
+        order = [msgid(m["Message-ID"]).split(".")[0] for m in mails(srv, cust)]
+        assert order.index("relay") < order.index("resolution"), order
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_followup_threads_to_notification(srv, bindir):
     """A customer's follow-up forwarded to staff answers the notification
     that address got (In-Reply-To and References are its Message-ID), so
@@ -1014,7 +1043,8 @@ TESTS = [test_case_facts, test_case_facts_hostile, test_threading_paths, test_we
          test_staff_commands, test_outcome_and_accountability,
          test_forged_and_automatic_staff_mail, test_history_import_is_quiet,
          test_zh_staff_mails_in_chinese, test_no_padding_without_a_name,
-         test_answer_before_resolution, test_followup_threads_to_notification,
+         test_answer_before_resolution, test_resolution_waits_for_deferred_answer,
+         test_followup_threads_to_notification,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
          test_overdue_escalated_once, test_ack_names_the_answer_day, test_progress_note_once,
          test_upgrade_sends_no_old_notes]
