@@ -546,9 +546,16 @@ int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 	struct pb p = { .nb = 0 };
 	pb_time(&p, now - delay);
 	pb_u64(&p, max);
+	/* a severity B complaint hears nothing but acknowledgements before its
+	 * plan is approved (paths.h): one raised to B, or given a new plan,
+	 * after its resolution gets its survey once the plan is approved.
+	 * Complaints from before plans existed (plan_at stamped by the
+	 * migration, no decision) are not held. */
 	return store_query_rows(s,
 		"SELECT c.id, c.resolved_at FROM complaints c WHERE c.status = 'resolved'"
 		" AND c.resolved_at IS NOT NULL AND c.resolved_at <= ?"
+		" AND (c.severity <> 'B' OR c.plan_decision = 'approved'"
+		"  OR (c.plan_decision IS NULL AND c.plan_at IS NOT NULL))"
 		" AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.complaint_id = c.id"
 		"  AND v.resolved_at = c.resolved_at)"
 		" ORDER BY c.resolved_at LIMIT ?", &p, "ut", due_survey_row, out, err);

@@ -259,6 +259,35 @@ def test_deadlines_as_policy_means(srv, bindir):
         d.close()
 
 
+def test_survey_waits_for_b_plan(srv, bindir):
+    """A C complaint resolved, then raised to B: its survey waits until a
+    plan is approved, as everything else a B customer would hear."""
+    d = daemon(srv, bindir, survey={"delay": "1d"})
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "电水壶漏水", "新买的电水壶底座漏水，要求换货。")
+        deliver(srv, staff_reply(note, "#status resolved", sender=HANDLER))
+        wait_for("resolved", lambda: case(srv, ref)["status"] == "resolved", 60)
+        deliver(srv, staff_reply(note, "#severity B", sender=HANDLER))
+        wait_for("raised to B", lambda: case(srv, ref)["severity"] == "B", 60)
+        assert d.stop() == 0
+
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(2 * 86400)})
+        d.wait_rounds(3)
+        assert not mails(srv, CUSTOMER, "survey"), "a survey before the B plan was approved"
+        deliver(srv, staff_reply(note, "#plan 更换新机并回访", sender=HANDLER))
+        wait_for("the plan to the approver", lambda: about(ref, mails(srv, APPROVER, "plan_request")), 60)
+        plan = about(ref, mails(srv, APPROVER, "plan_request"))[-1]
+        d.wait_rounds(2)
+        assert not mails(srv, CUSTOMER, "survey"), "a survey while the plan waits"
+        deliver(srv, staff_reply(plan, "#approve", sender=APPROVER))
+        wait_for("the survey after the approval", lambda: mails(srv, CUSTOMER, "survey"), 60)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_in_person_feedback_and_closure(srv, bindir):
     """A complaint taken by phone has no address: resolving it records that
     the handler gave the customer the result (feedback met, though no mail
@@ -330,6 +359,7 @@ def test_upgrade_keeps_old_steps(srv, bindir):
 
 TESTS = [test_b_plan_needs_approval, test_plan_reminder_once, test_a_plan_from_crisis_or_leadership,
          test_deadlines_as_policy_means, test_in_person_feedback_and_closure,
+         test_survey_waits_for_b_plan,
          test_upgrade_keeps_old_steps]
 
 
