@@ -40,6 +40,7 @@ static char *erased_text(const struct store_erased *n)
 	item(out, n->cancelled, "unsent mail cancelled", "unsent mails cancelled");
 	item(out, n->acks, "acknowledgement log entry", "acknowledgement log entries");
 	item(out, n->suppressions, "bounce suppression", "bounce suppressions");
+	item(out, n->quarantined, "quarantined mail", "quarantined mails");
 	item(out, n->addresses, "address elsewhere", "addresses elsewhere");
 	return g_string_free(out, FALSE);
 }

@@ -8,7 +8,7 @@ uint64_t store_erased_total(const struct store_erased *n)
 {
 	return n->complaints + n->messages + n->attachments + n->hits + n->events +
 	       n->surveys + n->outcomes + n->outbox + n->cancelled + n->acks + n->suppressions +
-	       n->addresses + n->facts;
+	       n->addresses + n->facts + n->quarantined;
 }
 
 /* changed - run sql once and add the rows it changed to *count (the
@@ -62,6 +62,23 @@ static void sum_row(MYSQL_STMT *st, struct rb *r, void *data)
 	*(uint64_t *)data += rb_id(r, 0);
 }
 
+/* quarantine_pattern - a regular expression (MariaDB's PCRE) that finds
+ * addr in a quarantined mail's source, in any letter case, as a whole
+ * address: not inside a longer one (bob@ in jimbob@, x.com in x.com.cn).
+ * The mail failed to parse, so its sender is known only from its bytes.
+ * g_free. */
+static char *quarantine_pattern(const char *addr)
+{
+	GString *re = g_string_new("(?i)(^|[^a-z0-9._%+=-])");
+	for (const char *c = addr; *c; c++) {
+		if (strchr("\\^$.|?*+()[]{}", *c))
+			g_string_append_c(re, '\\');
+		g_string_append_c(re, *c);
+	}
+	g_string_append(re, "($|[^a-z0-9.-]|\\.($|[^a-z0-9-]))");
+	return g_string_free(re, FALSE);
+}
+
 int store_forget_loose_count(struct store *s, const char *addr, const char *key,
 			     uint64_t *rows, GError **err)
 {
@@ -70,13 +87,19 @@ int store_forget_loose_count(struct store *s, const char *addr, const char *key,
 	pb_str(&p, addr);
 	pb_str(&p, key);
 	pb_str(&p, addr);
+	char *pattern = quarantine_pattern(addr);
+	pb_str(&p, pattern);
 	*rows = 0;
-	return store_query_rows(s,
+	int rc = store_query_rows(s,
 		"SELECT (SELECT COUNT(*) FROM messages WHERE complaint_id IS NULL AND from_addr = ?)"
 		" + (SELECT COUNT(*) FROM outbox WHERE complaint_id IS NULL AND rcpt = ?)"
 		" + (SELECT COUNT(*) FROM ack_log WHERE addr_key = ?)"
-		" + (SELECT COUNT(*) FROM suppressions WHERE addr = ?)",
-		&p, "u", sum_row, rows, err) < 0 ? -1 : 0;
+		" + (SELECT COUNT(*) FROM suppressions WHERE addr = ?)"
+		" + (SELECT COUNT(*) FROM quarantine WHERE raw IS NOT NULL"
+		"  AND CONVERT(raw USING latin1) REGEXP ?)",
+		&p, "u", sum_row, rows, err);
+	g_free(pattern);
+	return rc < 0 ? -1 : 0;
 }
 
 static void str_row(MYSQL_STMT *st, struct rb *r, void *data)
@@ -281,6 +304,14 @@ int store_forget_loose(struct store *s, const char *addr, const char *key,
 		if (changed(s, loose_steps[i].sql, &p, counter(n, loose_steps[i].count), err) < 0)
 			return -1;
 	}
+	struct pb q = { .nb = 0 };
+	char *pattern = quarantine_pattern(addr);
+	pb_str(&q, pattern);
+	int rc = changed(s, "UPDATE quarantine SET raw = NULL WHERE raw IS NOT NULL"
+			 " AND CONVERT(raw USING latin1) REGEXP ?", &q, &n->quarantined, err);
+	g_free(pattern);
+	if (rc < 0)
+		return -1;
 	struct pb k = { .nb = 0 };
 	pb_str(&k, key);
 	return changed(s, "DELETE FROM ack_log WHERE addr_key = ?", &k, &n->acks, err);
@@ -323,6 +354,14 @@ int store_retention_purge(struct store *s, uint64_t id, int64_t now, struct stor
 	pb_u64(&p, id);
 	uint64_t marked = 0;
 	return changed(s, "UPDATE complaints SET purged_at = ? WHERE id = ?", &p, &marked, err);
+}
+
+int store_retention_quarantine(struct store *s, int64_t cutoff, uint64_t *n, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, cutoff);
+	return changed(s, "UPDATE quarantine SET raw = NULL WHERE raw IS NOT NULL AND at < ?",
+		       &p, n, err);
 }
 
 int store_report_run_done(struct store *s, const char *kind, int64_t start, GError **err)

@@ -30,6 +30,7 @@ struct store_erased {
 	uint64_t cancelled;      /* outgoing mails cancelled before they were sent */
 	uint64_t acks;           /* acknowledgement log rows */
 	uint64_t suppressions;   /* bounce suppressions */
+	uint64_t quarantined;    /* quarantined mails whose source named the address */
 	uint64_t addresses;      /* senders, history actors and recipients erased */
 };
 
@@ -122,6 +123,11 @@ int store_retention_take(struct store *s, int64_t cutoff, unsigned max, GArray *
  * (messages, attachments, outbox). */
 int store_retention_purge(struct store *s, uint64_t id, int64_t now, struct store_erased *n,
 			  GError **err);
+
+/* store_retention_quarantine - the sources of quarantined mail that came
+ * before cutoff are emptied (the reason and the mailbox position stay);
+ * *n gets the rows changed added. 0, or -1 with *err. */
+int store_retention_quarantine(struct store *s, int64_t cutoff, uint64_t *n, GError **err);
 
 /* store_report_run_done - has the run of kind for the period starting at
  * start been recorded (store_report_run_add)? 1 / 0 / -1. */

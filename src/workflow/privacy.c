@@ -290,10 +290,17 @@ int privacy_retention_run(const struct workflow_ctx *x, GError **err)
 			return -1;
 		if (n == PRIVACY_BATCH)
 			continue;
-		/* nothing left: today's run is done (another daemon may have
-		 * recorded it first, which is as good) */
-		if (store_report_run_add(x->store, PURGE_LEDGER, today, cutoff, x->now, err) < 0)
+		/* nothing left: the quarantine's sources of the same age go
+		 * too (mail that failed to parse belongs to no complaint), and
+		 * today's run is done (another daemon may have recorded it
+		 * first, which is as good) */
+		uint64_t quarantined = 0;
+		if (store_retention_quarantine(x->store, cutoff, &quarantined, err) < 0 ||
+		    store_report_run_add(x->store, PURGE_LEDGER, today, cutoff, x->now, err) < 0)
 			return -1;
+		if (quarantined)
+			log_info("retention: purged quarantined_mails=%" G_GUINT64_FORMAT
+				 " before=%lld", quarantined, (long long)cutoff);
 		log_info("retention: day done days=%lld closed_before=%lld",
 			 (long long)x->cfg->retention_days, (long long)cutoff);
 		return 0;

@@ -34,10 +34,10 @@ A = "wang.fang@customer.example"
 A_TRACES = [A, "wang.fang", "王芳", "13912345678", "紫罗兰XQ7", "STAFF-RELAY-5531",
             "NOTE-7781", "WEB-UNIQUE-8841", "WEB-ATTACH-MARKER-6612",
             "KETTLE-PHOTO-MARKER-2291", "PENDING-9913", "SURVEY-COMMENT-4417",
-            "CAUSE-2231", "COMP-6620", "ORD-20261188", "紫荆商场"]
+            "CAUSE-2231", "COMP-6620", "ORD-20261188", "紫荆商场", "QUAR-A-5120"]
 # Customer B, whose data stays.
 B = "li.lei@customer.example"
-B_TRACES = [B, "梧桐B22"]
+B_TRACES = [B, "梧桐B22", "QUAR-B-5121"]
 PHOTO = b"\xff\xd8\xff\xe0KETTLE-PHOTO-MARKER-2291" + bytes(range(256)) * 4
 
 
@@ -179,6 +179,11 @@ def a_and_b(srv, bindir, d):
                 " %s, %s, 'To: wang.fang@customer.example\r\n\r\nPENDING-9913',"
                 " UTC_TIMESTAMP() + INTERVAL 1 DAY, UTC_TIMESTAMP())",
                 (cid, A, f"relay.{uuid.uuid4().hex}@shop.example"))
+    # mail that failed to parse: only its bytes say who sent it
+    for raw in (b"From: =?utf-8?B?546L6Iqz?= <Wang.Fang@Customer.Example>\r\nSubject: \xff\xfe"
+                b"\r\n\r\nQUAR-A-5120", b"From: <li.lei@customer.example>\r\n\r\nQUAR-B-5121"):
+        execute_sql(srv, "INSERT INTO quarantine (mailbox, reason, raw, at) VALUES"
+                    " ('main', 'test', %s, UTC_TIMESTAMP())", (raw,))
     execute_sql(srv, "INSERT INTO suppressions (addr, suppressed_until, reason, created_at)"
                 " VALUES (%s, UTC_TIMESTAMP() + INTERVAL 7 DAY, '550 no such user', "
                 " UTC_TIMESTAMP())", (A,))
@@ -219,6 +224,7 @@ def test_forget(srv, bindir):
         assert rc == 0, (rc, out, err)
         assert out.startswith(f"{ref1}: erased customer and subject, "), out
         assert "unsent mail cancelled" in out and "outside complaints: erased" in out, out
+        assert "1 quarantined mail" in out, out
 
         assert traces(srv, A_TRACES) == [], traces(srv, A_TRACES)
         assert sources(srv, [ref1, ref2]) == (0, 0, 0), sources(srv, [ref1, ref2])
@@ -256,6 +262,13 @@ def test_forget(srv, bindir):
         rc, out, err = forget(bindir, d, "--yes", ref1)
         assert rc == 0 and out.startswith(f"{ref1}: nothing left to erase (forgotten "), out
         assert len(forgotten(srv, ref1)) == 1
+        # an address that only contains A's is someone else's
+        execute_sql(srv, "INSERT INTO quarantine (mailbox, reason, raw, at) VALUES ('main',"
+                    " 'test', %s, UTC_TIMESTAMP())", (b"From: <hwang.fang@customer.example.cn>",))
+        rc, out, err = forget(bindir, d, "--yes", A)
+        assert rc == 1 and "nothing of" in err, (rc, out, err)
+        assert scalar(srv, "SELECT COUNT(*) FROM quarantine WHERE raw LIKE '%%hwang%%'") == 1
+        execute_sql(srv, "DELETE FROM quarantine WHERE raw LIKE '%%hwang%%'")
         rc, out, err = forget(bindir, d, "--yes", "CMP-20990101-0001")
         assert rc == 1 and "no complaint CMP-20990101-0001" in err, (rc, err)
         for bad in ([], [A, ref1], ["--bogus", A], ["--yes"]):
@@ -364,9 +377,17 @@ def test_retention(srv, bindir):
             assert p[:2] + p[3:] == kept and p[2] >= 2, (ref, p)   # ack, notification
         sent = purged(srv, old)[2]
         before = figures(srv)
+        # quarantined mail ages like the rest: 40 days old goes, 10 stays
+        for days in (40, 10):
+            execute_sql(srv, "INSERT INTO quarantine (mailbox, reason, raw, at) VALUES ('main',"
+                        f" 'test', %s, UTC_TIMESTAMP() - INTERVAL {days} DAY)",
+                        (f"QUAR-AGE-{days}".encode(),))
 
         d.start()
         wait_for("the day's purge", lambda: b"retention: day done" in d.log_text(), 60)
+        assert query(srv, "SELECT raw FROM quarantine WHERE reason = 'test' ORDER BY at") == \
+            ((None,), (b"QUAR-AGE-10",)), "the quarantine's old sources stayed"
+        assert b"retention: purged quarantined_mails=1 " in d.log_text()
         assert purged(srv, old) == (0, 0, 0, 1, 1), purged(srv, old)
         for ref in (recent, resolved):
             p = purged(srv, ref)
