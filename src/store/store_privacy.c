@@ -266,7 +266,17 @@ static int forget_details(struct store *s, uint64_t id, const char *const *kept,
 		g_string_append_c(sql, ')');
 	int rc = changed(s, sql->str, &p, &n->events, err);
 	g_string_free(sql, TRUE);
-	return rc;
+	if (rc < 0)
+		return -1;
+	/* the commands' details are kept, but for the free text of an
+	 * "escalated C -> B: REASON" (#escalate), which may name the
+	 * customer: it and what follows it in that detail go */
+	struct pb q;
+	id_then(&q, id, NULL);
+	return changed(s, "UPDATE events SET detail = REGEXP_REPLACE(detail,"
+		       " '(escalated [ABC] -> [ABC]): .*$', '\\\\1') WHERE complaint_id = ?"
+		       " AND kind = 'commands' AND detail LIKE '%escalated _ -> _: %'",
+		       &q, &n->events, err);
 }
 
 int store_forget_case(struct store *s, uint64_t id, const struct store_forget *f,

@@ -34,7 +34,8 @@ A = "wang.fang@customer.example"
 A_TRACES = [A, "wang.fang", "王芳", "13912345678", "紫罗兰XQ7", "STAFF-RELAY-5531",
             "NOTE-7781", "WEB-UNIQUE-8841", "WEB-ATTACH-MARKER-6612",
             "KETTLE-PHOTO-MARKER-2291", "PENDING-9913", "SURVEY-COMMENT-4417",
-            "CAUSE-2231", "COMP-6620", "ORD-20261188", "紫荆商场", "QUAR-A-5120"]
+            "CAUSE-2231", "COMP-6620", "ORD-20261188", "紫荆商场", "QUAR-A-5120",
+            "ESC-4471"]
 # Customer B, whose data stays.
 B = "li.lei@customer.example"
 B_TRACES = [B, "梧桐B22", "QUAR-B-5121"]
@@ -155,6 +156,14 @@ def a_and_b(srv, bindir, d):
                              "#compensation 50 CNY 补偿王芳运费 COMP-6620"))
     wait_for("the relay to A", lambda: mails(srv, A, "relay"), 60)
     wait_for("the outcome", lambda: scalar(srv, "SELECT COUNT(*) FROM compensations"), 60)
+    # the reason of an #escalate is staff's free text too
+    deliver(srv, staff_reply(note, "#escalate 王芳说要找媒体 ESC-4471"))
+    wait_for("the escalation", lambda: scalar(
+        srv, "SELECT COUNT(*) FROM events WHERE kind = 'commands' AND detail LIKE"
+        " '%%ESC-4471%%'"), 60)
+    deliver(srv, staff_reply(note, "#severity C"))
+    wait_for("back to C", lambda: scalar(
+        srv, "SELECT severity FROM complaints WHERE ref = %s", (ref1,)) == "C", 60)
     obj = dict(GOOD, name="王芳", email=A, phone="13912345678", token="p-" + uuid.uuid4().hex,
                description="WEB-UNIQUE-8841 热水器不加热，已经坏了三天，要求维修。",
                attachments=[{"filename": "receipt.txt", "content_type": "text/plain",
