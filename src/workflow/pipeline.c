@@ -198,11 +198,20 @@ static int ack_logged(struct pipeline *p, const char *to, int64_t now, GError **
 	return rc;
 }
 
-static char *format_time(int64_t t)
+/* format_time - t in the calendar's zone, the zone the promised date is
+ * written in: a server that runs on UTC must not tell a customer in
+ * Shanghai that their mail arrived eight hours before it did. */
+static char *format_time(const struct calendar *cal, int64_t t)
 {
-	GDateTime *dt = g_date_time_new_from_unix_local(t);
-	char *s = g_date_time_format(dt, "%Y-%m-%d %H:%M");
+	GTimeZone *tz = g_time_zone_new_identifier(calendar_timezone(cal));
+	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	GDateTime *local = dt && tz ? g_date_time_to_timezone(dt, tz) : NULL;
+	char *s = g_date_time_format(local ? local : dt, "%Y-%m-%d %H:%M");
+	if (local)
+		g_date_time_unref(local);
 	g_date_time_unref(dt);
+	if (tz)
+		g_time_zone_unref(tz);
 	return s;
 }
 
@@ -217,7 +226,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 	const struct message *m = it->msg;
 	const struct template *t = template_set_get(p->templates, "ack", msg_lang(m));
 	const char *to = ack_rcpt(m);
-	char *received = format_time(now);  /* when we got it, not its Date: header */
+	char *received = format_time(p->calendar, now);  /* when we got it, not its Date: header */
 	char *answer_by = calendar_format_date(p->calendar, it->answer_by, msg_lang(m));
 	/* the stranger's words we echo: a name fit to greet with, nothing else
 	 * (no subject, no text: an acknowledgement must not carry a message

@@ -847,6 +847,10 @@ def test_ack_names_the_answer_day(srv, bindir):
         wait_for("two acknowledgements", lambda: len(mails(srv, kind="ack")) == 2, 60)
         ack = {m["X-Complaintd-Ref"]: text_of(m) for m in mails(srv, kind="ack")}
         assert "我们将于 2026年12月10日 前把处理结果答复您" in ack[zh], ack[zh]
+        # when it came, in the calendar's zone as the promise is (this
+        # machine's own zone may be UTC)
+        assert "我们已于 2026-12-04 10:0" in ack[zh], ack[zh]
+        assert "We received your complaint on 2026-12-04 10:0" in ack[en], ack[en]
         assert "We will tell you the outcome by 10 December 2026 at the latest" in ack[en], \
             ack[en]
         for ref in (zh, en):
