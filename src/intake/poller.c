@@ -217,6 +217,17 @@ static int one_by_one(struct batch *b, struct imap *imap, struct store *store,
 			g_propagate_error(err, e);
 			return -1;
 		}
+		/* a deadlock or a database that cannot serve yet is nobody's
+		 * fault: the mail waits for the next poll without a strike */
+		if (e && e->domain == STORE_ERROR &&
+		    (e->code == STORE_ERROR_RETRY || e->code == STORE_ERROR_CONNECTION)) {
+			log_warn("mailbox=%s uid=%u waits for the next poll: %s", b->mb->name,
+				 uids[i], e->message);
+			g_clear_error(&e);
+			if (!*hold)
+				*hold = uids[i];
+			continue;
+		}
 		unsigned k = strike_add(st, uids[i]);
 		log_warn("mailbox=%s uid=%u failed (%u of %u before quarantine): %s",
 			 b->mb->name, uids[i], k, limit, e ? e->message : "?");

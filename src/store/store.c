@@ -281,6 +281,11 @@ static enum store_error classify(unsigned code)
 	case CR_SERVER_LOST_EXTENDED: case ER_SERVER_SHUTDOWN:
 	case ER_CONNECTION_KILLED: case ER_NET_READ_ERROR:
 	case ER_NET_READ_INTERRUPTED: case ER_NET_ERROR_ON_WRITE:
+	/* a Galera node that is not part of the primary component, or still
+	 * joining: "WSREP has not yet prepared node for application use".
+	 * Nothing is wrong with what was asked: try again, as after a lost
+	 * connection, never blame the mail */
+	case ER_UNKNOWN_COM_ERROR:
 		return STORE_ERROR_CONNECTION;
 	case ER_LOCK_DEADLOCK: case ER_LOCK_WAIT_TIMEOUT:
 		return STORE_ERROR_RETRY;

@@ -586,6 +586,27 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	return rc;
 }
 
+/* A transaction the database chose as a deadlock victim (or that waited
+ * too long for a lock) did nothing: it is run again at once, a few times,
+ * before the caller hears of it. Under contention (the sender recording
+ * sent mail, a second daemon) good mail would otherwise count failures
+ * toward its quarantine. */
+#define TX_TRIES 4
+
+static int run_tx_retried(struct pipeline *p, struct pipeline_item *items, unsigned n,
+			  struct verdict **verdicts, int64_t now, GError **err)
+{
+	for (unsigned t = 1;; t++) {
+		if (run_tx(p, items, n, verdicts, now, err) == 0)
+			return 0;
+		if (t == TX_TRIES || !g_error_matches(*err, STORE_ERROR, STORE_ERROR_RETRY))
+			return -1;
+		log_info("batch of %u: %s; again (%u of %u)", n, (*err)->message, t + 1, TX_TRIES);
+		g_clear_error(err);
+		g_usleep(20000 * t);
+	}
+}
+
 int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		    int64_t now, GError **err)
 {
@@ -604,7 +625,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	GError *batch_err = NULL;
 	int rc = reserve_refs(p, n, now, &batch_err);
 	if (rc == 0)
-		rc = run_tx(p, items, n, verdicts, now, &batch_err);
+		rc = run_tx_retried(p, items, n, verdicts, now, &batch_err);
 	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
 		/* another thread or daemon committed the same mail meanwhile (one
 		 * mail delivered to two watched mailboxes): run again and the
@@ -630,7 +651,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		rc = 0;
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			GError *one = NULL;
-			if (run_tx(p, &items[i], 1, &verdicts[i], now, &one) == 0)
+			if (run_tx_retried(p, &items[i], 1, &verdicts[i], now, &one) == 0)
 				continue;
 			if (connection_lost(one)) {
 				g_propagate_error(err, one);

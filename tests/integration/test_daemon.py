@@ -439,6 +439,48 @@ def test_unrecorded_send_not_stuck(srv, bindir):
         d.close()
 
 
+def test_deadlock_is_not_the_mails_fault(srv, bindir):
+    """The database makes the intake's transaction a deadlock victim six
+    times in a row (more than one batch's tries): the transaction is run
+    again, the mail waits for the next poll without a strike, and it
+    becomes its complaint; nothing is quarantined (before, three such
+    polls quarantined good mail)."""
+    d = Daemon(srv, bindir)
+    try:
+        d.migrate()
+        conn = srv.db._root_conn()
+        try:
+            with conn.cursor() as c:
+                c.execute(f"USE `{srv.db.database}`")
+                c.execute("CREATE TABLE IF NOT EXISTS test_faults (left_n INT NOT NULL) "
+                          "ENGINE=Aria")
+                c.execute("DELETE FROM test_faults")
+                c.execute("INSERT INTO test_faults VALUES (6)")
+                c.execute("CREATE TRIGGER test_intake_fault BEFORE INSERT ON complaints "
+                          "FOR EACH ROW BEGIN "
+                          " IF (SELECT left_n FROM test_faults) > 0 THEN "
+                          "  UPDATE test_faults SET left_n = left_n - 1; "
+                          "  SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, "
+                          "   MESSAGE_TEXT = 'test: chosen as deadlock victim'; "
+                          " END IF; END")
+            conn.commit()
+        finally:
+            conn.close()
+        d.start()
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(3))
+        wait_for("the complaint", lambda: complaints(srv) == 1, 60)
+        assert scalar(srv, "SELECT left_n FROM test_faults") == 0
+        assert scalar(srv, "SELECT COUNT(*) FROM quarantine") == 0
+        wait_for("seen", lambda: srv.dovecot.seen_count("alice") == 1, 30)
+        log = d.log_text()
+        assert b"again (2 of 4)" in log and b"before quarantine" not in log, log[-3000:]
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        execute_sql(srv, "DROP TRIGGER IF EXISTS test_intake_fault")
+        d.close()
+
+
 def test_hostile_mails(srv, bindir):
     """Malformed and hostile mails are stored (or quarantined) with a logged
     reason; no crash, no sanitizer report, the mail behind them flows."""
@@ -1129,7 +1171,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
         d.close()
 
 
-TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
+TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_deadlock_is_not_the_mails_fault, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
          test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,
