@@ -21,9 +21,10 @@ Node 1 is installed with mariadb-install-db and bootstraps the cluster
 (--wsrep-new-cluster); nodes 2 and 3 start with an empty datadir and
 receive node 1's by SST with rsync, which needs only packages
 mariadb-server already depends on (galera-4, rsync, socat, iproute2).
-The application database and user are created on node 1 once the cluster
-is formed; Galera replicates them (DDL and account statements are run in
-total order on every node).
+The application database and user (as servers.MariaDB makes them) are
+created on node 1 as soon as it is Primary, so the joiners receive them
+with its data; what a test does later (DROP/CREATE DATABASE, accounts) is
+DDL, which Galera runs in total order on every node.
 
 Like servers.py, every process is torn down at interpreter exit and on
 SIGTERM/SIGHUP. Each mariadbd runs in a session of its own so that the
@@ -58,8 +59,8 @@ if os.geteuid() == 0:
         RUN_AS = pwd.getpwnam("mysql").pw_name
     except KeyError:
         RUN_AS = None
-# Node 1 bootstraps alone; a joiner's SST copies every file of node 1, so
-# the whole start of the cluster is bounded by this, not per node.
+# How long one node may take to become Synced: a joiner's SST copies every
+# file of its donor, slow on a machine busy with other test runs.
 SYNC_TIMEOUT = 180.0
 
 
