@@ -417,9 +417,23 @@ def fresh(site):
             cluster.start_node(n.number)
     daemon_env.reset(site.on(1), folders=(("alice", "INBOX"),))
     wait_for("the new database on node 2 and 3", lambda: all(
-        count(site, node, "SELECT COUNT(*) FROM information_schema.schemata "
-              "WHERE schema_name = %s", (cluster.database,)) == 1
-        for node in (2, 3)), 30, 0.1)
+        has_database(cluster.node(node)) for node in (2, 3)), 30, 0.1)
+
+
+def has_database(node):
+    """Whether node has applied the CREATE DATABASE of a reset. Asked as
+    root without a default database: the application user's connection
+    names the database, and fails while the node has applied the DROP but
+    not yet the CREATE."""
+    conn = node._root_conn()
+    try:
+        with conn.cursor() as c:
+            c.execute("SET SESSION wsrep_sync_wait = 1")
+            c.execute("SELECT COUNT(*) FROM information_schema.schemata "
+                      "WHERE schema_name = %s", (node.database,))
+            return c.fetchone()[0] == 1
+    finally:
+        conn.close()
 
 
 def main(argv):
