@@ -51,7 +51,7 @@ DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
            libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
            libytnef0-dev libcmocka-dev libvectorscan-dev \
-           mariadb-server mariadb-client dovecot-imapd python3 \
+           mariadb-server mariadb-client galera-4 rsync dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
            valgrind wrk chromium fonts-wqy-microhei
 
