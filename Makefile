@@ -163,6 +163,7 @@ test: layering unit rules-gate fuzz-smoke integration browser
 
 # parts include only the parts below them (the table in tests/layering)
 layering:
+	@/usr/bin/python3 tests/layering-selftest
 	@/usr/bin/python3 tests/layering
 
 unit: asan
