@@ -730,38 +730,43 @@ static char *change_detail(const struct store_open_complaint *c,
 	return g_string_free(d, FALSE);
 }
 
-/* apply_change - one transaction: update (if unchanged meanwhile) + event.
- * 1 applied, 0 skipped, -1 error; deadlocks are retried. */
+struct change_tx {
+	struct reclass_run *run;
+	const struct store_open_complaint *c;
+	const struct verdict *v;
+	const char *detail;
+};
+
+/* change_tx - update (if unchanged meanwhile) + event: 1 applied, 0
+ * skipped (the complaint changed; nothing written). */
+static int change_tx(void *ctx, GError **err)
+{
+	struct change_tx *t = ctx;
+	struct reclass_run *run = t->run;
+	const struct verdict *v = t->v;
+	int rc = store_update_classification(run->s, t->c->id, t->c->category, t->c->severity,
+					     verdict_category(v), verdict_severity(v),
+					     verdict_route(v), run->now, err);
+	if (rc == 1 && store_add_event(run->s, t->c->id, run->now,
+				       run->o->actor ? run->o->actor : "complaintctl",
+				       "reclassified", t->detail, err) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* apply_change - one transaction (store_tx runs it again after a
+ * deadlock). 1 applied, 0 skipped, -1 error. */
 static int apply_change(struct reclass_run *run, const struct store_open_complaint *c,
 			const struct verdict *v, const char *detail)
 {
 	GError *e = NULL;
-	for (int attempt = 0; attempt < 3; attempt++) {
-		int rc = store_begin(run->s, &e);
-		if (rc == 0)
-			rc = store_update_classification(run->s, c->id, c->category, c->severity,
-							 verdict_category(v), verdict_severity(v),
-							 verdict_route(v), run->now, &e);
-		if (rc == 1 && store_add_event(run->s, c->id, run->now,
-					       run->o->actor ? run->o->actor : "complaintctl",
-					       "reclassified", detail, &e) < 0)
-			rc = -1;
-		if (rc == 1 && store_commit(run->s, &e) < 0)
-			rc = -1;
-		if (rc != 1)
-			store_rollback(run->s);
-		if (rc >= 0)
-			return rc;
-		bool retry = e->code == STORE_ERROR_RETRY;
-		if (!retry) {
-			fprintf(run->err, "complaintctl: %s: %s\n", c->ref, e->message);
-			g_error_free(e);
-			return -1;
-		}
-		g_clear_error(&e);
+	struct change_tx t = { run, c, v, detail };
+	int rc = store_tx(run->s, change_tx, &t, &e);
+	if (rc < 0) {
+		fprintf(run->err, "complaintctl: %s: %s\n", c->ref, e->message);
+		g_error_free(e);
 	}
-	fprintf(run->err, "complaintctl: %s: gave up after repeated deadlocks\n", c->ref);
-	return -1;
+	return rc;
 }
 
 static void report_change(struct reclass_run *run, const struct store_open_complaint *c,

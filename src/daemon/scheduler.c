@@ -31,17 +31,22 @@ struct scheduler {
 	int checked_day;  /* YYYYMMDD of the last operating check (opcheck.h) */
 };
 
+struct escalation {
+	struct workflow_ctx *x;
+	const struct store_due *due;
+};
+
+static int escalate_tx(void *ctx, GError **err)
+{
+	struct escalation *e = ctx;
+	return workflow_escalate(e->x, e->due->id, e->due->deadline, e->due->level, err);
+}
+
 /* escalate_one - record and send one in its own transaction. */
 static int escalate_one(struct workflow_ctx *x, const struct store_due *d, GError **err)
 {
-	if (store_begin(x->store, err) < 0)
-		return -1;
-	int rc = workflow_escalate(x, d->id, d->deadline, d->level, err);
-	if (rc >= 0 && store_commit(x->store, err) < 0)
-		return -1;
-	if (rc < 0)
-		store_rollback(x->store);
-	return rc;
+	struct escalation e = { x, d };
+	return store_tx(x->store, escalate_tx, &e, err);
 }
 
 int scheduler_run_once(const struct pipeline_env *env, struct store *store, int64_t now,

@@ -178,46 +178,41 @@ static void report(const struct config *cfg, const struct outbox_item *it,
 	}
 }
 
+struct record_tx {
+	const struct config *cfg;
+	struct store *store;
+	GPtrArray *items;
+	const struct outcome *out;
+	int64_t now;
+};
+
+static int record_tx(void *ctx, GError **err)
+{
+	struct record_tx *t = ctx;
+	for (unsigned i = 0; i < t->items->len; i++)
+		if (record(t->cfg, t->store, g_ptr_array_index(t->items, i), &t->out[i], t->now,
+			   err) < 0)
+			return -1;
+	return 0;
+}
+
 /* record_all - every outcome of one claim in one transaction: one commit
  * (one fsync) per claim instead of one per mail. If the daemon dies before
  * the commit, the claimed mail goes again after its lease, with the same
- * Message-ID: at least once, as before. */
-static int record_once(const struct config *cfg, struct store *store, GPtrArray *items,
-		       const struct outcome *out, int64_t now, GError **err)
-{
-	if (store_begin(store, err) < 0)
-		return -1;
-	for (unsigned i = 0; i < items->len; i++) {
-		if (record(cfg, store, g_ptr_array_index(items, i), &out[i], now, err) < 0) {
-			store_rollback(store);
-			return -1;
-		}
-	}
-	return store_commit(store, err);
-}
-
-/* The outcomes are known and the mail has left: a transaction the database
- * chose as a deadlock victim is simply run again. Left unrecorded, the rows
- * would stay 'sending' for the whole lease. */
-#define RECORD_TRIES 4
-
+ * Message-ID: at least once, as before.
+ * The outcomes are known and the mail has left: a transaction the database
+ * chose as a deadlock victim is simply run again (store_tx). Left
+ * unrecorded, the rows would stay 'sending' for the whole lease. The log
+ * lines and counters of the outcomes come once, after the commit. */
 static int record_all(const struct config *cfg, struct store *store, GPtrArray *items,
 		      const struct outcome *out, int64_t now, GError **err)
 {
-	for (unsigned t = 1;; t++) {
-		if (record_once(cfg, store, items, out, now, err) == 0) {
-			for (unsigned i = 0; i < items->len; i++)
-				report(cfg, g_ptr_array_index(items, i), &out[i], now);
-			return 0;
-		}
-		if (t == RECORD_TRIES || !*err || (*err)->domain != STORE_ERROR ||
-		    (*err)->code != STORE_ERROR_RETRY)
-			return -1;
-		log_info("outbox: recording what the relay said: %s; again (%u of %u)",
-			 (*err)->message, t + 1, RECORD_TRIES);
-		g_clear_error(err);
-		g_usleep(20000 * t);
-	}
+	struct record_tx t = { cfg, store, items, out, now };
+	if (store_tx(store, record_tx, &t, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < items->len; i++)
+		report(cfg, g_ptr_array_index(items, i), &out[i], now);
+	return 0;
 }
 
 /* sender_run_once - claim and send what is due at now: mails handled,

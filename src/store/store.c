@@ -949,6 +949,48 @@ bool store_in_transaction(const struct store *s)
 	return s->in_txn;
 }
 
+/* tx_again - whether a try of store_tx that failed with err may run again:
+ * not the last try, and aborted for the database's reasons, not fn's. */
+static bool tx_again(struct store *s, unsigned t, bool at_commit, const GError *err)
+{
+	if (t >= STORE_TX_TRIES || !err || err->domain != STORE_ERROR)
+		return false;
+	if (err->code == STORE_ERROR_RETRY)
+		return true;
+	if (err->code != STORE_ERROR_CONNECTION || at_commit)
+		return false;
+	GError *e = NULL;
+	if (store_ping(s, &e) < 0) {  /* no server to run it on: say the first error */
+		g_error_free(e);
+		return false;
+	}
+	return true;
+}
+
+int store_tx(struct store *s, store_tx_fn fn, void *ctx, GError **err)
+{
+	for (unsigned t = 1;; t++) {
+		bool at_commit = false;
+		int rc = store_begin(s, err);
+		if (rc == 0) {
+			rc = fn(ctx, err);
+			if (rc < 0)
+				store_rollback(s);
+			else if ((at_commit = true, store_commit(s, err) < 0))
+				rc = -1;
+		}
+		if (rc >= 0)
+			return rc;
+		if (!tx_again(s, t, at_commit, *err))
+			return -1;
+		log_info("store: transaction aborted (%s); again (%u of %u)", (*err)->message,
+			 t + 1, STORE_TX_TRIES);
+		g_clear_error(err);
+		/* apart, so that two daemons that collided do not collide again */
+		g_usleep((5000u << t) + (gulong)g_random_int_range(0, (gint32)(5000u << t)));
+	}
+}
+
 /* ---- idempotency ------------------------------------------------------------- */
 
 char *store_dedup_key(const struct message *m)
@@ -1699,6 +1741,22 @@ static int claim_locked(struct store *s, const char *owner, int64_t now,
 	return 0;
 }
 
+struct claim_tx {
+	struct store *s;
+	const char *owner;
+	int64_t now, lease_seconds;
+	unsigned max;
+	GPtrArray *items;
+};
+
+/* claim_tx - a try of the claim: an aborted try's items go first. */
+static int claim_tx(void *ctx, GError **err)
+{
+	struct claim_tx *t = ctx;
+	g_ptr_array_set_size(t->items, 0);
+	return claim_locked(t->s, t->owner, t->now, t->lease_seconds, t->max, t->items, err);
+}
+
 int store_outbox_claim(struct store *s, const char *owner, int64_t now,
 		       int64_t lease_seconds, unsigned max, GPtrArray *out,
 		       GError **err)
@@ -1707,13 +1765,10 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now,
 		return bad_arg(err, "store_outbox_claim: no owner");
 	if (max == 0)
 		return 0;
-	if (store_begin(s, err) < 0)
-		return -1;
-	GPtrArray *items = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)outbox_item_free);
-	if (claim_locked(s, owner, now, lease_seconds, max, items, err) < 0 ||
-	    store_commit(s, err) < 0) {
-		store_rollback(s);
+	struct claim_tx t = { s, owner, now, lease_seconds, max,
+			      g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free) };
+	GPtrArray *items = t.items;
+	if (store_tx(s, claim_tx, &t, err) < 0) {
 		g_ptr_array_unref(items);
 		return -1;
 	}

@@ -117,6 +117,27 @@ int store_commit(struct store *s, GError **err);
 void store_rollback(struct store *s);
 bool store_in_transaction(const struct store *s);
 
+/* store_tx_fn - the work of one transaction on ctx's store: >= 0 to commit
+ * (the value store_tx returns), -1 with *err set to roll back. */
+typedef int (*store_tx_fn)(void *ctx, GError **err);
+/* store_tx - store_begin, fn, store_commit, and the whole transaction run
+ * again when the database aborted it for a reason that is not its content:
+ *   - a deadlock or lock wait timeout at any statement or at COMMIT (on
+ *     Galera, a certification failure is a deadlock error at COMMIT, after
+ *     every statement succeeded);
+ *   - the connection lost, or the node not ready (1047), at a statement
+ *     before COMMIT: the transaction is certainly gone, so s reconnects
+ *     (store_ping: the next host) and runs fn again. A connection lost
+ *     during COMMIT leaves the outcome unknown and is returned as it is.
+ * At most STORE_TX_TRIES runs, with a short randomised back-off between
+ * them. fn may therefore run more than once: it must only write to the
+ * database (and to ctx) and leave everything outside - an SMTP send, a
+ * \Seen flag, an HTTP answer, a log line of the outcome - to its caller
+ * after store_tx returned >= 0. Returns fn's value after the commit, or -1
+ * with *err of the last try. */
+#define STORE_TX_TRIES 4
+int store_tx(struct store *s, store_tx_fn fn, void *ctx, GError **err);
+
 /* ---- idempotency ---------------------------------------------------------- */
 
 /* store_dedup_key - the message's dedup key: hex SHA-256 of

@@ -160,20 +160,32 @@ int channel_survey(struct channel *ch, uint64_t id, char *ref, size_t ref_size, 
 	return found;
 }
 
+struct answer_tx {
+	struct workflow_ctx x;
+	uint64_t id;
+	unsigned rating;
+	const char *comment;
+};
+
+static int answer_tx(void *ctx, GError **err)
+{
+	struct answer_tx *t = ctx;
+	return survey_answer(&t->x, t->id, t->rating, false, t->comment, "link", err);
+}
+
 int channel_survey_answer(struct channel *ch, uint64_t id, unsigned rating, const char *comment,
 			  int64_t now, GError **err)
 {
 	int rc = -1;
-	if (open_store(ch, err) && store_begin(ch->store, err) == 0) {
+	if (open_store(ch, err)) {
 		struct template_set *tmpl = holder_get(ch->env->templates);
 		struct calendar *cal = holder_get(ch->env->calendar);
-		struct workflow_ctx x = { .cfg = ch->env->cfg, .cal = cal, .templates = tmpl,
-					  .store = ch->store, .now = now };
-		rc = survey_answer(&x, id, rating, false, comment, "link", err);
-		if (rc >= 0 && store_commit(ch->store, err) < 0)
-			rc = -1;
-		else if (rc < 0)
-			store_rollback(ch->store);
+		struct answer_tx t = {
+			.x = { .cfg = ch->env->cfg, .cal = cal, .templates = tmpl,
+			       .store = ch->store, .now = now },
+			.id = id, .rating = rating, .comment = comment,
+		};
+		rc = store_tx(ch->store, answer_tx, &t, err);
 		template_set_unref(&tmpl);
 		calendar_free(&cal);
 	}

@@ -274,21 +274,25 @@ static int remind_one(const struct workflow_ctx *x, const struct store_plan_wait
 	return rc;
 }
 
+struct remind_tx {
+	const struct workflow_ctx *x;
+	const struct store_plan_waiting *plan;
+};
+
+static int remind_tx(void *ctx, GError **err)
+{
+	struct remind_tx *r = ctx;
+	return remind_one(r->x, r->plan, err);
+}
+
 int paths_remind_due(const struct workflow_ctx *x, GError **err)
 {
 	GPtrArray *due = g_ptr_array_new_with_free_func(g_free);
 	int sent = store_plans_waiting(x->store, x->now - x->cfg->approval_remind_after,
 				       ROUND_MAX, due, err) < 0 ? -1 : 0;
 	for (unsigned i = 0; i < due->len && sent >= 0; i++) {
-		if (store_begin(x->store, err) < 0) {
-			sent = -1;
-			break;
-		}
-		int rc = remind_one(x, g_ptr_array_index(due, i), err);
-		if (rc >= 0 && store_commit(x->store, err) < 0)
-			rc = -1;
-		else if (rc < 0)
-			store_rollback(x->store);
+		struct remind_tx r = { x, g_ptr_array_index(due, i) };
+		int rc = store_tx(x->store, remind_tx, &r, err);
 		sent = rc < 0 ? -1 : sent + rc;
 	}
 	g_ptr_array_unref(due);

@@ -549,12 +549,26 @@ static bool connection_lost(const GError *e)
 	       (e->code == STORE_ERROR_CONNECTION || e->code == STORE_ERROR_RETRY);
 }
 
-/* run_tx - items in one transaction; on failure all of them are PENDING again. */
-static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
-		  struct verdict **verdicts, int64_t now, GError **err)
+struct batch_tx {
+	struct pipeline *p;
+	struct pipeline_item *items;
+	unsigned n;
+	struct verdict **verdicts;
+	int64_t now;
+};
+
+/* batch_tx - a try of the items' transaction (store_tx runs it again when
+ * the database aborted it): what an aborted try left on the items goes
+ * first. */
+static int batch_tx(void *ctx, GError **err)
 {
-	if (store_begin(p->store, err) < 0)
-		return -1;
+	struct batch_tx *b = ctx;
+	struct pipeline *p = b->p;
+	struct pipeline_item *items = b->items;
+	unsigned n = b->n;
+	int64_t now = b->now;
+	for (unsigned j = 0; j < n; j++)
+		pipeline_item_clear(&items[j]);
 	struct store_known *known = g_new0(struct store_known, n);
 	uint64_t *rows = g_new0(uint64_t, n);
 	int *dup_of = g_new(int, n);
@@ -568,15 +582,8 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 			known[i].msg_row = rows[dup_of[i]];
 			known[i].complaint_id = items[dup_of[i]].complaint_id;
 		}
-		rc = ingest_one(p, &items[i], verdicts[i], &known[i], now, &rows[i], err);
+		rc = ingest_one(p, &items[i], b->verdicts[i], &known[i], now, &rows[i], err);
 	}
-	if (rc == 0)
-		rc = store_commit(p->store, err);
-	else
-		store_rollback(p->store);
-	if (rc < 0)
-		for (unsigned j = 0; j < n; j++)
-			pipeline_item_clear(&items[j]);
 	for (unsigned i = 0; i < n; i++)
 		g_free(keys[i]);
 	g_free(keys);
@@ -586,25 +593,22 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	return rc;
 }
 
-/* A transaction the database chose as a deadlock victim (or that waited
- * too long for a lock) did nothing: it is run again at once, a few times,
- * before the caller hears of it. Under contention (the sender recording
- * sent mail, a second daemon) good mail would otherwise count failures
- * toward its quarantine. */
-#define TX_TRIES 4
-
-static int run_tx_retried(struct pipeline *p, struct pipeline_item *items, unsigned n,
-			  struct verdict **verdicts, int64_t now, GError **err)
+/* run_tx - items in one transaction; on failure all of them are PENDING
+ * again. A transaction the database aborted (a deadlock victim, a lock
+ * waited for too long, a Galera certification failure at COMMIT, a
+ * connection lost before COMMIT) did nothing: store_tx runs it again at
+ * once, a few times, before the caller hears of it. Under contention (the
+ * sender recording sent mail, a second daemon) good mail would otherwise
+ * count failures toward its quarantine. */
+static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
+		  struct verdict **verdicts, int64_t now, GError **err)
 {
-	for (unsigned t = 1;; t++) {
-		if (run_tx(p, items, n, verdicts, now, err) == 0)
-			return 0;
-		if (t == TX_TRIES || !g_error_matches(*err, STORE_ERROR, STORE_ERROR_RETRY))
-			return -1;
-		log_info("batch of %u: %s; again (%u of %u)", n, (*err)->message, t + 1, TX_TRIES);
-		g_clear_error(err);
-		g_usleep(20000 * t);
-	}
+	struct batch_tx b = { p, items, n, verdicts, now };
+	int rc = store_tx(p->store, batch_tx, &b, err);
+	if (rc < 0)
+		for (unsigned j = 0; j < n; j++)
+			pipeline_item_clear(&items[j]);
+	return rc;
 }
 
 int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
@@ -625,7 +629,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	GError *batch_err = NULL;
 	int rc = reserve_refs(p, n, now, &batch_err);
 	if (rc == 0)
-		rc = run_tx_retried(p, items, n, verdicts, now, &batch_err);
+		rc = run_tx(p, items, n, verdicts, now, &batch_err);
 	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
 		/* another thread or daemon committed the same mail meanwhile (one
 		 * mail delivered to two watched mailboxes): run again and the
@@ -651,7 +655,7 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		rc = 0;
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			GError *one = NULL;
-			if (run_tx_retried(p, &items[i], 1, &verdicts[i], now, &one) == 0)
+			if (run_tx(p, &items[i], 1, &verdicts[i], now, &one) == 0)
 				continue;
 			if (connection_lost(one)) {
 				g_propagate_error(err, one);

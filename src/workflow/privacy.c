@@ -162,19 +162,34 @@ static int forget_in(const struct config *cfg, struct store *s, const struct sto
 	return rc;
 }
 
+struct forget_tx {
+	const struct config *cfg;
+	struct store *s;
+	uint64_t id;
+	const char *actor;
+	int64_t now;
+	struct store_erased *n;
+	struct store_case *c;
+};
+
+/* forget_tx - a try of forgetting one complaint: what an aborted try
+ * counted or read is dropped first. */
+static int forget_tx(void *ctx, GError **err)
+{
+	struct forget_tx *f = ctx;
+	store_case_free(f->c);
+	f->c = NULL;
+	*f->n = (struct store_erased){ 0 };
+	int rc = store_case_get(f->s, f->id, NULL, &f->c, err);
+	return rc == 1 ? forget_in(f->cfg, f->s, f->c, f->actor, f->now, f->n, err) : rc;
+}
+
 int privacy_forget_case(const struct config *cfg, struct store *s, uint64_t id,
 			const char *actor, int64_t now, struct store_erased *n, GError **err)
 {
-	struct store_case *c = NULL;
-	if (store_begin(s, err) < 0)
-		return -1;
-	int rc = store_case_get(s, id, NULL, &c, err);
-	if (rc == 1)
-		rc = forget_in(cfg, s, c, actor, now, n, err);
-	if (rc >= 0 && store_commit(s, err) < 0)
-		rc = -1;
-	else if (rc < 0)
-		store_rollback(s);
+	struct forget_tx f = { cfg, s, id, actor, now, n, NULL };
+	int rc = store_tx(s, forget_tx, &f, err);
+	struct store_case *c = f.c;
 	if (rc >= 0 && c && store_erased_total(n) > 0)
 		log_info("forgotten ref=%s by=%s messages=%" G_GUINT64_FORMAT " attachments=%"
 			 G_GUINT64_FORMAT " mails=%" G_GUINT64_FORMAT " cancelled=%"
@@ -184,19 +199,27 @@ int privacy_forget_case(const struct config *cfg, struct store *s, uint64_t id,
 	return rc < 0 ? -1 : 0;
 }
 
+struct loose_tx {
+	struct store *s;
+	const char *addr;
+	char *key;
+	struct store_erased *n;
+};
+
+static int loose_tx(void *ctx, GError **err)
+{
+	struct loose_tx *l = ctx;
+	*l->n = (struct store_erased){ 0 };
+	return store_forget_loose(l->s, l->addr, l->key, cancel_reason, l->n, err);
+}
+
 int privacy_forget_loose(struct store *s, const char *addr, struct store_erased *n,
 			 GError **err)
 {
-	char *key = recipient_key(addr);
-	int rc = store_begin(s, err);
-	if (rc == 0 && store_forget_loose(s, addr, key, cancel_reason, n, err) < 0) {
-		store_rollback(s);
-		rc = -1;
-	}
-	if (rc == 0)
-		rc = store_commit(s, err);
-	g_free(key);
-	return rc;
+	struct loose_tx l = { s, addr, recipient_key(addr), n };
+	int rc = store_tx(s, loose_tx, &l, err);
+	g_free(l.key);
+	return rc < 0 ? -1 : 0;
 }
 
 /* last_forgotten - from history lines "at\tactor\tkind\tdetail". */
@@ -252,20 +275,32 @@ static int purge_one(const struct workflow_ctx *x, uint64_t id, struct store_era
 
 /* purge_batch - up to PRIVACY_BATCH complaints in one transaction: how
  * many, or -1. */
+struct purge_tx {
+	const struct workflow_ctx *x;
+	int64_t cutoff;
+	GArray *ids;
+	struct store_erased n;
+};
+
+/* purge_tx - a try of purge_batch: an aborted try's ids and counts go. */
+static int purge_tx(void *ctx, GError **err)
+{
+	struct purge_tx *p = ctx;
+	g_array_set_size(p->ids, 0);
+	p->n = (struct store_erased){ 0 };
+	int rc = store_retention_take(p->x->store, p->cutoff, PRIVACY_BATCH, p->ids, err);
+	for (guint i = 0; rc >= 0 && i < p->ids->len; i++)
+		if (purge_one(p->x, g_array_index(p->ids, uint64_t, i), &p->n, err) < 0)
+			rc = -1;
+	return rc;
+}
+
 static int purge_batch(const struct workflow_ctx *x, int64_t cutoff, GError **err)
 {
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	struct store_erased n = { 0 };
-	int rc = store_begin(x->store, err);
-	if (rc == 0)
-		rc = store_retention_take(x->store, cutoff, PRIVACY_BATCH, ids, err);
-	for (guint i = 0; rc >= 0 && i < ids->len; i++)
-		if (purge_one(x, g_array_index(ids, uint64_t, i), &n, err) < 0)
-			rc = -1;
-	if (rc >= 0 && store_commit(x->store, err) < 0)
-		rc = -1;
-	else if (rc < 0)
-		store_rollback(x->store);
+	struct purge_tx p = { x, cutoff, g_array_new(FALSE, FALSE, sizeof(uint64_t)), { 0 } };
+	int rc = store_tx(x->store, purge_tx, &p, err);
+	struct store_erased n = p.n;
+	GArray *ids = p.ids;
 	if (rc > 0)
 		log_info("retention: purged complaints=%d raw_mails=%" G_GUINT64_FORMAT
 			 " attachments=%" G_GUINT64_FORMAT " sent_mails=%" G_GUINT64_FORMAT

@@ -92,18 +92,24 @@ static int send_one(const struct workflow_ctx *x, enum store_deadline d,
 	return rc;
 }
 
+struct note_tx {
+	const struct workflow_ctx *x;
+	enum store_deadline d;
+	const struct store_missed *m;
+};
+
+static int note_tx(void *ctx, GError **err)
+{
+	struct note_tx *n = ctx;
+	return send_one(n->x, n->d, n->m, err);
+}
+
 /* in_tx - send_one in a transaction of its own. */
 static int in_tx(const struct workflow_ctx *x, enum store_deadline d,
 		 const struct store_missed *m, GError **err)
 {
-	if (store_begin(x->store, err) < 0)
-		return -1;
-	int rc = send_one(x, d, m, err);
-	if (rc >= 0 && store_commit(x->store, err) < 0)
-		return -1;
-	if (rc < 0)
-		store_rollback(x->store);
-	return rc;
+	struct note_tx n = { x, d, m };
+	return store_tx(x->store, note_tx, &n, err);
 }
 
 int progress_send_due(const struct workflow_ctx *x, GError **err)

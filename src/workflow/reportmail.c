@@ -53,6 +53,29 @@ static int queue_report(const struct workflow_ctx *x, const struct kind *k, char
 	return rc;
 }
 
+struct report_tx {
+	const struct workflow_ctx *x;
+	const struct kind *k;
+	char **to;
+	int64_t from, to_t;
+	struct report *r;
+};
+
+/* report_tx - a try of sending one period's report: 1 queued, 0 sent by
+ * someone already. */
+static int report_tx(void *ctx, GError **err)
+{
+	struct report_tx *t = ctx;
+	report_free(&t->r);  /* an aborted try's */
+	/* the ledger row first: a second daemon blocks on it, then finds it */
+	int rc = store_report_run_add(t->x->store, t->k->ledger, t->from, t->to_t, t->x->now, err);
+	if (rc == 1 && !(t->r = report_build(t->x->store, t->x->cal, t->from, t->to_t, err)))
+		rc = -1;
+	if (rc == 1 && queue_report(t->x, t->k, t->to, t->r, err) < 0)
+		rc = -1;
+	return rc;
+}
+
 /* one_kind - the report of the period of kind k that ended last, if it is
  * [reports] hour past its end and nobody sent it yet: 1 sent, 0 not. */
 static int one_kind(const struct workflow_ctx *x, const struct kind *k, GError **err)
@@ -64,23 +87,12 @@ static int one_kind(const struct workflow_ctx *x, const struct kind *k, GError *
 	/* to_t is where the current period began: wait for the hour of its day */
 	if (x->now < to_t + x->cfg->report_hour * 3600)
 		return 0;
-	if (store_begin(x->store, err) < 0)
-		return -1;
-	/* the ledger row first: a second daemon blocks on it, then finds it */
-	int rc = store_report_run_add(x->store, k->ledger, from, to_t, x->now, err);
-	struct report *r = NULL;
-	if (rc == 1 && !(r = report_build(x->store, x->cal, from, to_t, err)))
-		rc = -1;
-	if (rc == 1 && queue_report(x, k, to, r, err) < 0)
-		rc = -1;
-	if (rc == 1 && store_commit(x->store, err) < 0)
-		rc = -1;
-	else if (rc != 1)
-		store_rollback(x->store);
+	struct report_tx t = { x, k, to, from, to_t, NULL };
+	int rc = store_tx(x->store, report_tx, &t, err);
 	if (rc == 1)
 		log_info("report sent kind=%s period_start=%lld recipients=%u", k->ledger,
 			 (long long)from, g_strv_length(to));
-	report_free(&r);
+	report_free(&t.r);
 	return rc;
 }
 

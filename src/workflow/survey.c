@@ -112,19 +112,25 @@ static int send_one(const struct workflow_ctx *x, const struct store_survey_due 
 	return rc;
 }
 
+struct item_tx {
+	const struct workflow_ctx *x;
+	int (*fn)(const struct workflow_ctx *, const void *, GError **);
+	const void *item;
+};
+
+static int item_tx(void *ctx, GError **err)
+{
+	struct item_tx *t = ctx;
+	return t->fn(t->x, t->item, err);
+}
+
 /* in_tx - fn(x, item) in a transaction of its own: 1 done, 0 nothing. */
 static int in_tx(const struct workflow_ctx *x, int (*fn)(const struct workflow_ctx *, const void *,
 							  GError **),
 		 const void *item, GError **err)
 {
-	if (store_begin(x->store, err) < 0)
-		return -1;
-	int rc = fn(x, item, err);
-	if (rc >= 0 && store_commit(x->store, err) < 0)
-		return -1;
-	if (rc < 0)
-		store_rollback(x->store);
-	return rc;
+	struct item_tx t = { x, fn, item };
+	return store_tx(x->store, item_tx, &t, err);
 }
 
 static int send_item(const struct workflow_ctx *x, const void *item, GError **err)

@@ -342,25 +342,35 @@ static int queue_alert(const struct round *x, const struct subject *s, uint64_t 
 	return rc < 0 ? -1 : queued;
 }
 
+struct spike_tx {
+	const struct round *x;
+	const struct subject *s;
+	uint64_t threshold;
+	int queued;
+};
+
+/* spike_tx - a try of recording the spike and queueing its alert. */
+static int spike_tx(void *ctx, GError **err)
+{
+	struct spike_tx *t = ctx;
+	const struct round *x = t->x;
+	int rc = store_warning_spike_begin(x->store, t->s->kind, t->s->name, x->now, t->s->recent,
+					   t->s->baseline, t->threshold, NULL, err);
+	t->queued = rc == 1 ? queue_alert(x, t->s, t->threshold, err) : 0;
+	return t->queued < 0 ? -1 : rc;
+}
+
 /* begin - s spikes and has no open spike: record it and queue its alert
  * in one transaction. 1 alerted, 0 not (another daemon's spike, or no
  * template), -1. */
 static int begin(const struct round *x, const struct subject *s, uint64_t threshold,
 		 GError **err)
 {
-	if (store_begin(x->store, err) < 0)
+	struct spike_tx t = { x, s, threshold, 0 };
+	int rc = store_tx(x->store, spike_tx, &t, err);
+	int queued = t.queued;
+	if (rc < 0)
 		return -1;
-	int rc = store_warning_spike_begin(x->store, s->kind, s->name, x->now, s->recent,
-					   s->baseline, threshold, NULL, err);
-	int queued = rc == 1 ? queue_alert(x, s, threshold, err) : 0;
-	if (queued < 0)
-		rc = -1;
-	if (rc >= 0 && store_commit(x->store, err) < 0)
-		rc = -1;
-	if (rc < 0) {
-		store_rollback(x->store);
-		return -1;
-	}
 	if (rc == 1)
 		log_info("warning spike kind=%s subject=%s recent=%u baseline=%u usual=%.1f "
 			 "threshold=%llu mails=%d", s->kind, s->name, s->recent, s->baseline,

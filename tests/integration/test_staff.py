@@ -816,6 +816,68 @@ def test_overdue_escalated_once(srv, bindir):
         d.close()
 
 
+def _abort_twice(srv):
+    """The database aborts the scheduler's work the way a deadlock or a
+    Galera certification failure does (error 1213): the first escalation
+    insert fails at its statement, then the first escalation mail fails
+    when the outbox rows are written at COMMIT. The counters are Aria
+    tables, which the abort does not roll back."""
+    conn = srv.db._root_conn()
+    try:
+        with conn.cursor() as c:
+            c.execute(f"USE `{srv.db.database}`")
+            for t, table, cond in (("stmt", "escalations", "TRUE"),
+                                   ("commit", "outbox", "NEW.kind = 'escalation'")):
+                c.execute(f"CREATE TABLE test_faults_{t} (left_n INT NOT NULL) ENGINE=Aria")
+                c.execute(f"INSERT INTO test_faults_{t} VALUES (1)")
+                c.execute(f"CREATE TRIGGER test_fault_{t} BEFORE INSERT ON {table} "
+                          "FOR EACH ROW BEGIN "
+                          f" IF {cond} AND (SELECT left_n FROM test_faults_{t}) > 0 THEN "
+                          f"  UPDATE test_faults_{t} SET left_n = left_n - 1; "
+                          "  SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, "
+                          f"   MESSAGE_TEXT = 'test: aborted at {t}'; "
+                          " END IF; END")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_aborted_escalation_run_again(srv, bindir):
+    """An escalation whose transaction the database aborts - at a statement,
+    or at COMMIT as Galera's certification does - is run again at once as
+    a whole (store_tx): the first round after the deadlines passed still
+    sends all four escalations, each once, and the round reports no error
+    (before, the round ended at the abort and the rest waited a round)."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, _ = first_complaint(srv, d, "快递员态度差", "快递员把包裹扔在门口，态度很差。")
+        wait_for("acknowledged", lambda: case(srv, ref)["status"] == "acknowledged", 30)
+        assert d.stop() == 0
+        _abort_twice(srv)
+        d.start(env={"COMPLAINTD_CLOCK_OFFSET": str(30 * 86400)})
+        d.wait_rounds(1)
+        log = d.log_text()
+        # this start's first round (the log holds the earlier start's too)
+        first = re.findall(rb"scheduler: first round done sent=(-?\d+)", log)
+        assert first and int(first[-1]) >= 4, log[-3000:]
+        assert b"test: aborted at stmt" in log and b"test: aborted at commit" in log
+        assert b"again (2 of 4)" in log
+        assert b"scheduler: " + b"test: aborted" not in log, "the round failed"
+        wait_for("4 escalations to the supervisor",
+                 lambda: len(mails(srv, SUPERVISOR, "escalation")) == 4, 60)
+        assert scalar(srv, "SELECT left_n FROM test_faults_stmt") == 0
+        assert scalar(srv, "SELECT left_n FROM test_faults_commit") == 0
+        cid = case(srv, ref)["id"]
+        assert scalar(srv, "SELECT COUNT(*) FROM escalations WHERE complaint_id = %s",
+                      (cid,)) == 4
+        assert len(events(srv, cid, "escalated")) == 4
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def new_complaint(srv, subject, body, sender, name):
     """A customer's complaint delivered and stored: its ref, Message-ID and
     the notification its department got."""
@@ -1050,7 +1112,8 @@ TESTS = [test_case_facts, test_case_facts_hostile, test_threading_paths, test_we
          test_answer_before_resolution, test_resolution_waits_for_deferred_answer,
          test_followup_threads_to_notification,
          test_deadlines_on_the_calendar, test_a_escalated_on_arrival,
-         test_overdue_escalated_once, test_ack_names_the_answer_day, test_progress_note_once,
+         test_overdue_escalated_once, test_aborted_escalation_run_again,
+         test_ack_names_the_answer_day, test_progress_note_once,
          test_upgrade_sends_no_old_notes]
 
 
