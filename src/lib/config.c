@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/hostlist.h"
 #include "lib/log.h"
 #include "lib/stafftoken.h"
 
@@ -732,10 +733,19 @@ static void check_db_tls(struct loader *ld, struct config *cfg, const char *cfgd
 	resolve_path(cfgdir, &cfg->db_ca_file);
 	if (*cfg->db_ca_file && access(cfg->db_ca_file, R_OK) != 0)
 		problem(ld, "database", "ca_file", "%s: %s", cfg->db_ca_file, g_strerror(errno));
-	if (!strcmp(cfg->db_tls, "none") && !*cfg->db_socket && !local_host(cfg->db_host))
-		warn(cfg, "%s: [database] host %s is not this machine and tls = none: the "
-		     "password and every complaint cross the network in clear", ld->file,
-		     cfg->db_host);
+	char *why = NULL;
+	struct hostlist *hosts = hostlist_parse(cfg->db_host, (unsigned)cfg->db_port, &why);
+	if (!hosts && !*cfg->db_socket)
+		problem(ld, "database", "host", "%s (one host, or several separated by commas: "
+			"db1.example, db2.example:3307, [fd00::3]:3306)", why);
+	for (unsigned i = 0; hosts && i < hostlist_count(hosts); i++)
+		if (!strcmp(cfg->db_tls, "none") && !*cfg->db_socket &&
+		    !local_host(hostlist_host(hosts, i)))
+			warn(cfg, "%s: [database] host %s is not this machine and tls = none: the "
+			     "password and every complaint cross the network in clear", ld->file,
+			     hostlist_host(hosts, i));
+	hostlist_free(&hosts);
+	g_free(why);
 	if (!strcmp(cfg->db_tls, "required") && !cfg->db_verify)
 		warn(cfg, "%s: [database] verify = false: TLS without a certificate check "
 		     "stops listeners, not a man in the middle", ld->file);

@@ -15,6 +15,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "lib/hostlist.h"
 #include "lib/log.h"
 #include "store/migrations.h"
 #include "store/store-private.h"
@@ -249,8 +250,13 @@ static const struct {
 struct store {
 	MYSQL *db;
 	MYSQL_STMT *st[ST_COUNT];
-	char *host, *socket, *user, *password, *database;
-	unsigned port, connect_timeout, io_timeout;
+	char *socket, *user, *password, *database;
+	/* [database] host: one server or several (a Galera cluster's nodes);
+	 * host_i is the one connected to or tried next */
+	struct hostlist *hosts;
+	unsigned host_i;
+	bool connected_before;  /* a reconnect, not the first connection */
+	unsigned connect_timeout, io_timeout;
 	bool tls_required, tls_verify;
 	char *tls_ca_file;  /* NULL: the system's CAs */
 	GTimeZone *tz;
@@ -645,7 +651,7 @@ static void tls_options(struct store *s)
 		mysql_optionsv(s->db, MYSQL_OPT_SSL_CA, s->tls_ca_file);
 }
 
-static int db_connect(struct store *s, GError **err)
+static int db_connect_to(struct store *s, const char *host, unsigned port, GError **err)
 {
 	unsigned ct = s->connect_timeout ? s->connect_timeout : 10;
 	unsigned io = s->io_timeout ? s->io_timeout : 60;
@@ -674,15 +680,16 @@ static int db_connect(struct store *s, GError **err)
 		      "NO_ENGINE_SUBSTITUTION', innodb_lock_wait_timeout = 20");
 	mysql_options(s->db, MYSQL_INIT_COMMAND,
 		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-	if (!mysql_real_connect(s->db, s->socket ? NULL : s->host, s->user,
-				s->password, s->database, s->port, s->socket,
+	if (!mysql_real_connect(s->db, s->socket ? NULL : host, s->user,
+				s->password, s->database, port, s->socket,
 				0)) {
 		unsigned code = mysql_errno(s->db);
 		g_set_error(err, STORE_ERROR,
 			    classify(code) == STORE_ERROR_CONNECTION ?
 			    STORE_ERROR_CONNECTION : STORE_ERROR_FAILED,
-			    "connect to %s: %s (%u)",
-			    s->socket ? s->socket : s->host ? s->host : "localhost",
+			    "connect to %s%s%.0u: %s (%u)",
+			    s->socket ? s->socket : host ? host : "localhost",
+			    s->socket || !port ? "" : ":", s->socket ? 0 : port,
 			    mysql_error(s->db), code);
 		mysql_close(s->db);
 		s->db = NULL;
@@ -705,15 +712,51 @@ static int db_connect(struct store *s, GError **err)
 	return 0;
 }
 
+/* db_connect - the socket, or the hosts in turn from host_i: the first
+ * that answers is kept. After a lost connection the caller starts from
+ * the next host (the node it was on may have left the cluster or lost its
+ * quorum); with one host that is the same one. */
+static int db_connect(struct store *s, GError **err)
+{
+	unsigned n = s->socket ? 1 : hostlist_count(s->hosts);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (s->host_i + k) % n;
+		GError *e = NULL;
+		if (db_connect_to(s, s->socket ? NULL : hostlist_host(s->hosts, i),
+				  s->socket ? 0 : hostlist_port(s->hosts, i), &e) == 0) {
+			/* where a list of hosts let it go elsewhere, say where */
+			if (k || (n > 1 && s->connected_before))
+				log_info("store: connected to %s:%u", hostlist_host(s->hosts, i),
+					 hostlist_port(s->hosts, i));
+			s->host_i = i;
+			s->connected_before = true;
+			return 0;
+		}
+		if (k + 1 == n || !g_error_matches(e, STORE_ERROR, STORE_ERROR_CONNECTION)) {
+			g_propagate_error(err, e);
+			return -1;
+		}
+		log_warn("store: %s; trying the next host", e->message);
+		g_error_free(e);
+	}
+	return -1;
+}
+
 struct store *store_open(const struct store_params *p, GError **err)
 {
 	struct store *s = g_new0(struct store, 1);
-	s->host = g_strdup(p->host);
 	s->socket = g_strdup(p->socket && *p->socket ? p->socket : NULL);
 	s->user = g_strdup(p->user);
 	s->password = g_strdup(p->password);
 	s->database = g_strdup(p->database);
-	s->port = p->port;
+	char *why = NULL;
+	if (!s->socket && !(s->hosts = hostlist_parse(p->host ? p->host : "localhost", p->port,
+						      &why))) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "database host: %s", why);
+		g_free(why);
+		store_close(&s);
+		return NULL;
+	}
 	s->connect_timeout = p->connect_timeout;
 	s->io_timeout = p->io_timeout;
 	s->tls_required = p->tls_required;
@@ -749,7 +792,7 @@ void store_close(struct store **sp)
 	g_free(s->mbind);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
-	g_free(s->host);
+	hostlist_free(&s->hosts);
 	g_free(s->socket);
 	g_free(s->user);
 	g_free(s->password);
@@ -764,6 +807,8 @@ void store_close(struct store **sp)
 int store_reconnect(struct store *s, GError **err)
 {
 	disconnect(s);
+	if (s->hosts)
+		s->host_i = (s->host_i + 1) % hostlist_count(s->hosts);
 	return db_connect(s, err);
 }
 

@@ -51,7 +51,10 @@ enum store_error {
 };
 
 /* Strings are copied by store_open. socket, when set, is used instead of
- * host/port. Timeouts in seconds, 0 = default (connect 10, read/write 60).
+ * host/port. host is one server or a list (hostlist.h: "db1, db2:3307"),
+ * port the default of entries without one: store_open connects to the
+ * first that answers, and after a lost connection the store reconnects
+ * starting from the next one (failover between Galera nodes). Timeouts in seconds, 0 = default (connect 10, read/write 60).
  * ref_timezone names the zone whose calendar day goes into references
  * ("Asia/Shanghai"); NULL = the process's local zone. */
 struct store_params {

@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
 
 from daemon_env import (COMPANY_FROM, OTHER_OWN, ROOT, Daemon, acks,  # noqa: E402
                         complaints, decoded_subject, execute_sql, msgid, parse_mail, query,
@@ -798,6 +799,41 @@ def test_tls_settings(srv, bindir):
         d.close()
 
 
+def test_database_host_list(srv, bindir):
+    """[database] host names several servers: the daemon and complaintctl
+    connect to the first that answers (here the first is a port nobody
+    listens on) and say so; a mistyped list is refused by --check with
+    the key named."""
+    daemon = os.path.join(bindir, "complaintd")
+    dead = servers.free_port()
+    hosts = f"{servers.LOOPBACK}:{dead}, {servers.LOOPBACK}:{srv.db.port}"
+    d = Daemon(srv, bindir, extra={"database": {"host": hosts, "port": "1"}})
+    try:
+        d.migrate()
+        out = d.ctl("db", "status").stdout
+        assert b"version" in out.lower(), out
+        d.start()
+        srv.dovecot.append("alice", "INBOX", synthetic_mail(0))
+        wait_for("the complaint", lambda: complaints(srv) == 1, 60)
+        log = d.log_text()
+        assert f"{servers.LOOPBACK}:{dead}".encode() in log and b"trying the next host" in log
+        assert f"connected to {servers.LOOPBACK}:{srv.db.port}".encode() in log
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+    for bad, says in ((f"{servers.LOOPBACK}:99999", "port"), (" , ", "no host"),
+                      ("db1;x", "no host name")):
+        d = Daemon(srv, bindir, extra={"database": {"host": bad}})
+        try:
+            r = subprocess.run([daemon, "--check", "-c", d.conf], capture_output=True)
+            assert r.returncode == 78, (bad, r.returncode, r.stderr)
+            assert b"[database] host" in r.stderr or b"host:" in r.stderr, r.stderr
+            assert says.encode() in r.stderr, (bad, r.stderr)
+        finally:
+            d.close()
+
+
 def test_log_pii(srv, bindir):
     """Info lines name a customer by a short hash of the address, unless
     [daemon] log_pii = true; the hash is the same for the same customer."""
@@ -1173,7 +1209,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_deadlock_is_not_the_mails_fault, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
-         test_forged_and_genuine_bounce, test_tls_settings, test_log_pii,
+         test_forged_and_genuine_bounce, test_tls_settings, test_database_host_list, test_log_pii,
          test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,

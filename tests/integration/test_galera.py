@@ -19,6 +19,9 @@ before it (otherwise node 3 may not have applied the last write sets yet).
   (it rejoins by IST): while it is away no mail is \\Seen without its
   complaint; afterwards one complaint and one acknowledgement per mail,
   every mail \\Seen, nothing quarantined, and the daemon never restarted.
+- test_failover_to_next_node: [database] host lists nodes 2 and 3; node 2
+  killed in the middle of a burst and left down: the daemon goes on
+  through node 3 by itself, every mail stored once.
 
 Each test prints what it measured (times, auto-increment steps, Galera's
 errors in the daemon's log) for the issue's report.
@@ -398,11 +401,51 @@ def test_node_crash(site, bindir):
     node_outage(site, bindir, "kill")
 
 
+def test_failover_to_next_node(site, bindir):
+    """[database] host lists node 2 and node 3: node 2 killed (SIGKILL) in
+    the middle of a burst, and left down. The daemon reconnects to node 3
+    by itself and stores every mail there, each once, while node 2 is still
+    away; every mail \\Seen, nothing quarantined, the same process."""
+    burst, away_at = 150, 10
+    migrate_on_node1(site, bindir)
+    raws = [synthetic_mail(i) for i in range(burst)]
+    n2, n3 = site.cluster.node(2), site.cluster.node(3)
+    hosts = f"{servers.LOOPBACK}:{n2.port}, {servers.LOOPBACK}:{n3.port}"
+    d = Daemon(site, bindir, mailboxes=MAILBOX, extra={"database": {"host": hosts}})
+    try:
+        d.start()
+        pid = d.proc.pid
+        site.dovecot.append_many("alice", "INBOX", raws)
+        wait_for(f"{away_at} complaints", lambda: count(
+            site, 3, "SELECT COUNT(*) FROM complaints") >= away_at, 120, 0.02)
+        mark = log_mark(d)
+        t0 = time.monotonic()
+        site.cluster.kill_node(2)
+        wait_for(f"{burst} complaints with node 2 down", lambda: count(
+            site, 3, "SELECT COUNT(*) FROM complaints") >= burst, 120, 0.2)
+        wait_for(f"{burst} acknowledgements", lambda: all_acknowledged(site, raws), 120, 0.2)
+        wait_for("all \\Seen", lambda: site.dovecot.seen_count("alice") >= burst, 60, 0.2)
+        took = time.monotonic() - t0
+        assert not n2.running(), "node 2 came back by itself"
+        after = d.log_text()[mark:]
+        assert f"connected to {servers.LOOPBACK}:{n3.port}".encode() in after, after[-3000:]
+        resent = check_exactly_once(site, raws, resend_ok=True)
+        print(f"    ({burst} mails; node 2 killed after {away_at}, the rest stored through "
+              f"node 3 in {took:.1f}s; {resent} acknowledgements sent again with the same "
+              f"Message-ID; Galera errors: {galera_errors(d.log_text()) or 'none'})")
+        assert not quarantine_decisions(d)
+        assert d.alive() and d.proc.pid == pid
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 TESTS = [
     test_schema_on_cluster,
     test_mail_through_node2,
     test_node_outage,
     test_node_crash,
+    test_failover_to_next_node,
 ]
 
 
