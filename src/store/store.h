@@ -343,12 +343,14 @@ struct store_ack_query {
 	const char *key;        /* recipient_key of rcpt */
 	const char *domain;     /* its domain */
 	int64_t now, key_since, domain_since;
+	unsigned key_max, domain_max;  /* the limits: counting stops there */
 };
 
 /* store_ack_check - may q->rcpt get an acknowledgement now? *suppressed: a
  * hard bounce suppression is in force; *by_key / *by_domain:
  * acknowledgements logged (store_ack_log) to q->key since key_since and to
- * q->domain since domain_since. One round trip. 0 / -1. */
+ * q->domain since domain_since, each counted up to its _max at most (0:
+ * not counted). One round trip. 0 / -1. */
 int store_ack_check(struct store *s, const struct store_ack_query *q, bool *suppressed,
 		    unsigned *by_key, unsigned *by_domain, GError **err);
 /* store_ack_log - an acknowledgement to key (in domain) is queued now, in

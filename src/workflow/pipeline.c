@@ -149,7 +149,9 @@ static int limit_reason(struct pipeline *p, const char *to, int64_t now, const c
 	const struct config *cfg = p->env->cfg;
 	char *key = recipient_key(to), *domain = recipient_domain(to);
 	struct store_ack_query q = { .rcpt = to, .key = key ? key : to, .domain = domain ? domain : "",
-				     .now = now, .key_since = now - 3600, .domain_since = now - 86400 };
+				     .now = now, .key_since = now - 3600, .domain_since = now - 86400,
+				     .key_max = (unsigned)cfg->ack_max_per_sender_hour,
+				     .domain_max = (unsigned)cfg->ack_max_per_domain_day };
 	bool suppressed = false;
 	unsigned by_key = 0, by_domain = 0;
 	int rc = store_ack_check(p->store, &q, &suppressed, &by_key, &by_domain, err);
