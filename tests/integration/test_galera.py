@@ -22,6 +22,10 @@ before it (otherwise node 3 may not have applied the last write sets yet).
 - test_failover_to_next_node: [database] host lists nodes 2 and 3; node 2
   killed in the middle of a burst and left down: the daemon goes on
   through node 3 by itself, every mail stored once.
+- test_same_token_two_nodes: two daemons with the web form on nodes 2 and 3,
+  the same form token posted to both at the same moment, 30 times: one
+  complaint and one acknowledgement per token, both answers with its
+  reference (the loser fails certification, is run again and finds it).
 
 Each test prints what it measured (times, auto-increment steps, Galera's
 errors in the daemon's log) for the issue's report.
@@ -440,12 +444,75 @@ def test_failover_to_next_node(site, bindir):
         d.close()
 
 
+def test_same_token_two_nodes(site, bindir):
+    """The same form token posted to two daemons on two nodes at the same
+    moment (a double click through a load balancer): one complaint per
+    token, both answers name its reference, one acknowledgement; the
+    loser's transaction fails Galera's certification or meets the winner's
+    row, is run again and finds it."""
+    import json
+    import uuid
+    from test_web import GOOD, post_json
+    rounds = 30
+    migrate_on_node1(site, bindir)
+    ds = [Daemon(site.on(node), bindir, mailboxes=[], web={"rate_limit": "1000"})
+          for node in (2, 3)]
+    try:
+        for d in ds:
+            d.start()
+            d.wait_web()
+        answers = []
+        for i in range(rounds):
+            obj = dict(GOOD, token="twin-" + uuid.uuid4().hex,
+                       email=f"twin{i}@customer.example")
+            gate = threading.Barrier(2)
+            got = [None, None]
+
+            def post(k):
+                gate.wait()
+                got[k] = post_json(ds[k], obj)
+
+            threads = [threading.Thread(target=post, args=(k,)) for k in (0, 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            answers.append(got)
+        refs, statuses = [], {}
+        for i, got in enumerate(answers):
+            codes = sorted(st for st, _, _ in got)
+            statuses[tuple(codes)] = statuses.get(tuple(codes), 0) + 1
+            assert all(st in (200, 201) for st in codes), (i, got)
+            r = {json.loads(body)["ref"] for _, _, body in got}
+            assert len(r) == 1, f"round {i}: two references {r}"
+            refs.append(r.pop())
+        n = count(site, 1, "SELECT COUNT(*) FROM complaints")
+        assert n == rounds, f"{n} complaints for {rounds} tokens"
+        assert count(site, 1, "SELECT COUNT(DISTINCT ref) FROM complaints") == rounds
+        wait_for(f"{rounds} acknowledgements",
+                 lambda: len(daemon_env.acks(site)) >= rounds, 60, 0.2)
+        acks = [msgid(a["Message-ID"]) for a in daemon_env.acks(site)]
+        assert len(acks) == rounds and len(set(acks)) == rounds, (len(acks), len(set(acks)))
+        assert sorted(a["To"].split("<")[-1].rstrip(">") for a in daemon_env.acks(site)) == \
+            sorted(f"twin{i}@customer.example" for i in range(rounds))
+        trouble = sum(galera_errors(d.log_text()).get("1213", 0) for d in ds)
+        print(f"    ({rounds} tokens posted to nodes 2 and 3 at once: answers {statuses}; "
+              f"1213 aborts in the logs: {trouble})")
+        for d in ds:
+            assert d.stop() == 0
+            d.assert_clean_log()
+    finally:
+        for d in ds:
+            d.close()
+
+
 TESTS = [
     test_schema_on_cluster,
     test_mail_through_node2,
     test_node_outage,
     test_node_crash,
     test_failover_to_next_node,
+    test_same_token_two_nodes,
 ]
 
 
