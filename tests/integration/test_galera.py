@@ -435,6 +435,12 @@ def test_failover_to_next_node(site, bindir):
             site, 3, "SELECT COUNT(*) FROM complaints") >= burst, 120, 0.2)
         wait_for(f"{burst} acknowledgements", lambda: all_acknowledged(site, raws), 120, 0.2)
         wait_for("all \\Seen", lambda: site.dovecot.seen_count("alice") >= burst, 60, 0.2)
+        wait_for("10 escalations and 10 surveys", lambda: count(
+            site, 1, "SELECT COUNT(*) FROM escalations") >= 10 and count(
+            site, 1, "SELECT COUNT(*) FROM surveys") >= 10, 300, 0.5)
+        wait_for("outbox settled again", lambda: count(
+            site, 1, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')") == 0,
+            300, 0.5)
         took = time.monotonic() - t0
         assert not n2.running(), "node 2 came back by itself"
         after = d.log_text()[mark:]
@@ -555,6 +561,15 @@ class Poster:
             raise AssertionError(f"posting failed: {self.error!r}")
 
 
+def execute_on(site, node, sql):
+    conn = site.cluster.node(node).connect(autocommit=True)
+    try:
+        with conn.cursor() as c:
+            c.execute(sql)
+    finally:
+        conn.close()
+
+
 def deliver_paced(site, raws_by_user, chunk=8, pause=0.4):
     """APPEND the mails over IMAP in chunks, alternating the mailboxes,
     so that they keep arriving while daemons and nodes come and go."""
@@ -578,7 +593,8 @@ def test_three_daemons_under_failures(site, bindir):
     posts keep arriving for about 50 s, through all three. Afterwards:
     one complaint per mail and per token, one acknowledgement per complaint
     (again only with the same Message-ID), no outbox row left to send, every
-    mail \\Seen, nothing quarantined."""
+    mail \\Seen, nothing quarantined; the escalations and surveys that came
+    due during the run each recorded and mailed once."""
     n_mail, n_post = 2000, 500
     migrate_on_node1(site, bindir)
     nodes = [site.cluster.node(i) for i in (1, 2, 3)]
@@ -591,7 +607,9 @@ def test_three_daemons_under_failures(site, bindir):
                          web={"rate_limit": "100000"},
                          extra={"database": {"host": hosts},
                                 "acknowledge": {"max_per_sender_per_hour": "100000",
-                                                "max_per_domain_per_day": "0"}}))
+                                                "max_per_domain_per_day": "0"},
+                                "escalation": {"supervisor": "supervisor@staff.shop.example",
+                                               "check_interval": "1s"}}))
     raws = {"alice": [synthetic_mail(i) for i in range(0, n_mail, 2)],
             "bob": [synthetic_mail(i) for i in range(1, n_mail, 2)]}
     total = n_mail + n_post
@@ -610,6 +628,18 @@ def test_three_daemons_under_failures(site, bindir):
         poster.thread.start()
         events = []
         wait_for("300 complaints", lambda: stored() >= 300, 300, 0.1)
+        # scheduler work due in the middle of it all: ten complaints whose
+        # investigation is two days late (one escalation each) and ten
+        # resolved four days ago (one survey each, the delay being 3 days)
+        ids = [r[0] for r in read(site, 1, "SELECT id FROM complaints WHERE status = "
+                                  "'acknowledged' AND severity = 'C' ORDER BY id LIMIT 20")]
+        assert len(ids) == 20, ids
+        late, resolved = ids[:10], ids[10:]
+        execute_on(site, 1, "UPDATE complaints SET due_investigation = UTC_TIMESTAMP(6) - "
+                   "INTERVAL 2 DAY WHERE id IN (" + ",".join(map(str, late)) + ")")
+        execute_on(site, 1, "UPDATE complaints SET status = 'resolved', resolved_at = "
+                   "UTC_TIMESTAMP(6) - INTERVAL 4 DAY WHERE id IN ("
+                   + ",".join(map(str, resolved)) + ")")
         ds[0].kill9()
         events.append(f"daemon 1 SIGKILL at {stored()}")
         ds[0].start()
@@ -654,6 +684,17 @@ def test_three_daemons_under_failures(site, bindir):
         other = [r for r, mids in per_ref.items() if len(mids) != 1]
         assert not other, f"acknowledged with different Message-IDs: {other[:5]}"
         sent = len(daemon_env.acks(site))
+        esc = read(site, 1, "SELECT complaint_id, deadline, level FROM escalations")
+        assert sorted(r[0] for r in esc) == sorted(late), f"escalations: {esc}"
+        assert {(r[1], r[2]) for r in esc} == {("investigation", 1)}, esc
+        sv = read(site, 1, "SELECT complaint_id FROM surveys")
+        assert sorted(r[0] for r in sv) == sorted(resolved), f"surveys: {sv}"
+        for kind, want in (("escalation", 10), ("survey", 10)):
+            per_ref = {}
+            for m in daemon_env.acks(site, kind):
+                per_ref.setdefault(m["X-Complaintd-Ref"], set()).add(msgid(m["Message-ID"]))
+            assert len(per_ref) == want and all(len(v) == 1 for v in per_ref.values()), \
+                f"{kind} mails: {per_ref}"
         q = count(site, 1, "SELECT COUNT(*) FROM quarantine")
         assert q == 0, f"{q} mails quarantined"
         print(f"    ({n_mail} mails in two mailboxes and {n_post} posts ({poster.retries} "
