@@ -85,6 +85,7 @@ struct store *daemon_open_store(const struct config *cfg, const char *prog)
 {
 	struct store_params p;
 	daemon_store_params(cfg, &p);
+	p.causal_reads = true;  /* show what a daemon on another node just did */
 	GError *err = NULL;
 	struct store *s = store_open(&p, &err);
 	if (!s) {

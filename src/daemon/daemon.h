@@ -40,8 +40,9 @@ int daemon_reload(struct daemon *d, GPtrArray *errors);
 /* daemon_store_params - the database coordinates in cfg; p borrows cfg's
  * strings. */
 void daemon_store_params(const struct config *cfg, struct store_params *p);
-/* daemon_open_store - a connection for a command-line tool; NULL with the
- * reason printed on standard error. */
+/* daemon_open_store - a connection for a command-line tool, with causal
+ * reads (store_params.causal_reads); NULL with the reason printed on
+ * standard error. */
 struct store *daemon_open_store(const struct config *cfg, const char *prog);
 
 /* daemon_default_config - the config path when -c is not given. */

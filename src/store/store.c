@@ -259,6 +259,7 @@ struct store {
 	struct hostlist *hosts;
 	unsigned host_i;
 	bool connected_before;  /* a reconnect, not the first connection */
+	bool causal_reads;      /* store_params.causal_reads */
 	unsigned connect_timeout, io_timeout;
 	bool tls_required, tls_verify;
 	char *tls_ca_file;  /* NULL: the system's CAs */
@@ -701,6 +702,9 @@ static int db_connect_to(struct store *s, const char *host, unsigned port, GErro
 	}
 	if (mysql_autocommit(s->db, 1))
 		return fail_db(s, "autocommit", err);
+	/* a server without Galera does not know the variable: nothing to wait for */
+	if (s->causal_reads && mysql_query(s->db, "SET SESSION wsrep_sync_wait = 1"))
+		log_debug("store: no causal reads: %s", mysql_error(s->db));
 	s->server_packet = 16u << 20;
 	if (mysql_query(s->db, "SELECT @@max_allowed_packet") == 0) {
 		MYSQL_RES *res = mysql_store_result(s->db);
@@ -764,6 +768,7 @@ struct store *store_open(const struct store_params *p, GError **err)
 	s->io_timeout = p->io_timeout;
 	s->tls_required = p->tls_required;
 	s->tls_verify = p->tls_verify;
+	s->causal_reads = p->causal_reads;
 	s->tls_ca_file = g_strdup(p->tls_ca_file && *p->tls_ca_file ? p->tls_ca_file : NULL);
 	if (p->ref_timezone) {
 		s->tz = g_time_zone_new_identifier(p->ref_timezone);

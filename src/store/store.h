@@ -70,6 +70,11 @@ struct store_params {
 	bool tls_required;        /* refuse a connection without TLS */
 	bool tls_verify;          /* with tls_required: check certificate and name */
 	const char *tls_ca_file;  /* PEM CAs for tls_verify; NULL = the system's */
+	/* causal reads: every read waits until this server has applied each
+	 * write the cluster committed before it (Galera's wsrep_sync_wait = 1;
+	 * ignored by a server without it). For the command-line tool, whose
+	 * user expects to see what a daemon on another node just did. */
+	bool causal_reads;
 };
 
 /* ---- connection --------------------------------------------------------- */

@@ -516,6 +516,57 @@ def test_same_token_two_nodes(site, bindir):
             d.close()
 
 
+def test_ctl_reads_what_another_node_wrote(site, bindir):
+    """complaintctl on node 3 asked about a complaint a daemon has just
+    stored through node 2, while node 3 has not applied that write yet (its
+    applier held by FLUSH TABLES WITH READ LOCK): a plain read there does
+    not find it; complaintctl waits until node 3 caught up and shows it
+    (causal reads, wsrep_sync_wait), instead of saying there is no such
+    complaint."""
+    import subprocess
+    migrate_on_node1(site, bindir)
+    d = Daemon(site.on(2), bindir, mailboxes=MAILBOX)
+    reader = Daemon(site.on(3), bindir, mailboxes=MAILBOX)  # its config only
+    lock = site.cluster.node(3)._root_conn()
+    try:
+        d.start()
+        with lock.cursor() as c:
+            c.execute("FLUSH TABLES WITH READ LOCK")
+        site.dovecot.append("alice", "INBOX", synthetic_mail(1))
+        wait_for("the complaint on node 2", lambda: count(
+            site, 2, "SELECT COUNT(*) FROM complaints") == 1, 60, 0.05)
+        ref = read(site, 2, "SELECT ref FROM complaints")[0][0]
+        plain = site.cluster.node(3).connect(autocommit=True)
+        try:
+            with plain.cursor() as c:
+                c.execute("SELECT COUNT(*) FROM complaints WHERE ref = %s", (ref,))
+                assert c.fetchone()[0] == 0, "node 3 was not behind: the test shows nothing"
+        finally:
+            plain.close()
+        proc = subprocess.Popen([os.path.join(bindir, "complaintctl"), "-c", reader.conf,
+                                 "show", ref], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = proc.communicate(timeout=2)
+            raise AssertionError(f"complaintctl did not wait for node 3 (exit "
+                                 f"{proc.returncode}): {err.decode()[:300]}")
+        except subprocess.TimeoutExpired:
+            pass  # waiting for node 3 to apply the write, as it should
+        with lock.cursor() as c:
+            c.execute("UNLOCK TABLES")
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and ref.encode() in out, (proc.returncode, err[-500:])
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        try:
+            with lock.cursor() as c:
+                c.execute("UNLOCK TABLES")
+        finally:
+            lock.close()
+        d.close()
+        reader.close()
+
+
 class Poster:
     """Posts n complaints with the API, round-robin over the daemons, a
     few a second; a post that gets no answer (its daemon or node is away)
@@ -718,6 +769,7 @@ TESTS = [
     test_node_crash,
     test_failover_to_next_node,
     test_same_token_two_nodes,
+    test_ctl_reads_what_another_node_wrote,
     test_three_daemons_under_failures,
 ]
 
