@@ -64,6 +64,33 @@ static int syslog_priority(enum log_level lvl)
 	}
 }
 
+/* this thread's lines held by log_hold: the level as the first byte */
+static _Thread_local GPtrArray *held;
+static _Thread_local bool holding;
+
+static void write_line(enum log_level lvl, const char *text);
+
+void log_hold(void)
+{
+	if (!held)
+		held = g_ptr_array_new_with_free_func(g_free);
+	holding = true;
+}
+
+void log_release(bool write)
+{
+	holding = false;
+	if (!held)
+		return;
+	for (guint i = 0; write && i < held->len; i++) {
+		const char *line = held->pdata[i];
+		write_line((enum log_level)(line[0] - '0'), line + 1);
+	}
+	/* freed each time: a thread that ends must leave nothing behind */
+	g_ptr_array_unref(held);
+	held = NULL;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	if (lvl > log_min)
@@ -76,6 +103,17 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	if (holding && lvl >= LOG_LVL_INFO) {
+		g_ptr_array_add(held, g_strdup_printf("%d%s", (int)lvl, text));
+		g_free(text);
+		return;
+	}
+	write_line(lvl, text);
+	g_free(text);
+}
+
+static void write_line(enum log_level lvl, const char *text)
+{
 	if (log_journal) {
 		sd_journal_print(syslog_priority(lvl), "%s", text);
 	} else {
@@ -89,5 +127,4 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		fprintf(stderr, "%s.%03ld %s %s: %s\n", stamp, ts.tv_nsec / 1000000,
 			log_ident, level_names[lvl], text);
 	}
-	g_free(text);
 }

@@ -21,6 +21,15 @@ int log_level_parse(const char *name);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* log_hold, log_release - the lines of level info and debug this thread
+ * writes between the two are held back, then written by log_release(true)
+ * or dropped by log_release(false). store_tx holds what a transaction's
+ * work says until its commit: a try the database aborted and ran again
+ * says nothing, and a line never reports work that did not happen.
+ * Warnings and errors are written at once. Not nested. */
+void log_hold(void);
+void log_release(bool write);
+
 /* log_set_pii - whether log_addr shows addresses in clear ([daemon]
  * log_pii); off until set. */
 void log_set_pii(bool on);

@@ -1026,11 +1026,13 @@ int store_tx(struct store *s, store_tx_fn fn, void *ctx, GError **err)
 		bool at_commit = false;
 		int rc = store_begin(s, err);
 		if (rc == 0) {
+			log_hold();  /* what fn says is true only once it commits */
 			rc = fn(ctx, err);
 			if (rc < 0)
 				store_rollback(s);
 			else if ((at_commit = true, store_commit(s, err) < 0))
 				rc = -1;
+			log_release(rc >= 0);
 		}
 		if (rc >= 0)
 			return rc;

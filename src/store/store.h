@@ -140,9 +140,10 @@ typedef int (*store_tx_fn)(void *ctx, GError **err);
  * At most STORE_TX_TRIES runs, with a short randomised back-off between
  * them. fn may therefore run more than once: it must only write to the
  * database (and to ctx) and leave everything outside - an SMTP send, a
- * \Seen flag, an HTTP answer, a log line of the outcome - to its caller
- * after store_tx returned >= 0. Returns fn's value after the commit, or -1
- * with *err of the last try. */
+ * \Seen flag, an HTTP answer - to its caller after store_tx returned
+ * >= 0. The info and debug lines fn logs are held until the commit
+ * (log_hold) and dropped with a try that did not commit. Returns fn's
+ * value after the commit, or -1 with *err of the last try. */
 #define STORE_TX_TRIES 4
 int store_tx(struct store *s, store_tx_fn fn, void *ctx, GError **err);
 
