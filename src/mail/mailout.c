@@ -155,6 +155,17 @@ static GMimeObject *with_attachments(GMimeObject *text, const struct message *fr
 	return GMIME_OBJECT(mixed);
 }
 
+/* local_zone - the server's zone for Date: headers, read once: GLib
+ * would read /etc/localtime again for every mail (a zone changed later
+ * takes a restart, as for any daemon). Never freed. */
+static GTimeZone *local_zone(void)
+{
+	static GTimeZone *tz;
+	if (g_once_init_enter(&tz))
+		g_once_init_leave(&tz, g_time_zone_new_local());
+	return tz;
+}
+
 GBytes *mailout_compose(const struct mailout *m)
 {
 	GMimeMessage *msg = g_mime_message_new(TRUE);
@@ -166,7 +177,12 @@ GBytes *mailout_compose(const struct mailout *m)
 	char *subject = mailout_clean_header(m->subject);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
-	GDateTime *date = g_date_time_new_from_unix_local(m->date);
+	GDateTime *date = g_date_time_new_from_unix_utc(m->date);
+	GDateTime *local = date ? g_date_time_to_timezone(date, local_zone()) : NULL;
+	if (local) {
+		g_date_time_unref(date);
+		date = local;
+	}
 	g_mime_message_set_date(msg, date);
 	g_date_time_unref(date);
 	g_mime_message_set_message_id(msg, m->message_id);

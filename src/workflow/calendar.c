@@ -218,6 +218,11 @@ const char *calendar_timezone(const struct calendar *c)
 	return c->tz_name;
 }
 
+GTimeZone *calendar_zone(const struct calendar *c)
+{
+	return c->tz;
+}
+
 void calendar_hours(const struct calendar *c, int *start_min, int *end_min)
 {
 	*start_min = c->start_min;

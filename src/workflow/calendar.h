@@ -78,6 +78,9 @@ void calendar_free(struct calendar **c);
 /* calendar_timezone - the zone's identifier ("Asia/Shanghai", or whatever
  * GLib names the local zone). */
 const char *calendar_timezone(const struct calendar *c);
+/* calendar_zone - the zone itself (borrowed, lives as long as c): made
+ * once when the calendar is read, not for every date written. */
+GTimeZone *calendar_zone(const struct calendar *c);
 /* calendar_hours - working hours as minutes after local midnight;
  * 0 <= start < end <= 1440 (end 1440 is 24:00). */
 void calendar_hours(const struct calendar *c, int *start_min, int *end_min);

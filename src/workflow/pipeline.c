@@ -205,15 +205,13 @@ static int ack_logged(struct pipeline *p, const char *to, int64_t now, GError **
  * Shanghai that their mail arrived eight hours before it did. */
 static char *format_time(const struct calendar *cal, int64_t t)
 {
-	GTimeZone *tz = g_time_zone_new_identifier(calendar_timezone(cal));
+	GTimeZone *tz = calendar_zone(cal);
 	GDateTime *dt = g_date_time_new_from_unix_utc(t);
 	GDateTime *local = dt && tz ? g_date_time_to_timezone(dt, tz) : NULL;
 	char *s = g_date_time_format(local ? local : dt, "%Y-%m-%d %H:%M");
 	if (local)
 		g_date_time_unref(local);
 	g_date_time_unref(dt);
-	if (tz)
-		g_time_zone_unref(tz);
 	return s;
 }
 

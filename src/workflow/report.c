@@ -138,16 +138,6 @@ static const char *L(const char *lang, enum label l)
 
 /* ---- zones and periods ------------------------------------------------------ */
 
-/* calendar_zone - the calendar's zone by its name; the built-in calendar
- * names the local zone, which GLib may not find again by name. */
-static GTimeZone *calendar_zone(const struct calendar *cal)
-{
-	const char *id = calendar_timezone(cal);
-	GTimeZone *tz = id && g_ascii_strcasecmp(id, "local") ? g_time_zone_new_identifier(id)
-							      : NULL;
-	return tz ? tz : g_time_zone_new_local();
-}
-
 static GDateTime *local_time(GTimeZone *tz, int64_t t)
 {
 	if (t < CALENDAR_TIME_MIN || t > CALENDAR_TIME_MAX)
@@ -208,7 +198,7 @@ static bool zone_period(GTimeZone *tz, const char *kind, int64_t t, int64_t *fro
 bool report_period(const struct calendar *cal, const char *kind, int64_t t,
 		   int64_t *from, int64_t *to)
 {
-	GTimeZone *tz = calendar_zone(cal);
+	GTimeZone *tz = g_time_zone_ref(calendar_zone(cal));
 	bool ok = zone_period(tz, kind, t, from, to);
 	g_time_zone_unref(tz);
 	return ok;
@@ -229,7 +219,7 @@ bool report_date_start(const struct calendar *cal, int y, int m, int d, int64_t 
 	GDate g;
 	g_date_clear(&g, 1);
 	g_date_set_dmy(&g, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
-	GTimeZone *tz = calendar_zone(cal);
+	GTimeZone *tz = g_time_zone_ref(calendar_zone(cal));
 	*t = midnight(tz, &g);
 	g_time_zone_unref(tz);
 	return true;
@@ -504,7 +494,7 @@ static int fill_times(struct store *s, const struct calendar *cal, struct report
 struct report *report_build(struct store *s, const struct calendar *cal, int64_t from,
 			    int64_t to, GError **err)
 {
-	GTimeZone *tz = calendar_zone(cal);
+	GTimeZone *tz = g_time_zone_ref(calendar_zone(cal));
 	struct report *r = report_new(tz, from, to);
 	g_time_zone_unref(tz);
 	if (!r) {
