@@ -267,14 +267,6 @@ int store_query_rows(struct store *s, const char *sql, struct pb *p, const char 
 		     void (*row)(MYSQL_STMT *st, struct rb *r, void *data), void *data,
 		     GError **err);
 
-/* store_mid_lookup - the message stored under old_key (an older version's
- * e-mail dedup key), else the first under message_id: 1 found (*key, *from
- * newly allocated, NULL for SQL NULL), 0 none, -1 error. A prepared
- * statement of the ingest path (store_dedup.c). */
-int store_mid_lookup(struct store *s, const char *old_key, const char *message_id,
-		     uint64_t *row, uint64_t *complaint_id, char **key, char **from,
-		     GError **err);
-
 /* store_write_one - run an UPDATE or INSERT IGNORE: 1 when it wrote a row
  * (*id, may be NULL, gets an insert's row id), 0 when it did not (the row
  * was there, or the WHERE matched nothing), -1 with err. */
@@ -316,5 +308,31 @@ int store_write_one(struct store *s, const char *sql, struct pb *p, uint64_t *id
 
 /* store_due_met - STORE_DUE_MET as a table by deadline. */
 extern const char *const store_due_met[STORE_DUE_COUNT];
+
+
+/* ---- batch lookups and deferred rows (store.c) ------------------------------ */
+
+/* Lookups made for a whole batch in one round trip: n copies of one
+ * SELECT joined by UNION ALL, each with its index as first column. */
+enum store_union_kind { STORE_UNION_MID, STORE_UNION_ACK, STORE_UNION_KINDS };
+#define STORE_UNION_CHUNK 32
+
+/* store_union_stmt - the prepared "(SELECT 0, one) UNION ALL (SELECT 1,
+ * one) ..." of n (1..STORE_UNION_CHUNK) copies of the select list and
+ * clauses one, kept with the connection (borrowed). NULL + err. */
+MYSQL_STMT *store_union_stmt(struct store *s, enum store_union_kind k, const char *one,
+			     unsigned n, GError **err);
+/* store_stmt_fail - err from st's error (a lost connection marks the store
+ * broken, as every failure does). Returns -1. */
+int store_stmt_fail(struct store *s, MYSQL_STMT *st, const char *what, GError **err);
+/* store_defer_fact - inside a transaction, a complaint_facts row (INSERT
+ * IGNORE) written with the deferred rows at commit; false outside one.
+ * value and rule (NULL: none) by length, already clipped. */
+bool store_defer_fact(struct store *s, uint64_t id, const char *name, const char *value,
+		      size_t value_len, const char *source, const char *rule, size_t rule_len,
+		      int64_t now);
+/* store_flush_deferred - write the transaction's deferred rows now, before
+ * a read of the tables they go to. 0 / -1. */
+int store_flush_deferred(struct store *s, GError **err);
 
 #endif

@@ -42,7 +42,7 @@ enum st {
 	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_ACK_CHECK, ST_MID_REUSE, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -165,16 +165,6 @@ static const char *const st_sql[ST_COUNT] = {
 	 * count stops at its limit (a big provider's domain has thousands of
 	 * acknowledgements a day: counting them all for every new one made
 	 * the database's cost per complaint grow with the day) */
-	[ST_ACK_CHECK] =
-		"SELECT (SELECT COUNT(*) FROM suppressions WHERE addr = ?"
-		" AND suppressed_until > ?), (SELECT COUNT(*) FROM (SELECT 1 FROM ack_log"
-		" WHERE addr_key = ? AND at >= ? LIMIT ?) k), (SELECT COUNT(*) FROM"
-		" (SELECT 1 FROM ack_log WHERE domain = ? AND at >= ? LIMIT ?) d)",
-	/* store_dedup.c: the old-style row first, it may be this very mail */
-	[ST_MID_REUSE] =
-		"SELECT id, complaint_id, dedup_key, from_addr FROM messages"
-		" WHERE dedup_key = ? OR message_id = ?"
-		" ORDER BY dedup_key <=> ? DESC, id LIMIT 1",
 	[ST_SUPP_ACTIVE] =
 		"SELECT 1 FROM suppressions WHERE addr = ? AND suppressed_until > ?",
 	[ST_SUPPRESS] =
@@ -218,7 +208,8 @@ static const char *const st_sql[ST_COUNT] = {
 };
 
 /* Flushed in this order, so that rows come after the rows they refer to. */
-enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_SOURCE, DEFER_OUTBOX, DEFER_KINDS };
+enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_SOURCE, DEFER_FACT, DEFER_ACK, DEFER_OUTBOX,
+		  DEFER_KINDS };
 #define DEFER_CHUNK 32
 #define DEFER_MAXCOLS 8
 /* an outbox mail bigger than this is inserted at once, so that a multi-row
@@ -245,6 +236,10 @@ static const struct {
 			  " detail) VALUES ", "(?, ?, ?, ?, ?)", 5 },
 	[DEFER_SOURCE] = { "INSERT INTO message_sources (mailbox, uidvalidity, uid,"
 			   " message_row_id, added_at) VALUES ", "(?, ?, ?, ?, ?)", 5 },
+	/* IGNORE: the complaint's first value of a fact stays (primary key) */
+	[DEFER_FACT] = { "INSERT IGNORE INTO complaint_facts (complaint_id, name, value,"
+			 " source, rule, created_at) VALUES ", "(?, ?, ?, ?, ?, ?)", 6 },
+	[DEFER_ACK] = { "INSERT INTO ack_log (addr_key, domain, at) VALUES ", "(?, ?, ?)", 3 },
 	[DEFER_OUTBOX] = { "INSERT INTO outbox (complaint_id, kind, mail_from, rcpt,"
 			   " message_id, raw, status, attempts, next_attempt_at, created_at)"
 			   " VALUES ", "(?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)", 8 },
@@ -279,6 +274,7 @@ struct store {
 	MYSQL_STMT *multi[DEFER_KINDS][DEFER_CHUNK + 1];
 	MYSQL_BIND *mbind;                      /* DEFER_CHUNK * DEFER_MAXCOLS */
 	MYSQL_STMT *known_many;                 /* see store_find_known_many */
+	MYSQL_STMT *uni[STORE_UNION_KINDS][STORE_UNION_CHUNK + 1];  /* store_union_stmt */
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -481,6 +477,12 @@ static void drop_statements(struct store *s)
 				mysql_stmt_close(s->multi[k][n]);
 			s->multi[k][n] = NULL;
 		}
+	for (unsigned k = 0; k < STORE_UNION_KINDS; k++)
+		for (unsigned n = 0; n <= STORE_UNION_CHUNK; n++) {
+			if (s->uni[k][n])
+				mysql_stmt_close(s->uni[k][n]);
+			s->uni[k][n] = NULL;
+		}
 }
 
 /* ---- deferred multi-row inserts ---------------------------------------------- */
@@ -544,6 +546,42 @@ static MYSQL_STMT *multi_get(struct store *s, enum defer_kind k, unsigned n,
 	return s->multi[k][n] = st;
 }
 
+MYSQL_STMT *store_union_stmt(struct store *s, enum store_union_kind k, const char *one,
+			     unsigned n, GError **err)
+{
+	g_assert(k < STORE_UNION_KINDS && n >= 1 && n <= STORE_UNION_CHUNK);
+	if (s->broken) {
+		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
+			    "connection lost; reconnect first");
+		return NULL;
+	}
+	if (s->uni[k][n])
+		return s->uni[k][n];
+	GString *sql = g_string_new(NULL);
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append(sql, i ? " UNION ALL (SELECT " : "(SELECT ");
+		g_string_append_printf(sql, "%u, ", i);
+		g_string_append(g_string_append(sql, one), ")");
+	}
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
+		if (st) {
+			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "union lookup", err);
+			mysql_stmt_close(st);
+		} else {
+			fail_db(s, "mysql_stmt_init", err);
+		}
+		st = NULL;
+	}
+	g_string_free(sql, TRUE);
+	return s->uni[k][n] = st;
+}
+
+int store_stmt_fail(struct store *s, MYSQL_STMT *st, const char *what, GError **err)
+{
+	return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), what, err);
+}
+
 static void mb_u64(MYSQL_BIND *b, uint64_t *v, bool zero_is_null)
 {
 	memset(b, 0, sizeof *b);
@@ -590,6 +628,15 @@ static void drow_bind(enum defer_kind k, struct drow *r, MYSQL_BIND *b)
 		b[5].buffer_type = r->str[4] ? MYSQL_TYPE_BLOB : MYSQL_TYPE_NULL;
 		mb_time(&b[6], &r->at[0]);
 		mb_time(&b[7], &r->at[1]);
+	} else if (k == DEFER_FACT) {
+		mb_u64(&b[0], &r->id[0], false);
+		for (unsigned i = 0; i < 4; i++)
+			mb_str(&b[1 + i], r->str[i], &r->len[i]);
+		mb_time(&b[5], &r->at[0]);
+	} else if (k == DEFER_ACK) {
+		mb_str(&b[0], r->str[0], &r->len[0]);
+		mb_str(&b[1], r->str[1], &r->len[1]);
+		mb_time(&b[2], &r->at[0]);
 	} else if (k == DEFER_HIT) {
 		mb_u64(&b[0], &r->id[0], true);
 		mb_u64(&b[1], &r->id[1], true);
@@ -1380,35 +1427,6 @@ static int add_attachments(struct store *s, const struct message *m,
 	return 0;
 }
 
-int store_mid_lookup(struct store *s, const char *old_key, const char *message_id,
-		     uint64_t *row, uint64_t *complaint_id, char **key, char **from,
-		     GError **err)
-{
-	struct pb p = { .nb = 0 };
-	pb_str(&p, old_key);
-	pb_chars(&p, message_id, LEN_MSGID);
-	pb_str(&p, old_key);
-	MYSQL_STMT *st = exec(s, ST_MID_REUSE, &p, err);
-	if (!st)
-		return -1;
-	struct rb r = { .n = 0 };
-	rb_u64(&r);
-	rb_u64(&r);
-	rb_var(&r);
-	rb_var(&r);
-	if (rb_start(s, st, ST_MID_REUSE, &r, err) < 0)
-		return -1;
-	int rc = rb_fetch(s, st, ST_MID_REUSE, err);
-	if (rc == 1) {
-		*row = rb_id(&r, 0);
-		*complaint_id = rb_id(&r, 1);
-		*key = rb_str(st, &r, 2);
-		*from = rb_str(st, &r, 3);
-	}
-	mysql_stmt_free_result(st);
-	return rc;
-}
-
 size_t store_row_budget(const struct store *s)
 {
 	return s->server_packet > (1u << 20) ? s->server_packet - (512u << 10)
@@ -1510,6 +1528,28 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 	g_free(rcpts);
 	g_free(notes);
 	return rc;
+}
+
+bool store_defer_fact(struct store *s, uint64_t id, const char *name, const char *value,
+		      size_t value_len, const char *source, const char *rule, size_t rule_len,
+		      int64_t now)
+{
+	if (!s->in_txn)
+		return false;
+	struct drow *r = g_new0(struct drow, 1);
+	r->id[0] = id;
+	drow_str(r, 0, name, strlen(name));
+	drow_str(r, 1, value, value_len);
+	drow_str(r, 2, source, strlen(source));
+	drow_str(r, 3, rule, rule ? rule_len : 0);
+	drow_time(r, 0, now);
+	defer_add(s, DEFER_FACT, r);
+	return true;
+}
+
+int store_flush_deferred(struct store *s, GError **err)
+{
+	return s->in_txn ? defer_flush(s, err) : 0;
 }
 
 int store_add_hit(struct store *s, uint64_t complaint_id, uint64_t msg_row,
@@ -1898,38 +1938,91 @@ int store_suppression_active(struct store *s, const char *addr, int64_t now,
 	return query_count(s, ST_SUPP_ACTIVE, &p, &v, err);
 }
 
+/* One acknowledgement's counts, each stopping at its limit. */
+#define ACK_ONE "(SELECT COUNT(*) FROM suppressions WHERE addr = ?" \
+	" AND suppressed_until > ?), (SELECT COUNT(*) FROM (SELECT 1 FROM ack_log" \
+	" WHERE addr_key = ? AND at >= ? LIMIT ?) k), (SELECT COUNT(*) FROM" \
+	" (SELECT 1 FROM ack_log WHERE domain = ? AND at >= ? LIMIT ?) d)"
+#define ACK_PARAMS 8
+
+/* ack_chunk - up to STORE_UNION_CHUNK queries in one round trip; pbs hold
+ * each query's values, which the joined binds point at. */
+static int ack_chunk(struct store *s, const struct store_ack_query *q, unsigned n,
+		     struct store_ack_count *out, struct pb *pbs, MYSQL_BIND *in, GError **err)
+{
+	MYSQL_STMT *st = store_union_stmt(s, STORE_UNION_ACK, ACK_ONE, n, err);
+	if (!st)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct pb *p = &pbs[i];
+		p->nb = p->nt = p->nu = 0;
+		pb_str(p, q[i].rcpt);
+		pb_time(p, q[i].now);
+		pb_chars(p, q[i].key, 320);
+		pb_time(p, q[i].key_since);
+		pb_u64(p, q[i].key_max);
+		pb_chars(p, q[i].domain, 255);
+		pb_time(p, q[i].domain_since);
+		pb_u64(p, q[i].domain_max);
+		memcpy(&in[i * ACK_PARAMS], p->b, ACK_PARAMS * sizeof *in);
+	}
+	if (mysql_stmt_bind_param(st, in) || mysql_stmt_execute(st))
+		return store_stmt_fail(s, st, "acknowledgement limits", err);
+	uint64_t v[4] = { 0 };
+	MYSQL_BIND res[4];
+	for (unsigned c = 0; c < 4; c++)
+		mb_u64(&res[c], &v[c], false);
+	if (mysql_stmt_bind_result(st, res) || mysql_stmt_store_result(st))
+		return store_stmt_fail(s, st, "acknowledgement limits", err);
+	int rc;
+	while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		if (v[0] >= n)
+			continue;
+		out[v[0]] = (struct store_ack_count){ .suppressed = v[1] > 0,
+			.by_key = (unsigned)v[2], .by_domain = (unsigned)v[3] };
+	}
+	mysql_stmt_free_result(st);
+	return rc == MYSQL_NO_DATA ? 0 : store_stmt_fail(s, st, "acknowledgement limits", err);
+}
+
+int store_ack_check_many(struct store *s, const struct store_ack_query *q, unsigned n,
+			 struct store_ack_count *out, GError **err)
+{
+	struct pb *pbs = g_new(struct pb, STORE_UNION_CHUNK);
+	MYSQL_BIND *in = g_new0(MYSQL_BIND, STORE_UNION_CHUNK * ACK_PARAMS);
+	int rc = 0;
+	memset(out, 0, n * sizeof *out);
+	for (unsigned off = 0; off < n && rc == 0; off += STORE_UNION_CHUNK)
+		rc = ack_chunk(s, q + off, MIN(STORE_UNION_CHUNK, n - off), out + off, pbs, in,
+			       err);
+	g_free(in);
+	g_free(pbs);
+	return rc;
+}
+
 int store_ack_check(struct store *s, const struct store_ack_query *q, bool *suppressed,
 		    unsigned *by_key, unsigned *by_domain, GError **err)
 {
-	struct pb p = { .nb = 0 };
-	pb_str(&p, q->rcpt);
-	pb_time(&p, q->now);
-	pb_chars(&p, q->key, 320);
-	pb_time(&p, q->key_since);
-	pb_u64(&p, q->key_max);
-	pb_chars(&p, q->domain, 255);
-	pb_time(&p, q->domain_since);
-	pb_u64(&p, q->domain_max);
-	MYSQL_STMT *st = exec(s, ST_ACK_CHECK, &p, err);
-	if (!st)
+	struct store_ack_count c;
+	if (store_ack_check_many(s, q, 1, &c, err) < 0)
 		return -1;
-	struct rb r = { .n = 0 };
-	rb_u64(&r);
-	rb_u64(&r);
-	rb_u64(&r);
-	if (rb_start(s, st, ST_ACK_CHECK, &r, err) < 0)
-		return -1;
-	int rc = rb_fetch(s, st, ST_ACK_CHECK, err);
-	*suppressed = rc == 1 && rb_id(&r, 0) > 0;
-	*by_key = rc == 1 ? (unsigned)rb_id(&r, 1) : 0;
-	*by_domain = rc == 1 ? (unsigned)rb_id(&r, 2) : 0;
-	mysql_stmt_free_result(st);
-	return rc < 0 ? -1 : 0;
+	*suppressed = c.suppressed;
+	*by_key = c.by_key;
+	*by_domain = c.by_domain;
+	return 0;
 }
 
 int store_ack_log(struct store *s, const char *key, const char *domain, int64_t now,
 		  GError **err)
 {
+	if (s->in_txn) {
+		struct drow *r = g_new0(struct drow, 1);
+		drow_str(r, 0, key, clip_chars(key, 320));
+		drow_str(r, 1, domain, clip_chars(domain, 255));
+		drow_time(r, 0, now);
+		defer_add(s, DEFER_ACK, r);
+		return 0;
+	}
 	struct pb p = { .nb = 0 };
 	pb_chars(&p, key, 320);
 	pb_chars(&p, domain, 255);

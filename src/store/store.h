@@ -175,6 +175,16 @@ enum store_mid_use {
  * a web post: STORE_MID_NEW). Out pointers may be NULL. -1 with err. */
 int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
 			 uint64_t *complaint_id, char **other_key, GError **err);
+/* One mail of store_find_mid_reuse_many: m in (borrowed), the rest out. */
+struct store_mid {
+	const struct message *m;
+	int use;                        /* enum store_mid_use */
+	uint64_t msg_row, complaint_id;
+	char *other_key;                /* STORE_MID_REUSED: owned, g_free */
+};
+/* store_find_mid_reuse_many - store_find_mid_reuse for each of q[0..n), a
+ * round trip per 32 mails. 0 / -1 with err (what was found is kept). */
+int store_find_mid_reuse_many(struct store *s, struct store_mid *q, unsigned n, GError **err);
 
 /* store_find_source - was this mailbox/UIDVALIDITY/UID stored already?
  * 1 found (*msg_row, *complaint_id set; complaint_id 0 = none), 0 not,
@@ -359,8 +369,19 @@ struct store_ack_query {
  * not counted). One round trip. 0 / -1. */
 int store_ack_check(struct store *s, const struct store_ack_query *q, bool *suppressed,
 		    unsigned *by_key, unsigned *by_domain, GError **err);
+/* What store_ack_check_many says of one query. */
+struct store_ack_count {
+	bool suppressed;
+	unsigned by_key, by_domain;
+};
+/* store_ack_check_many - store_ack_check for q[0..n) into out[0..n), a
+ * round trip per 32 queries (a batch's acknowledgements). 0 / -1. */
+int store_ack_check_many(struct store *s, const struct store_ack_query *q, unsigned n,
+			 struct store_ack_count *out, GError **err);
 /* store_ack_log - an acknowledgement to key (in domain) is queued now, in
- * the same transaction as its outbox row. 0 / -1. */
+ * the same transaction as its outbox row. Inside a transaction the row is
+ * written with the deferred rows at COMMIT, so store_ack_check does not
+ * count it before then: a batch counts its own acknowledgements. 0 / -1. */
 int store_ack_log(struct store *s, const char *key, const char *domain, int64_t now,
 		  GError **err);
 int store_suppress(struct store *s, const char *addr, int64_t until,

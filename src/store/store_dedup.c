@@ -37,32 +37,148 @@ static char *legacy_key(const char *mid)
 	return key;
 }
 
+/* One lookup of the batch: the old-style row first, it may be this very
+ * mail; else the oldest row under the same Message-ID. */
+#define MID_ONE "id, complaint_id, dedup_key, from_addr FROM messages" \
+	" WHERE dedup_key = ? OR message_id = ? ORDER BY dedup_key <=> ? DESC, id LIMIT 1"
+
+/* What one chunk binds: per item the old key (twice) and the id. */
+struct mid_chunk {
+	MYSQL_BIND in[3 * STORE_UNION_CHUNK];
+	char *old[STORE_UNION_CHUNK];
+	unsigned long old_len[STORE_UNION_CHUNK], mid_len[STORE_UNION_CHUNK];
+	unsigned at[STORE_UNION_CHUNK];  /* index into the caller's array */
+};
+
+static void bind_str(MYSQL_BIND *b, const char *v, unsigned long *len)
+{
+	memset(b, 0, sizeof *b);
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = (void *)v;
+	b->buffer_length = *len;
+	b->length = len;
+}
+
+static void bind_u64(MYSQL_BIND *b, uint64_t *v, my_bool *is_null)
+{
+	memset(b, 0, sizeof *b);
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+	b->is_null = is_null;
+}
+
+/* judge - what the row found (key, from) says of q's mail. */
+static void judge(struct store_mid *q, const char *old, uint64_t row, uint64_t cid,
+		  const char *key, const char *from)
+{
+	const char *mine = msg_from_addr(q->m);
+	bool same = key && !strcmp(key, old) && from && mine && !g_ascii_strcasecmp(from, mine);
+	q->use = same ? STORE_MID_SAME : STORE_MID_REUSED;
+	q->msg_row = row;
+	q->complaint_id = cid;
+	if (!same)
+		q->other_key = g_strdup(key);  /* NULL: a row without a key */
+}
+
+/* mid_fetch - read the chunk's rows into the items they answer. */
+static int mid_fetch(struct store *s, MYSQL_STMT *st, struct store_mid *q,
+		     const struct mid_chunk *c, unsigned n, GError **err)
+{
+	uint64_t idx = 0, row = 0, cid = 0;
+	my_bool cid_null = 0, key_null = 0, from_null = 0;
+	char key[80], from[4 * 320 + 1];
+	unsigned long key_len = 0, from_len = 0;
+	MYSQL_BIND out[5];
+	bind_u64(&out[0], &idx, NULL);
+	bind_u64(&out[1], &row, NULL);
+	bind_u64(&out[2], &cid, &cid_null);
+	memset(&out[3], 0, 2 * sizeof out[3]);
+	out[3].buffer_type = out[4].buffer_type = MYSQL_TYPE_STRING;
+	out[3].buffer = key;
+	out[3].buffer_length = sizeof key - 1;
+	out[3].length = &key_len;
+	out[3].is_null = &key_null;
+	out[4].buffer = from;
+	out[4].buffer_length = sizeof from - 1;
+	out[4].length = &from_len;
+	out[4].is_null = &from_null;
+	if (mysql_stmt_bind_result(st, out) || mysql_stmt_store_result(st))
+		return store_stmt_fail(s, st, "message-id lookup", err);
+	int rc;
+	while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		key[key_null ? 0 : MIN(key_len, sizeof key - 1)] = '\0';
+		from[from_null ? 0 : MIN(from_len, sizeof from - 1)] = '\0';
+		if (idx < n)
+			judge(&q[c->at[idx]], c->old[idx], row, cid_null ? 0 : cid,
+			      key_null ? NULL : key, from_null ? NULL : from);
+	}
+	mysql_stmt_free_result(st);
+	return rc == MYSQL_NO_DATA ? 0 : store_stmt_fail(s, st, "message-id lookup", err);
+}
+
+/* mid_chunk_run - up to STORE_UNION_CHUNK lookups in one round trip. */
+static int mid_chunk_run(struct store *s, struct store_mid *q, struct mid_chunk *c,
+			 unsigned n, GError **err)
+{
+	MYSQL_STMT *st = store_union_stmt(s, STORE_UNION_MID, MID_ONE, n, err);
+	if (!st)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		const char *mid = msg_message_id(q[c->at[i]].m);
+		c->old_len[i] = (unsigned long)strlen(c->old[i]);
+		c->mid_len[i] = (unsigned long)clip_chars(mid, LEN_MSGID);
+		bind_str(&c->in[3 * i], c->old[i], &c->old_len[i]);
+		bind_str(&c->in[3 * i + 1], mid, &c->mid_len[i]);
+		bind_str(&c->in[3 * i + 2], c->old[i], &c->old_len[i]);
+	}
+	if (mysql_stmt_bind_param(st, c->in) || mysql_stmt_execute(st))
+		return store_stmt_fail(s, st, "message-id lookup", err);
+	return mid_fetch(s, st, q, c, n, err);
+}
+
+int store_find_mid_reuse_many(struct store *s, struct store_mid *q, unsigned n, GError **err)
+{
+	struct mid_chunk *c = g_new0(struct mid_chunk, 1);
+	unsigned k = 0;
+	int rc = 0;
+	for (unsigned i = 0; i < n; i++) {
+		q[i].use = STORE_MID_NEW;
+		q[i].msg_row = q[i].complaint_id = 0;
+		q[i].other_key = NULL;
+	}
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		const char *mid = msg_message_id(q[i].m);
+		if (mid && *mid && msg_channel(q[i].m) == MSG_CHANNEL_EMAIL) {
+			c->at[k] = i;
+			c->old[k++] = legacy_key(mid);
+		}
+		if (k == STORE_UNION_CHUNK || (k && i + 1 == n)) {
+			rc = mid_chunk_run(s, q, c, k, err);
+			for (unsigned j = 0; j < k; j++)
+				g_free(c->old[j]);
+			k = 0;
+		}
+	}
+	for (unsigned j = 0; j < k; j++)
+		g_free(c->old[j]);
+	g_free(c);
+	return rc;
+}
+
 int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
 			 uint64_t *complaint_id, char **other_key, GError **err)
 {
-	const char *mid = msg_message_id(m);
-	if (!mid || !*mid || msg_channel(m) != MSG_CHANNEL_EMAIL)
-		return STORE_MID_NEW;
-	char *old = legacy_key(mid);
-	struct { uint64_t row, complaint_id; char *key, *from; } x = { 0, 0, NULL, NULL };
-	int n = store_mid_lookup(s, old, mid, &x.row, &x.complaint_id, &x.key, &x.from, err);
-	int rc = n < 0 ? -1 : STORE_MID_NEW;
-	if (n > 0) {
-		const char *from = msg_from_addr(m);
-		bool same = x.key && !strcmp(x.key, old) && x.from && from &&
-			    !g_ascii_strcasecmp(x.from, from);
-		rc = same ? STORE_MID_SAME : STORE_MID_REUSED;
-		if (msg_row)
-			*msg_row = x.row;
-		if (complaint_id)
-			*complaint_id = x.complaint_id;
-		if (other_key && !same) {
-			*other_key = x.key;
-			x.key = NULL;
-		}
-	}
-	g_free(x.key);
-	g_free(x.from);
-	g_free(old);
-	return rc;
+	struct store_mid q = { .m = m };
+	if (store_find_mid_reuse_many(s, &q, 1, err) < 0)
+		return -1;
+	if (msg_row)
+		*msg_row = q.msg_row;
+	if (complaint_id)
+		*complaint_id = q.complaint_id;
+	if (other_key)
+		*other_key = q.other_key;
+	else
+		g_free(q.other_key);
+	return q.use;
 }

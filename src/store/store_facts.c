@@ -17,6 +17,12 @@ void store_facts_clear(struct store_facts *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* source_of - the column's value: what the form gave, or the mail. */
+static const char *source_of(const struct store_facts *f, int i)
+{
+	return f->source[i] && !strcmp(f->source[i], "form") ? "form" : "mail";
+}
+
 /* Rows per statement: six parameters each within struct pb's 24. */
 #define ROWS_PER_INSERT 4
 
@@ -35,7 +41,7 @@ static int add_rows(struct store *s, uint64_t id, const struct store_facts *f,
 		pb_u64(&p, id);
 		pb_str(&p, facts_name(i));
 		pb_chars(&p, f->value[i], FACTS_VALUE_MAX);
-		pb_str(&p, f->source[i] && !strcmp(f->source[i], "form") ? "form" : "mail");
+		pb_str(&p, source_of(f, i));
 		if (f->rule[i])
 			pb_chars(&p, f->rule[i], 64);
 		else
@@ -51,6 +57,21 @@ static int add_rows(struct store *s, uint64_t id, const struct store_facts *f,
 	return rows == (my_ulonglong)-1 ? 0 : (int)rows;
 }
 
+/* defer_all - inside a transaction the rows go with the deferred rows at
+ * commit (no round trip per complaint); false outside one. */
+static bool defer_all(struct store *s, uint64_t id, const struct store_facts *f, int64_t now)
+{
+	for (int i = 0; i < FACT_N; i++) {
+		if (!f->value[i])
+			continue;
+		const char *v = f->value[i], *rule = f->rule[i];
+		if (!store_defer_fact(s, id, facts_name(i), v, clip_chars(v, FACTS_VALUE_MAX),
+				      source_of(f, i), rule, rule ? clip_chars(rule, 64) : 0, now))
+			return false;
+	}
+	return true;
+}
+
 int store_facts_add(struct store *s, uint64_t id, const struct store_facts *f,
 		    int64_t now, GError **err)
 {
@@ -60,6 +81,8 @@ int store_facts_add(struct store *s, uint64_t id, const struct store_facts *f,
 	for (int i = 0; i < FACT_N; i++)
 		if (f->value[i])
 			idx[n++] = i;
+	if (n && defer_all(s, id, f, now))
+		return (int)n;
 	for (unsigned k = 0; k < n; k += ROWS_PER_INSERT) {
 		unsigned m = n - k < ROWS_PER_INSERT ? n - k : ROWS_PER_INSERT;
 		int rc = add_rows(s, id, f, idx + k, m, now, err);
@@ -86,6 +109,8 @@ static void fact_row(MYSQL_STMT *st, struct rb *r, void *data)
 int store_facts_get(struct store *s, uint64_t id, struct store_facts *out, GError **err)
 {
 	store_facts_clear(out);
+	if (store_flush_deferred(s, err) < 0)  /* facts this transaction added */
+		return -1;
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, id);
 	int rc = store_query_rows(s, "SELECT name, value, source, rule FROM complaint_facts"

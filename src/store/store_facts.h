@@ -29,8 +29,9 @@ struct store_facts {
 
 /* store_facts_add - records the facts of f (NULL values skipped) for
  * complaint id at now, each unless the complaint has it already. Inside
- * the pipeline's transaction or on its own. The number of facts recorded,
- * or -1. */
+ * a transaction the rows are written with its other deferred rows just
+ * before COMMIT (store_facts_get writes them first); on its own at once.
+ * The number of facts given (in a transaction) or recorded, or -1. */
 int store_facts_add(struct store *s, uint64_t id, const struct store_facts *f,
 		    int64_t now, GError **err);
 

@@ -29,6 +29,14 @@ struct pipeline {
 	/* verdicts of the batch in hand, computed before the transaction opens
 	 * so that it stays short (NULL for mail that gets no complaint) */
 	GPtrArray *verdicts;
+	/* this try's acknowledgement limits: counts read for the whole batch
+	 * in one round trip before its first complaint (ack_have: read for
+	 * that item), and the acknowledgements queued since, per key and per
+	 * domain (their ack_log rows are written at COMMIT, unseen by reads) */
+	const struct pipeline_item *try_items;
+	struct store_ack_count *ack_seen;
+	bool *ack_have;
+	GHashTable *ack_keys, *ack_domains;  /* owned string -> count */
 };
 
 struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *store)
@@ -37,6 +45,8 @@ struct pipeline *pipeline_new(const struct pipeline_env *env, struct store *stor
 	p->env = env;
 	p->store = store;
 	p->verdicts = g_ptr_array_new();
+	p->ack_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	p->ack_domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return p;
 }
 
@@ -46,6 +56,10 @@ void pipeline_free(struct pipeline **pp)
 	if (!p)
 		return;
 	g_ptr_array_unref(p->verdicts);
+	g_hash_table_unref(p->ack_keys);
+	g_hash_table_unref(p->ack_domains);
+	g_free(p->ack_seen);
+	g_free(p->ack_have);
 	g_free(p);
 	*pp = NULL;
 }
@@ -140,30 +154,103 @@ static const char *ack_rcpt(const struct message *m)
 	return msg_from_addr(m);
 }
 
+/* ack_query - what the limits ask of an acknowledgement to to; key and
+ * domain are the caller's to g_free. */
+static struct store_ack_query ack_query(const struct config *cfg, const char *to, int64_t now,
+					char **key, char **domain)
+{
+	*key = recipient_key(to);
+	*domain = recipient_domain(to);
+	return (struct store_ack_query){ .rcpt = to, .key = *key ? *key : to,
+		.domain = *domain ? *domain : "", .now = now, .key_since = now - 3600,
+		.domain_since = now - 86400, .key_max = (unsigned)cfg->ack_max_per_sender_hour,
+		.domain_max = (unsigned)cfg->ack_max_per_domain_day };
+}
+
+static unsigned queued(GHashTable *t, const char *k)
+{
+	return GPOINTER_TO_UINT(g_hash_table_lookup(t, k));
+}
+
 /* limit_reason - why the limits forbid an acknowledgement to to, or NULL.
- * The counts include the acknowledgements queued earlier in this batch's
- * own transaction: its ack_log rows are visible to it. */
-static int limit_reason(struct pipeline *p, const char *to, int64_t now, const char **why,
-			GError **err)
+ * The counts: the database's when the batch began (ack_prefetch; asked
+ * now for an item it did not cover) plus what this try queued since. */
+static int limit_reason(struct pipeline *p, const struct pipeline_item *it, const char *to,
+			int64_t now, const char **why, GError **err)
 {
 	const struct config *cfg = p->env->cfg;
-	char *key = recipient_key(to), *domain = recipient_domain(to);
-	struct store_ack_query q = { .rcpt = to, .key = key ? key : to, .domain = domain ? domain : "",
-				     .now = now, .key_since = now - 3600, .domain_since = now - 86400,
-				     .key_max = (unsigned)cfg->ack_max_per_sender_hour,
-				     .domain_max = (unsigned)cfg->ack_max_per_domain_day };
-	bool suppressed = false;
-	unsigned by_key = 0, by_domain = 0;
-	int rc = store_ack_check(p->store, &q, &suppressed, &by_key, &by_domain, err);
-	if (rc == 0 && suppressed)
+	char *key, *domain;
+	struct store_ack_query q = ack_query(cfg, to, now, &key, &domain);
+	struct store_ack_count c = { 0 };
+	int rc = 0;
+	ptrdiff_t i = p->try_items ? it - p->try_items : -1;
+	if (i >= 0 && p->ack_have && p->ack_have[i])
+		c = p->ack_seen[i];
+	else
+		rc = store_ack_check_many(p->store, &q, 1, &c, err);
+	c.by_key += queued(p->ack_keys, q.key);
+	c.by_domain += queued(p->ack_domains, q.domain);
+	if (rc == 0 && c.suppressed)
 		*why = "address suppressed after a hard bounce";
-	else if (rc == 0 && by_key >= (unsigned)cfg->ack_max_per_sender_hour)
+	else if (rc == 0 && c.by_key >= (unsigned)cfg->ack_max_per_sender_hour)
 		*why = "per-sender hourly limit reached";
 	else if (rc == 0 && cfg->ack_max_per_domain_day &&
-		 by_domain >= (unsigned)cfg->ack_max_per_domain_day)
+		 c.by_domain >= (unsigned)cfg->ack_max_per_domain_day)
 		*why = "per-domain daily limit reached";
 	g_free(key);
 	g_free(domain);
+	return rc;
+}
+
+/* ack_candidate - the address an acknowledgement of it would go to, when
+ * nothing but the limits could stand in its way; else NULL. */
+static const char *ack_candidate(const struct config *cfg, const struct pipeline_item *it)
+{
+	const char *to = ack_rcpt(it->msg);
+	if (it->no_ack || !to || (msg_flags(it->msg) & MSG_F_NO_SENDER) ||
+	    config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
+		return NULL;
+	return to;
+}
+
+/* ack_prefetch - the limit counts of every item of the try that may get
+ * an acknowledgement (new mail, not machine mail), in a round trip per 32
+ * instead of one per complaint. */
+static int ack_prefetch(struct pipeline *p, const struct pipeline_item *items, unsigned n,
+			struct verdict **verdicts, const struct store_known *k,
+			const int *dup_of, int64_t now, GError **err)
+{
+	const struct config *cfg = p->env->cfg;
+	struct store_ack_query *q = g_new0(struct store_ack_query, n);
+	char **owned = g_new0(char *, 2 * n);
+	unsigned *at = g_new(unsigned, n), m = 0;
+	p->try_items = items;
+	g_hash_table_remove_all(p->ack_keys);
+	g_hash_table_remove_all(p->ack_domains);
+	g_free(p->ack_seen);
+	g_free(p->ack_have);
+	p->ack_seen = g_new0(struct store_ack_count, n);
+	p->ack_have = g_new0(bool, n);
+	for (unsigned i = 0; i < n; i++) {
+		const char *to = !k[i].found && dup_of[i] < 0 && verdicts[i]
+					 ? ack_candidate(cfg, &items[i]) : NULL;
+		if (!to)
+			continue;
+		q[m] = ack_query(cfg, to, now, &owned[2 * m], &owned[2 * m + 1]);
+		at[m++] = i;
+	}
+	struct store_ack_count *c = g_new0(struct store_ack_count, m ? m : 1);
+	int rc = m ? store_ack_check_many(p->store, q, m, c, err) : 0;
+	for (unsigned j = 0; j < m && rc == 0; j++) {
+		p->ack_seen[at[j]] = c[j];
+		p->ack_have[at[j]] = true;
+	}
+	for (unsigned j = 0; j < 2 * m; j++)
+		g_free(owned[j]);
+	g_free(owned);
+	g_free(c);
+	g_free(at);
+	g_free(q);
 	return rc;
 }
 
@@ -181,7 +268,7 @@ static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64
 		why = "no sender address";
 	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
 		why = "from our own address";
-	if (!why && limit_reason(p, to, now, &why, err) < 0)
+	if (!why && limit_reason(p, it, to, now, &why, err) < 0)
 		return -1;
 	if (why)
 		log_info("no acknowledgement ref=%s reason=\"%s\"", it->ref, why);
@@ -189,12 +276,20 @@ static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64
 	return 0;
 }
 
+static void count_queued(GHashTable *t, const char *k)
+{
+	g_hash_table_replace(t, g_strdup(k), GUINT_TO_POINTER(queued(t, k) + 1));
+}
+
 /* ack_logged - the acknowledgement to to counts against its limits from
- * now on (committed with it). */
+ * now on: in this try at once, in the database with its commit. */
 static int ack_logged(struct pipeline *p, const char *to, int64_t now, GError **err)
 {
-	char *key = recipient_key(to), *domain = recipient_domain(to);
-	int rc = store_ack_log(p->store, key ? key : to, domain ? domain : "", now, err);
+	char *key, *domain;
+	struct store_ack_query q = ack_query(p->env->cfg, to, now, &key, &domain);
+	int rc = store_ack_log(p->store, q.key, q.domain, now, err);
+	count_queued(p->ack_keys, q.key);
+	count_queued(p->ack_domains, q.domain);
 	g_free(key);
 	g_free(domain);
 	return rc;
@@ -489,29 +584,35 @@ static int find_known(struct pipeline *p, struct pipeline_item *items, unsigned 
 static int check_mid_reuse(struct pipeline *p, struct pipeline_item *items, unsigned n,
 			   struct store_known *k, const int *dup_of, GError **err)
 {
+	struct store_mid *q = g_new0(struct store_mid, n);
+	unsigned *at = g_new(unsigned, n), m = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (k[i].found || dup_of[i] >= 0 || !k[i].key)
 			continue;
-		uint64_t row = 0, cid = 0;
-		char *other = NULL;
-		int rc = store_find_mid_reuse(p->store, items[i].msg, &row, &cid, &other, err);
-		if (rc < 0)
-			return -1;
-		if (rc == STORE_MID_SAME) {
+		q[m].m = items[i].msg;
+		at[m++] = i;
+	}
+	int rc = m ? store_find_mid_reuse_many(p->store, q, m, err) : 0;
+	for (unsigned j = 0; j < m && rc == 0; j++) {
+		unsigned i = at[j];
+		if (q[j].use == STORE_MID_SAME) {
 			k[i].found = 2;
-			k[i].msg_row = row;
-			k[i].complaint_id = cid;
-		} else if (rc == STORE_MID_REUSED) {
+			k[i].msg_row = q[j].msg_row;
+			k[i].complaint_id = q[j].complaint_id;
+		} else if (q[j].use == STORE_MID_REUSED) {
 			log_warn("message-id reuse: <%.200s> is stored as row %" PRIu64
 				 " (key %.16s) with other sender or content; stored as a new"
 				 " message (key %.16s) mailbox=%s uid=%u",
-				 msg_message_id(items[i].msg), row, other ? other : "-",
-				 k[i].key, items[i].mailbox ? items[i].mailbox : "-",
-				 items[i].uid);
+				 msg_message_id(items[i].msg), q[j].msg_row,
+				 q[j].other_key ? q[j].other_key : "-", k[i].key,
+				 items[i].mailbox ? items[i].mailbox : "-", items[i].uid);
 		}
-		g_free(other);
 	}
-	return 0;
+	for (unsigned j = 0; j < m; j++)
+		g_free(q[j].other_key);
+	g_free(at);
+	g_free(q);
+	return rc;
 }
 
 /* count_committed - metrics for what the commit made durable. */
@@ -576,6 +677,8 @@ static int batch_tx(void *ctx, GError **err)
 	int rc = find_known(p, items, n, known, dup_of, keys, err);
 	if (rc == 0)
 		rc = check_mid_reuse(p, items, n, known, dup_of, err);
+	if (rc == 0)
+		rc = ack_prefetch(p, items, n, b->verdicts, known, dup_of, now, err);
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (dup_of[i] >= 0) {
 			known[i].found = 2;
@@ -675,6 +778,7 @@ out:
 		verdict_free(&v);
 	}
 	g_ptr_array_set_size(p->verdicts, 0);
+	p->try_items = NULL;
 	rules_unref(&p->rules);
 	template_set_unref(&p->templates);
 	calendar_free(&p->calendar);

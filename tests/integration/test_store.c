@@ -18,6 +18,7 @@
 #include "mail/message.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_facts.h"
 
 #define T0 1714564800  /* 2024-05-01 12:00:00 UTC = 20:00 in Shanghai */
 
@@ -571,6 +572,199 @@ static void test_deferred_rows(void **state)
 	assert_int_equal(store_commit(s, &err), 0);
 	assert_int_equal(raw_count("SELECT COUNT(*) FROM rule_hits WHERE rule"
 				   " = 'deferred/gone'"), 0);
+	msg_free(&m);
+	store_close(&s);
+}
+
+/* The batch's Message-ID lookups: 40 mails, more than one round trip's 32,
+ * in an order that mixes every answer, each answer at its own mail. */
+static void test_mid_reuse_many(void **state)
+{
+	struct store *s = open_store();
+	struct message *old = mk_msg("batch-old@t", "o", "old body");
+	struct message *cur = mk_msg("batch-cur@t", "c", "cur body");
+	char ref[STORE_REF_MAX];
+	uint64_t ocid, orow, ccid, crow;
+	GError *err = NULL;
+	ingest(s, old, "BAT", &ocid, &orow, ref);
+	ingest(s, cur, "BAT", &ccid, &crow, ref);
+	/* as an older version stored it: the key of the Message-ID alone */
+	MYSQL *db = raw_connect();
+	char *sql = g_strdup_printf("UPDATE messages SET dedup_key = SHA2(CONCAT('mid:',"
+				    " LOWER(message_id)), 256) WHERE id = %llu",
+				    (unsigned long long)orow);
+	if (mysql_query(db, sql))
+		fail_msg("%s: %s", sql, mysql_error(db));
+	g_free(sql);
+	mysql_close(db);
+	char *old_key = raw_getf("SELECT dedup_key FROM messages WHERE id = %llu",
+				 (unsigned long long)orow);
+	char *cur_key = store_dedup_key(cur);
+
+	enum { N = 40 };
+	struct message *m[N];
+	struct store_mid q[N];
+	for (int i = 0; i < N; i++) {
+		char mid[64];
+		switch (i % 5) {
+		case 0:  /* the old mail delivered again */
+			m[i] = mk_msg("BATCH-OLD@t", "o", "old body");
+			break;
+		case 1:  /* the old id from someone else */
+			m[i] = mk_msg("batch-old@t", "o", "old body");
+			msg_set_from(m[i], "other@example.com", NULL);
+			break;
+		case 2:  /* the current mail's id on another text */
+			m[i] = mk_msg("batch-cur@t", "c", "another body");
+			break;
+		case 3:
+			snprintf(mid, sizeof mid, "batch-new-%d@t", i);
+			m[i] = mk_msg(mid, "n", "new");
+			break;
+		default: /* no Message-ID, or a web post: never looked up */
+			m[i] = i % 2 ? mk_msg(NULL, "n", "no id") : msg_new(MSG_CHANNEL_WEB);
+			break;
+		}
+		q[i] = (struct store_mid){ .m = m[i], .use = -1, .msg_row = 7 };
+	}
+	assert_int_equal(store_find_mid_reuse_many(s, q, N, &err), 0);
+	for (int i = 0; i < N; i++) {
+		switch (i % 5) {
+		case 0:
+			assert_int_equal(q[i].use, STORE_MID_SAME);
+			assert_int_equal(q[i].msg_row, orow);
+			assert_int_equal(q[i].complaint_id, ocid);
+			assert_null(q[i].other_key);
+			break;
+		case 1:
+			assert_int_equal(q[i].use, STORE_MID_REUSED);
+			assert_int_equal(q[i].msg_row, orow);
+			assert_string_equal(q[i].other_key, old_key);
+			break;
+		case 2:
+			assert_int_equal(q[i].use, STORE_MID_REUSED);
+			assert_int_equal(q[i].msg_row, crow);
+			assert_int_equal(q[i].complaint_id, ccid);
+			assert_string_equal(q[i].other_key, cur_key);
+			break;
+		default:
+			assert_int_equal(q[i].use, STORE_MID_NEW);
+			assert_int_equal(q[i].msg_row, 0);
+			assert_null(q[i].other_key);
+			break;
+		}
+		g_free(q[i].other_key);
+		msg_free(&m[i]);
+	}
+	/* the single lookup answers as the batch does */
+	struct message *one = mk_msg("batch-old@t", "o", "old body");
+	uint64_t frow = 0, fcid = 0;
+	assert_int_equal(store_find_mid_reuse(s, one, &frow, &fcid, NULL, &err),
+			 STORE_MID_SAME);
+	assert_int_equal(frow, orow);
+	msg_free(&one);
+	g_free(old_key);
+	g_free(cur_key);
+	msg_free(&old);
+	msg_free(&cur);
+	store_close(&s);
+}
+
+/* Acknowledgement counts for a batch: each query its own counts, capped
+ * at its limits; a row logged inside a transaction counts after COMMIT. */
+static void test_ack_counts(void **state)
+{
+	struct store *s = open_store();
+	GError *err = NULL;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_ack_log(s, "acka@x", "ack.example", T0 - i, &err), 0);
+	assert_int_equal(store_ack_log(s, "ackb@x", "ack.example", T0 - 3600, &err), 0);
+	assert_int_equal(store_suppress(s, "ackc@ack.example", T0 + 100, "5.1.1", T0,
+					&err), 0);
+
+	enum { N = 35 };
+	struct store_ack_query q[N];
+	struct store_ack_count out[N];
+	for (int i = 0; i < N; i++) {
+		static const char *const keys[] = { "acka@x", "ackb@x", "ackc@x", "ackd@x" };
+		q[i] = (struct store_ack_query){
+			.rcpt = i % 4 == 2 ? "ackc@ack.example" : "someone@ack.example",
+			.key = keys[i % 4], .domain = i % 7 ? "ack.example" : "none.example",
+			.now = T0, .key_since = T0 - 60, .domain_since = T0 - 7200,
+			.key_max = i % 3 ? 10 : 2, .domain_max = i == 34 ? 0 : 100,
+		};
+	}
+	assert_int_equal(store_ack_check_many(s, q, N, out, &err), 0);
+	for (int i = 0; i < N; i++) {
+		unsigned key = i % 4 == 0 ? (i % 3 ? 3 : 2) : 0;
+		unsigned dom = i == 34 || i % 7 == 0 ? 0 : 4;
+		assert_int_equal(out[i].suppressed, i % 4 == 2);
+		assert_int_equal(out[i].by_key, key);
+		assert_int_equal(out[i].by_domain, dom);
+	}
+
+	/* inside a transaction the row waits for COMMIT */
+	bool sup;
+	unsigned bk, bd;
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_ack_log(s, "acka@x", "ack.example", T0, &err), 0);
+	assert_int_equal(store_ack_check(s, &q[4], &sup, &bk, &bd, &err), 0);
+	assert_int_equal(bk, 3);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_ack_check(s, &q[4], &sup, &bk, &bd, &err), 0);
+	assert_int_equal(bk, 4);
+	assert_int_equal(bd, 5);
+	/* and a rolled-back one never counts */
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_ack_log(s, "acka@x", "ack.example", T0, &err), 0);
+	store_rollback(s);
+	assert_int_equal(store_ack_check(s, &q[4], &sup, &bk, &bd, &err), 0);
+	assert_int_equal(bk, 4);
+	store_close(&s);
+}
+
+/* Facts added in a transaction are written at COMMIT, yet the same
+ * transaction reads them back; a second value never replaces the first. */
+static void test_facts_deferred(void **state)
+{
+	struct store *s = open_store();
+	struct message *m = mk_msg("facts@t", "f", "body");
+	char ref[STORE_REF_MAX];
+	uint64_t cid, row;
+	GError *err = NULL;
+	ingest(s, m, "FCT", &cid, &row, ref);
+
+	struct store_facts f = { 0 }, got = { 0 };
+	f.value[FACT_ORDER] = g_strdup("TB-2024-0001");
+	f.source[FACT_ORDER] = g_strdup("form");
+	f.value[FACT_PHONE] = g_strdup("13800000000");
+	f.rule[FACT_PHONE] = g_strdup("facts/phone");
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_facts_add(s, cid, &f, T0, &err), 2);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM complaint_facts WHERE"
+				   " complaint_id = %llu", (unsigned long long)cid), 0);
+	assert_int_equal(store_facts_get(s, cid, &got, &err), 0);
+	assert_string_equal(got.value[FACT_ORDER], "TB-2024-0001");
+	assert_string_equal(got.source[FACT_ORDER], "form");
+	assert_string_equal(got.rule[FACT_PHONE], "facts/phone");
+	assert_null(got.value[FACT_PRODUCT]);
+	store_rollback(s);
+	assert_int_equal(store_facts_get(s, cid, &got, &err), 0);
+	assert_null(got.value[FACT_ORDER]);
+
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_facts_add(s, cid, &f, T0, &err), 2);
+	g_free(f.value[FACT_ORDER]);
+	f.value[FACT_ORDER] = g_strdup("TB-LATER");
+	assert_int_equal(store_facts_add(s, cid, &f, T0 + 1, &err), 2);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM complaint_facts WHERE"
+				   " complaint_id = %llu", (unsigned long long)cid), 2);
+	assert_int_equal(store_facts_get(s, cid, &got, &err), 0);
+	assert_string_equal(got.value[FACT_ORDER], "TB-2024-0001");
+	assert_string_equal(got.source[FACT_PHONE], "mail");
+	store_facts_clear(&got);
+	store_facts_clear(&f);
 	msg_free(&m);
 	store_close(&s);
 }
@@ -1131,6 +1325,9 @@ int main(void)
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_find_known),
 		cmocka_unit_test(test_deferred_rows),
+		cmocka_unit_test(test_mid_reuse_many),
+		cmocka_unit_test(test_ack_counts),
+		cmocka_unit_test(test_facts_deferred),
 		cmocka_unit_test(test_outbox_claim_concurrent),
 		cmocka_unit_test(test_outbox_lease_and_transitions),
 		cmocka_unit_test(test_suppression),
