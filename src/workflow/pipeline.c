@@ -696,6 +696,9 @@ static int batch_tx(void *ctx, GError **err)
 	return rc;
 }
 
+/* tries of a batch that meets a duplicate key (run_tx) */
+#define DUP_TRIES 4
+
 /* run_tx - items in one transaction; on failure all of them are PENDING
  * again. A transaction the database aborted (a deadlock victim, a lock
  * waited for too long, a Galera certification failure at COMMIT, a
@@ -707,10 +710,21 @@ static int run_tx(struct pipeline *p, struct pipeline_item *items, unsigned n,
 		  struct verdict **verdicts, int64_t now, GError **err)
 {
 	struct batch_tx b = { p, items, n, verdicts, now };
-	int rc = store_tx(p->store, batch_tx, &b, err);
-	if (rc < 0)
-		for (unsigned j = 0; j < n; j++)
-			pipeline_item_clear(&items[j]);
+	int rc = -1;
+	/* A duplicate key means another thread or daemon committed the same
+	 * mail after this try's lookups read their snapshot (one mail in two
+	 * watched mailboxes; on Galera, a node still applying what the others
+	 * committed, as after it rejoined): run again and the lookups find it.
+	 * Never the mail's fault, so never a reason to fail it. */
+	for (unsigned t = 0; t < DUP_TRIES && rc < 0; t++) {
+		g_clear_error(err);
+		rc = store_tx(p->store, batch_tx, &b, err);
+		if (rc < 0)
+			for (unsigned j = 0; j < n; j++)
+				pipeline_item_clear(&items[j]);
+		if (rc < 0 && !g_error_matches(*err, STORE_ERROR, STORE_ERROR_DUPLICATE))
+			break;
+	}
 	return rc;
 }
 
@@ -733,13 +747,6 @@ int pipeline_ingest(struct pipeline *p, struct pipeline_item *items, unsigned n,
 	int rc = reserve_refs(p, n, now, &batch_err);
 	if (rc == 0)
 		rc = run_tx(p, items, n, verdicts, now, &batch_err);
-	if (rc < 0 && g_error_matches(batch_err, STORE_ERROR, STORE_ERROR_DUPLICATE)) {
-		/* another thread or daemon committed the same mail meanwhile (one
-		 * mail delivered to two watched mailboxes): run again and the
-		 * duplicate checks now find it */
-		g_clear_error(&batch_err);
-		rc = run_tx(p, items, n, verdicts, now, &batch_err);
-	}
 	if (rc < 0 && connection_lost(batch_err)) {
 		g_propagate_error(err, batch_err);
 		goto out;
