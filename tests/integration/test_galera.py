@@ -751,8 +751,16 @@ def test_three_daemons_under_failures(site, bindir):
                                   " o.created_at, o.sent_at FROM outbox o JOIN complaints c"
                                   " ON c.id = o.complaint_id WHERE o.kind = %s AND c.ref IN ("
                                   + ",".join(["%s"] * len(twice)) + ")", [kind] + twice)
+            more = twice and read(site, 1, "SELECT c.ref, v.id, v.resolved_at, v.sent_at,"
+                                  " c.resolved_at, c.survey_sent_at FROM complaints c LEFT JOIN"
+                                  " surveys v ON v.complaint_id = c.id WHERE c.ref IN ("
+                                  + ",".join(["%s"] * len(twice)) + ")", twice)
+            said = [f"daemon {i + 1}: {line}" for i, d in enumerate(ds) for line in
+                    d.log_text().decode("utf-8", "replace").splitlines()
+                    if any(r in line for r in twice)]
             assert len(per_ref) == want and not twice, \
-                f"{kind} mails: {per_ref}; outbox rows of those sent twice: {rows}"
+                f"{kind} mails: {per_ref}; outbox rows of those sent twice: {rows}; " \
+                f"their surveys: {more}; the daemons' lines on them: {said}"
         q = read(site, 1, "SELECT mailbox, uid, reason FROM quarantine")
         assert not q, f"{len(q)} mails quarantined: {q}"
         print(f"    ({n_mail} mails in two mailboxes and {n_post} posts ({poster.retries} "
