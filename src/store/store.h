@@ -594,9 +594,12 @@ struct store_survey_due {
 int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 		      GPtrArray *out, GError **err);
 /* store_survey_add - 1 and *id when recorded, 0 when that resolution has
- * its survey already (a restart, another daemon): send nothing then. */
-int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
-		     int64_t now, uint64_t *id, GError **err);
+ * its survey already (a restart, another daemon): send nothing then. The
+ * complaint's row is claimed first (survey_sent_at), so two daemons on two
+ * Galera nodes conflict; the survey records the complaint's resolved_at
+ * as stored, to the microsecond. */
+int store_survey_add(struct store *s, uint64_t complaint_id, int64_t now, uint64_t *id,
+		     GError **err);
 /* store_survey_open - the complaint's survey still waiting for an answer:
  * 1 (*id), 0 none, -1. */
 int store_survey_open(struct store *s, uint64_t complaint_id, uint64_t *id, GError **err);
