@@ -539,10 +539,18 @@ int store_case_set_due(struct store *s, uint64_t id, enum store_deadline d, int6
 int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 			int64_t due_closure, GError **err);
 
+/* store_claim_complaint - inside a transaction, before deciding work that
+ * must happen once per complaint (an escalation): a change to the
+ * complaint's row (updated_at moves on by at least a microsecond). Two
+ * daemons claiming one complaint at once conflict on any Galera node — a
+ * row lock locally, a certification key across nodes — and one runs
+ * again; a secondary unique key alone did not stop two nodes (issue 12).
+ * 1 claimed, 0 no such complaint, -1 error. */
+int store_claim_complaint(struct store *s, uint64_t id, int64_t now, GError **err);
 /* store_escalation_add - record escalation (deadline, level) of complaint
  * id sent to rcpt: 1 recorded, 0 recorded before (by us before a restart
  * or by another daemon: send nothing), -1 error. Inside the transaction
- * that queues the mail. */
+ * that queues the mail, after store_claim_complaint. */
 int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
 			 unsigned level, const char *rcpt, int64_t now, GError **err);
 

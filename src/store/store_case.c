@@ -369,6 +369,16 @@ int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 	return 0;
 }
 
+int store_claim_complaint(struct store *s, uint64_t id, int64_t now, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_time(&p, now);
+	pb_u64(&p, id);
+	return store_write_one(s, "UPDATE complaints SET updated_at ="
+			       " GREATEST(updated_at + INTERVAL 1 MICROSECOND, ?) WHERE id = ?",
+			       &p, NULL, err);
+}
+
 int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
 			 unsigned level, const char *rcpt, int64_t now, GError **err)
 {
