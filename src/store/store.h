@@ -539,18 +539,10 @@ int store_case_set_due(struct store *s, uint64_t id, enum store_deadline d, int6
 int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 			int64_t due_closure, GError **err);
 
-/* store_claim_complaint - inside a transaction, before deciding work that
- * must happen once per complaint (an escalation): a change to the
- * complaint's row (updated_at moves on by at least a microsecond). Two
- * daemons claiming one complaint at once conflict on any Galera node — a
- * row lock locally, a certification key across nodes — and one runs
- * again; a secondary unique key alone did not stop two nodes (issue 12).
- * 1 claimed, 0 no such complaint, -1 error. */
-int store_claim_complaint(struct store *s, uint64_t id, int64_t now, GError **err);
 /* store_escalation_add - record escalation (deadline, level) of complaint
  * id sent to rcpt: 1 recorded, 0 recorded before (by us before a restart
  * or by another daemon: send nothing), -1 error. Inside the transaction
- * that queues the mail, after store_claim_complaint. */
+ * that queues the mail. */
 int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
 			 unsigned level, const char *rcpt, int64_t now, GError **err);
 
@@ -602,12 +594,9 @@ struct store_survey_due {
 int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 		      GPtrArray *out, GError **err);
 /* store_survey_add - 1 and *id when recorded, 0 when that resolution has
- * its survey already (a restart, another daemon): send nothing then. The
- * complaint's row is claimed first (survey_sent_at), so two daemons on two
- * Galera nodes conflict; the survey records the complaint's resolved_at
- * as stored, to the microsecond. */
-int store_survey_add(struct store *s, uint64_t complaint_id, int64_t now, uint64_t *id,
-		     GError **err);
+ * its survey already (a restart, another daemon): send nothing then. */
+int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
+		     int64_t now, uint64_t *id, GError **err);
 /* store_survey_open - the complaint's survey still waiting for an answer:
  * 1 (*id), 0 none, -1. */
 int store_survey_open(struct store *s, uint64_t complaint_id, uint64_t *id, GError **err);

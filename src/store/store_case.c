@@ -369,16 +369,6 @@ int store_case_reopened(struct store *s, uint64_t id, int64_t due_handling,
 	return 0;
 }
 
-int store_claim_complaint(struct store *s, uint64_t id, int64_t now, GError **err)
-{
-	struct pb p = { .nb = 0 };
-	pb_time(&p, now);
-	pb_u64(&p, id);
-	return store_write_one(s, "UPDATE complaints SET updated_at ="
-			       " GREATEST(updated_at + INTERVAL 1 MICROSECOND, ?) WHERE id = ?",
-			       &p, NULL, err);
-}
-
 int store_escalation_add(struct store *s, uint64_t id, const char *deadline,
 			 unsigned level, const char *rcpt, int64_t now, GError **err)
 {
@@ -572,32 +562,24 @@ int store_surveys_due(struct store *s, int64_t now, int64_t delay, unsigned max,
 }
 
 
-int store_survey_add(struct store *s, uint64_t complaint_id, int64_t now, uint64_t *id,
-		     GError **err)
+int store_survey_add(struct store *s, uint64_t complaint_id, int64_t resolved_at,
+		     int64_t now, uint64_t *id, GError **err)
 {
-	/* The claim first, on the complaint's own row: a change to a primary
-	 * key row makes two daemons that survey one resolution at once
-	 * conflict on any Galera node (row lock, or certification at COMMIT),
-	 * and one runs again and finds the survey out. The surveys key alone
-	 * did not: twice in 12 cluster runs two nodes each recorded and mailed
-	 * the same survey. The resolution is compared in the table, not as
-	 * the seconds the caller read. */
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, complaint_id);
+	pb_time(&p, resolved_at);
+	pb_time(&p, now);
+	int rc = store_write_one(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
+				 " VALUES (?, ?, ?)", &p, id, err);
+	if (rc != 1)
+		return rc;
+	/* the survey of this resolution is out: the closure's step */
 	struct pb q = { .nb = 0 };
 	pb_time(&q, now);
 	pb_u64(&q, complaint_id);
-	int rc = store_write_one(s, "UPDATE complaints SET survey_sent_at = ? WHERE id = ?"
-				 " AND status = 'resolved' AND resolved_at IS NOT NULL"
-				 " AND (survey_sent_at IS NULL OR survey_sent_at < resolved_at)",
-				 &q, NULL, err);
-	if (rc != 1)
-		return rc;
-	/* the resolution's time as the table has it, fraction and all, so
-	 * that store_surveys_due sees this survey as that resolution's */
-	struct pb p = { .nb = 0 };
-	pb_time(&p, now);
-	pb_u64(&p, complaint_id);
-	return store_write_one(s, "INSERT IGNORE INTO surveys (complaint_id, resolved_at, sent_at)"
-			       " SELECT id, resolved_at, ? FROM complaints WHERE id = ?", &p, id, err);
+	pb_time(&q, resolved_at);
+	return store_write_one(s, "UPDATE complaints SET survey_sent_at = ? WHERE id = ?"
+			       " AND resolved_at = ?", &q, NULL, err) < 0 ? -1 : 1;
 }
 
 static void two_ids_row(MYSQL_STMT *st, struct rb *r, void *data)

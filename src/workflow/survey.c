@@ -94,7 +94,7 @@ static int send_one(const struct workflow_ctx *x, const struct store_survey_due 
 {
 	uint64_t id = 0;
 	struct store_case *c = NULL;
-	int rc = store_survey_add(x->store, d->complaint_id, x->now, &id, err);
+	int rc = store_survey_add(x->store, d->complaint_id, d->resolved_at, x->now, &id, err);
 	if (rc == 1 && store_case_get(x->store, d->complaint_id, NULL, &c, err) < 0)
 		rc = -1;
 	if (rc == 1 && c) {

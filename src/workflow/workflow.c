@@ -944,11 +944,8 @@ int workflow_escalate(const struct workflow_ctx *x, uint64_t id, enum store_dead
 		      unsigned level, GError **err)
 {
 	char *rcpt = sla_ladder(x->cfg, level);
-	/* claimed first: another daemon escalating it at once conflicts */
-	int rc = store_claim_complaint(x->store, id, x->now, err);
-	if (rc == 1)
-		rc = store_escalation_add(x->store, id, store_deadline_name(d), level,
-					  rcpt ? rcpt : "", x->now, err);
+	int rc = store_escalation_add(x->store, id, store_deadline_name(d), level,
+				      rcpt ? rcpt : "", x->now, err);
 	struct store_case *c = NULL;
 	if (rc == 1 && store_case_get(x->store, id, NULL, &c, err) < 0)
 		rc = -1;
