@@ -202,15 +202,18 @@ static int limit_reason(struct pipeline *p, const struct pipeline_item *it, cons
 	return rc;
 }
 
-/* ack_candidate - the address an acknowledgement of it would go to, when
- * nothing but the limits could stand in its way; else NULL. */
-static const char *ack_candidate(const struct config *cfg, const struct pipeline_item *it)
+/* ack_refused - why it gets no acknowledgement whatever the limits say
+ * (RFC 3834, historic import, our own mail), or NULL. */
+static const char *ack_refused(const struct config *cfg, const struct pipeline_item *it)
 {
 	const char *to = ack_rcpt(it->msg);
-	if (it->no_ack || !to || (msg_flags(it->msg) & MSG_F_NO_SENDER) ||
-	    config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
-		return NULL;
-	return to;
+	if (it->no_ack)
+		return "historic import";
+	if (!to || (msg_flags(it->msg) & MSG_F_NO_SENDER))
+		return "no sender address";
+	if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
+		return "from our own address";
+	return NULL;
 }
 
 /* ack_prefetch - the limit counts of every item of the try that may get
@@ -232,11 +235,9 @@ static int ack_prefetch(struct pipeline *p, const struct pipeline_item *items, u
 	p->ack_seen = g_new0(struct store_ack_count, n);
 	p->ack_have = g_new0(bool, n);
 	for (unsigned i = 0; i < n; i++) {
-		const char *to = !k[i].found && dup_of[i] < 0 && verdicts[i]
-					 ? ack_candidate(cfg, &items[i]) : NULL;
-		if (!to)
+		if (k[i].found || dup_of[i] >= 0 || !verdicts[i] || ack_refused(cfg, &items[i]))
 			continue;
-		q[m] = ack_query(cfg, to, now, &owned[2 * m], &owned[2 * m + 1]);
+		q[m] = ack_query(cfg, ack_rcpt(items[i].msg), now, &owned[2 * m], &owned[2 * m + 1]);
 		at[m++] = i;
 	}
 	struct store_ack_count *c = g_new0(struct store_ack_count, m ? m : 1);
@@ -258,17 +259,9 @@ static int ack_prefetch(struct pipeline *p, const struct pipeline_item *items, u
 static int ack_allowed(struct pipeline *p, const struct pipeline_item *it, int64_t now,
 		       bool *allowed, GError **err)
 {
-	const struct config *cfg = p->env->cfg;
-	const char *to = ack_rcpt(it->msg);
-	const char *why = NULL;
+	const char *why = ack_refused(p->env->cfg, it);
 	*allowed = false;
-	if (it->no_ack)
-		why = "historic import";
-	else if (!to || (msg_flags(it->msg) & MSG_F_NO_SENDER))
-		why = "no sender address";
-	else if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
-		why = "from our own address";
-	if (!why && limit_reason(p, it, to, now, &why, err) < 0)
+	if (!why && limit_reason(p, it, ack_rcpt(it->msg), now, &why, err) < 0)
 		return -1;
 	if (why)
 		log_info("no acknowledgement ref=%s reason=\"%s\"", it->ref, why);
