@@ -260,6 +260,7 @@ struct store {
 	char *tls_ca_file;  /* NULL: the system's CAs */
 	GTimeZone *tz;
 	bool in_txn;
+	bool galera;   /* the server is a Galera node (wsrep_on): see txn_check */
 	bool broken;   /* connection lost: refuse work until reconnected */
 	/* the server's max_allowed_packet: a row bigger than this does not
 	 * fail, the server drops the connection, so we fit rows under it */
@@ -316,6 +317,10 @@ static int fail(struct store *s, unsigned code, const char *msg,
 		const char *what, GError **err)
 {
 	enum store_error e = classify(code);
+	/* a write after the server ended our transaction on its own meets the
+	 * session's READ ONLY default (txn_check): run the transaction again */
+	if (code == ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION && s->in_txn)
+		e = STORE_ERROR_RETRY;
 	if (e == STORE_ERROR_CONNECTION) {
 		s->broken = true;
 		s->in_txn = false;
@@ -340,6 +345,49 @@ static int bad_arg(GError **err, const char *what)
 {
 	g_set_error(err, STORE_ERROR, STORE_ERROR_FAILED, "%s", what);
 	return -1;
+}
+
+/* ---- transactions the server ended on its own ------------------------------- *
+ * A Galera node rolls back a local transaction that holds a lock a
+ * replicated write set needs ("brute force" abort). When that lands while
+ * one of our statements runs, MariaDB 10.11 can answer the statement as
+ * if nothing happened and never report the deadlock: the transaction is
+ * gone, and the statements after it would each commit on their own (seen
+ * in the cluster test: a survey mail queued without its survey while
+ * another daemon sent the same survey). Three guards:
+ * - the session is READ ONLY by default and our transactions are START
+ *   TRANSACTION READ WRITE, so a write after the loss fails (1792, run
+ *   again) instead of committing alone; a write outside a transaction runs
+ *   in one of its own (write_alone);
+ * - after each statement in a transaction the server must still say "in
+ *   transaction" (txn_check);
+ * - on Galera one more statement before COMMIT confirms the last one,
+ *   whose own answer may still have said "in transaction". */
+
+/* txn_check - -1 + a retryable err when we think we are in a transaction
+ * and the server's last answer says we are not. */
+static int txn_check(struct store *s, const char *what, GError **err)
+{
+	unsigned status = 0;
+	if (!s->in_txn || s->broken || !s->db ||
+	    mariadb_get_infov(s->db, MARIADB_CONNECTION_SERVER_STATUS, &status) ||
+	    (status & SERVER_STATUS_IN_TRANS))
+		return 0;
+	g_set_error(err, STORE_ERROR, STORE_ERROR_RETRY, "%.40s: the server ended the "
+		    "transaction without saying why (a conflict with another node's)", what);
+	return -1;
+}
+
+/* sql_writes - whether sql changes rows (so needs a READ WRITE transaction). */
+static bool sql_writes(const char *sql)
+{
+	static const char *const verbs[] = { "INSERT", "UPDATE", "DELETE", "REPLACE" };
+	while (*sql == ' ' || *sql == '(')
+		sql++;
+	for (unsigned i = 0; i < G_N_ELEMENTS(verbs); i++)
+		if (!g_ascii_strncasecmp(sql, verbs[i], strlen(verbs[i])))
+			return true;
+	return false;
 }
 
 /* ---- text helpers ----------------------------------------------------------- */
@@ -369,10 +417,40 @@ static MYSQL_STMT *stmt_get(struct store *s, enum st id, GError **err)
 	return st;
 }
 
-/* exec - bind p and execute statement id; NULL + err on failure. */
-static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
-			GError **err)
+/* A statement runner for write_alone: what names the statement (an enum
+ * st or the SQL), owned says the caller closes what it returns. */
+typedef MYSQL_STMT *(*stmt_run)(struct store *s, const void *what, struct pb *p, GError **err);
+
+static int sql_int(struct store *s, const char *sql, long long *v, GError **err);
+
+/* write_alone - run a write outside a transaction in one of its own (the
+ * session is READ ONLY by default), again on a conflict, as the server
+ * would have for an autocommitted statement. */
+static MYSQL_STMT *write_alone(struct store *s, stmt_run run, const void *what, struct pb *p,
+			       bool owned, GError **err)
 {
+	for (unsigned t = 1;; t++) {
+		MYSQL_STMT *st = NULL;
+		if (store_begin(s, err) == 0) {
+			st = run(s, what, p, err);
+			if (!st) {
+				store_rollback(s);
+			} else if (store_commit(s, err) < 0) {
+				if (owned)
+					mysql_stmt_close(st);
+				st = NULL;
+			}
+		}
+		if (st || t >= 3 || (*err)->domain != STORE_ERROR || (*err)->code != STORE_ERROR_RETRY)
+			return st;
+		g_clear_error(err);
+	}
+}
+
+/* exec_try - bind p and execute statement *what (an enum st). */
+static MYSQL_STMT *exec_try(struct store *s, const void *what, struct pb *p, GError **err)
+{
+	enum st id = *(const enum st *)what;
 	MYSQL_STMT *st = stmt_get(s, id, err);
 	if (!st)
 		return NULL;
@@ -381,7 +459,16 @@ static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
 		fail_st(s, st, id, err);
 		return NULL;
 	}
-	return st;
+	return txn_check(s, st_sql[id], err) < 0 ? NULL : st;
+}
+
+/* exec - bind p and execute statement id; NULL + err on failure. */
+static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
+			GError **err)
+{
+	if (!s->in_txn && sql_writes(st_sql[id]))
+		return write_alone(s, exec_try, &id, p, false, err);
+	return exec_try(s, &id, p, err);
 }
 
 /* ---- result rows ------------------------------------------------------------- */
@@ -392,6 +479,10 @@ static int rb_start(struct store *s, MYSQL_STMT *st, enum st id, struct rb *r,
 {
 	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st)) {
 		fail_st(s, st, id, err);
+		mysql_stmt_free_result(st);
+		return -1;
+	}
+	if (txn_check(s, st_sql[id], err) < 0) {
 		mysql_stmt_free_result(st);
 		return -1;
 	}
@@ -671,6 +762,8 @@ static int defer_flush(struct store *s, GError **err)
 				return fail(s, mysql_stmt_errno(st),
 					    mysql_stmt_error(st),
 					    defer_sql[k].head, err);
+			if (txn_check(s, defer_sql[k].head, err) < 0)
+				return -1;
 			i += n;
 		}
 	}
@@ -730,7 +823,7 @@ static int db_connect_to(struct store *s, const char *host, unsigned port, GErro
 		      "NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 		      "NO_ENGINE_SUBSTITUTION', innodb_lock_wait_timeout = 20");
 	mysql_options(s->db, MYSQL_INIT_COMMAND,
-		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+		      "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY");
 	if (!mysql_real_connect(s->db, s->socket ? NULL : host, s->user,
 				s->password, s->database, port, s->socket,
 				0)) {
@@ -763,6 +856,8 @@ static int db_connect_to(struct store *s, const char *host, unsigned port, GErro
 	}
 	s->broken = false;
 	s->in_txn = false;
+	long long on = 0;
+	s->galera = sql_int(s, "SELECT @@global.wsrep_on", &on, NULL) == 0 && on == 1;
 	return 0;
 }
 
@@ -993,9 +1088,15 @@ int store_migrate(struct store *s, int *applied, GError **err)
 	if (got != 1)
 		return bad_arg(err, "store_migrate: timed out waiting for the "
 			       "migration lock");
-	int rc = migrate_locked(s, &count, err);
-	if (!s->broken)
+	/* DDL and the data migrations' UPDATEs run as they are, not in
+	 * transactions: the session's READ ONLY default is lifted meanwhile */
+	int rc = run_sql(s, "SET SESSION TRANSACTION READ WRITE", err);
+	if (rc == 0)
+		rc = migrate_locked(s, &count, err);
+	if (!s->broken) {
+		run_sql(s, "SET SESSION TRANSACTION READ ONLY", NULL);
 		run_sql(s, "DO RELEASE_LOCK('" LOCK_NAME "')", NULL);
+	}
 	if (applied)
 		*applied = count;
 	return rc;
@@ -1007,7 +1108,8 @@ int store_begin(struct store *s, GError **err)
 {
 	if (s->in_txn)
 		return bad_arg(err, "store_begin: already in a transaction");
-	if (run_sql(s, "START TRANSACTION", err) < 0)
+	/* READ WRITE: the session's default is READ ONLY (txn_check) */
+	if (run_sql(s, "START TRANSACTION READ WRITE", err) < 0)
 		return -1;
 	s->in_txn = true;
 	return 0;
@@ -1023,7 +1125,8 @@ int store_commit(struct store *s, GError **err)
 		return fail(s, CR_SERVER_GONE_ERROR, "connection lost", "commit", err);
 	/* a commit that failed leaves nothing worth keeping: roll back here, so
 	 * that no caller is left holding a half-open transaction */
-	if (defer_flush(s, err) < 0) {
+	if (defer_flush(s, err) < 0 ||
+	    (s->galera && (run_sql(s, "DO 0", err) < 0 || txn_check(s, "commit", err) < 0))) {
 		store_rollback(s);
 		return -1;
 	}
@@ -2137,10 +2240,10 @@ int store_quarantine(struct store *s, const char *mailbox,
 
 #define RECLASS_WHAT "reclassify"
 
-/* oneshot - prepare, bind p and execute sql; the caller closes the result
- * with mysql_stmt_close. NULL + err on failure. */
-MYSQL_STMT *store_oneshot(struct store *s, const char *sql, struct pb *p, GError **err)
+/* oneshot_try - prepare, bind p and execute sql (what). */
+static MYSQL_STMT *oneshot_try(struct store *s, const void *what, struct pb *p, GError **err)
 {
+	const char *sql = what;
 	if (s->broken) {
 		g_set_error(err, STORE_ERROR, STORE_ERROR_CONNECTION,
 			    "connection lost; reconnect first");
@@ -2157,7 +2260,20 @@ MYSQL_STMT *store_oneshot(struct store *s, const char *sql, struct pb *p, GError
 		mysql_stmt_close(st);
 		return NULL;
 	}
+	if (txn_check(s, sql, err) < 0) {
+		mysql_stmt_close(st);
+		return NULL;
+	}
 	return st;
+}
+
+/* oneshot - prepare, bind p and execute sql; the caller closes the result
+ * with mysql_stmt_close. NULL + err on failure. */
+MYSQL_STMT *store_oneshot(struct store *s, const char *sql, struct pb *p, GError **err)
+{
+	if (!s->in_txn && sql_writes(sql))
+		return write_alone(s, oneshot_try, sql, p, true, err);
+	return oneshot_try(s, sql, p, err);
 }
 
 /* oneshot_rows - bind r as the result of st and buffer it client side. */
@@ -2166,7 +2282,7 @@ int store_oneshot_rows(struct store *s, MYSQL_STMT *st, struct rb *r, GError **e
 	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st))
 		return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st),
 			    RECLASS_WHAT, err);
-	return 0;
+	return txn_check(s, RECLASS_WHAT, err);
 }
 
 /* oneshot_fetch - 1 row, 0 no more, -1 error. */

@@ -26,6 +26,9 @@ before it (otherwise node 3 may not have applied the last write sets yet).
   the same form token posted to both at the same moment, 30 times: one
   complaint and one acknowledgement per token, both answers with its
   reference (the loser fails certification, is run again and finds it).
+- test_scheduler_work_due_together: three daemons find the same escalations
+  and surveys due at once, four rounds of twenty each: each mailed once
+  (a transaction a node rolls back without reporting it is noticed).
 - test_three_daemons_under_failures: three daemons, one per node, on two
   mailboxes and the web form; 2,000 mails and 500 API posts while daemon 1
   is SIGKILLed and restarted, node 3 is SIGKILLed and rejoins, node 2 is
@@ -628,6 +631,82 @@ def deliver_paced(site, raws_by_user, chunk=8, pause=0.4):
         time.sleep(pause)
 
 
+def test_scheduler_work_due_together(site, bindir):
+    """Three daemons, one per node, find the same escalations and surveys
+    due at the same moment, round after round, and race for each: every
+    escalation and survey recorded and mailed once. The loser of a race is
+    either refused at COMMIT or has its transaction rolled back by the
+    node while one of its statements runs; MariaDB does not always report
+    the latter, and complaintd must notice it (the session's READ ONLY
+    default, the server's in-transaction flag) instead of committing the
+    rest of the work on its own: a survey mail queued without its survey
+    row was mailed twice here before."""
+    rounds, per = 4, 20
+    migrate_on_node1(site, bindir)
+    nodes = [site.cluster.node(i) for i in (1, 2, 3)]
+    ds = []
+    for i in (1, 2, 3):
+        order = [nodes[i - 1]] + [n for n in nodes if n is not nodes[i - 1]]
+        ds.append(Daemon(site.on(i), bindir, mailboxes=[], web={"rate_limit": "100000"},
+                         extra={"database": {"host": ", ".join(
+                             f"{servers.LOOPBACK}:{n.port}" for n in order)},
+                                "acknowledge": {"max_per_sender_per_hour": "100000",
+                                                "max_per_domain_per_day": "0"},
+                                "escalation": {"supervisor": "supervisor@staff.shop.example",
+                                               "check_interval": "1s"}}))
+    try:
+        for d in ds:
+            d.start()
+            d.wait_web()
+        n = 2 * rounds * per
+        poster = Poster(ds, n, rate=1000.0)
+        poster.thread.start()
+        poster.join(600)
+        wait_for(f"{n} complaints acknowledged", lambda: count(
+            site, 1, "SELECT COUNT(*) FROM complaints WHERE status = 'acknowledged'"
+            " AND severity = 'C'") >= n, 300, 0.2)
+        ids = [r[0] for r in read(site, 1, "SELECT id FROM complaints WHERE status ="
+                                  " 'acknowledged' AND severity = 'C' ORDER BY id")]
+        for r in range(rounds):
+            part = ids[2 * r * per:2 * (r + 1) * per]
+            late, resolved = part[:per], part[per:]
+            execute_on(site, 1, "UPDATE complaints SET due_investigation = UTC_TIMESTAMP(6)"
+                       " - INTERVAL 2 DAY WHERE id IN (" + ",".join(map(str, late)) + ")")
+            execute_on(site, 1, "UPDATE complaints SET status = 'resolved', resolved_at ="
+                       " UTC_TIMESTAMP() - INTERVAL 4 DAY WHERE id IN ("
+                       + ",".join(map(str, resolved)) + ")")
+            want = (r + 1) * per
+            wait_for(f"round {r + 1}: {want} escalations and surveys", lambda: count(
+                site, 1, "SELECT COUNT(*) FROM escalations") >= want and count(
+                site, 1, "SELECT COUNT(*) FROM surveys") >= want, 120, 0.2)
+        wait_for("outbox settled", lambda: count(
+            site, 1, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')") == 0,
+            120, 0.2)
+        total = rounds * per
+        for kind, table in (("escalation", "escalations"), ("survey", "surveys")):
+            rows = count(site, 1, f"SELECT COUNT(*) FROM {table}")
+            queued = read(site, 1, "SELECT complaint_id, COUNT(*) FROM outbox WHERE kind = %s"
+                          " GROUP BY complaint_id HAVING COUNT(*) <> 1", (kind,))
+            per_ref = {}
+            for m in daemon_env.acks(site, kind):
+                per_ref.setdefault(m["X-Complaintd-Ref"], set()).add(msgid(m["Message-ID"]))
+            twice = {r: v for r, v in per_ref.items() if len(v) != 1}
+            assert rows == total and not queued and len(per_ref) == total and not twice, \
+                f"{kind}: {rows} rows for {total}, outbox rows not one per complaint: " \
+                f"{queued}, mailed twice: {twice}"
+        logs = [d.log_text().decode("utf-8", "replace") for d in ds]
+        print(f"    ({rounds} rounds of {per} escalations and {per} surveys due on three "
+              f"daemons at once: conflicts run again "
+              f"{sum(t.count('transaction aborted') for t in logs)}, of which the node ended "
+              f"without an error {sum(t.count('ended the transaction') for t in logs)})")
+        for d in ds:
+            assert d.stop() == 0
+            d.assert_clean_log()
+    finally:
+        for d in ds:
+            d.close()
+
+
 def test_three_daemons_under_failures(site, bindir):
     """Issue 12's cluster test: three daemons, one per node (each with its
     node first in [database] host, the others after it), all watching the
@@ -785,6 +864,7 @@ TESTS = [
     test_failover_to_next_node,
     test_same_token_two_nodes,
     test_ctl_reads_what_another_node_wrote,
+    test_scheduler_work_due_together,
     test_three_daemons_under_failures,
 ]
 

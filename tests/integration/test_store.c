@@ -17,6 +17,7 @@
 
 #include "mail/message.h"
 #include "store/migrations.h"
+#include "store/store-private.h"
 #include "store/store.h"
 #include "store/store_facts.h"
 
@@ -981,6 +982,64 @@ static void test_suppression(void **state)
 	store_close(&s);
 }
 
+/* ---- a transaction the server ends without an error ---------------------------- */
+
+/* end_quietly - what a Galera node can do to a transaction that loses a
+ * conflict while one of its statements runs: roll it back on the server
+ * and answer the statement without an error. */
+static int end_quietly(struct store *s, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	MYSQL_STMT *st = store_oneshot(s, "ROLLBACK", &p, err);
+	if (st)
+		mysql_stmt_close(st);
+	return st ? 0 : -1;
+}
+
+struct lost_try {
+	struct store *s;
+	unsigned tries;
+};
+
+static int lose_first_try(void *data, GError **err)
+{
+	struct lost_try *t = data;
+	if (store_suppress(t->s, "lost@x", T0 + 100, "in a lost try", T0, err) < 0)
+		return -1;
+	return ++t->tries == 1 ? end_quietly(t->s, err) : 0;
+}
+
+static void test_lost_transaction(void **state)
+{
+	struct store *s = open_store();
+	GError *err = NULL;
+	/* noticed right after the statement: store_tx runs it again, and the
+	 * write of the lost try is not left committed on its own */
+	struct lost_try t = { s, 0 };
+	assert_int_equal(store_tx(s, lose_first_try, &t, &err), 0);
+	assert_null(err);
+	assert_int_equal(t.tries, 2);
+	assert_int_equal(store_suppression_active(s, "lost@x", T0, &err), 1);
+
+	/* a write after a loss nothing noticed fails (the session is READ
+	 * ONLY outside our transactions) instead of committing by itself */
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(end_quietly(s, &err), -1);
+	assert_int_equal(err->code, STORE_ERROR_RETRY);
+	g_clear_error(&err);
+	assert_int_equal(store_suppress(s, "alone@x", T0 + 100, "after the loss", T0, &err), -1);
+	assert_int_equal(err->code, STORE_ERROR_RETRY);
+	g_clear_error(&err);
+	store_rollback(s);
+	assert_int_equal(store_suppression_active(s, "alone@x", T0, &err), 0);
+
+	/* outside a transaction a write runs in one of its own */
+	assert_int_equal(store_suppress(s, "plain@x", T0 + 100, "no transaction", T0, &err), 0);
+	assert_int_equal(store_suppression_active(s, "plain@x", T0, &err), 1);
+	assert_false(store_in_transaction(s));
+	store_close(&s);
+}
+
 /* ---- text fidelity --------------------------------------------------------------------- */
 
 static void test_unicode_roundtrip(void **state)
@@ -1331,6 +1390,7 @@ int main(void)
 		cmocka_unit_test(test_outbox_claim_concurrent),
 		cmocka_unit_test(test_outbox_lease_and_transitions),
 		cmocka_unit_test(test_suppression),
+		cmocka_unit_test(test_lost_transaction),
 		cmocka_unit_test(test_unicode_roundtrip),
 		cmocka_unit_test(test_injection_verbatim),
 		cmocka_unit_test(test_status_and_events),
