@@ -3,8 +3,9 @@
  * The server comes from CTD_DB_HOST, CTD_DB_PORT, CTD_DB_USER,
  * CTD_DB_PASSWORD, CTD_DB_NAME (tests/integration/start-mariadb.sh prints
  * them). THE TESTS DROP EVERY complaintd TABLE IN THAT DATABASE FIRST.
- * With CTD_DB_RESTART_CMD set (the script sets it) one test also restarts
- * the server and checks that store_ping reconnects. */
+ * With CTD_DB_RESTART_CMD set (run_store_tests.py and start-mariadb.sh set
+ * it) one test also restarts the server and checks that store_ping
+ * reconnects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
