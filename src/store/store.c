@@ -430,20 +430,26 @@ static MYSQL_STMT *write_alone(struct store *s, stmt_run run, const void *what, 
 			       bool owned, GError **err)
 {
 	for (unsigned t = 1;; t++) {
+		GError *e = NULL;  /* the caller's err may be NULL: we look at it */
 		MYSQL_STMT *st = NULL;
-		if (store_begin(s, err) == 0) {
-			st = run(s, what, p, err);
+		if (store_begin(s, &e) == 0) {
+			st = run(s, what, p, &e);
 			if (!st) {
 				store_rollback(s);
-			} else if (store_commit(s, err) < 0) {
+			} else if (store_commit(s, &e) < 0) {
 				if (owned)
 					mysql_stmt_close(st);
 				st = NULL;
 			}
 		}
-		if (st || t >= 3 || (*err)->domain != STORE_ERROR || (*err)->code != STORE_ERROR_RETRY)
+		if (st)
 			return st;
-		g_clear_error(err);
+		if (t >= 3 || !g_error_matches(e, STORE_ERROR, STORE_ERROR_RETRY)) {
+			if (e)
+				g_propagate_error(err, e);
+			return NULL;
+		}
+		g_error_free(e);
 	}
 }
 
