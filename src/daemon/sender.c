@@ -126,13 +126,14 @@ static enum fate fate_of(const struct config *cfg, const struct outbox_item *it,
 	return now - it->created_at > cfg->smtp_give_up ? FATE_GAVE_UP : FATE_DEFERRED;
 }
 
-/* record - write one outcome (inside the caller's transaction). */
+/* record - write one outcome (inside the caller's transaction); the mails
+ * that left are recorded together by record_tx. */
 static int record(const struct config *cfg, struct store *store, const struct outbox_item *it,
 		  const struct outcome *o, int64_t now, GError **err)
 {
 	switch (fate_of(cfg, it, o, now)) {
 	case FATE_SENT:
-		return store_outbox_sent(store, it->id, now, err);
+		g_assert_not_reached();
 	case FATE_REJECTED:
 		if (store_outbox_failed(store, it->id, o->why, err) < 0)
 			return -1;
@@ -189,11 +190,20 @@ struct record_tx {
 static int record_tx(void *ctx, GError **err)
 {
 	struct record_tx *t = ctx;
-	for (unsigned i = 0; i < t->items->len; i++)
-		if (record(t->cfg, t->store, g_ptr_array_index(t->items, i), &t->out[i], t->now,
-			   err) < 0)
-			return -1;
-	return 0;
+	uint64_t *sent = g_new(uint64_t, t->items->len);
+	unsigned n = 0;
+	int rc = 0;
+	for (unsigned i = 0; i < t->items->len && rc == 0; i++) {
+		const struct outbox_item *it = g_ptr_array_index(t->items, i);
+		if (fate_of(t->cfg, it, &t->out[i], t->now) == FATE_SENT)
+			sent[n++] = it->id;
+		else
+			rc = record(t->cfg, t->store, it, &t->out[i], t->now, err);
+	}
+	if (rc == 0)
+		rc = store_outbox_sent(t->store, sent, n, t->now, err);
+	g_free(sent);
+	return rc;
 }
 
 /* record_all - every outcome of one claim in one transaction: one commit

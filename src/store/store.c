@@ -39,7 +39,7 @@ enum st {
 	ST_ADD_ATTACHMENT, ST_ADD_HIT, ST_ADD_EVENT, ST_SET_STATUS,
 	ST_OUTBOX_ADD, ST_OUTBOX_COUNT_SINCE, ST_OUTBOX_COUNT_SINCE_ANY,
 	ST_OUTBOX_BY_MID, ST_OUTBOX_LAST_TO, ST_OUTBOX_CLAIM_DUE,
-	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_MARK, ST_OUTBOX_SENT, ST_OUTBOX_RETRY, ST_OUTBOX_END,
+	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
 	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
@@ -137,19 +137,6 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_OUTBOX_CLAIM_STALE] =
 		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"
 		" AND claimed_until < ? LIMIT ? FOR UPDATE SKIP LOCKED",
-	[ST_OUTBOX_MARK] =
-		"UPDATE outbox SET status = 'sending', claimed_by = ?,"
-		" claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
-	/* a sent acknowledgement also marks its complaint acknowledged: the
-	 * 24-hour limit counts to the mail that left, not the one queued */
-	[ST_OUTBOX_SENT] =
-		"UPDATE outbox o LEFT JOIN complaints c"
-		" ON c.id = o.complaint_id AND o.kind = 'ack'"
-		" SET o.status = 'sent', o.sent_at = ?, o.claimed_by = NULL,"
-		" o.claimed_until = NULL,"
-		" c.acknowledged_at = COALESCE(c.acknowledged_at, ?),"
-		" c.status = IF(c.status = 'new', 'acknowledged', c.status)"
-		" WHERE o.id = ?",
 	[ST_OUTBOX_RETRY] =
 		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
 		" last_error = ?, claimed_by = NULL, claimed_until = NULL"
@@ -205,6 +192,28 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_MIG_RECORD] =
 		"INSERT INTO schema_migrations (version, name, applied_at)"
 		" VALUES (?, ?, UTC_TIMESTAMP(6))",
+};
+
+/* Outbox rows changed by the batch (exec_ids): one UPDATE names up to
+ * IDS_CHUNK ids, the unused places bound NULL (which matches nothing), so
+ * that each is prepared once per connection. The sender claims and records
+ * up to 50 mails at a time. */
+#define IDS_CHUNK 50
+
+enum ids_kind { IDS_MARK, IDS_SENT, IDS_KINDS };
+
+static const char *const ids_head[IDS_KINDS] = {
+	[IDS_MARK] = "UPDATE outbox SET status = 'sending', claimed_by = ?,"
+		     " claimed_until = ?, attempts = attempts + 1 WHERE id IN (",
+	/* a sent acknowledgement also marks its complaint acknowledged: the
+	 * 24-hour limit counts to the mail that left, not the one queued */
+	[IDS_SENT] = "UPDATE outbox o LEFT JOIN complaints c"
+		     " ON c.id = o.complaint_id AND o.kind = 'ack'"
+		     " SET o.status = 'sent', o.sent_at = ?, o.claimed_by = NULL,"
+		     " o.claimed_until = NULL,"
+		     " c.acknowledged_at = COALESCE(c.acknowledged_at, ?),"
+		     " c.status = IF(c.status = 'new', 'acknowledged', c.status)"
+		     " WHERE o.id IN (",
 };
 
 /* Flushed in this order, so that rows come after the rows they refer to. */
@@ -275,6 +284,7 @@ struct store {
 	MYSQL_STMT *multi[DEFER_KINDS][DEFER_CHUNK + 1];
 	MYSQL_BIND *mbind;                      /* DEFER_CHUNK * DEFER_MAXCOLS */
 	MYSQL_STMT *known_many;                 /* see store_find_known_many */
+	MYSQL_STMT *ids[IDS_KINDS];             /* see exec_ids */
 	MYSQL_STMT *uni[STORE_UNION_KINDS][STORE_UNION_CHUNK + 1];  /* store_union_stmt */
 };
 
@@ -477,6 +487,84 @@ static MYSQL_STMT *exec(struct store *s, enum st id, struct pb *p,
 	return exec_try(s, &id, p, err);
 }
 
+static void mb_u64(MYSQL_BIND *b, uint64_t *v, bool zero_is_null);
+
+/* prepare_built - a statement from SQL built at run time (freed here);
+ * NULL + err (naming what) on failure. */
+static MYSQL_STMT *prepare_built(struct store *s, GString *sql, const char *what, GError **err)
+{
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
+		if (st) {
+			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), what, err);
+			mysql_stmt_close(st);
+		} else {
+			fail_db(s, "mysql_stmt_init", err);
+		}
+		st = NULL;
+	}
+	g_string_free(sql, TRUE);
+	return st;
+}
+
+/* ids_stmt - the prepared statement of kind k (see IDS_CHUNK). */
+static MYSQL_STMT *ids_stmt(struct store *s, enum ids_kind k, GError **err)
+{
+	if (s->ids[k])
+		return s->ids[k];
+	GString *sql = g_string_new(ids_head[k]);
+	for (unsigned i = 0; i < IDS_CHUNK; i++)
+		g_string_append(sql, i ? ", ?" : "?");
+	g_string_append_c(sql, ')');
+	return s->ids[k] = prepare_built(s, sql, ids_head[k], err);
+}
+
+struct ids_call {
+	enum ids_kind k;
+	const uint64_t *ids;
+	unsigned n;
+};
+
+/* ids_try - statement c->k with lead's values, then the ids (stmt_run). */
+static MYSQL_STMT *ids_try(struct store *s, const void *what, struct pb *lead, GError **err)
+{
+	const struct ids_call *c = what;
+	g_assert(c->n <= IDS_CHUNK && lead->nb <= 2);
+	MYSQL_STMT *st = ids_stmt(s, c->k, err);
+	if (!st)
+		return NULL;
+	MYSQL_BIND b[2 + IDS_CHUNK];
+	uint64_t v[IDS_CHUNK];
+	memcpy(b, lead->b, lead->nb * sizeof *b);
+	for (unsigned i = 0; i < IDS_CHUNK; i++) {
+		MYSQL_BIND *x = &b[lead->nb + i];
+		v[i] = i < c->n ? c->ids[i] : 0;
+		memset(x, 0, sizeof *x);
+		if (i < c->n)
+			mb_u64(x, &v[i], false);
+		else
+			x->buffer_type = MYSQL_TYPE_NULL;
+	}
+	if (mysql_stmt_bind_param(st, b) || mysql_stmt_execute(st)) {
+		fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), ids_head[c->k], err);
+		return NULL;
+	}
+	return txn_check(s, ids_head[c->k], err) < 0 ? NULL : st;
+}
+
+/* exec_ids - statement k for n ids (n <= IDS_CHUNK), lead's values first;
+ * in a transaction of its own when not in one. */
+static int exec_ids(struct store *s, enum ids_kind k, struct pb *lead, const uint64_t *ids,
+		    unsigned n, GError **err)
+{
+	struct ids_call c = { k, ids, n };
+	if (n == 0)
+		return 0;
+	MYSQL_STMT *st = s->in_txn ? ids_try(s, &c, lead, err)
+				   : write_alone(s, ids_try, &c, lead, false, err);
+	return st ? 0 : -1;
+}
+
 /* ---- result rows ------------------------------------------------------------- */
 
 /* rb_start - bind r as the result of st and buffer the rows client side. */
@@ -560,6 +648,11 @@ static void library_init_once(void)
 
 static void drop_statements(struct store *s)
 {
+	for (unsigned k = 0; k < IDS_KINDS; k++) {
+		if (s->ids[k])
+			mysql_stmt_close(s->ids[k]);
+		s->ids[k] = NULL;
+	}
 	if (s->known_many)
 		mysql_stmt_close(s->known_many);
 	s->known_many = NULL;
@@ -628,19 +721,7 @@ static MYSQL_STMT *multi_get(struct store *s, enum defer_kind k, unsigned n,
 	for (unsigned i = 0; i < n; i++)
 		g_string_append(g_string_append(sql, i ? ", " : ""),
 				defer_sql[k].row);
-	MYSQL_STMT *st = mysql_stmt_init(s->db);
-	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
-		if (st) {
-			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st),
-			     defer_sql[k].head, err);
-			mysql_stmt_close(st);
-		} else {
-			fail_db(s, "mysql_stmt_init", err);
-		}
-		st = NULL;
-	}
-	g_string_free(sql, TRUE);
-	return s->multi[k][n] = st;
+	return s->multi[k][n] = prepare_built(s, sql, defer_sql[k].head, err);
 }
 
 MYSQL_STMT *store_union_stmt(struct store *s, enum store_union_kind k, const char *one,
@@ -660,18 +741,7 @@ MYSQL_STMT *store_union_stmt(struct store *s, enum store_union_kind k, const cha
 		g_string_append_printf(sql, "%u, ", i);
 		g_string_append(g_string_append(sql, one), ")");
 	}
-	MYSQL_STMT *st = mysql_stmt_init(s->db);
-	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
-		if (st) {
-			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "union lookup", err);
-			mysql_stmt_close(st);
-		} else {
-			fail_db(s, "mysql_stmt_init", err);
-		}
-		st = NULL;
-	}
-	g_string_free(sql, TRUE);
-	return s->uni[k][n] = st;
+	return s->uni[k][n] = prepare_built(s, sql, "union lookup", err);
 }
 
 int store_stmt_fail(struct store *s, MYSQL_STMT *st, const char *what, GError **err)
@@ -1933,13 +2003,15 @@ static int claim_locked(struct store *s, const char *owner, int64_t now,
 	    claim_select(s, ST_OUTBOX_CLAIM_STALE, now, max - items->len,
 			 items, err) < 0)
 		return -1;
-	for (unsigned i = 0; i < items->len; i++) {
-		const struct outbox_item *it = items->pdata[i];
+	uint64_t ids[IDS_CHUNK];
+	for (unsigned i = 0; i < items->len; i += IDS_CHUNK) {
+		unsigned n = MIN(IDS_CHUNK, items->len - i);
+		for (unsigned j = 0; j < n; j++)
+			ids[j] = ((const struct outbox_item *)items->pdata[i + j])->id;
 		struct pb p = { .nb = 0 };
 		pb_chars(&p, owner, LEN_OWNER);
 		pb_time(&p, now + lease_seconds);
-		pb_u64(&p, it->id);
-		if (!exec(s, ST_OUTBOX_MARK, &p, err))
+		if (exec_ids(s, IDS_MARK, &p, ids, n, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -1984,13 +2056,17 @@ int store_outbox_claim(struct store *s, const char *owner, int64_t now,
 	return n;
 }
 
-int store_outbox_sent(struct store *s, uint64_t id, int64_t now, GError **err)
+int store_outbox_sent(struct store *s, const uint64_t *ids, unsigned n, int64_t now,
+		      GError **err)
 {
-	struct pb p = { .nb = 0 };
-	pb_time(&p, now);
-	pb_time(&p, now);
-	pb_u64(&p, id);
-	return exec(s, ST_OUTBOX_SENT, &p, err) ? 0 : -1;
+	for (unsigned i = 0; i < n; i += IDS_CHUNK) {
+		struct pb p = { .nb = 0 };
+		pb_time(&p, now);
+		pb_time(&p, now);
+		if (exec_ids(s, IDS_SENT, &p, ids + i, MIN(IDS_CHUNK, n - i), err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int store_outbox_retry(struct store *s, uint64_t id, int64_t next_at,
@@ -2523,18 +2599,7 @@ static MYSQL_STMT *known_many_stmt(struct store *s, GError **err)
 	for (unsigned i = 0; i < KNOWN_CHUNK; i++)
 		g_string_append(sql, i ? ", ?" : "?");
 	g_string_append_c(sql, ')');
-	MYSQL_STMT *st = mysql_stmt_init(s->db);
-	if (!st || mysql_stmt_prepare(st, sql->str, (unsigned long)sql->len)) {
-		if (st) {
-			fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), "find_known_many", err);
-			mysql_stmt_close(st);
-		} else {
-			fail_db(s, "mysql_stmt_init", err);
-		}
-		st = NULL;
-	}
-	g_string_free(sql, TRUE);
-	return s->known_many = st;
+	return s->known_many = prepare_built(s, sql, "find_known_many", err);
 }
 
 /* apply_known - one result row onto the items it names. */

@@ -334,7 +334,11 @@ void outbox_item_free(struct outbox_item *it); /* NULL-safe; GDestroyNotify-able
 int store_outbox_claim(struct store *s, const char *owner, int64_t now,
 		       int64_t lease_seconds, unsigned max, GPtrArray *out,
 		       GError **err);
-int store_outbox_sent(struct store *s, uint64_t id, int64_t now, GError **err);
+/* store_outbox_sent - the n mails ids[] left: 'sent' at now, claims
+ * cleared, an acknowledgement's complaint acknowledged; one statement per
+ * 50 ids, in the open transaction or one of its own. */
+int store_outbox_sent(struct store *s, const uint64_t *ids, unsigned n, int64_t now,
+		      GError **err);
 /* store_outbox_retry - back to 'pending', due at next_at, error kept. */
 int store_outbox_retry(struct store *s, uint64_t id, int64_t next_at,
 		       const char *error, GError **err);

@@ -846,6 +846,27 @@ static void test_outbox_claim_concurrent(void **state)
 	printf("# claimed: sender-a %u, sender-b %u\n", a.ids->len, b.ids->len);
 	assert_int_equal(raw_count("SELECT COUNT(*) FROM outbox WHERE status ="
 				   " 'sending' AND attempts = 1"), 300);
+	/* more than one claim's worth (50 ids a statement) recorded at once,
+	 * and in one claim of 120: every row marked, none twice */
+	assert_int_equal(store_outbox_sent(s, (uint64_t *)a.ids->data, a.ids->len, T0 + 1,
+					   &err), 0);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+			 (long)a.ids->len);
+	assert_int_equal(store_outbox_sent(s, (uint64_t *)b.ids->data, b.ids->len, T0 + 1,
+					   &err), 0);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"
+				   " AND claimed_by IS NULL"), 300);
+	db = raw_connect();
+	assert_int_equal(mysql_query(db, "DELETE FROM outbox"), 0);
+	mysql_close(db);
+	outbox_fill(s, 130, "many", T0);
+	GPtrArray *items = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
+	assert_int_equal(store_outbox_claim(s, "sender-c", T0, 300, 120, items, &err), 120);
+	g_ptr_array_unref(items);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM outbox WHERE status = 'sending'"
+				   " AND claimed_by = 'sender-c' AND attempts = 1"), 120);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+				   " AND attempts = 0"), 10);
 	g_hash_table_unref(seen);
 	g_array_unref(a.ids);
 	g_array_unref(b.ids);
@@ -905,7 +926,7 @@ static void test_outbox_lease_and_transitions(void **state)
 	g_ptr_array_set_size(got, 0);
 
 	/* sent: final */
-	assert_int_equal(store_outbox_sent(s, id, T0 + 501, &err), 0);
+	assert_int_equal(store_outbox_sent(s, &id, 1, T0 + 501, &err), 0);
 	char *st = raw_getf("SELECT status FROM outbox WHERE id = %llu",
 			    (unsigned long long)id);
 	assert_string_equal(st, "sent");
