@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -321,6 +322,20 @@ static enum store_error classify(unsigned code)
 	}
 }
 
+/* hang_up - end a connection we give up on, now: the statement handles
+ * stay valid until store_reconnect closes them, but the server must see
+ * the client gone at once and roll back what it still holds for us. The
+ * connection may well be alive (1047 from a node leaving the primary
+ * component, a read timeout): left open, a transaction that had locked
+ * the reference counter kept every other daemon waiting. */
+static void hang_up(struct store *s)
+{
+	my_socket fd = -1;
+	if (s->db && !s->broken &&
+	    mariadb_get_infov(s->db, MARIADB_CONNECTION_SOCKET, &fd) == 0 && fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
 /* fail - set err from a server/client error code; a lost connection also
  * ends the transaction and marks the store broken. Returns -1. */
 static int fail(struct store *s, unsigned code, const char *msg,
@@ -332,6 +347,7 @@ static int fail(struct store *s, unsigned code, const char *msg,
 	if (code == ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION && s->in_txn)
 		e = STORE_ERROR_RETRY;
 	if (e == STORE_ERROR_CONNECTION) {
+		hang_up(s);
 		s->broken = true;
 		s->in_txn = false;
 	}
