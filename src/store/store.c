@@ -325,9 +325,10 @@ static enum store_error classify(unsigned code)
 /* hang_up - end a connection we give up on, now: the statement handles
  * stay valid until store_reconnect closes them, but the server must see
  * the client gone at once and roll back what it still holds for us. The
- * connection may well be alive (1047 from a node leaving the primary
- * component, a read timeout): left open, a transaction that had locked
- * the reference counter kept every other daemon waiting. */
+ * connection may well be alive (1047 from a Galera node that is not
+ * ready, a server-side network error; libmariadb itself closes it only on
+ * its own read errors): left open, a transaction that had locked the
+ * reference counter kept every other daemon waiting. */
 static void hang_up(struct store *s)
 {
 	my_socket fd = -1;
