@@ -126,14 +126,14 @@ static enum fate fate_of(const struct config *cfg, const struct outbox_item *it,
 	return now - it->created_at > cfg->smtp_give_up ? FATE_GAVE_UP : FATE_DEFERRED;
 }
 
-/* record - write one outcome (inside the caller's transaction); the mails
- * that left are recorded together by record_tx. */
+/* record - write one outcome (inside the caller's transaction); record_tx
+ * gathers the mails that left into one statement instead. */
 static int record(const struct config *cfg, struct store *store, const struct outbox_item *it,
 		  const struct outcome *o, int64_t now, GError **err)
 {
 	switch (fate_of(cfg, it, o, now)) {
 	case FATE_SENT:
-		g_assert_not_reached();
+		return store_outbox_sent(store, &it->id, 1, now, err);
 	case FATE_REJECTED:
 		if (store_outbox_failed(store, it->id, o->why, err) < 0)
 			return -1;
