@@ -505,9 +505,7 @@ def test_same_token_two_nodes(site, bindir):
         trouble = sum(galera_errors(d.log_text()).get("1213", 0) for d in ds)
         print(f"    ({rounds} tokens posted to nodes 2 and 3 at once: answers {statuses}; "
               f"1213 aborts in the logs: {trouble})")
-        for d in ds:
-            assert d.stop() == 0
-            d.assert_clean_log()
+        stop_clean(ds)
     finally:
         for d in ds:
             d.close()
@@ -562,6 +560,33 @@ def test_ctl_reads_what_another_node_wrote(site, bindir):
             lock.close()
         d.close()
         reader.close()
+
+
+def daemon_per_node(site, bindir, mailboxes):
+    """Three daemons, daemon i on node i first in [database] host and the
+    other nodes after it, on the given mailboxes and the web form, with the
+    limits out of the way and escalations checked every second."""
+    nodes = [site.cluster.node(i) for i in (1, 2, 3)]
+    ds = []
+    for i, node in enumerate(nodes, 1):
+        order = [node] + [n for n in nodes if n is not node]
+        hosts = ", ".join(f"{servers.LOOPBACK}:{n.port}" for n in order)
+        ds.append(Daemon(site.on(i), bindir, mailboxes=mailboxes, web={"rate_limit": "100000"},
+                         extra={"database": {"host": hosts},
+                                "acknowledge": {"max_per_sender_per_hour": "100000",
+                                                "max_per_domain_per_day": "0"},
+                                "escalation": {"supervisor": "supervisor@staff.shop.example",
+                                               "check_interval": "1s"}}))
+    return ds
+
+
+def stop_clean(ds):
+    """Each daemon still running, stopped with exit 0, its log free of
+    sanitizer reports."""
+    for d in ds:
+        assert d.alive(), "a daemon ended"
+        assert d.stop() == 0
+        d.assert_clean_log()
 
 
 class Poster:
@@ -643,17 +668,7 @@ def test_scheduler_work_due_together(site, bindir):
     row was mailed twice here before."""
     rounds, per = 4, 20
     migrate_on_node1(site, bindir)
-    nodes = [site.cluster.node(i) for i in (1, 2, 3)]
-    ds = []
-    for i in (1, 2, 3):
-        order = [nodes[i - 1]] + [n for n in nodes if n is not nodes[i - 1]]
-        ds.append(Daemon(site.on(i), bindir, mailboxes=[], web={"rate_limit": "100000"},
-                         extra={"database": {"host": ", ".join(
-                             f"{servers.LOOPBACK}:{n.port}" for n in order)},
-                                "acknowledge": {"max_per_sender_per_hour": "100000",
-                                                "max_per_domain_per_day": "0"},
-                                "escalation": {"supervisor": "supervisor@staff.shop.example",
-                                               "check_interval": "1s"}}))
+    ds = daemon_per_node(site, bindir, [])
     try:
         for d in ds:
             d.start()
@@ -699,9 +714,7 @@ def test_scheduler_work_due_together(site, bindir):
               f"daemons at once: conflicts run again "
               f"{sum(t.count('transaction aborted') for t in logs)}, of which the node ended "
               f"without an error {sum(t.count('ended the transaction') for t in logs)})")
-        for d in ds:
-            assert d.stop() == 0
-            d.assert_clean_log()
+        stop_clean(ds)
     finally:
         for d in ds:
             d.close()
@@ -721,19 +734,8 @@ def test_three_daemons_under_failures(site, bindir):
     due during the run each recorded and mailed once."""
     n_mail, n_post = 2000, 500
     migrate_on_node1(site, bindir)
-    nodes = [site.cluster.node(i) for i in (1, 2, 3)]
-    boxes = [("main", "alice", "INBOX", {"batch": "20"}), ("second", "bob", "INBOX", {"batch": "20"})]
-    ds = []
-    for i in (1, 2, 3):
-        order = [nodes[i - 1]] + [n for n in nodes if n is not nodes[i - 1]]
-        hosts = ", ".join(f"{servers.LOOPBACK}:{n.port}" for n in order)
-        ds.append(Daemon(site.on(i), bindir, mailboxes=boxes,
-                         web={"rate_limit": "100000"},
-                         extra={"database": {"host": hosts},
-                                "acknowledge": {"max_per_sender_per_hour": "100000",
-                                                "max_per_domain_per_day": "0"},
-                                "escalation": {"supervisor": "supervisor@staff.shop.example",
-                                               "check_interval": "1s"}}))
+    ds = daemon_per_node(site, bindir, [("main", "alice", "INBOX", {"batch": "20"}),
+                                        ("second", "bob", "INBOX", {"batch": "20"})])
     raws = {"alice": [synthetic_mail(i) for i in range(0, n_mail, 2)],
             "bob": [synthetic_mail(i) for i in range(1, n_mail, 2)]}
     total = n_mail + n_post
@@ -847,10 +849,7 @@ def test_three_daemons_under_failures(site, bindir):
               f"{sent - total} acknowledgements sent again with the same Message-ID; "
               f"Galera errors: " + str({k: v for d in ds
                                          for k, v in galera_errors(d.log_text()).items()}) + ")")
-        for d in ds:
-            assert d.alive(), "a daemon ended"
-            assert d.stop() == 0
-            d.assert_clean_log()
+        stop_clean(ds)
     finally:
         for d in ds:
             d.close()
