@@ -613,8 +613,9 @@ class SmtpSink(_Server):
     name = "smtp"
 
     def __init__(self, root=None, tls=False, ca=None, user="mailer",
-                 password=None):
+                 password=None, program=None):
         super().__init__(root)
+        self.program = program  # another receiver taking --port and --dir
         self.port = free_port()
         self.dir = os.path.join(self.root, "spool")
         os.makedirs(self.dir, exist_ok=True)
@@ -628,9 +629,9 @@ class SmtpSink(_Server):
     def start(self):
         if self.running():
             return
-        cmd = [sys.executable, os.path.join(HERE, "smtp_sink.py"),
-               "--port", str(self.port), "--dir", self.dir,
-               "--user", self.user, "--password", self.password]
+        cmd = [self.program] if self.program else [sys.executable, os.path.join(HERE, "smtp_sink.py")]
+        cmd += ["--port", str(self.port), "--dir", self.dir,
+                "--user", self.user, "--password", self.password]
         if self.tls:
             if self.ca is None:
                 self.ca = make_ca(os.path.join(self.root, "tls"))
@@ -681,6 +682,11 @@ class SmtpSink(_Server):
             out.append(meta)
         return out
 
+    def count(self):
+        """How many messages messages() would return, without reading them."""
+        return sum(1 for n in os.listdir(self.dir)
+                   if n.endswith(".json") and n != "control.json")
+
     def clear(self):
         for name in os.listdir(self.dir):
             if name.endswith((".eml", ".json")) and name != "control.json":
@@ -701,13 +707,14 @@ class SmtpSink(_Server):
 
 class Servers:
     """MariaDB, Dovecot and an SMTP sink, each in its own temp dir, started
-    and stopped together. Pass db=False etc. to leave one out."""
+    and stopped together. Pass db=False etc. to leave one out; smtp_program
+    names another receiver for the sink (tests/bench/smtp_spool.c)."""
 
-    def __init__(self, db=True, imap=True, smtp=True, smtp_tls=False):
+    def __init__(self, db=True, imap=True, smtp=True, smtp_tls=False, smtp_program=None):
         self.db = MariaDB() if db else None
         self.dovecot = Dovecot() if imap else None
         ca = self.dovecot.ca if self.dovecot else None
-        self.sink = SmtpSink(tls=smtp_tls, ca=ca) if smtp else None
+        self.sink = SmtpSink(tls=smtp_tls, ca=ca, program=smtp_program) if smtp else None
 
     def _all(self):
         return [s for s in (self.db, self.dovecot, self.sink) if s]
