@@ -80,10 +80,19 @@ static char *references(const struct mailout *m)
 	return g_string_free(out, out->len == 0);
 }
 
+/* text_part - body as a text/plain part in UTF-8. The content is set
+ * directly, not with g_mime_text_part_set_text: that one walks the whole
+ * text looking for a smaller charset to label it with, which we replace
+ * by utf-8 anyway (it converts nothing), and it was a tenth of composing. */
 static GMimeObject *text_part(const char *body)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
-	g_mime_text_part_set_text(part, body ? body : "");
+	const char *text = body ? body : "";
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(part), w);
+	g_object_unref(w);
+	g_object_unref(st);
 	g_mime_text_part_set_charset(part, "utf-8");
 	GMimeContentEncoding enc = g_mime_part_get_best_content_encoding(
 		GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT);
