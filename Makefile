@@ -22,7 +22,7 @@ V        ?= 0
 Q        = $(if $(filter 1,$(V)),,@)
 
 PKGS     = glib-2.0 gmime-3.0 libcurl libpcre2-8 libmariadb libmicrohttpd \
-           libsystemd uchardet libytnef libhs
+           libsystemd uchardet libytnef libhs libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -52,7 +52,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 DEB_PKGS = build-essential pkg-config clang libclang-rt-14-dev \
            libglib2.0-dev libgmime-3.0-dev libcurl4-openssl-dev libpcre2-dev \
            libmariadb-dev libmicrohttpd-dev libsystemd-dev libuchardet-dev \
-           libytnef0-dev libcmocka-dev libvectorscan-dev \
+           libytnef0-dev libcmocka-dev libvectorscan-dev libssl-dev \
            mariadb-server mariadb-client galera-4 rsync dovecot-imapd python3 \
            python3-aiosmtpd python3-pymysql openssl ca-certificates curl \
            valgrind wrk chromium fonts-wqy-microhei

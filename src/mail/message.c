@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib/digest.h"
+
 struct header { char *name; char *value; };
 
 struct message {
@@ -275,9 +277,9 @@ void msg_add_attachment(struct message *m, const char *filename,
 	a->content_type = g_ascii_strdown(content_type ? content_type
 					  : "application/octet-stream", -1);
 	a->data = g_bytes_ref(data);
-	char *hex = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
-	g_strlcpy(a->sha256, hex, sizeof(a->sha256));
-	g_free(hex);
+	gsize len;
+	const void *bytes = g_bytes_get_data(data, &len);
+	digest_sha256_hex(bytes, len, a->sha256);
 	g_ptr_array_add(m->attachments, a);
 }
 
@@ -311,9 +313,9 @@ void msg_set_raw(struct message *m, GBytes *raw)
 		g_bytes_unref(old);
 	m->raw_sha256[0] = '\0';
 	if (m->raw) {
-		char *hex = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, m->raw);
-		g_strlcpy(m->raw_sha256, hex, sizeof(m->raw_sha256));
-		g_free(hex);
+		gsize len;
+		const void *bytes = g_bytes_get_data(m->raw, &len);
+		digest_sha256_hex(bytes, len, m->raw_sha256);
 	}
 }
 

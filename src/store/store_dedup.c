@@ -6,23 +6,24 @@
 
 #include <string.h>
 
+#include "lib/digest.h"
 #include "store/store-private.h"
 
 char *store_content_hash(const struct message *m)
 {
-	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	struct digest *d = digest_new();
 	const char *from = msg_from_addr(m);
-	g_checksum_update(c, (const guchar *)"from:", 5);
+	digest_update(d, "from:", 5);
 	if (from)
-		g_checksum_update(c, (const guchar *)from, (gssize)strlen(from));
-	g_checksum_update(c, (const guchar *)"\ntext:", 6);
-	g_checksum_update(c, (const guchar *)msg_text(m), (gssize)strlen(msg_text(m)));
+		digest_update(d, from, strlen(from));
+	digest_update(d, "\ntext:", 6);
+	digest_update(d, msg_text(m), strlen(msg_text(m)));
 	for (unsigned i = 0; i < msg_attachment_count(m); i++) {
-		g_checksum_update(c, (const guchar *)"\natt:", 5);
-		g_checksum_update(c, (const guchar *)msg_attachment(m, i)->sha256, 64);
+		digest_update(d, "\natt:", 5);
+		digest_update(d, msg_attachment(m, i)->sha256, 64);
 	}
-	char *hex = g_strdup(g_checksum_get_string(c));
-	g_checksum_free(c);
+	char *hex = g_malloc(DIGEST_HEX_LEN + 1);
+	digest_finish(d, hex);
 	return hex;
 }
 
