@@ -80,10 +80,39 @@ static char *references(const struct mailout *m)
 	return g_string_free(out, out->len == 0);
 }
 
+int mailout_body_encoding(const char *text, size_t len)
+{
+	size_t count8 = 0, line = 0, maxline = 0;
+	bool from = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\0')
+			return GMIME_CONTENT_ENCODING_BASE64;
+		if (c == '\n') {
+			maxline = MAX(maxline, line);
+			line = 0;
+			continue;
+		}
+		if (line == 0 && len - i >= 5 && !memcmp(text + i, "From ", 5))
+			from = true;
+		count8 += c >= 0x80;
+		line++;
+	}
+	maxline = MAX(maxline, line);
+	if (count8)
+		return count8 >= (size_t)(len * (17.0 / 100.0)) ? GMIME_CONTENT_ENCODING_BASE64
+								: GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	if (maxline > 998 || from)
+		return GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	return GMIME_CONTENT_ENCODING_DEFAULT;
+}
+
 /* text_part - body as a text/plain part in UTF-8. The content is set
  * directly, not with g_mime_text_part_set_text: that one walks the whole
  * text looking for a smaller charset to label it with, which we replace
- * by utf-8 anyway (it converts nothing), and it was a tenth of composing. */
+ * by utf-8 anyway (it converts nothing), and it was a sixth of composing;
+ * the encoding is chosen in one pass, not through gmime's filter stream
+ * (another sixth). */
 static GMimeObject *text_part(const char *body)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
@@ -94,9 +123,8 @@ static GMimeObject *text_part(const char *body)
 	g_object_unref(w);
 	g_object_unref(st);
 	g_mime_text_part_set_charset(part, "utf-8");
-	GMimeContentEncoding enc = g_mime_part_get_best_content_encoding(
-		GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
+	g_mime_part_set_content_encoding(GMIME_PART(part),
+					 (GMimeContentEncoding)mailout_body_encoding(text, strlen(text)));
 	return GMIME_OBJECT(part);
 }
 

@@ -43,6 +43,15 @@ GBytes *mailout_compose(const struct mailout *m);
  * DOMAIN taken from from_addr. g_free. */
 char *mailout_message_id(const char *kind, const char *ref, const char *from_addr);
 
+/* mailout_body_encoding - the Content-Transfer-Encoding a UTF-8 text
+ * body of len bytes goes out in, as a GMimeContentEncoding: base64 when
+ * it holds a NUL or 17 % or more of its bytes are 8-bit, quoted-printable
+ * for fewer 8-bit bytes, a line over 998 bytes or a line starting "From ",
+ * else the default (7bit). The same choice as gmime's
+ * g_mime_part_get_best_content_encoding with the 7-bit constraint, made in
+ * one pass over the bytes instead of through a filter stream. */
+int mailout_body_encoding(const char *text, size_t len);
+
 /* mailout_clean_header - copy of value with control characters turned into
  * spaces and runs of blanks collapsed. g_free. */
 char *mailout_clean_header(const char *value);

@@ -197,6 +197,69 @@ static void test_ids(void **state)
 	g_free(c);
 }
 
+/* gmime_best - what gmime's filter stream chooses for text. */
+static int gmime_best(const char *text, size_t len)
+{
+	GMimePart *part = g_mime_part_new_with_type("text", "plain");
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, len);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, w);
+	int enc = g_mime_part_get_best_content_encoding(part, GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_object_unref(w);
+	g_object_unref(st);
+	g_object_unref(part);
+	return enc;
+}
+
+/* mailout_body_encoding makes gmime's choice: the cases at each rule's
+ * edge, then random texts built from the bytes the rules look at. */
+static void test_body_encoding(void **state)
+{
+	(void)state;
+	static const struct { const char *text; int enc; } cases[] = {
+		{ "", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ "plain English\n", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ "From me\n", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "x\r\nFrom me", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "x\rFrom me", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ ">From me\nFrom", GMIME_CONTENT_ENCODING_DEFAULT },
+		{ "caf\xc3\xa9\n", GMIME_CONTENT_ENCODING_BASE64 },
+		{ "one caf\xc3\xa9 in a longer English sentence\n",
+		  GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "电水壶用了三天就漏水。\n", GMIME_CONTENT_ENCODING_BASE64 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		size_t len = strlen(cases[i].text);
+		assert_int_equal(mailout_body_encoding(cases[i].text, len), cases[i].enc);
+		assert_int_equal(gmime_best(cases[i].text, len), cases[i].enc);
+	}
+	char line[1002];
+	for (size_t n = 997; n <= 1000; n++) {  /* 998 bytes, CR counted */
+		memset(line, 'a', n);
+		line[n - 1] = n == 1000 ? '\r' : 'a';
+		line[n] = '\n';
+		assert_int_equal(mailout_body_encoding(line, n + 1), gmime_best(line, n + 1));
+	}
+	assert_int_equal(mailout_body_encoding("a\0b", 3), GMIME_CONTENT_ENCODING_BASE64);
+	static const char *const pieces[] = { "a", "b c", "\n", "\r\n", "\r", "From ", "From",
+					      "\xe4\xb8\xad", "\xc3\xa9", " ", "." };
+	GRand *r = g_rand_new_with_seed(1234);
+	GString *t = g_string_new(NULL);
+	for (int round = 0; round < 3000; round++) {
+		g_string_truncate(t, 0);
+		int n = g_rand_int_range(r, 0, 60), run = g_rand_int_range(r, 0, 4) ? 1 : 400;
+		for (int k = 0; k < n; k++)
+			for (int j = 0; j < (k == n / 2 ? run : 1); j++)
+				g_string_append(t, pieces[g_rand_int_range(r, 0,
+									  G_N_ELEMENTS(pieces))]);
+		if (round % 500 == 0)
+			g_string_append_len(t, "\0", 1);
+		assert_int_equal(mailout_body_encoding(t->str, t->len), gmime_best(t->str, t->len));
+	}
+	g_string_free(t, TRUE);
+	g_rand_free(r);
+}
+
 int main(void)
 {
 	g_mime_init();
@@ -205,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_parts_and_references),
 		cmocka_unit_test(test_attachment_cap),
+		cmocka_unit_test(test_body_encoding),
 	};
 	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
 	g_mime_shutdown();
