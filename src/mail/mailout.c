@@ -117,14 +117,15 @@ static GMimeObject *text_part(const char *body)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
 	const char *text = body ? body : "";
-	GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	size_t len = strlen(text);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, len);
 	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(GMIME_PART(part), w);
 	g_object_unref(w);
 	g_object_unref(st);
 	g_mime_text_part_set_charset(part, "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(part),
-					 (GMimeContentEncoding)mailout_body_encoding(text, strlen(text)));
+					 (GMimeContentEncoding)mailout_body_encoding(text, len));
 	return GMIME_OBJECT(part);
 }
 
