@@ -175,9 +175,13 @@ enum store_mid_use {
  * a web post: STORE_MID_NEW). Out pointers may be NULL. -1 with err. */
 int store_find_mid_reuse(struct store *s, const struct message *m, uint64_t *msg_row,
 			 uint64_t *complaint_id, char **other_key, GError **err);
-/* One mail of store_find_mid_reuse_many: m in (borrowed), the rest out. */
+/* One mail of store_find_mid_reuse_many: m and key in (borrowed), the
+ * rest out. key is the mail's own dedup key (store_dedup_key) or NULL: a
+ * row found under the Message-ID with this very key is the same mail,
+ * stored meanwhile by another connection (STORE_MID_SAME). */
 struct store_mid {
 	const struct message *m;
+	const char *key;
 	int use;                        /* enum store_mid_use */
 	uint64_t msg_row, complaint_id;
 	char *other_key;                /* STORE_MID_REUSED: owned, g_free */

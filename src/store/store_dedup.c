@@ -69,12 +69,15 @@ static void bind_u64(MYSQL_BIND *b, uint64_t *v, my_bool *is_null)
 	b->is_null = is_null;
 }
 
-/* judge - what the row found (key, from) says of q's mail. */
+/* judge - what the row found (key, from) says of q's mail: the same mail
+ * when it holds the key older versions gave it and the same sender, or
+ * its own key (the key covers sender and content). */
 static void judge(struct store_mid *q, const char *old, uint64_t row, uint64_t cid,
 		  const char *key, const char *from)
 {
 	const char *mine = msg_from_addr(q->m);
-	bool same = key && !strcmp(key, old) && from && mine && !g_ascii_strcasecmp(from, mine);
+	bool same = key && ((q->key && !strcmp(key, q->key)) ||
+			    (!strcmp(key, old) && from && mine && !g_ascii_strcasecmp(from, mine)));
 	q->use = same ? STORE_MID_SAME : STORE_MID_REUSED;
 	q->msg_row = row;
 	q->complaint_id = cid;

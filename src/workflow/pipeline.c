@@ -583,6 +583,7 @@ static int check_mid_reuse(struct pipeline *p, struct pipeline_item *items, unsi
 		if (k[i].found || dup_of[i] >= 0 || !k[i].key)
 			continue;
 		q[m].m = items[i].msg;
+		q[m].key = k[i].key;
 		at[m++] = i;
 	}
 	int rc = m ? store_find_mid_reuse_many(p->store, q, m, err) : 0;
