@@ -6,6 +6,7 @@
 #include "lib/config.h"
 #include "lib/holder.h"
 #include "lib/lifecycle.h"
+#include "lib/log.h"
 #include "mail/template.h"
 #include "workflow/pipeline.h"
 #include "store/store.h"
@@ -71,9 +72,14 @@ static void reserve_refs(struct channel *ch, int64_t now)
 	if (ch->refs_left && now - ch->refs_at < REF_BLOCK_AGE)
 		return;
 	ch->refs_left = 0;
-	if (store_reserve_refs(ch->store, ch->env->cfg->ref_prefix, now, REF_BLOCK, NULL) == 0) {
+	GError *err = NULL;
+	if (store_reserve_refs(ch->store, ch->env->cfg->ref_prefix, now, REF_BLOCK, &err) == 0) {
 		ch->refs_left = REF_BLOCK;
 		ch->refs_at = now;
+	} else {
+		/* the post still gets a number, taken inside its transaction */
+		log_warn("reference numbers not reserved: %s", err ? err->message : "?");
+		g_clear_error(&err);
 	}
 }
 
