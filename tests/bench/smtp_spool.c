@@ -14,7 +14,9 @@
  * on a two-core machine the bench would measure the sink (a relay such as
  * Postfix costs a fraction of that). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -244,17 +246,17 @@ static void *serve(void *arg)
  * Python sink does when it is started again on the same spool. */
 static unsigned next_seq(void)
 {
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "ls '%s' 2>/dev/null | grep -E '^[0-9]+\\.json$' | sort | tail -1",
-		 spool);
-	FILE *p = popen(cmd, "r");
-	unsigned n = 0;
-	if (p) {
-		if (fscanf(p, "%u", &n) != 1)
-			n = 0;
-		pclose(p);
+	unsigned top = 0;
+	DIR *d = opendir(spool);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char *end;
+		unsigned long n = strtoul(e->d_name, &end, 10);
+		if (end != e->d_name && !strcmp(end, ".json") && n > top && n < UINT_MAX)
+			top = (unsigned)n;
 	}
-	return n;
+	if (d)
+		closedir(d);
+	return top;
 }
 
 int main(int argc, char **argv)
