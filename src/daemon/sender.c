@@ -10,6 +10,7 @@
 #include "lib/lifecycle.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "mail/mailout.h"
 #include "mail/smtp.h"
 #include "store/store.h"
 
@@ -102,8 +103,19 @@ static bool send_one(struct smtp *smtp, const struct outbox_item *it, struct out
 {
 	char *reply = NULL;
 	GError *serr = NULL;
-	o->rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(it->raw, NULL),
-			  g_bytes_get_size(it->raw), &reply, &serr);
+	GBytes *mail = mailout_outbox_mail(it->raw, &serr);
+	if (!mail) {
+		/* no relay can help a row we cannot read: it fails for good
+		 * (logged as rejected, with this reason) and the mails behind
+		 * it go on */
+		o->rc = 2;
+		o->why = g_strdup_printf("not composed: %s", serr->message);
+		g_error_free(serr);
+		return true;
+	}
+	o->rc = smtp_send(smtp, it->mail_from, it->rcpt, g_bytes_get_data(mail, NULL),
+			  g_bytes_get_size(mail), &reply, &serr);
+	g_bytes_unref(mail);
 	o->why = o->rc == 0 ? NULL : g_strdup(reply ? reply : serr ? serr->message : "unknown");
 	bool answered = o->rc != 1 || reply != NULL;
 	g_free(reply);

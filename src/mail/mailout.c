@@ -1,6 +1,8 @@
 /* mailout - composes outgoing mail with gmime. */
 #include "mail/mailout.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <gmime/gmime.h>
 
@@ -204,7 +206,9 @@ static GTimeZone *local_zone(void)
 	return tz;
 }
 
-GBytes *mailout_compose(const struct mailout *m)
+/* compose - m as a whole message with refs as its References value (none
+ * when NULL): worked out from m, or as a packed row recorded it. */
+static GBytes *compose(const struct mailout *m, const char *refs)
 {
 	GMimeMessage *msg = g_mime_message_new(TRUE);
 	GMimeObject *obj = GMIME_OBJECT(msg);
@@ -215,24 +219,23 @@ GBytes *mailout_compose(const struct mailout *m)
 	char *subject = mailout_clean_header(m->subject);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
+	/* a time GLib cannot hold (a damaged row): now, not a mail without a date */
 	GDateTime *date = g_date_time_new_from_unix_utc(m->date);
 	GDateTime *local = date ? g_date_time_to_timezone(date, local_zone()) : NULL;
-	if (local) {
+	if (date)
 		g_date_time_unref(date);
-		date = local;
-	}
-	g_mime_message_set_date(msg, date);
-	g_date_time_unref(date);
+	if (!local)
+		local = g_date_time_new_now(local_zone());
+	g_mime_message_set_date(msg, local);
+	g_date_time_unref(local);
 	g_mime_message_set_message_id(msg, m->message_id);
 	if (mailout_valid_id(m->in_reply_to)) {
 		char *irt = g_strdup_printf("<%s>", m->in_reply_to);
 		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
 		g_free(irt);
 	}
-	char *refs = references(m);
 	if (refs)
 		g_mime_object_set_header(obj, "References", refs, NULL);
-	g_free(refs);
 	if (m->auto_submitted) {
 		g_mime_object_set_header(obj, "Auto-Submitted", m->auto_submitted, NULL);
 		/* Microsoft servers honour this instead of RFC 3834 */
@@ -272,4 +275,123 @@ GBytes *mailout_compose(const struct mailout *m)
 	g_mime_format_options_free(opts);
 	g_object_unref(msg);
 	return g_bytes_new_take(text, strlen(text));
+}
+
+GBytes *mailout_compose(const struct mailout *m)
+{
+	char *refs = references(m);
+	GBytes *mail = compose(m, refs);
+	g_free(refs);
+	return mail;
+}
+
+/* ---- outbox rows ------------------------------------------------------------------- */
+
+/* A packed row: these 8 bytes, then a GVariant a{sv} of byte strings (no
+ * UTF-8 check: a stranger's name or text is whatever it is) and the date.
+ * A composed mail starts with a header name, never with a NUL. */
+static const char PACKED_MAGIC[8] = { '\0', 's', 'p', 'e', 'c', '/', '1', '\0' };
+
+/* The fields a packed row keeps, by key: everything compose reads of a
+ * mail without attachments. thread and references are kept as the
+ * References value they give. */
+static const struct field {
+	const char *key;
+	size_t off;
+	bool required;
+} FIELDS[] = {
+	{ "from", offsetof(struct mailout, from_addr), true },
+	{ "from_name", offsetof(struct mailout, from_name), false },
+	{ "to", offsetof(struct mailout, to_addr), true },
+	{ "to_name", offsetof(struct mailout, to_name), false },
+	{ "reply_to", offsetof(struct mailout, reply_to), false },
+	{ "subject", offsetof(struct mailout, subject), false },
+	{ "body", offsetof(struct mailout, body), false },
+	{ "html", offsetof(struct mailout, html), false },
+	{ "message_id", offsetof(struct mailout, message_id), true },
+	{ "in_reply_to", offsetof(struct mailout, in_reply_to), false },
+	{ "lang", offsetof(struct mailout, lang), false },
+	{ "auto_submitted", offsetof(struct mailout, auto_submitted), false },
+	{ "ref", offsetof(struct mailout, ref), false },
+};
+
+static const char **field_of(const struct mailout *m, const struct field *f)
+{
+	return (const char **)((char *)m + f->off);
+}
+
+gboolean mailout_is_packed(const void *row, size_t len)
+{
+	return row && len >= sizeof(PACKED_MAGIC) && !memcmp(row, PACKED_MAGIC, sizeof(PACKED_MAGIC));
+}
+
+GBytes *mailout_outbox_row(const struct mailout *m)
+{
+	if (m->attach && msg_attachment_count(m->attach) > 0)
+		return mailout_compose(m);
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	for (size_t i = 0; i < G_N_ELEMENTS(FIELDS); i++) {
+		const char *v = *field_of(m, &FIELDS[i]);
+		if (v)
+			g_variant_builder_add(&b, "{sv}", FIELDS[i].key, g_variant_new_bytestring(v));
+	}
+	char *refs = references(m);
+	if (refs)
+		g_variant_builder_add(&b, "{sv}", "references", g_variant_new_bytestring(refs));
+	g_free(refs);
+	g_variant_builder_add(&b, "{sv}", "date", g_variant_new_int64(m->date));
+	GVariant *v = g_variant_ref_sink(g_variant_builder_end(&b));
+	size_t n = g_variant_get_size(v);
+	char *row = g_malloc(sizeof(PACKED_MAGIC) + n);
+	memcpy(row, PACKED_MAGIC, sizeof(PACKED_MAGIC));
+	g_variant_store(v, row + sizeof(PACKED_MAGIC));
+	g_variant_unref(v);
+	return g_bytes_new_take(row, sizeof(PACKED_MAGIC) + n);
+}
+
+/* lookup - the byte string under key, NULL when absent or of another
+ * type; valid while keep (which holds the value) lives: a value read from
+ * bytes that are not in normal form may be a copy of its own. */
+static const char *lookup(GVariant *dict, const char *key, GPtrArray *keep)
+{
+	GVariant *v = g_variant_lookup_value(dict, key, G_VARIANT_TYPE_BYTESTRING);
+	if (!v)
+		return NULL;
+	g_ptr_array_add(keep, v);
+	return g_variant_get_bytestring(v);
+}
+
+GBytes *mailout_outbox_mail(GBytes *row, GError **err)
+{
+	size_t len = 0;
+	const char *data = row ? g_bytes_get_data(row, &len) : NULL;
+	if (!len) {
+		g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "empty outbox row");
+		return NULL;
+	}
+	if (!mailout_is_packed(data, len))
+		return g_bytes_ref(row);
+	GBytes *body = g_bytes_new_from_bytes(row, sizeof(PACKED_MAGIC), len - sizeof(PACKED_MAGIC));
+	GVariant *dict = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE_VARDICT, body,
+								     FALSE));
+	g_bytes_unref(body);
+	GPtrArray *keep = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+	struct mailout m = { 0 };
+	const char *missing = NULL;
+	for (size_t i = 0; i < G_N_ELEMENTS(FIELDS); i++) {
+		const char *v = lookup(dict, FIELDS[i].key, keep);
+		*field_of(&m, &FIELDS[i]) = v;
+		if (FIELDS[i].required && (!v || !*v) && !missing)
+			missing = FIELDS[i].key;
+	}
+	GBytes *mail = NULL;
+	if (missing || !g_variant_lookup(dict, "date", "x", &m.date))
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "packed outbox row of %zu bytes without %s", len, missing ? missing : "date");
+	else
+		mail = compose(&m, lookup(dict, "references", keep));
+	g_ptr_array_unref(keep);
+	g_variant_unref(dict);
+	return mail;
 }

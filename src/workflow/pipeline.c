@@ -339,7 +339,7 @@ static int queue_ack(struct pipeline *p, struct pipeline_item *it, const char *c
 		.in_reply_to = msg_message_id(m), .thread = m,
 		.auto_submitted = "auto-replied", .ref = it->ref, .date = now,
 	};
-	GBytes *raw = mailout_compose(&out);
+	GBytes *raw = mailout_outbox_row(&out);
 	uint64_t outbox_id = 0;
 	int rc = store_outbox_add(p->store, it->complaint_id, "ack", cfg->company_from, to, id,
 				  g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), now,

@@ -40,7 +40,7 @@ static int queue_report(const struct workflow_ctx *x, const struct kind *k, char
 			.to_addr = *to, .subject = subject, .body = text, .html = html,
 			.message_id = id, .auto_submitted = "auto-generated", .date = x->now,
 		};
-		GBytes *raw = mailout_compose(&m);
+		GBytes *raw = mailout_outbox_row(&m);
 		rc = store_outbox_add(x->store, 0, "report", x->cfg->company_from, *to, id,
 				      g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
 				      NULL, err);

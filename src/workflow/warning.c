@@ -323,7 +323,7 @@ static int queue_alert(const struct round *x, const struct subject *s, uint64_t 
 			.body = body, .message_id = id, .auto_submitted = "auto-generated",
 			.date = x->now,
 		};
-		GBytes *raw = mailout_compose(&m);
+		GBytes *raw = mailout_outbox_row(&m);
 		rc = store_outbox_add(x->store, 0, "warning", cfg->company_from, *to, id,
 				      g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
 				      NULL, err);

@@ -269,7 +269,7 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 		.auto_submitted = o->auto_replied ? "auto-replied"
 				  : o->to_staff ? "auto-generated" : NULL,
 	};
-	GBytes *raw = mailout_compose(&out);
+	GBytes *raw = mailout_outbox_row(&out);
 	int rc = store_outbox_add(x->store, o->complaint_id, o->kind, x->cfg->company_from, o->to,
 				  id, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), x->now,
 				  NULL, err);

@@ -260,6 +260,116 @@ static void test_body_encoding(void **state)
 	g_rand_free(r);
 }
 
+/* assert_same_mail - a and b byte for byte. */
+static void assert_same_mail(GBytes *a, GBytes *b)
+{
+	assert_int_equal(g_bytes_get_size(a), g_bytes_get_size(b));
+	assert_memory_equal(g_bytes_get_data(a, NULL), g_bytes_get_data(b, NULL),
+			    g_bytes_get_size(a));
+}
+
+/* packed_roundtrip - m's outbox row is packed, smaller than the mail, and
+ * composes into the very mail mailout_compose makes of m now. */
+static void packed_roundtrip(const struct mailout *m)
+{
+	GBytes *row = mailout_outbox_row(m);
+	assert_true(mailout_is_packed(g_bytes_get_data(row, NULL), g_bytes_get_size(row)));
+	GError *err = NULL;
+	GBytes *sent = mailout_outbox_mail(row, &err);
+	assert_non_null(sent);
+	GBytes *now = mailout_compose(m);
+	assert_same_mail(sent, now);
+	assert_true(g_bytes_get_size(row) < g_bytes_get_size(now));
+	g_bytes_unref(now);
+	g_bytes_unref(sent);
+	g_bytes_unref(row);
+}
+
+/* A mail without attachments is queued packed and composed when sent into
+ * the same bytes; one with attachments is queued composed; a packed row
+ * that lost a field the mail cannot go without is an error, not a mail. */
+static void test_outbox_rows(void **state)
+{
+	(void)state;
+	struct message *orig = msg_new(MSG_CHANNEL_EMAIL);
+	msg_add_reference(orig, "<first@customer.example>");
+	msg_add_reference(orig, "bad id");
+	for (int i = 0; i < 60; i++) {  /* a long thread: every id kept */
+		char *id = g_strdup_printf("<r%d@customer.example>", i);
+		msg_add_reference(orig, id);
+		g_free(id);
+	}
+	GString *body = g_string_new(NULL);
+	for (int i = 0; i < 60; i++)
+		g_string_append(body, "电水壶用了三天就漏水，底座还有裂纹。\nFrom here on\n");
+	struct mailout ack = {
+		.from_addr = "complaints@shop.example", .from_name = "某某公司 客服",
+		.to_addr = "li@customer.example", .to_name = "李四\r\nBcc: x@example.com",
+		.subject = "[CMP-20261123-0007] 已收到", .body = body->str,
+		.message_id = "ack.CMP-20261123-0007.1@shop.example",
+		/* in the thread too: thread mode keeps it twice, references mode once */
+		.in_reply_to = "r5@customer.example", .thread = orig,
+		.auto_submitted = "auto-replied", .ref = "CMP-20261123-0007", .date = 1795000000,
+	};
+	packed_roundtrip(&ack);
+	struct mailout notify = {
+		.from_addr = "complaints@shop.example", .to_addr = "dept@staff.shop.example",
+		.reply_to = "reply+CMP-1.tok@shop.example",
+		/* not UTF-8: packed as bytes, composed as before */
+		.subject = "s\xff\xfe", .body = "text \xe4\xb8 cut\r\nline two",
+		.message_id = "notify.CMP-1.2@shop.example", .in_reply_to = "last@customer.example",
+		.references = "first@customer.example bad<id last@customer.example",
+		.attach = orig,  /* without attachments: nothing to carry */
+		.auto_submitted = "auto-generated", .ref = "CMP-1", .date = -1,
+	};
+	packed_roundtrip(&notify);
+	struct mailout bare = { .from_addr = "a@shop.example", .to_addr = "b@example.com",
+				.message_id = "w.1@shop.example", .date = 0 };
+	packed_roundtrip(&bare);
+
+	/* attachments: composed now, sent as queued */
+	GBytes *photo = g_bytes_new_static("\xff\xd8\xff\x00jpeg", 8);
+	msg_add_attachment(orig, "p.jpg", "image/jpeg", photo);
+	GBytes *row = mailout_outbox_row(&notify);
+	assert_false(mailout_is_packed(g_bytes_get_data(row, NULL), g_bytes_get_size(row)));
+	GError *err = NULL;
+	GBytes *sent = mailout_outbox_mail(row, &err);
+	assert_ptr_equal(sent, row);
+	g_bytes_unref(sent);
+	g_bytes_unref(row);
+
+	/* rows that are no mail */
+	assert_null(mailout_outbox_mail(NULL, &err));
+	g_clear_error(&err);
+	GBytes *empty = g_bytes_new_static("", 0);
+	assert_null(mailout_outbox_mail(empty, &err));
+	assert_non_null(strstr(err->message, "empty"));
+	g_clear_error(&err);
+	g_bytes_unref(empty);
+	struct mailout no_id = bare;
+	no_id.message_id = "";
+	row = mailout_outbox_row(&no_id);
+	assert_null(mailout_outbox_mail(row, &err));
+	assert_non_null(strstr(err->message, "message_id"));
+	g_clear_error(&err);
+	g_bytes_unref(row);
+	row = mailout_outbox_row(&ack);
+	gsize len = g_bytes_get_size(row);
+	for (gsize cut = 0; cut < len; cut += 1 + cut / 3) {  /* truncated anywhere */
+		GBytes *part = g_bytes_new_from_bytes(row, 0, cut);
+		GBytes *mail = mailout_outbox_mail(part, &err);
+		assert_true(mail != NULL || err != NULL);
+		g_clear_error(&err);
+		if (mail)
+			g_bytes_unref(mail);
+		g_bytes_unref(part);
+	}
+	g_bytes_unref(row);
+	g_bytes_unref(photo);
+	g_string_free(body, TRUE);
+	msg_free(&orig);
+}
+
 int main(void)
 {
 	g_mime_init();
@@ -269,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_parts_and_references),
 		cmocka_unit_test(test_attachment_cap),
 		cmocka_unit_test(test_body_encoding),
+		cmocka_unit_test(test_outbox_rows),
 	};
 	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
 	g_mime_shutdown();
