@@ -17,12 +17,19 @@
 #define CLAIM_MAX 50
 #define LEASE_SECONDS 300
 
-struct sender {
+/* One sender thread. */
+struct worker {
 	const struct config *cfg;
 	const struct store_params *db;
 	GThread *thread;
-	char host[64];
-	char owner[128];   /* host:pid:start, see proc_start */
+	const char *host;
+	char owner[96];    /* host:pid:start:N, see proc_start; fits claimed_by */
+};
+
+struct sender {
+	char host[33];     /* at most 32 bytes: the owner must fit claimed_by (64) */
+	unsigned n;
+	struct worker *workers;
 };
 
 /* proc_start - a process's start time in clock ticks since boot (field 22
@@ -297,7 +304,7 @@ static struct smtp *connect_relay(const struct config *cfg)
 
 static gpointer sender_thread(gpointer data)
 {
-	struct sender *s = data;
+	struct worker *s = data;
 	struct store *store = NULL;
 	struct smtp *smtp = connect_relay(s->cfg);
 	int64_t backoff = 0, relay_wait = 0;
@@ -356,13 +363,23 @@ static gpointer sender_thread(gpointer data)
 struct sender *sender_start(const struct config *cfg, const struct store_params *db)
 {
 	struct sender *s = g_new0(struct sender, 1);
-	s->cfg = cfg;
-	s->db = db;
 	gethostname(s->host, sizeof(s->host) - 1);
 	g_strdelimit(s->host, ":%_", '-');  /* no separators, no LIKE wildcards */
-	g_snprintf(s->owner, sizeof(s->owner), "%s:%ld:%llu", s->host, (long)getpid(),
-		   proc_start((long)getpid()));
-	s->thread = g_thread_new("outbox", sender_thread, s);
+	unsigned long long start = proc_start((long)getpid());
+	s->n = (unsigned)MAX(cfg->smtp_connections, 1);
+	s->workers = g_new0(struct worker, s->n);
+	for (unsigned i = 0; i < s->n; i++) {
+		struct worker *w = &s->workers[i];
+		w->cfg = cfg;
+		w->db = db;
+		w->host = s->host;
+		/* each its own owner: one that could not record its outcomes
+		 * hands back its own claims, not those another is sending */
+		g_snprintf(w->owner, sizeof(w->owner), "%s:%ld:%llu:%u", s->host, (long)getpid(),
+			   start, i);
+		w->thread = g_thread_new("outbox", sender_thread, w);
+	}
+	log_info("outbox: %u sender%s to %s", s->n, s->n == 1 ? "" : "s", cfg->smtp_url);
 	return s;
 }
 
@@ -371,7 +388,9 @@ void sender_join(struct sender **sp)
 	struct sender *s = *sp;
 	if (!s)
 		return;
-	g_thread_join(s->thread);
+	for (unsigned i = 0; i < s->n; i++)
+		g_thread_join(s->workers[i].thread);
+	g_free(s->workers);
 	g_free(s);
 	*sp = NULL;
 }

@@ -59,6 +59,7 @@ static const struct ckey global_keys[] = {
 	{ "smtp", "verify", C_BOOL, CF(smtp_verify), "true", 0, 0 },
 	{ "smtp", "helo", C_STR, CF(smtp_helo), "", 0, 0 },
 	{ "smtp", "timeout", C_DUR, CF(smtp_timeout), "60s", 1, 3600 },
+	{ "smtp", "connections", C_INT, CF(smtp_connections), "1", 1, 16 },
 	{ "smtp", "retry_min", C_DUR, CF(smtp_retry_min), "30s", 1, 86400 },
 	{ "smtp", "retry_max", C_DUR, CF(smtp_retry_max), "1h", 1, 7 * 86400 },
 	{ "smtp", "give_up_after", C_DUR, CF(smtp_give_up), "5d", 60, 60 * 86400 },

@@ -69,6 +69,7 @@ struct config {
 	bool smtp_verify;
 	char *smtp_helo;
 	int64_t smtp_timeout;
+	int64_t smtp_connections; /* sender threads, each with its relay connection */
 	int64_t smtp_retry_min;
 	int64_t smtp_retry_max;
 	int64_t smtp_give_up;
