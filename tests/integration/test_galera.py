@@ -96,6 +96,36 @@ def count(site, node, sql, args=None):
     return read(site, node, sql, args)[0][0]
 
 
+def cluster_state(site, daemons, nodes):
+    """What each node's sessions and transactions hold and wait for, and the
+    end of each daemon's log: to say why a post got no answer."""
+    out = []
+    for node in nodes:
+        conn = site.cluster.node(node)._root_conn()
+        try:
+            with conn.cursor() as c:
+                c.execute("SELECT id, user, command, time, state, LEFT(info, 160) "
+                          "FROM information_schema.PROCESSLIST WHERE command <> 'Sleep'")
+                out.append(f"node {node} sessions at work:")
+                out += ["  " + " ".join(map(str, r)) for r in c.fetchall()]
+                c.execute("SELECT trx_id, trx_state, trx_started, trx_mysql_thread_id, "
+                          "trx_rows_locked, trx_rows_modified, LEFT(trx_query, 160) "
+                          "FROM information_schema.INNODB_TRX")
+                out.append(f"node {node} open transactions:")
+                out += ["  " + " ".join(map(str, r)) for r in c.fetchall()]
+                c.execute("SELECT * FROM information_schema.INNODB_LOCK_WAITS")
+                out.append(f"node {node} lock waits: {c.fetchall()!r}")
+        except Exception as e:  # a node that does not answer says something too
+            out.append(f"node {node}: {e}")
+        finally:
+            conn.close()
+    for d, node in zip(daemons, nodes):
+        tail = d.log_text().decode("utf-8", "replace").splitlines()[-40:]
+        out.append(f"--- end of the log of the daemon on node {node} ---")
+        out += tail
+    return "\n".join(out)
+
+
 def migrate_on_node1(site, bindir):
     """`complaintctl db migrate` through node 1; then wait until node 2
     (the daemon's) has applied the whole schema: a daemon started on a node
@@ -477,13 +507,19 @@ def test_same_token_two_nodes(site, bindir):
 
             def post(k):
                 gate.wait()
-                got[k] = post_json(ds[k], obj)
+                try:
+                    got[k] = post_json(ds[k], obj)
+                except Exception as e:  # no answer: said with the state below
+                    got[k] = e
 
             threads = [threading.Thread(target=post, args=(k,)) for k in (0, 1)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join(60)
+            if not all(isinstance(g, tuple) for g in got):
+                raise AssertionError(f"round {i}: no answer to a post: {got!r}\n"
+                                     + cluster_state(site, ds, (2, 3)))
             answers.append(got)
         refs, statuses = [], {}
         for i, got in enumerate(answers):
