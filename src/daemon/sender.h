@@ -8,9 +8,10 @@
  * Delivery is at least once: a row is claimed with a lease, sent, then marked
  * sent. A crash after the relay took the mail but before the mark sends it
  * again after the lease ends, with the same Message-ID (the same bytes: a
- * packed row composes into the same mail). Temporary failures retry with exponential back-off up to
- * [smtp] retry_max and give up after give_up_after; a permanent 5xx fails the
- * row at once, and a 5.1.x (no such user) also suppresses the address. */
+ * packed row composes into the same mail). Temporary failures retry with
+ * exponential back-off up to [smtp] retry_max and give up after
+ * give_up_after; a permanent 5xx fails the row at once, and a 5.1.x (no
+ * such user) also suppresses the address. */
 #ifndef COMPLAINTD_SENDER_H
 #define COMPLAINTD_SENDER_H
 

@@ -492,6 +492,18 @@ static const char *const m15_taken[] = {
 	NULL
 };
 
+/* Packed outbox mail (mail/mailout.h): a mail without attachments waits
+ * as what it is made of and is composed when sent. No column changes, only
+ * what raw may hold; the version is what matters: a complaintd from before
+ * refuses to start on this schema, where its sender would pass a packed
+ * row to the relay as if it were a mail. A comment change is instant. */
+static const char *const m16_packed_outbox[] = {
+	"ALTER TABLE outbox MODIFY raw MEDIUMBLOB NOT NULL COMMENT"
+	" 'the composed mail, or packed: NUL spec/1 NUL then fields (mailout_outbox_row)',"
+	" ALGORITHM=INSTANT",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -506,6 +518,7 @@ static const struct migration all[] = {
 	{ 13, "paths by severity, deadlines as policy 004 means them", m13_paths },
 	{ 14, "case facts", m14_case_facts },
 	{ 15, "complaints taken by staff", m15_taken },
+	{ 16, "packed outbox mail", m16_packed_outbox },
 };
 
 const struct migration *migrations_list(unsigned *n)

@@ -293,8 +293,9 @@ int store_set_status(struct store *s, uint64_t complaint_id,
 
 /* ---- outbox ---------------------------------------------------------------- */
 
-/* store_outbox_add - queue a complete rendered mail (raw, len bytes) with
- * its stable Message-ID; due at once. complaint_id 0 = none. Inside a
+/* store_outbox_add - queue a mail (raw, len bytes: composed, or packed by
+ * mailout_outbox_row; the sender tells them apart) with its stable
+ * Message-ID; due at once. complaint_id 0 = none. Inside a
  * transaction a mail up to 64 KB waits for the commit's multi-row INSERT
  * (like hits and events; a bad row fails the commit) and *id is 0. */
 int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
