@@ -16,6 +16,7 @@
 #include "mail/mime.h"
 #include "ctl/rulesctl.h"
 #include "ctl/ruleseval.h"
+#include "../rules_cache_fixture.h"
 
 static char *src_path(const char *rel)
 {
@@ -256,7 +257,7 @@ static void test_test_json_output(void **state)
 	struct capture c, e;
 	cap_open(&c);
 	cap_open(&e);
-	assert_int_equal(rulesctl_test(rules, NULL, post, true, c.f, e.f), 0);
+	assert_int_equal(rulesctl_test(rules, default_limits(), post, true, c.f, e.f), 0);
 	char *out = cap_close(&c), *err = cap_close(&e);
 	char *error = NULL;
 	struct jsonparse_value *v = jsonparse_parse(out, strlen(out), NULL, &error);
@@ -285,7 +286,7 @@ static void test_test_json_output(void **state)
 	/* human form, and an unreadable input */
 	cap_open(&c);
 	cap_open(&e);
-	assert_int_equal(rulesctl_test(rules, NULL, post, false, c.f, e.f), 0);
+	assert_int_equal(rulesctl_test(rules, default_limits(), post, false, c.f, e.f), 0);
 	out = cap_close(&c);
 	err = cap_close(&e);
 	assert_non_null(strstr(out, "verdict:  category price, severity A"));
@@ -295,7 +296,7 @@ static void test_test_json_output(void **state)
 	free(err);
 	cap_open(&c);
 	cap_open(&e);
-	assert_int_equal(rulesctl_test(rules, NULL, "/nonexistent.eml", false, c.f, e.f), 1);
+	assert_int_equal(rulesctl_test(rules, default_limits(), "/nonexistent.eml", false, c.f, e.f), 1);
 	free(cap_close(&c));
 	free(cap_close(&e));
 	g_unlink(post);
@@ -318,7 +319,7 @@ static void test_parse_date(void **state)
 static void test_eval_corpus(void **state)
 {
 	char *rules_dir = src_path("rules"), *corpus = src_path("tests/data/eval");
-	struct rules *r = ruleseval_load(rules_dir, NULL, stderr);
+	struct rules *r = ruleseval_load(rules_dir, default_limits(), stderr);
 	assert_non_null(r);
 	struct rulesctl_eval ev;
 	char *error = NULL;

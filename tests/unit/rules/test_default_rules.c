@@ -20,6 +20,7 @@
 #include "mail/message.h"
 #include "lib/facts.h"
 #include "rules/rules.h"
+#include "../rules_cache_fixture.h"
 
 static char *src_path(const char *rel)
 {
@@ -31,7 +32,7 @@ static int setup(void **state)
 {
 	char *dir = src_path("rules");
 	GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-	struct rules *r = rules_load_dir(dir, NULL, errors, NULL);
+	struct rules *r = rules_load_dir(dir, default_limits(), errors, NULL);
 	for (unsigned i = 0; i < errors->len; i++)
 		print_message("error: %s\n", (char *)g_ptr_array_index(errors, i));
 	g_ptr_array_unref(errors);

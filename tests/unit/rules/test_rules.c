@@ -14,6 +14,7 @@
 #include "mail/mime.h"
 #include "rules/rules.h"
 #include "lib/holder.h"
+#include "../rules_cache_fixture.h"
 
 static void *holder_rules_ref(void *r) { return rules_ref(r); }
 static void holder_rules_unref(void *r) { struct rules *x = r; rules_unref(&x); }
@@ -694,7 +695,7 @@ static struct rules *load_defaults(void)
 {
 	char *dir = src_path("rules");
 	GPtrArray *errors = strv(), *warnings = strv();
-	struct rules *r = rules_load_dir(dir, NULL, errors, warnings);
+	struct rules *r = rules_load_dir(dir, default_limits(), errors, warnings);
 	for (unsigned i = 0; i < errors->len; i++)
 		print_message("error: %s\n", (char *)g_ptr_array_index(errors, i));
 	for (unsigned i = 0; i < warnings->len; i++)
