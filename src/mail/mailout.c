@@ -325,28 +325,41 @@ gboolean mailout_is_packed(const void *row, size_t len)
 	return row && len >= sizeof(PACKED_MAGIC) && !memcmp(row, PACKED_MAGIC, sizeof(PACKED_MAGIC));
 }
 
+/* entry - the dict entry key: v. A byte string is wrapped in place, not
+ * copied (the value must outlive the entry): a notification's body is the
+ * customer's whole text. Built from constructors, not a format string:
+ * g_variant_builder_add parses "{sv}" on every call, which made packing a
+ * tenth of the ingest's CPU. */
+static GVariant *entry(const char *key, const char *v)
+{
+	GVariant *bytes = g_variant_new_from_data(G_VARIANT_TYPE_BYTESTRING, v, strlen(v) + 1,
+						  TRUE, NULL, NULL);
+	return g_variant_new_dict_entry(g_variant_new_string(key), g_variant_new_variant(bytes));
+}
+
 GBytes *mailout_outbox_row(const struct mailout *m)
 {
 	if (m->attach && msg_attachment_count(m->attach) > 0)
 		return mailout_compose(m);
-	GVariantBuilder b;
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	GVariant *kids[G_N_ELEMENTS(FIELDS) + 2];
+	size_t k = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(FIELDS); i++) {
 		const char *v = *field_of(m, &FIELDS[i]);
 		if (v)
-			g_variant_builder_add(&b, "{sv}", FIELDS[i].key, g_variant_new_bytestring(v));
+			kids[k++] = entry(FIELDS[i].key, v);
 	}
 	char *refs = references(m);
 	if (refs)
-		g_variant_builder_add(&b, "{sv}", "references", g_variant_new_bytestring(refs));
-	g_free(refs);
-	g_variant_builder_add(&b, "{sv}", "date", g_variant_new_int64(m->date));
-	GVariant *v = g_variant_ref_sink(g_variant_builder_end(&b));
+		kids[k++] = entry("references", refs);
+	kids[k++] = g_variant_new_dict_entry(g_variant_new_string("date"),
+					     g_variant_new_variant(g_variant_new_int64(m->date)));
+	GVariant *v = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sv}"), kids, k));
 	size_t n = g_variant_get_size(v);
 	char *row = g_malloc(sizeof(PACKED_MAGIC) + n);
 	memcpy(row, PACKED_MAGIC, sizeof(PACKED_MAGIC));
 	g_variant_store(v, row + sizeof(PACKED_MAGIC));
-	g_variant_unref(v);
+	g_variant_unref(v);  /* before refs: its entry points into it */
+	g_free(refs);
 	return g_bytes_new_take(row, sizeof(PACKED_MAGIC) + n);
 }
 
