@@ -106,11 +106,12 @@ struct outcome {
 /* send_one - true when the relay answered at all; false when it could not
  * be reached, which says nothing about this mail and everything about the
  * ones behind it. */
-static bool send_one(struct smtp *smtp, const struct outbox_item *it, struct outcome *o)
+static bool send_one(struct smtp *smtp, const struct outbox_item *it, const char *text,
+		     struct outcome *o)
 {
 	char *reply = NULL;
 	GError *serr = NULL;
-	GBytes *mail = mailout_outbox_mail(it->raw, &serr);
+	GBytes *mail = mailout_outbox_mail(it->raw, text, &serr);
 	if (!mail) {
 		/* no relay can help a row we cannot read: it fails for good
 		 * (logged as rejected, with this reason) and the mails behind
@@ -249,6 +250,19 @@ static int record_all(const struct config *cfg, struct store *store, GPtrArray *
  * deferred; no use trying more now), or -1 with *error_r for the database. */
 #define SENDER_RELAY_DOWN (-2)
 
+/* quoted_text - the message text a packed row left out (a notification
+ * quoting the customer's mail) into *text, NULL when it left none out or
+ * the text is gone (erased by complaintctl forget: the mail goes without
+ * it). -1 when the database cannot say: the mail must not go out without a
+ * text it should carry, and waits for another try. */
+static int quoted_text(struct store *store, const struct outbox_item *it, char **text,
+		       GError **err)
+{
+	uint64_t row = mailout_outbox_text_row(it->raw);
+	*text = NULL;
+	return row && store_message_text(store, row, text, err) < 0 ? -1 : 0;
+}
+
 static int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
 			   const char *owner, int64_t now, char **error_r)
 {
@@ -260,7 +274,19 @@ static int sender_run_once(const struct config *cfg, struct store *store, struct
 		bool reachable = true;
 		for (unsigned i = 0; i < items->len; i++) {
 			if (reachable) {
-				reachable = send_one(smtp, g_ptr_array_index(items, i), &out[i]);
+				struct outbox_item *it = g_ptr_array_index(items, i);
+				char *text = NULL;
+				GError *terr = NULL;
+				if (quoted_text(store, it, &text, &terr) < 0) {
+					/* tried again later, like a relay's 4xx */
+					out[i].rc = 1;
+					out[i].why = g_strdup_printf("quoted text not read: %s",
+								     terr->message);
+					g_error_free(terr);
+					continue;
+				}
+				reachable = send_one(smtp, it, text, &out[i]);
+				g_free(text);
 				continue;
 			}
 			/* the relay is down: the rest wait for the next attempt */

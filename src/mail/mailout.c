@@ -337,29 +337,53 @@ static GVariant *entry(const char *key, const char *v)
 	return g_variant_new_dict_entry(g_variant_new_string(key), g_variant_new_variant(bytes));
 }
 
+static GVariant *number(const char *key, GVariant *v)
+{
+	return g_variant_new_dict_entry(g_variant_new_string(key), g_variant_new_variant(v));
+}
+
+/* without_text - m's body without its message row's text, or NULL when m
+ * marks none (or marks bytes beyond its body). */
+static char *without_text(const struct mailout *m)
+{
+	size_t len = m->body ? strlen(m->body) : 0;
+	if (!m->text_row || m->text_at > len || m->text_len > len - m->text_at)
+		return NULL;
+	GString *rest = g_string_new_len(m->body, (gssize)m->text_at);
+	g_string_append(rest, m->body + m->text_at + m->text_len);
+	return g_string_free(rest, FALSE);
+}
+
 GBytes *mailout_outbox_row(const struct mailout *m)
 {
 	if (m->attach && msg_attachment_count(m->attach) > 0)
 		return mailout_compose(m);
-	GVariant *kids[G_N_ELEMENTS(FIELDS) + 2];
+	GVariant *kids[G_N_ELEMENTS(FIELDS) + 4];
 	size_t k = 0;
+	char *rest = without_text(m);
 	for (size_t i = 0; i < G_N_ELEMENTS(FIELDS); i++) {
 		const char *v = *field_of(m, &FIELDS[i]);
+		if (rest && FIELDS[i].off == offsetof(struct mailout, body))
+			v = rest;
 		if (v)
 			kids[k++] = entry(FIELDS[i].key, v);
+	}
+	if (rest) {
+		kids[k++] = number("text_row", g_variant_new_uint64(m->text_row));
+		kids[k++] = number("text_at", g_variant_new_uint64(m->text_at));
 	}
 	char *refs = references(m);
 	if (refs)
 		kids[k++] = entry("references", refs);
-	kids[k++] = g_variant_new_dict_entry(g_variant_new_string("date"),
-					     g_variant_new_variant(g_variant_new_int64(m->date)));
+	kids[k++] = number("date", g_variant_new_int64(m->date));
 	GVariant *v = g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sv}"), kids, k));
 	size_t n = g_variant_get_size(v);
 	char *row = g_malloc(sizeof(PACKED_MAGIC) + n);
 	memcpy(row, PACKED_MAGIC, sizeof(PACKED_MAGIC));
 	g_variant_store(v, row + sizeof(PACKED_MAGIC));
-	g_variant_unref(v);  /* before refs: its entry points into it */
+	g_variant_unref(v);  /* before refs and rest: entries point into them */
 	g_free(refs);
+	g_free(rest);
 	return g_bytes_new_take(row, sizeof(PACKED_MAGIC) + n);
 }
 
@@ -375,20 +399,60 @@ static const char *lookup(GVariant *dict, const char *key, GPtrArray *keep)
 	return g_variant_get_bytestring(v);
 }
 
-GBytes *mailout_outbox_mail(GBytes *row, GError **err)
+/* packed_dict - the fields of a packed row (a new reference), NULL for a
+ * composed one. */
+static GVariant *packed_dict(GBytes *row)
 {
 	size_t len = 0;
 	const char *data = row ? g_bytes_get_data(row, &len) : NULL;
-	if (!len) {
-		g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "empty outbox row");
-		return NULL;
-	}
 	if (!mailout_is_packed(data, len))
-		return g_bytes_ref(row);
+		return NULL;
 	GBytes *body = g_bytes_new_from_bytes(row, sizeof(PACKED_MAGIC), len - sizeof(PACKED_MAGIC));
 	GVariant *dict = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE_VARDICT, body,
 								     FALSE));
 	g_bytes_unref(body);
+	return dict;
+}
+
+uint64_t mailout_outbox_text_row(GBytes *row)
+{
+	GVariant *dict = packed_dict(row);
+	guint64 id = 0;
+	if (dict && !g_variant_lookup(dict, "text_row", "t", &id))
+		id = 0;
+	if (dict)
+		g_variant_unref(dict);
+	return id;
+}
+
+/* with_text - the packed body with text put back at the place the row
+ * names, into *out (g_free); false when that place is not in the body. */
+static bool with_text(GVariant *dict, const char *body, const char *text, char **out)
+{
+	guint64 at = 0;
+	*out = NULL;
+	if (!g_variant_lookup(dict, "text_row", "t", &at))
+		return true;
+	size_t len = body ? strlen(body) : 0;
+	if (!g_variant_lookup(dict, "text_at", "t", &at) || at > len)
+		return false;
+	GString *s = g_string_new_len(body, (gssize)at);
+	g_string_append(s, text ? text : "");
+	g_string_append(s, body + at);
+	*out = g_string_free(s, FALSE);
+	return true;
+}
+
+GBytes *mailout_outbox_mail(GBytes *row, const char *text, GError **err)
+{
+	size_t len = row ? g_bytes_get_size(row) : 0;
+	if (!len) {
+		g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "empty outbox row");
+		return NULL;
+	}
+	GVariant *dict = packed_dict(row);
+	if (!dict)
+		return g_bytes_ref(row);
 	GPtrArray *keep = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
 	struct mailout m = { 0 };
 	const char *missing = NULL;
@@ -399,11 +463,19 @@ GBytes *mailout_outbox_mail(GBytes *row, GError **err)
 			missing = FIELDS[i].key;
 	}
 	GBytes *mail = NULL;
+	char *full = NULL;
 	if (missing || !g_variant_lookup(dict, "date", "x", &m.date))
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "packed outbox row of %zu bytes without %s", len, missing ? missing : "date");
-	else
+	else if (!with_text(dict, m.body, text, &full))
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "packed outbox row of %zu bytes: text place beyond the body", len);
+	else {
+		if (full)
+			m.body = full;
 		mail = compose(&m, lookup(dict, "references", keep));
+	}
+	g_free(full);
 	g_ptr_array_unref(keep);
 	g_variant_unref(dict);
 	return mail;

@@ -34,6 +34,11 @@ struct mailout {
 	const char *auto_submitted;  /* "auto-replied", "auto-generated" or NULL */
 	const char *ref;             /* complaint reference for X-Complaintd-Ref */
 	int64_t date;                /* unix time */
+	uint64_t text_row;           /* if set, body[text_at, text_at + text_len) is the
+				      * body text of this message row: a packed row
+				      * leaves it out, and the sender puts back what the
+				      * database holds (mailout_outbox_mail) */
+	size_t text_at, text_len;
 };
 
 /* mailout_compose - the whole message; never NULL for valid input. */
@@ -55,11 +60,20 @@ GBytes *mailout_outbox_row(const struct mailout *m);
 /* mailout_is_packed - whether the row's bytes are a packed mail. */
 gboolean mailout_is_packed(const void *row, size_t len);
 
+/* mailout_outbox_text_row - the message row whose text a packed row
+ * leaves out of its body (struct mailout text_row); 0 when none. The
+ * sender reads that text from the database and hands it to
+ * mailout_outbox_mail: a staff notification quotes the customer's whole
+ * mail, which the complaint's message row holds already, so the outbox
+ * row need not hold it again. */
+uint64_t mailout_outbox_text_row(GBytes *row);
+
 /* mailout_outbox_mail - the mail to send for an outbox row: the row itself
  * (a new reference) when it is a composed mail, else composed from the
- * packed fields. NULL with err (G_IO_ERROR) for an empty row or a packed
- * one without sender, recipient, Message-ID or date. */
-GBytes *mailout_outbox_mail(GBytes *row, GError **err);
+ * packed fields, with text (borrowed; NULL is "") put back where the row
+ * left its message row's text out. NULL with err (G_IO_ERROR) for an empty
+ * row or a packed one without sender, recipient, Message-ID or date. */
+GBytes *mailout_outbox_mail(GBytes *row, const char *text, GError **err);
 
 /* mailout_message_id - a new unique id "KIND.REF.RANDOM@DOMAIN" (no <>),
  * DOMAIN taken from from_addr. g_free. */

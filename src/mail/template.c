@@ -293,6 +293,11 @@ char *template_render(const struct template *t, GHashTable *vars)
 	return g_string_free(out, FALSE);
 }
 
+bool template_is_html(const struct template *t)
+{
+	return t->html;
+}
+
 char *template_render_subject(const struct template *t, GHashTable *vars)
 {
 	if (!t->subject)

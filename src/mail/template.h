@@ -35,6 +35,8 @@ void template_free(struct template **t);
 /* template_render - the body (for a web page: the page) with vars mapping
  * name -> UTF-8 value. g_free. */
 char *template_render(const struct template *t, GHashTable *vars);
+/* template_is_html - whether t's values are inserted HTML-escaped. */
+bool template_is_html(const struct template *t);
 /* template_render_subject - a mail template's Subject, one line; NULL if the
  * template has none. g_free. */
 char *template_render_subject(const struct template *t, GHashTable *vars);

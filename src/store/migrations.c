@@ -504,6 +504,18 @@ static const char *const m16_packed_outbox[] = {
 	NULL
 };
 
+/* A notification's packed row leaves the customer's text out: the
+ * message row holds it, and the sender reads it from there when it sends
+ * (mail/mailout.h, text_row). A complaintd from before would send such a
+ * row without the text; the version keeps it from starting. Instant. */
+static const char *const m17_text_from_message[] = {
+	"ALTER TABLE outbox MODIFY raw MEDIUMBLOB NOT NULL COMMENT"
+	" 'the composed mail, or packed: NUL spec/1 NUL then fields (mailout_outbox_row);"
+	" a packed body may leave out the text of message row text_row',"
+	" ALGORITHM=INSTANT",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -519,6 +531,7 @@ static const struct migration all[] = {
 	{ 14, "case facts", m14_case_facts },
 	{ 15, "complaints taken by staff", m15_taken },
 	{ 16, "packed outbox mail", m16_packed_outbox },
+	{ 17, "notification text read from its message", m17_text_from_message },
 };
 
 const struct migration *migrations_list(unsigned *n)

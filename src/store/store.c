@@ -43,7 +43,7 @@ enum st {
 	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_MESSAGE_TEXT, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -149,6 +149,7 @@ static const char *const st_sql[ST_COUNT] = {
 		" claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
 	[ST_OUTBOX_PENDING] =
 		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+	[ST_MESSAGE_TEXT] = "SELECT body FROM messages WHERE id = ?",
 	/* both questions an acknowledgement asks, in one round trip; each
 	 * count stops at its limit (a big provider's domain has thousands of
 	 * acknowledgements a day: counting them all for every new one made
@@ -2048,6 +2049,25 @@ static int claim_tx(void *ctx, GError **err)
 	struct claim_tx *t = ctx;
 	g_ptr_array_set_size(t->items, 0);
 	return claim_locked(t->s, t->owner, t->now, t->lease_seconds, t->max, t->items, err);
+}
+
+int store_message_text(struct store *s, uint64_t row, char **text, GError **err)
+{
+	*text = NULL;
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, row);
+	MYSQL_STMT *st = exec(s, ST_MESSAGE_TEXT, &p, err);
+	if (!st)
+		return -1;
+	struct rb r = { .n = 0 };
+	rb_var(&r);
+	if (rb_start(s, st, ST_MESSAGE_TEXT, &r, err) < 0)
+		return -1;
+	int rc = rb_fetch(s, st, ST_MESSAGE_TEXT, err);
+	if (rc == 1)
+		*text = rb_str(st, &r, 0);
+	mysql_stmt_free_result(st);
+	return rc;
 }
 
 int store_outbox_claim(struct store *s, const char *owner, int64_t now,

@@ -329,6 +329,12 @@ struct outbox_item {
 };
 void outbox_item_free(struct outbox_item *it); /* NULL-safe; GDestroyNotify-able */
 
+/* store_message_text - the body text of message row into *text (g_free;
+ * NULL when the row is not there or its text was erased to NULL): what a
+ * packed notification left out (mailout_outbox_text_row). 1 found, 0 not,
+ * -1 with err. */
+int store_message_text(struct store *s, uint64_t row, char **text, GError **err);
+
 /* store_outbox_claim - in its own transaction (not inside store_begin):
  * lock up to max due rows (pending with next_attempt_at <= now, or
  * 'sending' whose lease ran out) with FOR UPDATE SKIP LOCKED, so that

@@ -25,14 +25,14 @@ char *wf_see_note(const char *ref, const char *lang)
 		: g_strdup_printf("see complaintctl show %s", ref ? ref : "");
 }
 
-void wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref,
+bool wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref,
 		 const char *lang)
 {
 	const char *text = g_hash_table_lookup(vars, "text");
 	size_t cap = MIN((size_t)TEXT_CAP, store_outbox_max(x->store) / 8);
 	size_t len = text ? strlen(text) : 0;
 	if (len <= cap)
-		return;
+		return false;
 	const char *end = text;
 	g_utf8_validate(text, (gssize)cap, &end);   /* no character cut in two */
 	char *see = wf_see_note(ref, lang);
@@ -43,4 +43,5 @@ void wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref
 				  (size_t)(end - text), len, see);
 	g_free(see);
 	g_hash_table_insert(vars, "text", cut);  /* the table frees the old value */
+	return true;
 }

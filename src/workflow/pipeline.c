@@ -446,7 +446,7 @@ static int new_complaint(struct pipeline *p, struct pipeline_item *it,
 	if (rc == 0 && taker)
 		rc = acknowledged_in_person(p, it, taker, now, err);
 	if (rc == 0 && !it->no_ack)
-		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, v, &plan, err);
+		rc = workflow_opened(&p->wf, it->complaint_id, it->ref, it->msg, *row, v, &plan, err);
 	if (rc == 0)
 		log_info("complaint ref=%s category=%s severity=%c from=%s ack=%s",
 			 it->ref, verdict_category(v), severity,

@@ -238,6 +238,44 @@ enum wf_token wf_reply_token(const struct workflow_ctx *x, const char *ref, cons
 	return r;
 }
 
+/* render_marked - t rendered with vars, and where in it vars' "text"
+ * went: *at and *len when it went in exactly once (else *len stays 0 and
+ * the caller keeps the whole body). A marker no template or customer
+ * holds takes the text's place, so the text is never searched for. Only a
+ * plain-text template inserts the value as it is, and an empty text would
+ * leave out what {{#text}} encloses, which the marker would not. */
+static char *render_marked(const struct template *t, GHashTable *vars, size_t *at, size_t *len)
+{
+	static char marker[48];
+	static gsize made;
+	if (g_once_init_enter(&made)) {
+		g_snprintf(marker, sizeof marker, "\x1e" "complaintd-text-%08x%08x" "\x1e",
+			   g_random_int(), g_random_int());
+		g_once_init_leave(&made, 1);
+	}
+	gpointer key = NULL, text = NULL;
+	const char *value = g_hash_table_lookup(vars, "text");
+	*len = 0;
+	if (!value || !*value || template_is_html(t) ||
+	    !g_hash_table_steal_extended(vars, "text", &key, &text))
+		return template_render(t, vars);
+	g_hash_table_insert(vars, key, g_strdup(marker));
+	char *marked = template_render(t, vars);
+	g_hash_table_insert(vars, key, text);   /* the table frees the marker */
+	char *first = strstr(marked, marker);
+	if (!first || strstr(first + 1, marker)) {
+		g_free(marked);
+		return template_render(t, vars);
+	}
+	*at = (size_t)(first - marked);
+	*len = strlen(text);
+	GString *body = g_string_new_len(marked, (gssize)*at);
+	g_string_append(body, text);
+	g_string_append(body, first + strlen(marker));
+	g_free(marked);
+	return g_string_free(body, FALSE);
+}
+
 /* queue - render o's template and put the mail in the outbox. */
 int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **err)
 {
@@ -253,10 +291,13 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 			 o->kind, o->ref ? o->ref : "-");
 		return 0;
 	}
-	wf_cap_text(x, o->vars, o->ref, o->lang);
+	/* a text cut here is not the message row's: it stays in the row */
+	bool cut = wf_cap_text(x, o->vars, o->ref, o->lang);
 	char *see = wf_see_note(o->ref, o->lang);
 	char *subject = template_render_subject(t, o->vars);
-	char *body = template_render(t, o->vars);
+	size_t text_at = 0, text_len = 0;
+	char *body = o->text_row && !cut ? render_marked(t, o->vars, &text_at, &text_len)
+					 : template_render(t, o->vars);
 	char *id = mailout_message_id(o->kind, o->ref, x->cfg->company_from);
 	char *reply_to = o->to_staff && o->ref ? reply_address(x, o->ref, o->to) : NULL;
 	struct mailout out = {
@@ -266,6 +307,7 @@ int wf_queue(const struct workflow_ctx *x, const struct wf_outmail *o, GError **
 		.attach = o->attach, .max_attach = wf_attach_cap(x), .attach_note = see,
 		.lang = o->lang,
 		.ref = o->ref, .date = x->now,
+		.text_row = text_len ? o->text_row : 0, .text_at = text_at, .text_len = text_len,
 		.auto_submitted = o->auto_replied ? "auto-replied"
 				  : o->to_staff ? "auto-generated" : NULL,
 	};

@@ -32,6 +32,9 @@ struct wf_outmail {
 	GHashTable *vars;
 	const char *in_reply_to, *references;
 	const struct message *attach;
+	uint64_t text_row;    /* the message row whose body text vars' "text" is: the
+			       * queued row leaves it out and the sender reads it
+			       * back (mailout_outbox_text_row); 0: none */
 	bool to_staff;        /* signed Reply-To, Auto-Submitted auto-generated */
 	bool auto_replied;    /* an automatic answer to the mail in hand */
 };
@@ -80,10 +83,10 @@ char *wf_customer(const char *name, const char *addr);
  * wf_attach_cap - bytes of attachments one mail may carry (from the
  * database's max_allowed_packet, at most 10 MB); wf_see_note - "see
  * complaintctl show REF" in lang (g_free); wf_cap_text - cut vars' "text"
- * to at most 100 KB with a note where the whole is. */
+ * to at most 100 KB with a note where the whole is; true when it did. */
 size_t wf_attach_cap(const struct workflow_ctx *x);
 char *wf_see_note(const char *ref, const char *lang);
-void wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref,
+bool wf_cap_text(const struct workflow_ctx *x, GHashTable *vars, const char *ref,
 		 const char *lang);
 
 #endif

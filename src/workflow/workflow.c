@@ -350,7 +350,7 @@ static int arrival_a(const struct workflow_ctx *x, const struct wf_view *v, cons
 }
 
 int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
-		    const struct message *m, const struct verdict *v,
+		    const struct message *m, uint64_t msg_row, const struct verdict *v,
 		    const struct store_case_plan *plan, GError **err)
 {
 	struct wf_view w = {
@@ -375,7 +375,8 @@ int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
 			g_hash_table_insert(vars, "no_email", g_strdup("1"));
 		struct wf_outmail o = { .kind = "notify", .tmpl = "notify", .lang = lang,
 				     .to = plan->department, .ref = ref, .complaint_id = id,
-				     .vars = vars, .attach = m, .to_staff = true };
+				     .vars = vars, .attach = m, .to_staff = true,
+				     .text_row = msg_row };
 		int rc = wf_queue(x, &o, err);
 		g_hash_table_unref(vars);
 		if (rc < 0 || store_add_event(x->store, id, x->now, "", "notified",

@@ -71,11 +71,12 @@ int workflow_match(const struct workflow_ctx *x, const struct message *m,
 void workflow_plan(const struct workflow_ctx *x, const struct verdict *v,
 		   struct store_case_plan *plan);
 
-/* workflow_opened - after the new complaint id (ref) is stored: tell its
- * department (notification with the customer's text and attachments and a
- * signed Reply-To), and for severity A the leadership at once. */
+/* workflow_opened - after the new complaint id (ref) is stored with m as
+ * message row msg_row: tell its department (notification with the
+ * customer's text and attachments and a signed Reply-To; the queued row
+ * leaves the text to msg_row), and for severity A the leadership at once. */
 int workflow_opened(const struct workflow_ctx *x, uint64_t id, const char *ref,
-		    const struct message *m, const struct verdict *v,
+		    const struct message *m, uint64_t msg_row, const struct verdict *v,
 		    const struct store_case_plan *plan, GError **err);
 
 /* workflow_followup, workflow_staff, workflow_unverified - store m (its

@@ -2,7 +2,8 @@
  * (a packed mail, or any bytes a damaged row could hold): composing it must
  * never crash, and what comes out is a mail with CRLF line ends or an
  * error. The input goes in behind the packed marker, or as it is when it
- * starts like a header (a composed mail's row). */
+ * starts like a header (a composed mail's row). A row naming a message
+ * row whose text it left out gets a text to put back. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_byte_array_append(row, data, (guint)size);
 	GBytes *bytes = g_byte_array_free_to_bytes(row);
 	GError *err = NULL;
-	GBytes *mail = mailout_outbox_mail(bytes, &err);
+	/* a row that left a message's text out gets one put back, with a bare
+	 * LF to be turned into CRLF like the rest */
+	GBytes *mail = mailout_outbox_mail(bytes, mailout_outbox_text_row(bytes) ? "quoted\ntext"
+										  : NULL, &err);
 	if (!mail && !err)
 		__builtin_trap();  /* no mail must say why */
 	if (mail && mailout_is_packed(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes))) {

@@ -285,6 +285,14 @@ def test_staff_reply_relayed(srv, bindir):
     try:
         d.start()
         ref, mid, note = first_complaint(srv, d, "电水壶漏水", "底座漏水，要求换货。")
+        # the notification quotes the customer's text as sent, while its
+        # outbox row leaves it to the message row that holds it already
+        assert "底座漏水，要求换货。" in text_of(note), text_of(note)
+        queued = query(srv, "SELECT o.raw FROM outbox o JOIN complaints c"
+                       " ON c.id = o.complaint_id WHERE c.ref = %s AND o.kind = 'notify'",
+                       (ref,))[0][0]
+        assert queued.startswith(b"\0spec/1\0"), queued[:40]
+        assert "底座漏水".encode() not in queued, queued
         wait_for("ack", lambda: mails(srv, kind="ack"), 30)
         deliver(srv, staff_reply(note, REPLY_BODY))
         wait_for("relay", lambda: mails(srv, "wang.fang@customer.example", "relay"), 60)

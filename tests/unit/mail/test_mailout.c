@@ -275,7 +275,7 @@ static void packed_roundtrip(const struct mailout *m)
 	GBytes *row = mailout_outbox_row(m);
 	assert_true(mailout_is_packed(g_bytes_get_data(row, NULL), g_bytes_get_size(row)));
 	GError *err = NULL;
-	GBytes *sent = mailout_outbox_mail(row, &err);
+	GBytes *sent = mailout_outbox_mail(row, NULL, &err);
 	assert_non_null(sent);
 	GBytes *now = mailout_compose(m);
 	assert_same_mail(sent, now);
@@ -333,23 +333,23 @@ static void test_outbox_rows(void **state)
 	GBytes *row = mailout_outbox_row(&notify);
 	assert_false(mailout_is_packed(g_bytes_get_data(row, NULL), g_bytes_get_size(row)));
 	GError *err = NULL;
-	GBytes *sent = mailout_outbox_mail(row, &err);
+	GBytes *sent = mailout_outbox_mail(row, NULL, &err);
 	assert_ptr_equal(sent, row);
 	g_bytes_unref(sent);
 	g_bytes_unref(row);
 
 	/* rows that are no mail */
-	assert_null(mailout_outbox_mail(NULL, &err));
+	assert_null(mailout_outbox_mail(NULL, NULL, &err));
 	g_clear_error(&err);
 	GBytes *empty = g_bytes_new_static("", 0);
-	assert_null(mailout_outbox_mail(empty, &err));
+	assert_null(mailout_outbox_mail(empty, NULL, &err));
 	assert_non_null(strstr(err->message, "empty"));
 	g_clear_error(&err);
 	g_bytes_unref(empty);
 	struct mailout no_id = bare;
 	no_id.message_id = "";
 	row = mailout_outbox_row(&no_id);
-	assert_null(mailout_outbox_mail(row, &err));
+	assert_null(mailout_outbox_mail(row, NULL, &err));
 	assert_non_null(strstr(err->message, "message_id"));
 	g_clear_error(&err);
 	g_bytes_unref(row);
@@ -357,7 +357,7 @@ static void test_outbox_rows(void **state)
 	gsize len = g_bytes_get_size(row);
 	for (gsize cut = 0; cut < len; cut += 1 + cut / 3) {  /* truncated anywhere */
 		GBytes *part = g_bytes_new_from_bytes(row, 0, cut);
-		GBytes *mail = mailout_outbox_mail(part, &err);
+		GBytes *mail = mailout_outbox_mail(part, NULL, &err);
 		assert_true(mail != NULL || err != NULL);
 		g_clear_error(&err);
 		if (mail)
@@ -370,6 +370,115 @@ static void test_outbox_rows(void **state)
 	msg_free(&orig);
 }
 
+/* packed_by_hand - a packed row of the fields given (for rows the packer
+ * never makes). */
+static GBytes *packed_by_hand(const char *body, guint64 text_row, guint64 text_at)
+{
+	GVariantDict d;
+	g_variant_dict_init(&d, NULL);
+	g_variant_dict_insert(&d, "from", "^ay", "a@shop.example");
+	g_variant_dict_insert(&d, "to", "^ay", "b@example.com");
+	g_variant_dict_insert(&d, "message_id", "^ay", "h.1@shop.example");
+	g_variant_dict_insert(&d, "body", "^ay", body);
+	g_variant_dict_insert(&d, "text_row", "t", text_row);
+	g_variant_dict_insert(&d, "text_at", "t", text_at);
+	g_variant_dict_insert(&d, "date", "x", (gint64)1795000000);
+	GVariant *v = g_variant_ref_sink(g_variant_dict_end(&d));
+	GByteArray *row = g_byte_array_new();
+	g_byte_array_append(row, (const guint8 *)"\0spec/1\0", 8);
+	g_byte_array_append(row, g_variant_get_data(v), (guint)g_variant_get_size(v));
+	g_variant_unref(v);
+	return g_byte_array_free_to_bytes(row);
+}
+
+/* A notification's copy of the customer's text is left out of its packed
+ * row (the message row holds it) and put back when it is sent: the mail
+ * is the one mailout_compose makes of the whole body. */
+static void test_outbox_text_left_out(void **state)
+{
+	(void)state;
+	GString *text = g_string_new(NULL);
+	for (int i = 0; i < 80; i++)
+		g_string_append(text, "收到的热水壶漏水，要求退货。 It leaks.\n");
+	char *body = g_strdup_printf("A new complaint.\n----\n%s----\nReply to this mail.\n",
+				     text->str);
+	size_t at = strlen("A new complaint.\n----\n");
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .to_addr = "dept@staff.shop.example",
+		.subject = "[CMP-9] 新投诉", .body = body,
+		.message_id = "notify.CMP-9.1@shop.example", .ref = "CMP-9", .date = 1795000000,
+		.text_row = 4711, .text_at = at, .text_len = text->len,
+	};
+	GBytes *row = mailout_outbox_row(&m);
+	assert_true(mailout_is_packed(g_bytes_get_data(row, NULL), g_bytes_get_size(row)));
+	assert_int_equal(mailout_outbox_text_row(row), 4711);
+	struct mailout whole = m;
+	whole.text_row = 0;
+	GBytes *whole_row = mailout_outbox_row(&whole);
+	assert_int_equal(mailout_outbox_text_row(whole_row), 0);
+	/* the text is what the row no longer holds (two numbers more) */
+	assert_true(g_bytes_get_size(row) + text->len <= g_bytes_get_size(whole_row) + 100);
+	GError *err = NULL;
+	GBytes *sent = mailout_outbox_mail(row, text->str, &err);
+	GBytes *want = mailout_compose(&whole);
+	assert_non_null(sent);
+	assert_same_mail(sent, want);
+	g_bytes_unref(sent);
+	g_bytes_unref(want);
+
+	/* the text gone from the database (forget): the mail goes without it */
+	sent = mailout_outbox_mail(row, NULL, &err);
+	char *bare_body = g_strdup_printf("A new complaint.\n----\n----\nReply to this mail.\n");
+	whole.body = bare_body;
+	want = mailout_compose(&whole);
+	assert_same_mail(sent, want);
+	g_bytes_unref(sent);
+	g_bytes_unref(want);
+	g_free(bare_body);
+
+	/* a place outside the body is not left out: the row keeps the body */
+	struct mailout odd = m;
+	odd.text_at = strlen(body);
+	odd.text_len = 1;
+	GBytes *odd_row = mailout_outbox_row(&odd);
+	assert_int_equal(mailout_outbox_text_row(odd_row), 0);
+	g_bytes_unref(odd_row);
+	/* nor with attachments: composed at once, the text in it */
+	struct message *with = msg_new(MSG_CHANNEL_EMAIL);
+	GBytes *photo = g_bytes_new_static("\xff\xd8\xff\x00jpeg", 8);
+	msg_add_attachment(with, "p.jpg", "image/jpeg", photo);
+	struct mailout att = m;
+	att.attach = with;
+	GBytes *att_row = mailout_outbox_row(&att);
+	assert_false(mailout_is_packed(g_bytes_get_data(att_row, NULL), g_bytes_get_size(att_row)));
+	assert_int_equal(mailout_outbox_text_row(att_row), 0);
+	assert_true(g_bytes_get_size(att_row) > text->len * 4 / 3);  /* base64 of it */
+	g_bytes_unref(att_row);
+	g_bytes_unref(photo);
+	msg_free(&with);
+	assert_int_equal(mailout_outbox_text_row(NULL), 0);
+
+	/* a row naming a place beyond its body is an error, not a mail */
+	GBytes *bad = packed_by_hand("short", 7, 6);
+	assert_int_equal(mailout_outbox_text_row(bad), 7);
+	assert_null(mailout_outbox_mail(bad, "text", &err));
+	assert_non_null(strstr(err->message, "beyond"));
+	g_clear_error(&err);
+	g_bytes_unref(bad);
+	GBytes *end = packed_by_hand("short", 7, 5);  /* at the very end: fine */
+	sent = mailout_outbox_mail(end, "+tail", &err);
+	assert_non_null(sent);
+	assert_non_null(g_strstr_len(g_bytes_get_data(sent, NULL), g_bytes_get_size(sent),
+				     "short+tail"));
+	g_bytes_unref(sent);
+	g_bytes_unref(end);
+
+	g_bytes_unref(whole_row);
+	g_bytes_unref(row);
+	g_free(body);
+	g_string_free(text, TRUE);
+}
+
 int main(void)
 {
 	g_mime_init();
@@ -380,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_attachment_cap),
 		cmocka_unit_test(test_body_encoding),
 		cmocka_unit_test(test_outbox_rows),
+		cmocka_unit_test(test_outbox_text_left_out),
 	};
 	int rc = cmocka_run_group_tests_name("mailout", tests, NULL, NULL);
 	g_mime_shutdown();
