@@ -250,17 +250,24 @@ static int record_all(const struct config *cfg, struct store *store, GPtrArray *
  * deferred; no use trying more now), or -1 with *error_r for the database. */
 #define SENDER_RELAY_DOWN (-2)
 
-/* quoted_text - the message text a packed row left out (a notification
- * quoting the customer's mail) into *text, NULL when it left none out or
- * the text is gone (erased by complaintctl forget: the mail goes without
- * it). -1 when the database cannot say: the mail must not go out without a
- * text it should carry, and waits for another try. */
-static int quoted_text(struct store *store, const struct outbox_item *it, char **text,
-		       GError **err)
+/* quoted_texts - the message texts the claimed packed rows left out (a
+ * notification quoting the customer's mail), one read for the claim: texts[i]
+ * NULL when items[i] left none out or the text is gone (erased by
+ * complaintctl forget: the mail goes without it). -1 when the database
+ * cannot say: the mails that left a text out must not go without it, and
+ * wait for another try; the others go. */
+static int quoted_texts(struct store *store, GPtrArray *items, char **texts, GError **err)
 {
-	uint64_t row = mailout_outbox_text_row(it->raw);
-	*text = NULL;
-	return row && store_message_text(store, row, text, err) < 0 ? -1 : 0;
+	uint64_t *rows = g_new0(uint64_t, items->len);
+	bool any = false;
+	for (unsigned i = 0; i < items->len; i++) {
+		const struct outbox_item *it = g_ptr_array_index(items, i);
+		rows[i] = mailout_outbox_text_row(it->raw);
+		any = any || rows[i];
+	}
+	int rc = any ? store_message_texts(store, rows, items->len, texts, err) : 0;
+	g_free(rows);
+	return rc;
 }
 
 static int sender_run_once(const struct config *cfg, struct store *store, struct smtp *smtp,
@@ -271,22 +278,21 @@ static int sender_run_once(const struct config *cfg, struct store *store, struct
 	int handled = store_outbox_claim(store, owner, now, LEASE_SECONDS, CLAIM_MAX, items, &err);
 	if (handled > 0) {
 		struct outcome *out = g_new0(struct outcome, items->len);
+		char **texts = g_new0(char *, items->len);
+		GError *terr = NULL;
+		bool texts_read = quoted_texts(store, items, texts, &terr) == 0;
 		bool reachable = true;
 		for (unsigned i = 0; i < items->len; i++) {
+			struct outbox_item *it = g_ptr_array_index(items, i);
+			if (reachable && !texts_read && mailout_outbox_text_row(it->raw)) {
+				/* tried again later, like a relay's 4xx */
+				out[i].rc = 1;
+				out[i].why = g_strdup_printf("quoted text not read: %s",
+							     terr->message);
+				continue;
+			}
 			if (reachable) {
-				struct outbox_item *it = g_ptr_array_index(items, i);
-				char *text = NULL;
-				GError *terr = NULL;
-				if (quoted_text(store, it, &text, &terr) < 0) {
-					/* tried again later, like a relay's 4xx */
-					out[i].rc = 1;
-					out[i].why = g_strdup_printf("quoted text not read: %s",
-								     terr->message);
-					g_error_free(terr);
-					continue;
-				}
-				reachable = send_one(smtp, it, text, &out[i]);
-				g_free(text);
+				reachable = send_one(smtp, it, texts[i], &out[i]);
 				continue;
 			}
 			/* the relay is down: the rest wait for the next attempt */
@@ -299,8 +305,12 @@ static int sender_run_once(const struct config *cfg, struct store *store, struct
 		 * unrecorded claim back (release_own_claims) */
 		if (record_all(cfg, store, items, out, now, &err) < 0)
 			handled = -1;
-		for (unsigned i = 0; i < items->len; i++)
+		for (unsigned i = 0; i < items->len; i++) {
 			g_free(out[i].why);
+			g_free(texts[i]);
+		}
+		g_free(texts);
+		g_clear_error(&terr);
 		g_free(out);
 	}
 	if (handled < 0 && handled != SENDER_RELAY_DOWN) {

@@ -43,7 +43,7 @@ enum st {
 	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_RETRY, ST_OUTBOX_END,
 	ST_OUTBOX_PENDING, ST_SUPP_ACTIVE, ST_SUPPRESS, ST_MAILBOX_GET,
 	ST_MAILBOX_SET, ST_LEASE_TAKE, ST_LEASE_OWNER, ST_QUARANTINE,
-	ST_MIG_RECORD, ST_FIND_KNOWN, ST_MESSAGE_TEXT, ST_COUNT
+	ST_MIG_RECORD, ST_FIND_KNOWN, ST_COUNT
 };
 
 #define OUTBOX_COLS "id, complaint_id, kind, mail_from, rcpt, message_id," \
@@ -149,7 +149,6 @@ static const char *const st_sql[ST_COUNT] = {
 		" claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
 	[ST_OUTBOX_PENDING] =
 		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
-	[ST_MESSAGE_TEXT] = "SELECT body FROM messages WHERE id = ?",
 	/* both questions an acknowledgement asks, in one round trip; each
 	 * count stops at its limit (a big provider's domain has thousands of
 	 * acknowledgements a day: counting them all for every new one made
@@ -202,7 +201,7 @@ static const char *const st_sql[ST_COUNT] = {
  * up to 50 mails at a time. */
 #define IDS_CHUNK 50
 
-enum ids_kind { IDS_MARK, IDS_SENT, IDS_KINDS };
+enum ids_kind { IDS_MARK, IDS_SENT, IDS_TEXT, IDS_KINDS };
 
 static const char *const ids_head[IDS_KINDS] = {
 	[IDS_MARK] = "UPDATE outbox SET status = 'sending', claimed_by = ?,"
@@ -216,6 +215,8 @@ static const char *const ids_head[IDS_KINDS] = {
 		     " c.acknowledged_at = COALESCE(c.acknowledged_at, ?),"
 		     " c.status = IF(c.status = 'new', 'acknowledged', c.status)"
 		     " WHERE o.id IN (",
+	/* the texts a claim's packed notifications left out, one read a claim */
+	[IDS_TEXT] = "SELECT id, body FROM messages WHERE id IN (",
 };
 
 /* Flushed in this order, so that rows come after the rows they refer to. */
@@ -586,30 +587,45 @@ static int exec_ids(struct store *s, enum ids_kind k, struct pb *lead, const uin
 /* ---- result rows ------------------------------------------------------------- */
 
 /* rb_start - bind r as the result of st and buffer the rows client side. */
-static int rb_start(struct store *s, MYSQL_STMT *st, enum st id, struct rb *r,
-		    GError **err)
+static int rb_start_sql(struct store *s, MYSQL_STMT *st, const char *sql, struct rb *r,
+			GError **err)
 {
 	if (mysql_stmt_bind_result(st, r->b) || mysql_stmt_store_result(st)) {
-		fail_st(s, st, id, err);
+		fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), sql, err);
 		mysql_stmt_free_result(st);
 		return -1;
 	}
-	if (txn_check(s, st_sql[id], err) < 0) {
+	if (txn_check(s, sql, err) < 0) {
 		mysql_stmt_free_result(st);
 		return -1;
 	}
 	return 0;
 }
 
-/* rb_fetch - 1 row, 0 no more rows, -1 error. */
-static int rb_fetch(struct store *s, MYSQL_STMT *st, enum st id, GError **err)
+static int rb_start(struct store *s, MYSQL_STMT *st, enum st id, struct rb *r,
+		    GError **err)
+{
+	char what[48];
+	snprintf(what, sizeof what, "%.40s", st_sql[id]);
+	return rb_start_sql(s, st, what, r, err);
+}
+
+/* rb_fetch_sql - 1 row, 0 no more rows, -1 error. */
+static int rb_fetch_sql(struct store *s, MYSQL_STMT *st, const char *sql, GError **err)
 {
 	int rc = mysql_stmt_fetch(st);
 	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED)
 		return 1;
 	if (rc == MYSQL_NO_DATA)
 		return 0;
-	return fail_st(s, st, id, err);
+	return fail(s, mysql_stmt_errno(st), mysql_stmt_error(st), sql, err);
+}
+
+static int rb_fetch(struct store *s, MYSQL_STMT *st, enum st id, GError **err)
+{
+	char what[48];
+	snprintf(what, sizeof what, "%.40s", st_sql[id]);
+	return rb_fetch_sql(s, st, what, err);
 }
 
 /* query_two_ids - run a SELECT of two id columns expecting at most one
@@ -2051,23 +2067,46 @@ static int claim_tx(void *ctx, GError **err)
 	return claim_locked(t->s, t->owner, t->now, t->lease_seconds, t->max, t->items, err);
 }
 
-int store_message_text(struct store *s, uint64_t row, char **text, GError **err)
+/* texts_chunk - the texts of up to IDS_CHUNK message rows into texts[]. */
+static int texts_chunk(struct store *s, const uint64_t *rows, unsigned n, char **texts,
+		       GError **err)
 {
-	*text = NULL;
-	struct pb p = { .nb = 0 };
-	pb_u64(&p, row);
-	MYSQL_STMT *st = exec(s, ST_MESSAGE_TEXT, &p, err);
+	struct ids_call c = { IDS_TEXT, rows, n };
+	struct pb none = { .nb = 0 };
+	MYSQL_STMT *st = ids_try(s, &c, &none, err);
 	if (!st)
 		return -1;
 	struct rb r = { .n = 0 };
+	rb_u64(&r);
 	rb_var(&r);
-	if (rb_start(s, st, ST_MESSAGE_TEXT, &r, err) < 0)
+	if (rb_start_sql(s, st, "SELECT id, body FROM messages", &r, err) < 0)
 		return -1;
-	int rc = rb_fetch(s, st, ST_MESSAGE_TEXT, err);
-	if (rc == 1)
-		*text = rb_str(st, &r, 0);
+	int rc;
+	while ((rc = rb_fetch_sql(s, st, "SELECT id, body FROM messages", err)) == 1) {
+		uint64_t id = rb_id(&r, 0);
+		char *body = rb_str(st, &r, 1);
+		/* two notifications of one claim may quote the same mail */
+		for (unsigned i = 0; i < n; i++)
+			if (rows[i] == id && !texts[i])
+				texts[i] = g_strdup(body);
+		g_free(body);
+	}
 	mysql_stmt_free_result(st);
 	return rc;
+}
+
+int store_message_texts(struct store *s, const uint64_t *rows, unsigned n, char **texts,
+			GError **err)
+{
+	for (unsigned i = 0; i < n; i++)
+		texts[i] = NULL;
+	for (unsigned i = 0; i < n; i += IDS_CHUNK)
+		if (texts_chunk(s, rows + i, MIN(IDS_CHUNK, n - i), texts + i, err) < 0) {
+			for (unsigned j = 0; j < n; j++)
+				g_clear_pointer(&texts[j], g_free);
+			return -1;
+		}
+	return 0;
 }
 
 int store_outbox_claim(struct store *s, const char *owner, int64_t now,

@@ -329,11 +329,13 @@ struct outbox_item {
 };
 void outbox_item_free(struct outbox_item *it); /* NULL-safe; GDestroyNotify-able */
 
-/* store_message_text - the body text of message row into *text (g_free;
- * NULL when the row is not there or its text was erased to NULL): what a
- * packed notification left out (mailout_outbox_text_row). 1 found, 0 not,
- * -1 with err. */
-int store_message_text(struct store *s, uint64_t row, char **text, GError **err);
+/* store_message_texts - the body texts of the n message rows rows[] into
+ * texts[] (n places; each g_free; NULL when the row is not there or its
+ * text was erased to NULL): what packed notifications left out
+ * (mailout_outbox_text_row). One read per 50 rows; a row 0 finds nothing.
+ * 0, or -1 with err and every texts[] NULL. */
+int store_message_texts(struct store *s, const uint64_t *rows, unsigned n, char **texts,
+			GError **err);
 
 /* store_outbox_claim - in its own transaction (not inside store_begin):
  * lock up to max due rows (pending with next_attempt_at <= now, or

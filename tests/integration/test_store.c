@@ -1158,6 +1158,60 @@ static void test_unicode_roundtrip(void **state)
 	store_close(&s);
 }
 
+/* test_message_texts - the texts a claim's notifications quote, read
+ * together: more rows than one statement names (chunks of 50), a row asked
+ * twice, a row that does not exist, a text erased to NULL, row 0. */
+static void test_message_texts(void **state)
+{
+	(void)state;
+	struct store *s = open_store();
+	enum { N = 57 };
+	uint64_t rows[N + 4];
+	char *want[N + 4];
+	char ref[STORE_REF_MAX];
+	for (unsigned i = 0; i < N; i++) {
+		char mid[32];
+		g_snprintf(mid, sizeof mid, "texts-%u@t", i);
+		want[i] = g_strdup_printf("第%u封：底座漏水 %u\r\n\xe2\x80\x8b", i, i * 7);
+		struct message *m = mk_msg(mid, "s", want[i]);
+		uint64_t cid;
+		ingest(s, m, "TXT", &cid, &rows[i], ref);
+		msg_free(&m);
+	}
+	rows[N] = rows[55];              /* asked twice in one read */
+	want[N] = g_strdup(want[55]);
+	rows[N + 1] = rows[N - 1] + 1000; /* no such row */
+	want[N + 1] = NULL;
+	rows[N + 2] = 0;                  /* no text left out */
+	want[N + 2] = NULL;
+	rows[N + 3] = rows[51];           /* erased by complaintctl forget */
+	want[N + 3] = NULL;
+	g_clear_pointer(&want[51], g_free);
+	MYSQL *db = raw_connect();
+	char *sql = g_strdup_printf("UPDATE messages SET body = NULL WHERE id = %llu",
+				    (unsigned long long)rows[51]);
+	if (mysql_query(db, sql))
+		fail_msg("%s: %s", sql, mysql_error(db));
+	g_free(sql);
+	mysql_close(db);
+
+	char *got[N + 4];
+	GError *err = NULL;
+	if (store_message_texts(s, rows, N + 4, got, &err) < 0)
+		fail_msg("store_message_texts: %s", err->message);
+	for (unsigned i = 0; i < N + 4; i++) {
+		if (want[i])
+			assert_string_equal(got[i], want[i]);
+		else
+			assert_null(got[i]);
+		g_free(got[i]);
+		g_free(want[i]);
+	}
+	/* nothing asked: nothing read, no error */
+	assert_int_equal(store_message_texts(s, rows, 0, got, &err), 0);
+	store_close(&s);
+}
+
 static void test_injection_verbatim(void **state)
 {
 	struct store *s = open_store();
@@ -1437,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_lost_transaction),
 		cmocka_unit_test(test_unicode_roundtrip),
+		cmocka_unit_test(test_message_texts),
 		cmocka_unit_test(test_injection_verbatim),
 		cmocka_unit_test(test_status_and_events),
 		cmocka_unit_test(test_staff_decided),
