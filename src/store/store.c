@@ -140,13 +140,13 @@ static const char *const st_sql[ST_COUNT] = {
 		" AND claimed_until < ? LIMIT ? FOR UPDATE SKIP LOCKED",
 	[ST_OUTBOX_RETRY] =
 		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
-		" last_error = ?, claimed_by = NULL, claimed_until = NULL"
+		" last_error = ?, claimed_by = DEFAULT, claimed_until = DEFAULT"
 		" WHERE id = ? AND status <> 'cancelled'",
 	/* a mail cancelled while a sender held it (complaintctl forget) stays
 	 * cancelled: its source is gone, it must never be tried again */
 	[ST_OUTBOX_END] =
-		"UPDATE outbox SET status = ?, last_error = ?, claimed_by = NULL,"
-		" claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
+		"UPDATE outbox SET status = ?, last_error = ?, claimed_by = DEFAULT,"
+		" claimed_until = DEFAULT WHERE id = ? AND status <> 'cancelled'",
 	[ST_OUTBOX_PENDING] =
 		"SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
 	/* both questions an acknowledgement asks, in one round trip; each
@@ -210,8 +210,8 @@ static const char *const ids_head[IDS_KINDS] = {
 	 * 24-hour limit counts to the mail that left, not the one queued */
 	[IDS_SENT] = "UPDATE outbox o LEFT JOIN complaints c"
 		     " ON c.id = o.complaint_id AND o.kind = 'ack'"
-		     " SET o.status = 'sent', o.sent_at = ?, o.claimed_by = NULL,"
-		     " o.claimed_until = NULL,"
+		     " SET o.status = 'sent', o.sent_at = ?, o.claimed_by = DEFAULT,"
+		     " o.claimed_until = DEFAULT,"
 		     " c.acknowledged_at = COALESCE(c.acknowledged_at, ?),"
 		     " c.status = IF(c.status = 'new', 'acknowledged', c.status)"
 		     " WHERE o.id IN (",
@@ -2645,8 +2645,8 @@ int store_outbox_release(struct store *s, const char *owner, GError **err)
 	struct pb p = { .nb = 0 };
 	pb_str(&p, owner);
 	MYSQL_STMT *st = store_oneshot(s,
-		"UPDATE outbox SET status = 'pending', claimed_by = NULL,"
-		" claimed_until = NULL WHERE status = 'sending' AND claimed_by = ?",
+		"UPDATE outbox SET status = 'pending', claimed_by = DEFAULT,"
+		" claimed_until = DEFAULT WHERE status = 'sending' AND claimed_by = ?",
 		&p, err);
 	if (!st)
 		return -1;

@@ -223,10 +223,10 @@ static int cancel(struct store *s, uint64_t id, const char *addr, const char *re
 		pb_u64(&p, id);
 	return changed(s, addr
 		? "UPDATE outbox SET status = 'cancelled', raw = '', rcpt = '', last_error = ?,"
-		  " claimed_by = NULL, claimed_until = NULL WHERE complaint_id IS NULL"
+		  " claimed_by = DEFAULT, claimed_until = DEFAULT WHERE complaint_id IS NULL"
 		  " AND rcpt = ? AND status IN ('pending', 'sending')"
 		: "UPDATE outbox SET status = 'cancelled', raw = '', last_error = ?,"
-		  " claimed_by = NULL, claimed_until = NULL WHERE complaint_id = ?"
+		  " claimed_by = DEFAULT, claimed_until = DEFAULT WHERE complaint_id = ?"
 		  " AND status IN ('pending', 'sending')", &p, &n->cancelled, err);
 }
 
