@@ -113,6 +113,8 @@ struct httpd_req {
 	int64_t started;          /* monotonic microseconds */
 	char client[INET6_ADDRSTRLEN];
 	bool answered;            /* the first call queued the response */
+	bool urlencoded;          /* the body is application/x-www-form-urlencoded */
+	unsigned char owed;       /* hex digits a '%' of it still owes */
 };
 
 static void req_free(struct httpd_req *r)
@@ -349,18 +351,26 @@ static bool type_taken(const struct httpd_route *rt, const char *type, const cha
 
 /* start_post - checks before any body byte is read; an error status in
  * r->status is answered at once (no 100 Continue is sent then). */
+/* max_body - the most a POST to rt may carry (struct httpd_route max_body). */
+static uint64_t max_body(const struct httpd *h, const struct httpd_route *rt)
+{
+	uint64_t all = (uint64_t)h->cfg->web_max_body_size;
+	return rt->max_body && rt->max_body < all ? rt->max_body : all;
+}
+
 static void start_post(struct httpd *h, struct httpd_req *r)
 {
 	const struct httpd_route *rt = r->route;
 	const char *cl = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && g_ascii_strtoull(cl, NULL, 10) > (guint64)h->cfg->web_max_body_size) {
+	if (cl && g_ascii_strtoull(cl, NULL, 10) > max_body(h, rt)) {
 		r->status = 413;
 		return;
 	}
 	const char *params = "";
 	char *type = media_type(r->c, &params);
 	bool taken = type_taken(rt, type, params);
+	r->urlencoded = taken && !g_strcmp0(type, "application/x-www-form-urlencoded");
 	g_free(type);
 	if (!taken) {
 		r->status = 415;
@@ -440,6 +450,24 @@ static enum MHD_Result first_call(struct httpd *h, struct MHD_Connection *c, con
 	return MHD_YES;
 }
 
+/* escapes_ok - the piece of an urlencoded body has every '%' followed by
+ * two hex digits (r->owed carries a '%' across pieces). libmicrohttpd's
+ * decoder passes "ab%&email=x@y" on as "ab" and "%x@y": a broken escape
+ * would move into the next field, which may be the address we answer. */
+static bool escapes_ok(struct httpd_req *r, const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r->owed) {
+			if (!g_ascii_isxdigit(data[i]))
+				return false;
+			r->owed--;
+		} else if (data[i] == '%') {
+			r->owed = 2;
+		}
+	}
+	return true;
+}
+
 /* body_chunk - a piece of the body: counted against the limit and the
  * request deadline, then fed to the decoder. MHD_NO drops the connection. */
 static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const char *data,
@@ -453,7 +481,7 @@ static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const ch
 		return MHD_NO;
 	}
 	r->received += n;
-	uint64_t max = (uint64_t)h->cfg->web_max_body_size;
+	uint64_t max = max_body(h, r->route);
 	if (r->received > max) {
 		if (!r->status)
 			r->status = 413;
@@ -461,7 +489,10 @@ static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const ch
 	}
 	if (r->status)
 		return MHD_YES;
-	if (r->pp && MHD_post_process(r->pp, data, n) != MHD_YES) {
+	if (r->urlencoded && !escapes_ok(r, data, n)) {
+		r->status = 400;
+		r->error = g_strdup("malformed form body: '%' without two hex digits");
+	} else if (r->pp && MHD_post_process(r->pp, data, n) != MHD_YES) {
 		r->status = 400;
 		r->error = g_strdup("malformed form body");
 	} else if (r->body) {
@@ -472,6 +503,10 @@ static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const ch
 
 static bool finish_post(struct httpd *h, struct httpd_req *r)
 {
+	if (r->urlencoded && r->owed && !r->status) {
+		r->status = 400;
+		r->error = g_strdup("malformed form body: '%' without two hex digits");
+	}
 	if (r->pp) {
 		MHD_destroy_post_processor(r->pp);  /* flushes the last field */
 		r->pp = NULL;
@@ -502,6 +537,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 			return rc;
 		}
 		return finish_post(h, r) ? MHD_YES : MHD_NO;
+	}
+	if (*size) {
+		*size = 0;  /* a body sent with GET or HEAD means nothing: not read */
+		return MHD_YES;
 	}
 	return r->route->get(h->app, r) ? MHD_YES : MHD_NO;
 }

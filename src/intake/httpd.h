@@ -50,6 +50,10 @@ struct httpd_route {
 	 * charset parameter other than UTF-8 */
 	const char *const *types;
 	bool utf8_only;
+	/* POST bodies over max_body bytes are refused (413) as soon as that
+	 * shows, before they are read; 0: [web] max_body_size, which also
+	 * bounds a larger value */
+	size_t max_body;
 	httpd_handler *get, *post;
 	/* POST bodies are kept whole (httpd_body) unless field is set: then
 	 * they are decoded (urlencoded or multipart) and streamed to field

@@ -56,7 +56,7 @@ static const struct httpd_route ROUTES[] = {
 	  .post_begin = webform_begin, .post_free = webform_end },
 	/* a rating and a comment: read whole */
 	{ .path = "/survey", .methods = HTTPD_GET | HTTPD_POST, .types = URLENCODED,
-	  .get = websurvey_get, .post = websurvey_post },
+	  .max_body = WEBSURVEY_MAX_BODY, .get = websurvey_get, .post = websurvey_post },
 	{ .path = "/healthz", .methods = HTTPD_GET, .get = health },
 	{ .path = "/metrics", .methods = HTTPD_GET, .get = httpd_metrics },
 	{ .path = "/", .methods = HTTPD_GET, .get = root },

@@ -10,7 +10,6 @@
 #include "workflow/channel.h"
 #include "workflow/survey.h"
 
-#define SURVEY_MAX_BODY 16384
 #define SURVEY_MAX_COMMENT 2000  /* characters */
 
 static const char UNAVAILABLE[] = "Service unavailable, please try again in a minute.\n";
@@ -112,7 +111,7 @@ static bool answer(const struct webpage_site *s, struct httpd_req *r, const char
 bool websurvey_post(void *site, struct httpd_req *r)
 {
 	const struct webpage_site *s = site;
-	if (httpd_received(r) > SURVEY_MAX_BODY)
+	if (httpd_received(r) > WEBSURVEY_MAX_BODY)
 		return httpd_text(r, 413, "Request too large.\n", NULL);
 	bool asked;
 	const char *lang = webpage_lang(s, r, &asked);

@@ -12,6 +12,11 @@
 
 struct httpd_req;
 
+/* WEBSURVEY_MAX_BODY - a rating and a comment of at most 2,000 characters,
+ * urlencoded (up to 12 bytes a character), with room to spare: larger
+ * survey posts are refused before they are read. */
+#define WEBSURVEY_MAX_BODY 32768
+
 bool websurvey_get(void *site, struct httpd_req *r);
 bool websurvey_post(void *site, struct httpd_req *r);
 

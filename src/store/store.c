@@ -1320,8 +1320,18 @@ char *store_dedup_key(const struct message *m)
 		input = g_strconcat("mid:", lower, "\ncontent:", content, NULL);
 		g_free(content);
 		g_free(lower);
+	} else if (msg_channel(m) == MSG_CHANNEL_WEB && *msg_raw_sha256(m)) {
+		/* a web post: the canonical post (every field, the token among
+		 * them) and its files. A double submit is one complaint; the same
+		 * token on another post (the Back button, or someone who read
+		 * the page) is another, and so is the same text with files */
+		GString *in = g_string_new("post:");
+		g_string_append(in, msg_raw_sha256(m));
+		for (unsigned i = 0; i < msg_attachment_count(m); i++)
+			g_string_append_printf(in, "\natt:%.64s", msg_attachment(m, i)->sha256);
+		input = g_string_free(in, FALSE);
 	} else if (mid && *mid) {
-		/* a web form's id is its token: a double submit is one complaint */
+		/* a channel's own id (none but e-mail and the web form today) */
 		char *lower = g_utf8_strdown(mid, -1);
 		input = g_strconcat("mid:", lower, NULL);
 		g_free(lower);

@@ -152,7 +152,11 @@ int store_tx(struct store *s, store_tx_fn fn, void *ctx, GError **err);
 /* store_dedup_key - the message's dedup key: hex SHA-256 of
  *   e-mail with a Message-ID:  "mid:" + lower-cased Message-ID + "\ncontent:"
  *                              + store_content_hash(m)
- *   web form with an id:       "mid:" + lower-cased Message-ID (its token)
+ *   web form post:             "post:" + raw SHA-256 (the canonical post,
+ *                              token included) + "\natt:" + SHA-256 of
+ *                              each file (stored before: "mid:" + the
+ *                              token's id alone, or "raw:" + raw SHA-256)
+ *   other with a Message-ID:   "mid:" + lower-cased Message-ID
  *   otherwise:                 "raw:" + raw SHA-256 (hex);
  * NULL when the message has none of them. Pure; free with g_free.
  * E-mail stored by older versions carries the key without the content

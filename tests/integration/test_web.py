@@ -266,9 +266,9 @@ def test_validation_errors_kept_input(srv, bindir):
 
 
 def test_api_and_double_submit(srv, bindir):
-    """POST /api/v1/complaints: 201 with the reference; the same token again
+    """POST /api/v1/complaints: 201 with the reference; the same post again
     (a double click) gives the same reference and one complaint, on both
-    the API and the form."""
+    the API and the form; the same token on another post is another."""
     d = start(srv, bindir)
     try:
         obj = dict(GOOD, token="api-" + uuid.uuid4().hex, lang="en",
@@ -286,6 +286,15 @@ def test_api_and_double_submit(srv, bindir):
         st2, h2, _ = post_form(d, dict(GOOD, token=tok))
         assert st1 == st2 == 303 and h1["location"] == h2["location"], (h1, h2)
         assert complaints(srv) == 2, complaints(srv)
+        # the same page's token on another complaint (the Back button, or
+        # someone who read the page): a complaint of its own, not lost
+        other = dict(GOOD, token=tok, email="someone.else@example.net",
+                     description="另一件事：收到的商品少了一个配件，请补发。")
+        st3, h3, _ = post_form(d, other)
+        assert st3 == 303 and h3["location"] != h1["location"], (h1, h3)
+        assert complaints(srv) == 3, complaints(srv)
+        assert scalar(srv, "SELECT COUNT(*) FROM messages WHERE from_addr = %s",
+                      ("someone.else@example.net",)) == 1
         assert scalar(srv, "SELECT COUNT(*) FROM attachments") == 1
         st, _, _ = post_json(d, obj, ctype="text/plain")
         assert st == 415
@@ -293,7 +302,7 @@ def test_api_and_double_submit(srv, bindir):
         assert st == 415
         st, _, _ = request(d, "POST", "/complaint", b"<x/>", {"Content-Type": "text/xml"})
         assert st == 415
-        wait_for("2 acknowledgements", lambda: len(acks(srv)) == 2, 30)
+        wait_for("3 acknowledgements", lambda: len(acks(srv)) == 3, 30)
         assert metric(d, "complaintd_web_posts_total", 'outcome="duplicate"') == 2
         assert d.stop() == 0
         d.assert_clean_log()
@@ -440,6 +449,16 @@ def test_invalid_utf8(srv, bindir):
             "三".encode(), b"\xff\xfe")
         st, _, resp = post_json(d, None, raw=raw)
         assert st == 400 and "UTF-8" in json.loads(resp)["error"], resp
+        # a '%' without two hex digits: the form decoder would move it into
+        # the next field, here the address the acknowledgement goes to
+        for bad in ("name=ab%&", "name=ab%4&", "name=ab%zz&"):
+            body = urllib.parse.urlencode(dict(GOOD)).replace("name=", bad + "x=").encode()
+            st, _, page = request(d, "POST", "/complaint", body,
+                                  {"Content-Type": "application/x-www-form-urlencoded"})
+            assert st == 400 and b"hex digits" in page, (bad, st, page)
+        body = urllib.parse.urlencode(dict(GOOD)).encode() + b"&x=%"
+        assert request(d, "POST", "/complaint", body,
+                       {"Content-Type": "application/x-www-form-urlencoded"})[0] == 400
         assert complaints(srv) == 0
         assert d.stop() == 0
         d.assert_clean_log()
@@ -478,6 +497,13 @@ def test_body_limits(srv, bindir):
         st, _, page = request(d, "POST", "/complaint", body, {"Content-Type": ctype})
         assert st == 400 and 'id="attachments-error"' in page.decode(), st
         assert request(d, "GET", "/healthz")[0] == 200
+        # the survey takes a rating and a comment: 413 at once above 32 KB
+        st, body = send_big(d, "/survey", "application/x-www-form-urlencoded", 40000)
+        assert st == 413, (st, body)
+        # a GET or HEAD with a body is answered, the body not read
+        for method in ("GET", "HEAD"):
+            st, _, _ = request(d, method, "/healthz", b"hello", {"Content-Length": "5"})
+            assert st == 200, (method, st)
         assert complaints(srv) == 0
         assert d.stop() == 0
         d.assert_clean_log()

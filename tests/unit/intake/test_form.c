@@ -49,21 +49,50 @@ static void test_valid_form_to_message(void **state)
 	/* canonical: sorted keys, the description exactly as typed */
 	assert_true(g_str_has_prefix(raw, "{\"description\":\"\\n 快递"));
 	assert_non_null(g_strstr_len(raw, (gssize)n, "\"token\":\"0123456789abcdef0123\""));
-	/* same token, other content: the same dedup key (a double submit) */
+	/* the same post again (a double submit), even at another time: the
+	 * same dedup key */
 	char *k1 = store_dedup_key(m);
+	struct form *same = good();
+	add(same, "token", "0123456789abcdef0123");
+	assert_int_equal(form_validate(same), 0);
+	struct message *again = form_to_message(same, "zh", "shop.example", 1700000099);
+	char *k0 = store_dedup_key(again);
+	assert_string_equal(k1, k0);
+	/* the same token on another post (the Back button, or someone who
+	 * read the page): another key, so another complaint, never lost */
 	struct form *g = good();
 	add(g, "token", "0123456789abcdef0123");
 	add(g, "phone", "123456");
 	assert_int_equal(form_validate(g), 0);
 	struct message *m2 = form_to_message(g, "en", "shop.example", 1700000001);
 	char *k2 = store_dedup_key(m2);
-	assert_string_equal(k1, k2);
+	assert_string_not_equal(k1, k2);
 	assert_string_equal(msg_lang(m2), "en");
+	/* the same fields with a file, and with another file: three posts */
+	static const char png1[] = "\x89PNG\r\n\x1a\n1", png2[] = "\x89PNG\r\n\x1a\n2";
+	char *kf[2];
+	for (int i = 0; i < 2; i++) {
+		struct form *h = good();
+		add(h, "token", "0123456789abcdef0123");
+		form_add_file_data(h, "a.png", "image/png", i ? png2 : png1, 9, 0);
+		assert_int_equal(form_validate(h), 0);
+		struct message *mf = form_to_message(h, "zh", "shop.example", 1700000002);
+		kf[i] = store_dedup_key(mf);
+		assert_string_not_equal(kf[i], k1);
+		msg_free(&mf);
+		form_free(&h);
+	}
+	assert_string_not_equal(kf[0], kf[1]);
+	g_free(kf[0]);
+	g_free(kf[1]);
+	g_free(k0);
 	g_free(k1);
 	g_free(k2);
 	msg_free(&m);
+	msg_free(&again);
 	msg_free(&m2);
 	form_free(&f);
+	form_free(&same);
 	form_free(&g);
 	assert_null(f);
 }
