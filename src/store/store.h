@@ -503,6 +503,11 @@ struct store_case {
 	char *last_in_message_id;    /* the customer's latest Message-ID, for relays */
 	char *thread_ids;            /* Message-IDs of the customer's mail and of ours to
 				      * the customer, space-separated, oldest first */
+	char *our_ids;               /* Message-IDs of our mail to the customer only (newest
+				      * 50, space-separated): an answer to one of them is
+				      * the customer's, as nobody else was sent them; an
+				      * answer to the customer's own mail proves nothing
+				      * (whoever they copied has its Message-ID) */
 	char *customer_rcpts;        /* the addresses our mail to the customer went to, in
 				      * lower case, space-separated: the From, or the
 				      * Reply-To the acknowledgement answered */

@@ -41,6 +41,7 @@ void store_case_free(struct store_case *c)
 	g_free(c->lang);
 	g_free(c->last_in_message_id);
 	g_free(c->thread_ids);
+	g_free(c->our_ids);
 	g_free(c->customer_rcpts);
 	g_free(c->plan_proposed_by);
 	g_free(c->plan_decision);
@@ -193,6 +194,15 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 			" AND direction = 'in' AND message_id IS NOT NULL AND from_addr = ?"
 			" ORDER BY id DESC LIMIT 1", &q, "s", id_row, last, err);
 	c->last_in_message_id = g_string_free(last, last->len == 0);
+	if (rc < 0)
+		return -1;
+	struct pb o = { .nb = 0 };
+	pb_u64(&o, c->id);
+	GString *ours = g_string_new(NULL);
+	rc = store_query_rows(s, "SELECT message_id FROM outbox WHERE complaint_id = ?"
+			" AND kind IN ('ack', 'relay', 'resolution', 'survey', 'progress')"
+			" ORDER BY id DESC LIMIT 50", &o, "s", id_row, ours, err);
+	c->our_ids = g_string_free(ours, FALSE);
 	if (rc < 0)
 		return -1;
 	struct pb r = { .nb = 0 };

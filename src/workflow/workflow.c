@@ -195,11 +195,12 @@ static bool in_ids(const char *ids, const char *id)
 
 /* customer_wrote - m may speak for complaint c's customer: it comes from
  * the customer's address (or from the Reply-To of theirs our mail went
- * to), or it answers (In-Reply-To, References) a mail of the thread only
- * the customer and we have (the customer's own, or ours to the customer).
- * A "[REF]" in the subject alone proves nothing: anyone can type it, and
- * whoever joins a complaint is taken for its customer by staff, relays and
- * the survey. */
+ * to), or it answers (In-Reply-To, References) a mail we sent the customer,
+ * whose Message-ID only they have. An answer to the customer's own mail
+ * does not do: everyone they copied has its Message-ID, and many clients
+ * make guessable ones. A "[REF]" in the subject alone proves nothing
+ * either: anyone can type it, and whoever joins a complaint is taken for
+ * its customer by staff, relays and the survey. */
 static bool customer_wrote(const struct store_case *c, const struct message *m)
 {
 	const char *from = msg_from_addr(m);
@@ -212,10 +213,10 @@ static bool customer_wrote(const struct store_case *c, const struct message *m)
 		if (ours)
 			return true;
 	}
-	if (in_ids(c->thread_ids, msg_in_reply_to(m)))
+	if (in_ids(c->our_ids, msg_in_reply_to(m)))
 		return true;
 	for (unsigned i = 0; i < msg_reference_count(m); i++)
-		if (in_ids(c->thread_ids, msg_reference(m, i)))
+		if (in_ids(c->our_ids, msg_reference(m, i)))
 			return true;
 	return false;
 }

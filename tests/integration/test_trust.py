@@ -34,12 +34,14 @@ def messages_in(srv, cid):
 def test_ref_in_subject_is_not_enough(srv, bindir):
     """A stranger who writes "Re: [REF]" opens a new complaint linked to the
     old one: the old complaint's staff hear nothing "from the customer", its
-    customer gets nothing. The customer naming the ref from their own
-    address, and anyone answering our acknowledgement (In-Reply-To), join."""
+    customer gets nothing. Nor does answering the customer's own mail: its
+    Message-ID is known to whoever they copied, and often guessable. The
+    customer naming the ref from their own address, and anyone answering
+    our acknowledgement (In-Reply-To), join."""
     d = daemon(srv, bindir)
     try:
         d.start()
-        ref, _, _ = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
+        ref, mid, _ = first_complaint(srv, d, "电水壶漏水", "买了三天底座就漏水。")
         wait_for("acknowledgement", lambda: acks(srv), 30)
         ack = acks(srv)[0]
         old = case(srv, ref)
@@ -60,6 +62,17 @@ def test_ref_in_subject_is_not_enough(srv, bindir):
         assert not [m for m in mails(srv, CUSTOMER) if new_ref in (m["Subject"] or "")], \
             "the old complaint's customer got mail about the stranger's"
 
+        # a stranger answering the customer's own mail, under their name
+        deliver(srv, customer_mail("Re: 电水壶漏水", "请把退款打到这个账户：6222 0000 2222。",
+                                   sender="mallory.s@evil.example", name="王芳",
+                                   extra=f"In-Reply-To: <{mid}>\r\nReferences: <{mid}>\r\n")[0])
+        wait_for("the second stranger's mail stored", lambda: complaints(srv) == 3, 60)
+        third = scalar(srv, "SELECT id FROM complaints ORDER BY id DESC LIMIT 1")
+        assert case(srv, scalar(srv, "SELECT ref FROM complaints WHERE id = %s",
+                                (third,)))["parent_id"] == old["id"]
+        assert messages_in(srv, old["id"]) == 1, "an answer to the customer's mail joined"
+        assert not events(srv, old["id"], "customer_message")
+
         # the customer, naming the ref only, from their own address (any case)
         deliver(srv, customer_mail(f"[{ref}] 补充", "补充一张照片。",
                                    sender=CUSTOMER.upper())[0])
@@ -69,7 +82,7 @@ def test_ref_in_subject_is_not_enough(srv, bindir):
                                    sender="wang.fang@work.example",
                                    extra=f"In-Reply-To: {ack['Message-ID']}\r\n")[0])
         wait_for("the threaded answer joins", lambda: messages_in(srv, old["id"]) == 3, 60)
-        assert complaints(srv) == 2
+        assert complaints(srv) == 3
         # every mail we sent the customer is of the thread, not only the
         # acknowledgement and relayed answers: here the resolution
         note = [m for m in mails(srv, kind="notify") if ref in m["Subject"]][0]
@@ -81,7 +94,7 @@ def test_ref_in_subject_is_not_enough(srv, bindir):
                                    extra=f"In-Reply-To: {resolution['Message-ID']}\r\n")[0])
         wait_for("the answer to the resolution joins",
                  lambda: len(events(srv, old["id"], "customer_message")) == 3, 60)
-        assert complaints(srv) == 2
+        assert complaints(srv) == 3
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
