@@ -1153,6 +1153,34 @@ static bool subject_maybe_auto(const char *s)
 	return hit;
 }
 
+/* reply_prefix - s starts with what mail programs put before the subject
+ * of the mail answered: Re, Aw, Antw, Sv, Vs, Odp, 回复, 答复, 回覆 with an
+ * ASCII or full-width colon. */
+static bool reply_prefix(const char *s)
+{
+	static const char *const words[] = {
+		"re", "aw", "antw", "sv", "vs", "odp", "回复", "答复", "回覆", "答覆", NULL,
+	};
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (const char *const *w = words; *w; w++) {
+		size_t n = strlen(*w);
+		if (g_ascii_strncasecmp(s, *w, n) != 0)
+			continue;
+		const char *t = s + n;
+		while (*t == ' ')
+			t++;
+		if (*t == ':' || g_str_has_prefix(t, "\xef\xbc\x9a"))  /* ： */
+			return true;
+	}
+	return false;
+}
+
+bool mime_subject_says_away(const char *subject)
+{
+	return subject && subject_maybe_auto(subject) && !reply_prefix(subject);
+}
+
 static bool local_part_is(const char *addr, const char *local)
 {
 	size_t n = strlen(local);

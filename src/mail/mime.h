@@ -59,4 +59,10 @@ char *mime_decode_header(const char *raw, const char *fallback_charset);
  * name must be UTF-8. Newly allocated; g_free. */
 char *mime_sanitize_filename(const char *name);
 
+/* mime_subject_says_away - the subject says its writer is away ("out of
+ * the office", "休假", ...) and does not answer a mail ("Re:", "回复:" ...):
+ * how an out-of-office reply reads when its program sets no header that
+ * says so (mime_parse flags those). A person's answer keeps the prefix. */
+bool mime_subject_says_away(const char *subject);
+
 #endif

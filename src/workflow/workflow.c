@@ -11,6 +11,7 @@
 #include "mail/authres.h"
 #include "mail/mailout.h"
 #include "mail/message.h"
+#include "mail/mime.h"
 #include "mail/replytext.h"
 #include "rules/rules.h"
 #include "store/store_outcome.h"
@@ -840,6 +841,16 @@ static void assign_outsider(const struct workflow_ctx *x, struct staffcmd_result
 	res->n_errors++;
 }
 
+/* away - staff mail that only says its writer is away: no command in it,
+ * and a subject that reads like an out-of-office reply (none answering the
+ * notification keeps its "Re:"). Those with the headers that say so never
+ * get here (machine mail). */
+static bool away(const struct staffcmd_result *res, const struct message *m)
+{
+	return !res->n_cmds && !res->n_errors && !res->note && !res->internal &&
+	       mime_subject_says_away(msg_subject(m));
+}
+
 int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
 		   struct message *m, uint64_t *row, GError **err)
 {
@@ -856,7 +867,15 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 	if (!res.n_errors)
 		paths_check(x, c, actor, &res);
 	int rc;
-	if (res.n_errors) {
+	if (away(&res, m)) {
+		/* an out-of-office reply to the notification, whose program
+		 * marks it as nothing: the customer must not get it */
+		msg_add_note(m, "staff mail looks like an out-of-office reply: not relayed");
+		log_info("staff reply ref=%s from=%s looks like an out-of-office reply (subject):"
+			 " kept, not relayed", c->ref, actor);
+		rc = store_add_event(x->store, c->id, x->now, actor, "note",
+				     "out-of-office reply, not relayed", err);
+	} else if (res.n_errors) {
 		rc = refuse(x, c, m, &res, err);
 	} else {
 		bool resolved = false, sent = false;

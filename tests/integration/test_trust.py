@@ -5,6 +5,7 @@ MariaDB, Dovecot and the SMTP sink.
 
 usage: test_trust.py BUILD_DIR [TEST ...]"""
 
+import email.header
 import hashlib
 import hmac
 import os
@@ -203,6 +204,37 @@ def test_staff_reply_once_and_assign_inside(srv, bindir):
         colleague = "li.si@staff.shop.example"
         deliver(srv, staff_reply(note, f"#assign {colleague}"))
         wait_for("assigned inside", lambda: case(srv, ref)["assignee"] == colleague, 60)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
+def test_staff_out_of_office_not_relayed(srv, bindir):
+    """An out-of-office reply of a staff member's mail program that sets no
+    header saying so (Lotus Notes, a hand-made rule) answers the signed
+    Reply-To like a person: the customer must not get it (it gives the
+    staff's absence and a manager's number). Kept on the complaint with a
+    note; a staff answer whose subject holds the same words is relayed."""
+    d = daemon(srv, bindir)
+    try:
+        d.start()
+        ref, _, note = first_complaint(srv, d, "休假期间电水壶漏水", "买了三天底座就漏水。")
+        cid = case(srv, ref)["id"]
+        for subject in ("张工 is out of the office.", "休假中：新投诉"):
+            raw = staff_reply(note, "我12月20日前休假，急事请联系经理 139 0000 1111。")
+            head, body = raw.split(b"\r\n\r\n", 1)
+            lines = [ln for ln in head.split(b"\r\n") if not ln.startswith(b"Subject:")]
+            lines.append(b"Subject: " + email.header.Header(subject, "utf-8").encode().encode())
+            deliver(srv, b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        wait_for("both kept as notes", lambda: len([e for e in events(srv, cid, "note")
+                                                    if "out-of-office" in (e[2] or "")]) == 2, 60)
+        wait_settled(srv)
+        assert not mails(srv, CUSTOMER, "relay"), "an out-of-office reply went to the customer"
+        assert case(srv, ref)["status"] in ("new", "acknowledged"), case(srv, ref)
+        # a person answering keeps "回复:" whatever the subject says
+        deliver(srv, staff_reply(note, "您好，已为您安排换货。"))
+        wait_for("the answer relayed", lambda: mails(srv, CUSTOMER, "relay"), 60)
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
@@ -417,7 +449,8 @@ def test_reply_to_address_joins(srv, bindir):
 
 TESTS = [test_ref_in_subject_is_not_enough, test_stranger_cannot_answer_survey,
          test_staff_from_needs_dkim, test_staff_reply_once_and_assign_inside,
-         test_ack_is_no_weapon, test_reply_token_bound, test_reply_to_address_joins]
+         test_ack_is_no_weapon, test_reply_token_bound, test_reply_to_address_joins,
+         test_staff_out_of_office_not_relayed]
 
 if __name__ == "__main__":
     sys.exit(run_tests("trust", TESTS, sys.argv[1:]))

@@ -752,6 +752,30 @@ static void test_json_writer(void **state)
 	g_string_free(out, TRUE);
 }
 
+/* test_subject_says_away - out-of-office subjects without headers saying
+ * so (Lotus Notes, hand-made rules) against a person's answer, which keeps
+ * the reply prefix whatever words the complaint's subject holds. */
+static void test_subject_says_away(void **state)
+{
+	(void)state;
+	static const char *const away[] = {
+		"张工 is out of the office.", "Out of Office: new complaint", "休假中：新投诉",
+		"On leave until 12 December", "Vacation", "我不在办公室", "外出中，请联系李工",
+	};
+	static const char *const answers[] = {
+		"Re: [CMP-20261207-0001] 休假期间快递丢失", "回复: [CMP-1] 外出时水管爆了",
+		"回复：我外出了三天", "RE : out of office again?", "Aw: Vacation order lost",
+		"答复: 休假", "  re:vacation", "[CMP-1] 底座漏水", "", "Re", "回复",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(away); i++)
+		if (!mime_subject_says_away(away[i]))
+			fail_msg("not taken for away: %s", away[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
+		if (mime_subject_says_away(answers[i]))
+			fail_msg("taken for away: %s", answers[i]);
+	assert_false(mime_subject_says_away(NULL));
+}
+
 int main(void)
 {
 	mime_init();
@@ -773,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_many_headers_and_recipients),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_subject_says_away),
 		cmocka_unit_test(test_speed_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
