@@ -1078,12 +1078,24 @@ void config_free(struct config **cfgp)
 	*cfgp = NULL;
 }
 
+/* same_mailbox - addr is own, or own with a "+tag" after its local part
+ * (our signed reply addresses are complaints+REF.TOKEN@...). */
+static bool same_mailbox(const char *own, const char *addr)
+{
+	const char *at = strrchr(own, '@');
+	size_t local = at ? (size_t)(at - own) : strlen(own);
+	if (!at || g_ascii_strncasecmp(own, addr, local) != 0 || addr[local] != '+')
+		return !g_ascii_strcasecmp(own, addr);
+	const char *their_at = strrchr(addr + local, '@');
+	return their_at && !g_ascii_strcasecmp(at, their_at);
+}
+
 bool config_is_own_address(const struct config *cfg, const char *addr)
 {
 	if (!addr)
 		return false;
 	for (char **a = cfg->company_addresses; a && *a; a++)
-		if (!g_ascii_strcasecmp(*a, addr))
+		if (same_mailbox(*a, addr))
 			return true;
 	return false;
 }

@@ -209,7 +209,8 @@ char *config_read_secret(const char *file, char **error_r);
  * time that does not depend on how much of a key was right. */
 const char *config_api_key(const struct config *cfg, const char *presented);
 
-/* config_is_own_address - true if addr is one of [company] addresses. */
+/* config_is_own_address - true if addr is one of [company] addresses, with
+ * or without a "+tag" after the local part (case ignored). */
 bool config_is_own_address(const struct config *cfg, const char *addr);
 
 /* config_parse_duration - "90", "30s", "5m", "2h", "7d", "1w" -> seconds. */

@@ -76,6 +76,14 @@ static void test_defaults(void **state)
 	/* from is always one of our own addresses */
 	assert_true(config_is_own_address(cfg, "Complaints@Example.com"));
 	assert_false(config_is_own_address(cfg, "customer@example.net"));
+	/* and so are its "+tag" forms (the signed reply addresses), no others */
+	assert_true(config_is_own_address(cfg, "complaints+CMP-1.ab12@EXAMPLE.com"));
+	assert_true(config_is_own_address(cfg, "complaints+@example.com"));
+	assert_false(config_is_own_address(cfg, "complaints+x@example.com.evil"));
+	assert_false(config_is_own_address(cfg, "complaintsx@example.com"));
+	assert_false(config_is_own_address(cfg, "complaints+x@other.example"));
+	assert_false(config_is_own_address(cfg, "complaints"));
+	assert_false(config_is_own_address(cfg, ""));
 	config_free(&cfg);
 	assert_null(cfg);
 	g_free(errs);
