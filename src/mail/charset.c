@@ -324,3 +324,9 @@ char *charset_to_utf8(const char *data, size_t len, const char *declared,
 	g_free(nonul);
 	return out;
 }
+
+bool charset_bidi_control(gunichar c)
+{
+	return c == 0x200e || c == 0x200f || c == 0x061c || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}

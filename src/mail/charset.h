@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <glib.h>
 
 /* charset_canonical - the iconv name we really convert with for a declared
  * MIME charset name: GB2312/GBK -> GB18030, Big5 -> BIG5-HKSCS,
@@ -31,5 +32,10 @@ char *charset_detect(const char *data, size_t len);
 
 /* charset_is_ascii - true when data has no byte >= 0x80 and no ESC. */
 bool charset_is_ascii(const char *data, size_t len);
+
+/* charset_bidi_control - c only steers the direction text is shown in
+ * (U+200E/F, U+061C, U+202A-202E, U+2066-2069): in a file name or a
+ * header it makes "invoice<U+202E>fdp.exe" read as "invoiceexe.pdf". */
+bool charset_bidi_control(gunichar c);
 
 #endif

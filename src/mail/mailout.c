@@ -6,20 +6,40 @@
 #include <string.h>
 #include <gmime/gmime.h>
 
+#include "mail/charset.h"
 #include "mail/message.h"
+
+/* header_char - what clean_header makes of the character at p (n bytes):
+ * 1 keep, 0 drop (direction controls), -1 a blank (controls, C1 controls,
+ * line and paragraph separators). Bytes that are not UTF-8 are kept as
+ * they are (n = 1). */
+static int header_char(const unsigned char *p, size_t *n)
+{
+	*n = 1;
+	if (*p < 0x80)
+		return *p < 0x20 || *p == 0x7f || *p == ' ' ? -1 : 1;
+	gunichar c = g_utf8_get_char_validated((const char *)p, -1);
+	if (c == (gunichar)-1 || c == (gunichar)-2)
+		return 1;
+	*n = (size_t)(g_utf8_next_char(p) - (const char *)p);
+	if ((c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029)
+		return -1;
+	return charset_bidi_control(c) ? 0 : 1;
+}
 
 char *mailout_clean_header(const char *value)
 {
 	GString *out = g_string_sized_new(value ? strlen(value) : 0);
 	bool blank = false;
-	for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p; p++) {
-		bool space = *p < 0x20 || *p == 0x7f || *p == ' ';
-		if (space) {
+	size_t n;
+	for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p; p += n) {
+		int kind = header_char(p, &n);
+		if (kind < 0) {
 			if (!blank && out->len)
 				g_string_append_c(out, ' ');
 			blank = true;
-		} else {
-			g_string_append_c(out, (char)*p);
+		} else if (kind > 0) {
+			g_string_append_len(out, (const char *)p, (gssize)n);
 			blank = false;
 		}
 	}

@@ -88,8 +88,9 @@ char *mailout_message_id(const char *kind, const char *ref, const char *from_add
  * one pass over the bytes instead of through a filter stream. */
 int mailout_body_encoding(const char *text, size_t len);
 
-/* mailout_clean_header - copy of value with control characters turned into
- * spaces and runs of blanks collapsed. g_free. */
+/* mailout_clean_header - copy of value with control characters (C0, C1,
+ * U+2028/2029) turned into spaces, runs of blanks collapsed and direction
+ * controls (charset_bidi_control) dropped. g_free. */
 char *mailout_clean_header(const char *value);
 
 /* mailout_valid_id - true for an id that can go between <> in a header. */

@@ -379,7 +379,8 @@ char *mime_sanitize_filename(const char *name)
 	GString *s = g_string_new(NULL);
 	for (const char *p = base; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
-		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029)
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029 ||
+		    charset_bidi_control(c))
 			continue;
 		if (s->len + 6 > MAX_FILENAME)
 			break;

@@ -234,7 +234,8 @@ static void test_attachments(void **state)
 	form_add_file_data(f, "a.png", "image/png", "\x89PNG\r\n\x1a\n", 8, 0);
 	form_add_file_data(f, "a.png", "image/png", "rest", 4, 8);
 	form_add_file_data(f, "", "application/octet-stream", "", 0, 0); /* empty input */
-	form_add_file_data(f, "../../etc/passwd.txt", "text/plain", "hello", 5, 0);
+	/* a right-to-left override would show "passwd<U+202E>txt.exe" as a .txt */
+	form_add_file_data(f, "../../etc/pass\xe2\x80\xaewd.txt", "text/plain", "hello", 5, 0);
 	assert_int_equal(form_validate(f), 0);
 	assert_int_equal(form_attachment_count(f), 2);
 	struct message *m = form_to_message(f, "zh", NULL, 1);

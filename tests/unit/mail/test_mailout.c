@@ -195,6 +195,18 @@ static void test_ids(void **state)
 	char *c = mailout_clean_header("  a\r\n\tb \x01 c  ");
 	assert_string_equal(c, "a b c");
 	g_free(c);
+	/* C1 controls and line separators are blanks; direction controls go
+	 * (U+202E would show "invoice\u202efdp.exe" as "invoiceexe.pdf");
+	 * other characters, and bytes that are not UTF-8, stay */
+	c = mailout_clean_header("invoice\xe2\x80\xae" "fdp.exe\xc2\x85x\xe2\x80\xa8y"
+				 "\xe2\x81\xa6z\xe2\x80\x8f \xe6\xbc\x8f\xe6\xb0\xb4 \xff\xfe"
+				 "\xe2\x80\x8b\xe2\x80\xaa");
+	assert_string_equal(c, "invoicefdp.exe x yz \xe6\xbc\x8f\xe6\xb0\xb4 \xff\xfe"
+			       "\xe2\x80\x8b");
+	g_free(c);
+	c = mailout_clean_header("\xe2\x80");  /* cut short */
+	assert_string_equal(c, "\xe2\x80");
+	g_free(c);
 }
 
 /* gmime_best - what gmime's filter stream chooses for text. */

@@ -431,6 +431,13 @@ static void test_hostile_content(void **state)
 	assert_string_equal(msg_attachment(m, 1)->filename, "evil.exe");
 	assert_string_equal(msg_attachment(m, 2)->filename, "boot.ini");
 	msg_free(&m);
+	/* a right-to-left override would show this as "invoiceexe.pdf" */
+	char *name = mime_sanitize_filename("invoice\xe2\x80\xae" "fdp.exe");
+	assert_string_equal(name, "invoicefdp.exe");
+	g_free(name);
+	name = mime_sanitize_filename("\xe2\x81\xa7\xe5\x8f\x91\xe7\xa5\xa8.pdf\xe2\x80\x8e");
+	assert_string_equal(name, "\xe5\x8f\x91\xe7\xa5\xa8.pdf");
+	g_free(name);
 
 	m = parse_file("hostile", "nul_in_body.eml");
 	assert_string_equal(msg_text(m), "beforeafterend");
