@@ -69,10 +69,33 @@ char *mailout_message_id(const char *kind, const char *ref, const char *from_add
 	return id;
 }
 
+/* cap_chars - s (UTF-8, taken) cut to at most max characters, the last
+ * of them an ellipsis when cut: a stranger's 40 KB subject or name must
+ * not make a header a relay refuses (Postfix takes 100 KB of headers). */
+static char *cap_chars(char *s, glong max)
+{
+	char *end;
+	if (!g_utf8_validate(s, -1, NULL)) {
+		/* bytes kept as they came: cut by bytes, as many as max
+		 * characters of UTF-8 may take */
+		if (strlen(s) <= (size_t)max * 4)
+			return s;
+		end = s + (max - 1) * 4;
+	} else if (g_utf8_strlen(s, -1) <= max) {
+		return s;
+	} else {
+		end = g_utf8_offset_to_pointer(s, max - 1);
+	}
+	*end = '\0';
+	char *capped = g_strconcat(s, "\xe2\x80\xa6", NULL);  /* … */
+	g_free(s);
+	return capped;
+}
+
 static void add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
 			const char *addr)
 {
-	char *n = mailout_clean_header(name);
+	char *n = cap_chars(mailout_clean_header(name), MAILOUT_NAME_MAX);
 	char *a = mailout_clean_header(addr);
 	g_strdelimit(a, " <>\"", '_');
 	g_mime_message_add_mailbox(msg, type, *n ? n : NULL, a);
@@ -236,7 +259,7 @@ static GBytes *compose(const struct mailout *m, const char *refs)
 	add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to_addr);
 	if (m->reply_to)
 		add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL, m->reply_to);
-	char *subject = mailout_clean_header(m->subject);
+	char *subject = cap_chars(mailout_clean_header(m->subject), MAILOUT_SUBJECT_MAX);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
 	/* a time GLib cannot hold (a damaged row): now, not a mail without a date */

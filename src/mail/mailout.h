@@ -88,6 +88,11 @@ char *mailout_message_id(const char *kind, const char *ref, const char *from_add
  * one pass over the bytes instead of through a filter stream. */
 int mailout_body_encoding(const char *text, size_t len);
 
+/* The longest subject and display name a composed mail carries, in
+ * characters; longer ones are cut, ending in an ellipsis. */
+#define MAILOUT_SUBJECT_MAX 300
+#define MAILOUT_NAME_MAX 100
+
 /* mailout_clean_header - copy of value with control characters (C0, C1,
  * U+2028/2029) turned into spaces, runs of blanks collapsed and direction
  * controls (charset_bidi_control) dropped. g_free. */

@@ -209,6 +209,68 @@ static void test_ids(void **state)
 	g_free(c);
 }
 
+/* parsed_head - the Subject and the To display name of a composed mail,
+ * as a mail program shows them (g_free both). */
+static void parsed_head(const struct mailout *m, char **subject, char **name)
+{
+	GBytes *raw = mailout_compose(m);
+	gsize len;
+	const char *data = g_bytes_get_data(raw, &len);
+	assert_true(len < 8000);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(st);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+	assert_non_null(msg);
+	*subject = g_strdup(g_mime_message_get_subject(msg));
+	InternetAddressList *to = g_mime_message_get_to(msg);
+	*name = g_strdup(internet_address_get_name(internet_address_list_get_address(to, 0)));
+	g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(st);
+	g_bytes_unref(raw);
+}
+
+/* test_long_subject_and_name - a stranger's 40 KB subject and 10 KB name
+ * are cut (ending in an ellipsis), so that no relay refuses the header;
+ * short ones stay whole. */
+static void test_long_subject_and_name(void **state)
+{
+	(void)state;
+	GString *subj = g_string_new("[CMP-1] ");
+	GString *name = g_string_new(NULL);
+	for (int i = 0; i < 10000; i++)
+		g_string_append(subj, "漏水");
+	for (int i = 0; i < 5000; i++)
+		g_string_append(name, "王芳");
+	struct mailout m = {
+		.from_addr = "complaints@shop.example", .to_addr = "li@customer.example",
+		.to_name = name->str, .subject = subj->str, .body = "x\n",
+		.message_id = "n.1@shop.example", .date = 1795000000,
+	};
+	char *got, *shown;
+	parsed_head(&m, &got, &shown);
+	assert_int_equal(g_utf8_strlen(got, -1), MAILOUT_SUBJECT_MAX);
+	assert_true(g_str_has_prefix(got, "[CMP-1] 漏水漏水"));
+	assert_true(g_str_has_suffix(got, "…"));
+	assert_int_equal(g_utf8_strlen(shown, -1), MAILOUT_NAME_MAX);
+	assert_true(g_str_has_suffix(shown, "王…"));
+	g_free(got);
+	g_free(shown);
+	/* at the limit and short: left whole */
+	g_string_truncate(subj, 0);
+	for (int i = 0; i < MAILOUT_SUBJECT_MAX; i++)
+		g_string_append(subj, "漏");
+	m.subject = subj->str;
+	m.to_name = "王芳";
+	parsed_head(&m, &got, &shown);
+	assert_string_equal(got, subj->str);
+	assert_string_equal(shown, "王芳");
+	g_free(got);
+	g_free(shown);
+	g_string_free(subj, TRUE);
+	g_string_free(name, TRUE);
+}
+
 /* gmime_best - what gmime's filter stream chooses for text. */
 static int gmime_best(const char *text, size_t len)
 {
@@ -496,6 +558,7 @@ int main(void)
 	g_mime_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compose_ack),
+		cmocka_unit_test(test_long_subject_and_name),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_parts_and_references),
 		cmocka_unit_test(test_attachment_cap),
