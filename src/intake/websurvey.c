@@ -29,10 +29,16 @@ static unsigned rating_of(const char *rs)
 	return rs && strlen(rs) == 1 && rs[0] >= '1' && rs[0] <= '5' ? (unsigned)(rs[0] - '0') : 0;
 }
 
-/* page - the page in its three states: errors (a bad link), done
- * (answered now: rating, or answered before: no rating), or the question. */
-static bool page(const struct webpage_site *s, struct httpd_req *r, unsigned status,
-		 const char *lang, uint64_t id, const char *token, unsigned rating, bool done)
+/* What was wrong with an answer that could not be taken; the page says it
+ * and shows the question again (the link was good). */
+enum answer_fault { FAULT_NONE, FAULT_NO_RATING, FAULT_LONG_COMMENT, FAULT_UNREADABLE };
+
+/* page - the page in its states: errors (a bad link), done (answered now:
+ * rating, or answered before: no rating), or the question, with what was
+ * wrong with the answer before (fault; comment is given back to edit). */
+static bool page_as(const struct webpage_site *s, struct httpd_req *r, unsigned status,
+		    const char *lang, uint64_t id, const char *token, unsigned rating, bool done,
+		    enum answer_fault fault, const char *comment)
 {
 	GHashTable *vars = webpage_vars(s, lang, "/survey");
 	/* the page names the complaint it asks about */
@@ -42,8 +48,16 @@ static bool page(const struct webpage_site *s, struct httpd_req *r, unsigned sta
 		channel_survey(webpage_channel(s), id, ref, sizeof ref, &open, NULL);
 	g_hash_table_insert(vars, g_strdup("ref"), g_strdup(ref));
 	g_hash_table_replace(vars, g_strdup("form_url"), webpage_url(s, "/survey"));
-	if (status >= 400)
+	static const char *const faults[] = {
+		[FAULT_NO_RATING] = "no_rating", [FAULT_LONG_COMMENT] = "long_comment",
+		[FAULT_UNREADABLE] = "unreadable",
+	};
+	if (fault)
+		g_hash_table_insert(vars, g_strdup(faults[fault]), g_strdup("1"));
+	else if (status >= 400)
 		g_hash_table_insert(vars, g_strdup("errors"), g_strdup("1"));
+	if (comment)
+		g_hash_table_insert(vars, g_strdup("comment"), g_strdup(comment));
 	if (done)
 		g_hash_table_insert(vars, g_strdup("status"), g_strdup("done"));
 	if (rating)
@@ -59,6 +73,12 @@ static bool page(const struct webpage_site *s, struct httpd_req *r, unsigned sta
 	bool rc = httpd_html(r, status, html);
 	g_free(html);
 	return rc;
+}
+
+static bool page(const struct webpage_site *s, struct httpd_req *r, unsigned status,
+		 const char *lang, uint64_t id, const char *token, unsigned rating, bool done)
+{
+	return page_as(s, r, status, lang, id, token, rating, done, FAULT_NONE, NULL);
 }
 
 bool websurvey_get(void *site, struct httpd_req *r)
@@ -130,10 +150,14 @@ bool websurvey_post(void *site, struct httpd_req *r)
 	bool comment_ok = !comment || (g_utf8_validate(comment, -1, NULL) &&
 				       g_utf8_strlen(comment, -1) <= SURVEY_MAX_COMMENT);
 	bool rc;
-	if (!id)
+	if (!f)  /* an escape that is not UTF-8: nothing of it can be trusted */
+		rc = page_as(s, r, 400, lang, 0, NULL, 0, false, FAULT_UNREADABLE, NULL);
+	else if (!id)
 		rc = page(s, r, 404, lang, 0, NULL, 0, false);
 	else if (!rating || !comment_ok)
-		rc = page(s, r, 400, lang, id, t, rating, false);
+		rc = page_as(s, r, 400, lang, id, t, rating, false,
+			     !rating ? FAULT_NO_RATING : FAULT_LONG_COMMENT,
+			     comment && g_utf8_validate(comment, -1, NULL) ? comment : NULL);
 	else
 		rc = answer(s, r, lang, id, t, rating, comment);
 	if (f)

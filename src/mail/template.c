@@ -22,6 +22,8 @@ const char *const template_variables[] = {
 	"customer_phone", "intake", "no_email",
 	/* the customer's side of closing the loop */
 	"links", "rating", "survey", "c1", "c2", "c3", "c4", "c5",
+	/* the survey page given back: what was wrong, the comment to edit */
+	"no_rating", "long_comment", "unreadable", "comment",
 	/* early warning of a spike (warning.h) */
 	"spike_kind", "spike_name", "spike_subject", "spike_start", "recent_count",
 	"usual_count", "baseline_count", "threshold", "factor", "min_count", "window",

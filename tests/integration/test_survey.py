@@ -71,15 +71,24 @@ def get(d, path):
         c.close()
 
 
-def post(d, fields):
+def post_raw(d, body):
     c = http.client.HTTPConnection(servers.LOOPBACK, d.web_port, timeout=30)
     try:
-        c.request("POST", "/survey", urllib.parse.urlencode(fields).encode(),
+        c.request("POST", "/survey", body.encode(),
                   {"Content-Type": "application/x-www-form-urlencoded"})
         r = c.getresponse()
         return r.status, r.read().decode()
     finally:
         c.close()
+
+
+def post(d, fields):
+    return post_raw(d, urllib.parse.urlencode(fields))
+
+
+def says(page, zh, en):
+    """The page says zh or its English en (whichever language it is in)."""
+    return zh in page or en in page
 
 
 def restart_at(d, offset):
@@ -119,7 +128,18 @@ def test_resolution_and_survey_by_link(srv, bindir):
         bad = dict(q, t=q["t"][:-1] + ("0" if q["t"][-1] != "0" else "1"))
         assert get(d, "/survey?" + urllib.parse.urlencode(bad))[0] == 404
         assert post(d, dict(bad, r="5"))[0] == 404
-        assert post(d, dict(q, r="9"))[0] == 400
+        # an answer that cannot be taken: the question again, saying what
+        # is wrong, the comment given back (escaped) to edit
+        status, page = post(d, dict(q, r="9", comment="划痕 <b>"))
+        assert status == 400 and "<form" in page and says(page, "1 到 5", "from 1 to 5"), page
+        assert "划痕 &lt;b&gt;</textarea>" in page, page
+        assert not says(page, "链接无效", "link is not valid"), page
+        status, page = post(d, dict(q, r="2", comment="长" * 2001))
+        assert status == 400 and "<form" in page and says(page, "2000 字", "2,000"), page
+        st, page = post_raw(d, urllib.parse.urlencode(dict(q, r="2")) + "&comment=%FF")
+        assert st == 400 and says(page, "无法读取", "could not be read"), page
+        assert not says(page, "链接无效", "link is not valid"), page
+        assert scalar(srv, "SELECT COUNT(*) FROM surveys WHERE answered_at IS NOT NULL") == 0
         status, page = post(d, dict(q, r="2", comment="换的新品也有划痕 <b>&</b>"))
         assert status == 200 and 'id="done"' in page, page
         rating, comment, by = query(srv, "SELECT rating, comment, answered_by FROM surveys")[0]
