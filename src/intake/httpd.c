@@ -98,7 +98,14 @@ struct httpd {
 	unsigned port;
 	struct ratelimit rl;
 	char *tls_cert, *tls_key; /* PEM contents */
+	gssize held;              /* body bytes the requests in hand hold (atomic) */
 };
+
+/* HELD_BODIES - how many bodies of [web] max_body_size the requests in hand
+ * may hold together: each is kept in memory until it is answered, and 30
+ * posts of 8 MB at once took 600 MB. Beyond, posts get 503 and Retry-After
+ * until memory is freed. */
+#define HELD_BODIES 8
 
 struct httpd_req {
 	struct MHD_Connection *c;
@@ -114,6 +121,7 @@ struct httpd_req {
 	char client[INET6_ADDRSTRLEN];
 	bool answered;            /* the first call queued the response */
 	bool urlencoded;          /* the body is application/x-www-form-urlencoded */
+	uint64_t held;            /* what of struct httpd held is this request's */
 	unsigned char owed;       /* hex digits a '%' of it still owes */
 };
 
@@ -134,7 +142,11 @@ static void req_free(struct httpd_req *r)
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
 {
-	req_free(*con_cls);
+	struct httpd *h = cls;
+	struct httpd_req *r = *con_cls;
+	if (r && r->held)
+		g_atomic_pointer_add(&h->held, -(gssize)r->held);
+	req_free(r);
 	*con_cls = NULL;
 }
 
@@ -468,6 +480,20 @@ static bool escapes_ok(struct httpd_req *r, const char *data, size_t n)
 	return true;
 }
 
+/* hold - count n more body bytes of r against what all requests may hold
+ * (HELD_BODIES); false when they would be over it. */
+static bool hold(struct httpd *h, struct httpd_req *r, size_t n)
+{
+	gssize limit = (gssize)HELD_BODIES * (gssize)h->cfg->web_max_body_size;
+	gssize was = g_atomic_pointer_add(&h->held, (gssize)n);
+	if (was + (gssize)n > limit) {
+		g_atomic_pointer_add(&h->held, -(gssize)n);
+		return false;
+	}
+	r->held += n;
+	return true;
+}
+
 /* body_chunk - a piece of the body: counted against the limit and the
  * request deadline, then fed to the decoder. MHD_NO drops the connection. */
 static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const char *data,
@@ -489,7 +515,12 @@ static enum MHD_Result body_chunk(struct httpd *h, struct httpd_req *r, const ch
 	}
 	if (r->status)
 		return MHD_YES;
-	if (r->urlencoded && !escapes_ok(r, data, n)) {
+	if (!hold(h, r, n)) {
+		r->status = 503;
+		r->error = g_strdup("busy: too many large posts at once");
+		log_info("web post refused: %" G_GSSIZE_FORMAT " body bytes held already client=%s",
+			 (gssize)g_atomic_pointer_get(&h->held), r->client);
+	} else if (r->urlencoded && !escapes_ok(r, data, n)) {
 		r->status = 400;
 		r->error = g_strdup("malformed form body: '%' without two hex digits");
 	} else if (r->pp && MHD_post_process(r->pp, data, n) != MHD_YES) {
@@ -513,6 +544,10 @@ static bool finish_post(struct httpd *h, struct httpd_req *r)
 	}
 	if (r->status == 413)
 		return refuse(r, 413, "body too large", "Request too large.\n", NULL);
+	if (r->status == 503) {
+		const char *const hd[] = { MHD_HTTP_HEADER_RETRY_AFTER, "5", NULL };
+		return refuse(r, 503, r->error, "Busy, please try again in a moment.\n", hd);
+	}
 	if (r->status)
 		return refuse(r, r->status, r->error, r->error ? r->error : "Bad request\n", NULL);
 	return r->route->post(h->app, r);

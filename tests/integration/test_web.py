@@ -511,6 +511,46 @@ def test_body_limits(srv, bindir):
         d.close()
 
 
+def test_bodies_held_bounded(srv, bindir):
+    """Bodies are held in memory until answered: together at most eight of
+    [web] max_body_size. A post beyond that gets 503 with Retry-After (its
+    bytes not kept); once the others end, posts are taken again."""
+    d = start(srv, bindir, web={"max_body_size": "64K", "max_attachment_size": "32K",
+                                "rate_limit": "0"})
+    holders = []
+    try:
+        body = urllib.parse.urlencode(dict(GOOD, description="长" * 6700)).encode()
+        assert 60000 < len(body) < 64 * 1024, len(body)
+        head = ("POST /complaint HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                "application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body) + 8}\r\n\r\n").encode()
+        for _ in range(8):  # each holds its body, unfinished
+            s = socket.create_connection((servers.LOOPBACK, d.web_port), timeout=10)
+            s.sendall(head + body)
+            holders.append(s)
+        st, h, page = request(d, "POST", "/complaint", body,
+                              {"Content-Type": "application/x-www-form-urlencoded"})
+        tries = 0
+        while st != 503 and tries < 50:  # the holders' bytes may still be on their way
+            tries += 1
+            st, h, page = request(d, "POST", "/complaint", body,
+                                  {"Content-Type": "application/x-www-form-urlencoded"})
+        assert st == 503 and h.get("retry-after") == "5", (st, h, page)
+        for s in holders:
+            s.close()
+        holders = []
+        good = urllib.parse.urlencode(GOOD).encode()
+        wait_for("posts taken again", lambda: request(
+            d, "POST", "/complaint", good,
+            {"Content-Type": "application/x-www-form-urlencoded"})[0] == 303, 30)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        for s in holders:
+            s.close()
+        d.close()
+
+
 def test_rate_limit_and_honeypot(srv, bindir):
     """The 4th post in a window from one address: 429 with Retry-After;
     another address (127.0.0.2) is not affected; through a trusted proxy
@@ -786,7 +826,7 @@ def test_stylesheet(srv, bindir):
 TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
          test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
-         test_body_limits, test_rate_limit_and_honeypot, test_slow_clients,
+         test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
          test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
 
 
