@@ -133,9 +133,14 @@ static void add_err(GPtrArray *list, const char *key, const char *code)
 	g_ptr_array_add(list, e);
 }
 
-static void append_hidden(GString *s, const char *data, size_t len)
+/* append_hidden - a piece of a hidden field's value; off == 0 starts it. A
+ * second value makes it invalid, as a value too long does: joined, two
+ * halves would make one that passes ("token=aaaa&token=bbbb"). */
+static void append_hidden(GString *s, const char *data, size_t len, uint64_t off)
 {
-	if (s->len + len <= HIDDEN_MAX) {
+	if (off == 0 && s->len) {
+		g_string_assign(s, "\x01");
+	} else if (s->len + len <= HIDDEN_MAX) {
 		g_string_append_len(s, data, (gssize)len);
 	} else {
 		g_string_assign(s, "\x01");  /* too long: marks it invalid, stays non-empty */
@@ -148,11 +153,11 @@ void form_add_data(struct form *f, const char *key, const char *data, size_t len
 	if (!key)
 		return;
 	if (!strcmp(key, FORM_TOKEN))
-		return append_hidden(f->token, data, len);
+		return append_hidden(f->token, data, len, off);
 	if (!strcmp(key, FORM_LANG))
-		return append_hidden(f->lang, data, len);
+		return append_hidden(f->lang, data, len, off);
 	if (!strcmp(key, FORM_HONEYPOT))
-		return append_hidden(f->honeypot, len ? data : "", len);
+		return append_hidden(f->honeypot, len ? data : "", len, off);
 	int i = field_index(key);
 	if (i < 0)
 		return;
@@ -252,6 +257,8 @@ static void json_attachment(struct form *f, const struct jsonparse_value *a)
 	g_free(bin);
 }
 
+#define MAX_UNKNOWN_NAMED 16
+
 static void json_member(struct form *f, const char *key, const struct jsonparse_value *v)
 {
 	if (!strcmp(key, FORM_ATTACHMENTS)) {
@@ -267,9 +274,17 @@ static void json_member(struct form *f, const char *key, const struct jsonparse_
 		     !strcmp(key, FORM_LANG) || !strcmp(key, FORM_HONEYPOT);
 	size_t len = 0;
 	const char *s = jsonparse_string(v, &len);
-	if (!known)
-		add_err(f->early, key, "unknown_field");
-	else if (!s)
+	if (!known) {
+		/* named in the answer: a few, shortly (a stranger's keys may be
+		 * megabytes, and thousands) */
+		if (f->early->len < MAX_UNKNOWN_NAMED) {
+			char *shown = g_utf8_make_valid(key, -1);
+			if (g_utf8_strlen(shown, -1) > 64)
+				*g_utf8_offset_to_pointer(shown, 64) = '\0';
+			add_err(f->early, shown, "unknown_field");
+			g_free(shown);
+		}
+	} else if (!s)
 		add_err(f->early, key, "not_a_string");
 	else
 		form_add_data(f, key, s, len, 0);

@@ -108,6 +108,21 @@ static void test_pieces_and_duplicates(void **state)
 	assert_string_equal(form_value(f, FORM_ORDER), "SO-42");
 	assert_string_equal(form_error_for(f, "name"), "duplicate");
 	form_free(&f);
+	/* a hidden field given twice is no value, never the two joined */
+	f = good();
+	add(f, "token", "aaaaaaaaaa");
+	add(f, "token", "bbbbbbbbbb");
+	add(f, "lang", "z");
+	add(f, "lang", "h");
+	assert_null(form_token(f));
+	assert_string_not_equal(form_lang(f) ? form_lang(f) : "", "zh");
+	form_free(&f);
+	/* one given in pieces is one value */
+	f = good();
+	form_add_data(f, "token", "aaaaaaaaaa", 10, 0);
+	form_add_data(f, "token", "bbbbbbbbbb", 10, 10);
+	assert_string_equal(form_token(f), "aaaaaaaaaabbbbbbbbbb");
+	form_free(&f);
 }
 
 static void test_validation_codes(void **state)
@@ -286,6 +301,30 @@ static void test_json(void **state)
 	assert_string_equal(form_error_for(f, "colour"), "unknown_field");
 	assert_string_equal(form_error_for(f, FORM_ATTACHMENTS), "invalid_base64");
 	form_free(&f);
+	/* a stranger's keys: 900 of them, one of 100 KB: a few named, short */
+	GString *many = g_string_new("{\"");
+	for (int i = 0; i < 100000; i++)
+		g_string_append_c(many, 'k');
+	g_string_append(many, "\":\"v\"");
+	for (int i = 0; i < 900; i++)
+		g_string_append_printf(many, ",\"x%d\":\"v\"", i);
+	g_string_append_c(many, '}');
+	f = form_new(&LIM);
+	if (form_parse_json(f, many->str, many->len, &err) < 0)
+		fail_msg("form_parse_json: %s", err);
+	form_validate(f);
+	unsigned unknown = 0;
+	for (unsigned i = 0; i < form_error_count(f); i++) {
+		const char *key, *code;
+		form_error_at(f, i, &key, &code);
+		if (!strcmp(code, "unknown_field")) {
+			unknown++;
+			assert_true(g_utf8_strlen(key, -1) <= 64);
+		}
+	}
+	assert_true(unknown >= 1 && unknown <= 16);
+	form_free(&f);
+	g_string_free(many, TRUE);
 	f = form_new(&LIM);
 	assert_int_equal(form_parse_json(f, "[]", 2, &err), -1);
 	assert_non_null(strstr(err, "object"));
