@@ -490,7 +490,8 @@ static int thread(struct pipeline *p, struct pipeline_item *it, const struct ver
 		rc = workflow_staff(&p->wf, &mt, it->msg, row, err);
 		break;
 	case WF_UNVERIFIED:
-		rc = workflow_unverified(&p->wf, &mt, it->msg, row, err);
+		rc = workflow_unverified(&p->wf, &mt, it->msg, row,
+					 rules_default_route(p->rules, "other"), err);
 		break;
 	default:
 		if (new_complaint(p, it, v, mt.parent_id, now, row, err) < 0)

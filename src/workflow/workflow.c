@@ -910,7 +910,8 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 }
 
 int workflow_unverified(const struct workflow_ctx *x, const struct workflow_match *mt,
-			struct message *m, uint64_t *row, GError **err)
+			struct message *m, uint64_t *row, const char *other_route,
+			GError **err)
 {
 	msg_add_flags(m, MSG_F_UNVERIFIED_STAFF);
 	const char *reason = workflow_unverified_reason(mt->why, "en");
@@ -921,7 +922,7 @@ int workflow_unverified(const struct workflow_ctx *x, const struct workflow_matc
 	if (mt->complaint_id && store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
 		return -1;
 	const char *to = c && c->department && *c->department ? c->department
-			 : config_route(x->cfg, NULL, "other");
+			 : config_route(x->cfg, other_route, "other");
 	log_warn("unverified staff mail from=%s ref=%s: %s", msg_from_addr(m),
 		 c ? c->ref : "-", reason);
 	int rc = 0;

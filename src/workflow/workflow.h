@@ -94,8 +94,13 @@ int workflow_followup(const struct workflow_ctx *x, const struct workflow_match 
 		      GError **err);
 int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt,
 		   struct message *m, uint64_t *row, GError **err);
+/* workflow_unverified - staff mail that does not prove itself: stored,
+ * and the staff_alert goes to the complaint's department, else to where
+ * the rules send "other" (other_route, the rules' default-route, may be
+ * NULL), else to [routes] other or default. */
 int workflow_unverified(const struct workflow_ctx *x, const struct workflow_match *mt,
-			struct message *m, uint64_t *row, GError **err);
+			struct message *m, uint64_t *row, const char *other_route,
+			GError **err);
 
 /* workflow_escalate - send escalation (deadline, level) of complaint id if
  * it was not sent before (by us or another daemon): 1 sent, 0 not. */

@@ -492,6 +492,17 @@ def test_forged_and_automatic_staff_mail(srv, bindir):
         wait_settled(srv)
         assert not mails(srv, "wang.fang@customer.example", "relay"), "forged mail was relayed"
         assert case(srv, ref)["first_response_at"] is None
+        # one that names no complaint at all: [routes] has no "other" nor
+        # "default" here, so the alert goes where the rules send "other"
+        lone = (f"From: 张工 <{note.envelope['rcpt_tos'][0]}>\r\nTo: {COMPANY_FROM}\r\n"
+                f"Subject: {email.header.Header('退款批准', 'utf-8').encode()}\r\n"
+                f"Date: {email.utils.formatdate(localtime=True)}\r\n"
+                f"Message-ID: <{uuid.uuid4().hex}@{STAFF_DOMAIN}>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n请把银行卡号发给我。\r\n").encode()
+        deliver(srv, lone)
+        wait_for("the alert about mail of no complaint",
+                 lambda: mails(srv, DEPT["complaints-office"], "staff_alert"), 60)
         assert d.stop() == 0
     finally:
         d.close()
