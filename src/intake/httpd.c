@@ -347,6 +347,32 @@ static char *media_type(struct MHD_Connection *c, const char **params)
 	return t;
 }
 
+/* charset_utf8 - the Content-Type parameters name no charset, or UTF-8
+ * (quoted or not, any case). Each parameter is read whole: "charset=utf-8x"
+ * or x="charset=utf-8" name another charset or none. */
+static bool charset_utf8(const char *params)
+{
+	bool ok = true;
+	char **v = g_strsplit(params, ";", 0);
+	for (char **p = v; *p && ok; p++) {
+		char *eq = strchr(*p, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (g_ascii_strcasecmp(g_strstrip(*p), "charset"))
+			continue;
+		char *val = g_strstrip(eq + 1);
+		size_t n = strlen(val);
+		if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
+			val[n - 1] = '\0';
+			val++;
+		}
+		ok = !g_ascii_strcasecmp(val, "utf-8") || !g_ascii_strcasecmp(val, "utf8");
+	}
+	g_strfreev(v);
+	return ok;
+}
+
 static bool type_taken(const struct httpd_route *rt, const char *type, const char *params)
 {
 	bool known = false;
@@ -354,11 +380,7 @@ static bool type_taken(const struct httpd_route *rt, const char *type, const cha
 		known = !strcmp(type, *t);
 	if (!known || !rt->utf8_only)
 		return known;
-	char *p = g_ascii_strdown(params, -1);
-	bool charset_ok = !strstr(p, "charset") || strstr(p, "charset=utf-8") ||
-			  strstr(p, "charset=\"utf-8\"");
-	g_free(p);
-	return charset_ok;
+	return charset_utf8(params);
 }
 
 /* start_post - checks before any body byte is read; an error status in

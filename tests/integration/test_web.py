@@ -300,10 +300,15 @@ def test_api_and_double_submit(srv, bindir):
         assert st == 415
         st, _, _ = post_json(d, obj, ctype="application/json; charset=latin1")
         assert st == 415
+        for ctype in ("application/json; charset=utf-8x",
+                      'application/json; x="charset=utf-8"; charset=latin1'):
+            assert post_json(d, obj, ctype=ctype)[0] == 415, ctype
+        st, _, _ = post_json(d, obj, ctype='application/json; Charset="UTF-8"')
+        assert st == 200, st  # taken: the duplicate of the first post
         st, _, _ = request(d, "POST", "/complaint", b"<x/>", {"Content-Type": "text/xml"})
         assert st == 415
         wait_for("3 acknowledgements", lambda: len(acks(srv)) == 3, 30)
-        assert metric(d, "complaintd_web_posts_total", 'outcome="duplicate"') == 2
+        assert metric(d, "complaintd_web_posts_total", 'outcome="duplicate"') == 3
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
