@@ -120,7 +120,7 @@ struct httpd_req {
 	int64_t started;          /* monotonic microseconds */
 	char client[INET6_ADDRSTRLEN];
 	bool answered;            /* the first call queued the response */
-	bool urlencoded;          /* the body is application/x-www-form-urlencoded */
+	bool urlencoded;          /* an application/x-www-form-urlencoded body for MHD's decoder */
 	uint64_t held;            /* what of struct httpd held is this request's */
 	unsigned char owed;       /* hex digits a '%' of it still owes */
 };
@@ -383,8 +383,6 @@ static bool type_taken(const struct httpd_route *rt, const char *type, const cha
 	return charset_utf8(params);
 }
 
-/* start_post - checks before any body byte is read; an error status in
- * r->status is answered at once (no 100 Continue is sent then). */
 /* max_body - the most a POST to rt may carry (struct httpd_route max_body). */
 static uint64_t max_body(const struct httpd *h, const struct httpd_route *rt)
 {
@@ -392,6 +390,8 @@ static uint64_t max_body(const struct httpd *h, const struct httpd_route *rt)
 	return rt->max_body && rt->max_body < all ? rt->max_body : all;
 }
 
+/* start_post - checks before any body byte is read; an error status in
+ * r->status is answered at once (no 100 Continue is sent then). */
 static void start_post(struct httpd *h, struct httpd_req *r)
 {
 	const struct httpd_route *rt = r->route;
@@ -404,7 +404,9 @@ static void start_post(struct httpd *h, struct httpd_req *r)
 	const char *params = "";
 	char *type = media_type(r->c, &params);
 	bool taken = type_taken(rt, type, params);
-	r->urlencoded = taken && !g_strcmp0(type, "application/x-www-form-urlencoded");
+	/* decoded by libmicrohttpd (see escapes_ok); a route that reads its
+	 * body whole decodes it itself, strictly */
+	r->urlencoded = taken && rt->field && !g_strcmp0(type, "application/x-www-form-urlencoded");
 	g_free(type);
 	if (!taken) {
 		r->status = 415;

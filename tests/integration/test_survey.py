@@ -136,9 +136,10 @@ def test_resolution_and_survey_by_link(srv, bindir):
         assert not says(page, "链接无效", "link is not valid"), page
         status, page = post(d, dict(q, r="2", comment="长" * 2001))
         assert status == 400 and "<form" in page and says(page, "2000 字", "2,000"), page
-        st, page = post_raw(d, urllib.parse.urlencode(dict(q, r="2")) + "&comment=%FF")
-        assert st == 400 and says(page, "无法读取", "could not be read"), page
-        assert not says(page, "链接无效", "link is not valid"), page
+        for bad in ("%FF", "%zz", "%"):
+            st, page = post_raw(d, urllib.parse.urlencode(dict(q, r="2")) + "&comment=" + bad)
+            assert st == 400 and says(page, "无法读取", "could not be read"), (bad, page)
+            assert not says(page, "链接无效", "link is not valid"), page
         assert scalar(srv, "SELECT COUNT(*) FROM surveys WHERE answered_at IS NOT NULL") == 0
         status, page = post(d, dict(q, r="2", comment="换的新品也有划痕 <b>&</b>"))
         assert status == 200 and 'id="done"' in page, page
