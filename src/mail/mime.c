@@ -1155,8 +1155,8 @@ static bool subject_maybe_auto(const char *s)
 }
 
 /* reply_prefix - s starts with what mail programs put before the subject
- * of the mail answered: Re, Aw, Antw, Sv, Vs, Odp, 回复, 答复, 回覆 with an
- * ASCII or full-width colon. */
+ * of the mail answered: Re, Aw, Antw, Sv, Vs, Odp, 回复, 答复, 回覆 (also as
+ * Re[2] or Re^2) with an ASCII or full-width colon. */
 static bool reply_prefix(const char *s)
 {
 	static const char *const words[] = {
@@ -1169,6 +1169,13 @@ static bool reply_prefix(const char *s)
 		if (g_ascii_strncasecmp(s, *w, n) != 0)
 			continue;
 		const char *t = s + n;
+		if (*t == '[' || *t == '^') {  /* Re[2]: and Re^2: of some programs */
+			t++;
+			while (g_ascii_isdigit(*t))
+				t++;
+			if (*t == ']')
+				t++;
+		}
 		while (*t == ' ')
 			t++;
 		if (*t == ':' || g_str_has_prefix(t, "\xef\xbc\x9a"))  /* ： */

@@ -773,6 +773,7 @@ static void test_subject_says_away(void **state)
 		"Re: [CMP-20261207-0001] 休假期间快递丢失", "回复: [CMP-1] 外出时水管爆了",
 		"回复：我外出了三天", "RE : out of office again?", "Aw: Vacation order lost",
 		"答复: 休假", "  re:vacation", "[CMP-1] 底座漏水", "", "Re", "回复",
+		"Re[2]: 休假期间的订单", "RE^3: on leave again", "回复： 外出",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(away); i++)
 		if (!mime_subject_says_away(away[i]))
