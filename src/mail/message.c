@@ -294,8 +294,15 @@ void msg_add_note(struct message *m, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	g_ptr_array_add(m->notes, g_strdup_vprintf(fmt, ap));
+	char *note = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	/* a transaction tried again makes the same notes again: once is enough */
+	for (unsigned i = 0; i < m->notes->len; i++)
+		if (!strcmp(g_ptr_array_index(m->notes, i), note)) {
+			g_free(note);
+			return;
+		}
+	g_ptr_array_add(m->notes, note);
 }
 
 unsigned msg_note_count(const struct message *m) { return m->notes->len; }

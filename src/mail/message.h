@@ -115,7 +115,8 @@ void msg_add_attachment(struct message *m, const char *filename,
 unsigned msg_attachment_count(const struct message *m);
 const struct msg_attachment *msg_attachment(const struct message *m, unsigned i);
 
-/* Notes on what went wrong while parsing, for the log and the store. */
+/* Notes on what went wrong while parsing, for the log and the store; a
+ * note already there is not added again. */
 void msg_add_note(struct message *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 unsigned msg_note_count(const struct message *m);

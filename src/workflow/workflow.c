@@ -855,22 +855,27 @@ int workflow_staff(const struct workflow_ctx *x, const struct workflow_match *mt
 		   struct message *m, uint64_t *row, GError **err)
 {
 	msg_add_flags(m, MSG_F_STAFF);
-	struct store_case *c = NULL;
-	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0 ||
-	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0)
-		return -1;
 	const char *actor = msg_from_addr(m);
 	char *fresh = replytext_fresh(msg_text(m), strlen(msg_text(m)));
 	struct staffcmd_result res;
 	staffcmd_parse_lang(fresh, x->cfg->staff_lang, &res);
 	assign_outsider(x, &res);
+	/* an out-of-office reply to the notification, whose program marks it
+	 * as nothing: the customer must not get it (noted before it is stored) */
+	bool is_away = away(&res, m);
+	if (is_away)
+		msg_add_note(m, "staff mail looks like an out-of-office reply: not relayed");
+	struct store_case *c = NULL;
+	if (store_add_message(x->store, mt->complaint_id, m, "in", x->now, false, row, err) < 0 ||
+	    store_case_get(x->store, mt->complaint_id, NULL, &c, err) < 0) {
+		staffcmd_result_clear(&res);
+		g_free(fresh);
+		return -1;
+	}
 	if (!res.n_errors)
 		paths_check(x, c, actor, &res);
 	int rc;
-	if (away(&res, m)) {
-		/* an out-of-office reply to the notification, whose program
-		 * marks it as nothing: the customer must not get it */
-		msg_add_note(m, "staff mail looks like an out-of-office reply: not relayed");
+	if (is_away) {
 		log_info("staff reply ref=%s from=%s looks like an out-of-office reply (subject):"
 			 " kept, not relayed", c->ref, actor);
 		rc = store_add_event(x->store, c->id, x->now, actor, "note",

@@ -231,6 +231,8 @@ def test_staff_out_of_office_not_relayed(srv, bindir):
                                                     if "out-of-office" in (e[2] or "")]) == 2, 60)
         wait_settled(srv)
         assert not mails(srv, CUSTOMER, "relay"), "an out-of-office reply went to the customer"
+        assert scalar(srv, "SELECT COUNT(*) FROM messages WHERE complaint_id = %s AND notes"
+                      " LIKE %s", (cid, "%out-of-office%")) == 2
         assert case(srv, ref)["status"] in ("new", "acknowledged"), case(srv, ref)
         # a person answering keeps "回复:" whatever the subject says
         deliver(srv, staff_reply(note, "您好，已为您安排换货。"))

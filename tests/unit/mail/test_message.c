@@ -1,4 +1,4 @@
-/* Unit tests for message: the language guess. */
+/* Unit tests for message: the language guess, notes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -65,9 +65,28 @@ static void test_same_as_reference(void **state)
 	g_rand_free(r);
 }
 
+/* test_notes_once - a transaction tried again adds its notes again: each
+ * is kept once, different ones all, in order. */
+static void test_notes_once(void **state)
+{
+	(void)state;
+	struct message *m = msg_new(MSG_CHANNEL_EMAIL);
+	for (int round = 0; round < 3; round++) {
+		msg_add_note(m, "staff mail not verified: %s", "no DKIM");
+		msg_add_note(m, "part %d dropped", 2);
+	}
+	msg_add_note(m, "part %d dropped", 3);
+	assert_int_equal(msg_note_count(m), 3);
+	assert_string_equal(msg_note(m, 0), "staff mail not verified: no DKIM");
+	assert_string_equal(msg_note(m, 1), "part 2 dropped");
+	assert_string_equal(msg_note(m, 2), "part 3 dropped");
+	msg_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_notes_once),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_same_as_reference),
 	};
