@@ -288,7 +288,8 @@ def reset(srv, folders=(("alice", "INBOX"), ("bob", "INBOX"))):
     for user, folder in folders:
         empty_folder(srv, user, folder)
     srv.sink.clear()
-    srv.sink.control({"reject": [], "tempfail": False, "tempfail_data": None})
+    srv.sink.control({"reject": [], "tempfail": False, "tempfail_data": None,
+                      "delay_data": None})
 
 
 def empty_folder(srv, user, folder):

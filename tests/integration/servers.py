@@ -624,7 +624,8 @@ class SmtpSink(_Server):
         self.ca = ca
         self.user = user
         self.password = password or "smtp-" + secrets.token_hex(6)
-        self.control({"reject": [], "tempfail": False, "tempfail_data": None})
+        self.control({"reject": [], "tempfail": False, "tempfail_data": None,
+                      "delay_data": None})
 
     def start(self):
         if self.running():
@@ -661,6 +662,12 @@ class SmtpSink(_Server):
         """Refuse with 451 at DATA the mails holding text (None: none)."""
         c = self._ctl()
         c["tempfail_data"] = text
+        self.control(c)
+
+    def delay_data(self, seconds=None):
+        """Answer each DATA seconds late (None: at once), as a slow relay."""
+        c = self._ctl()
+        c["delay_data"] = seconds
         self.control(c)
 
     def _ctl(self):

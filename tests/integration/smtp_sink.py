@@ -14,7 +14,9 @@ SPOOL/control.json, read at every RCPT, steers failures:
 every RCPT "451 4.3.0 temporary failure"; "tempfail_data": "TEXT" refuses
 with 451 at DATA every mail whose content holds TEXT, in any letter case
 (a header such as
-"Message-ID: <relay." picks one kind of mail).
+"Message-ID: <relay." picks one kind of mail); "delay_data": SECONDS waits
+that long before answering each DATA (a slow relay: one connection cannot
+take a backlog alone before others come).
 With --cert/--key the sink offers STARTTLS, and AUTH PLAIN/LOGIN (only
 after STARTTLS) for --user/--password; authentication is optional.
 """
@@ -61,7 +63,10 @@ class Handler:
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
-        mark = self._control().get("tempfail_data")
+        ctl = self._control()
+        if ctl.get("delay_data"):
+            await asyncio.sleep(float(ctl["delay_data"]))
+        mark = ctl.get("tempfail_data")
         if mark and mark.lower().encode() in data.lower():
             self.seq -= 1
             return "451 4.3.0 temporary failure, try again later"

@@ -395,8 +395,13 @@ def test_sender_connections(srv, bindir):
         srv.dovecot.append_many("alice", "INBOX", [synthetic_mail(i) for i in range(n)])
         wait_for(f"{n} complaints", lambda: complaints(srv) == n, 120)
         assert b"outbox: 3 senders" in d.log_text()
+        # a relay that takes 50 ms a mail: one connection would need 12 s
+        # for the backlog, and the others wake long before (without it, one
+        # sender could take all 240 before the others' deferrals came due)
+        srv.sink.delay_data(0.05)
         srv.sink.start()
         wait_settled(srv, 120)
+        srv.sink.delay_data(None)
         mails = srv.sink.messages()
         ids = [msgid(parse_mail(m["data"])["Message-ID"]) for m in mails]
         assert len(ids) == 2 * n, len(ids)
@@ -409,6 +414,7 @@ def test_sender_connections(srv, bindir):
         d.assert_clean_log()
     finally:
         srv.sink.start()
+        srv.sink.delay_data(None)
         d.close()
 
 
