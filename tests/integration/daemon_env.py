@@ -206,10 +206,34 @@ class Daemon:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
+                threads = self._threads()
                 self.proc.kill()
                 self.proc.wait()
-                raise AssertionError("complaintd did not stop on SIGTERM")
+                tail = "\n".join(self.log_text().decode("utf-8", "replace").splitlines()[-40:])
+                raise AssertionError(f"complaintd did not stop on SIGTERM within {timeout} s; "
+                                     f"its threads (name state wait-channel):\n{threads}\n"
+                                     f"the end of its log:\n{tail}")
         return self.proc.returncode
+
+    def _threads(self):
+        """Each thread of the daemon: name, state and the kernel function it
+        waits in, from /proc (what a stop that hangs is waiting for)."""
+        out = []
+        task = f"/proc/{self.proc.pid}/task"
+        try:
+            tids = sorted(os.listdir(task), key=int)
+        except OSError:
+            return "(gone)"
+        for tid in tids:
+            def read(name):
+                try:
+                    with open(os.path.join(task, tid, name)) as f:
+                        return f.read().strip()
+                except OSError:
+                    return "?"
+            state = read("stat").rsplit(")", 1)[-1].split()[:1]
+            out.append(f"  {tid} {read('comm')} {state[0] if state else '?'} {read('wchan')}")
+        return "\n".join(out)
 
     def log_text(self):
         with open(self.log, "rb") as f:
