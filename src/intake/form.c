@@ -8,8 +8,8 @@
 #include "lib/facts.h"
 #include "lib/json.h"
 #include "lib/jsonparse.h"
-#include "mail/charset.h"
 #include "mail/message.h"
+#include "mail/mime.h"
 #include "mail/recipient.h"
 #include "workflow/taken.h"
 
@@ -604,31 +604,14 @@ static GBytes *canonical_raw(GHashTable *kv)
 	return g_bytes_new_take(g_string_free(out, FALSE), len);
 }
 
-/* safe_filename - the last path component, no control characters, no
- * direction controls (charset_bidi_control: "invoice<U+202E>fdp.exe"), at
- * most 200 bytes of valid UTF-8. */
+/* safe_filename - an uploaded file's name as mail attachments get theirs
+ * (mime_sanitize_filename: the base name, no control or direction
+ * characters, at most 200 bytes), of valid UTF-8 first. g_free. */
 static char *safe_filename(const char *name)
 {
-	const char *base = name;
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	char *valid = g_utf8_make_valid(base, -1);
-	GString *out = g_string_sized_new(strlen(valid));
-	for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		if (c < 0x20 || c == 0x7f)
-			g_string_append_c(out, '_');
-		else if (!charset_bidi_control(c))
-			g_string_append_unichar(out, c);
-	}
+	char *valid = g_utf8_make_valid(name, -1);
+	char *s = mime_sanitize_filename(valid);
 	g_free(valid);
-	char *s = g_string_free(out, FALSE);
-	if (strlen(s) > 200) {
-		const char *end = s + 200;
-		g_utf8_validate(s, 200, &end);
-		s[end - s] = '\0';
-	}
 	return s;
 }
 

@@ -158,6 +158,21 @@ static void id_row(MYSQL_STMT *st, struct rb *r, void *data)
 	g_free(id);
 }
 
+/* The kinds of our mail that go to the customer. */
+#define TO_CUSTOMER "('ack', 'relay', 'resolution', 'survey', 'progress')"
+
+/* case_list - what sql (one id parameter, one column) gives for complaint
+ * id, space-separated, into *out (g_free; "" for none). */
+static int case_list(struct store *s, uint64_t id, const char *sql, char **out, GError **err)
+{
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, id);
+	GString *v = g_string_new(NULL);
+	int rc = store_query_rows(s, sql, &p, "s", id_row, v, err);
+	*out = g_string_free(v, FALSE);
+	return rc;
+}
+
 /* thread_ids - the Message-IDs of the complaint's mail in and out, oldest
  * first, and the customer's latest one. */
 static int thread_ids(struct store *s, struct store_case *c, GError **err)
@@ -173,8 +188,7 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 		"SELECT mid FROM ((SELECT message_id mid, received_at at, id FROM messages"
 		"  WHERE complaint_id = ? AND message_id IS NOT NULL AND from_addr = ?)"
 		" UNION ALL (SELECT message_id, created_at, id FROM outbox"
-		"  WHERE complaint_id = ? AND kind IN ('ack', 'relay', 'resolution', 'survey',"
-		"  'progress'))) t"
+		"  WHERE complaint_id = ? AND kind IN " TO_CUSTOMER ")) t"
 		" ORDER BY at DESC, id DESC LIMIT 50", &p, "s", id_row, ids, err);
 	/* the newest 50, read newest first: put them back in thread order */
 	char **v = g_strsplit(ids->str, " ", -1);
@@ -196,23 +210,13 @@ static int thread_ids(struct store *s, struct store_case *c, GError **err)
 	c->last_in_message_id = g_string_free(last, last->len == 0);
 	if (rc < 0)
 		return -1;
-	struct pb o = { .nb = 0 };
-	pb_u64(&o, c->id);
-	GString *ours = g_string_new(NULL);
-	rc = store_query_rows(s, "SELECT message_id FROM outbox WHERE complaint_id = ?"
-			" AND kind IN ('ack', 'relay', 'resolution', 'survey', 'progress')"
-			" ORDER BY id DESC LIMIT 50", &o, "s", id_row, ours, err);
-	c->our_ids = g_string_free(ours, FALSE);
-	if (rc < 0)
+	if (case_list(s, c->id, "SELECT message_id FROM outbox WHERE complaint_id = ?"
+		      " AND kind IN " TO_CUSTOMER " ORDER BY id DESC LIMIT 50",
+		      &c->our_ids, err) < 0)
 		return -1;
-	struct pb r = { .nb = 0 };
-	pb_u64(&r, c->id);
-	GString *rcpts = g_string_new(NULL);
-	rc = store_query_rows(s, "SELECT DISTINCT LOWER(rcpt) FROM outbox WHERE complaint_id = ?"
-			" AND kind IN ('ack', 'relay', 'resolution', 'survey', 'progress')"
-			" LIMIT 10", &r, "s", id_row, rcpts, err);
-	c->customer_rcpts = g_string_free(rcpts, FALSE);
-	return rc < 0 ? -1 : 0;
+	return case_list(s, c->id, "SELECT DISTINCT LOWER(rcpt) FROM outbox WHERE complaint_id = ?"
+			 " AND kind IN " TO_CUSTOMER " LIMIT 10", &c->customer_rcpts, err) < 0
+	       ? -1 : 0;
 }
 
 int store_case_get(struct store *s, uint64_t id, const char *ref,
