@@ -41,6 +41,10 @@
  * overhead in the batch budget. */
 #define IMAP_WINDOW 100                   /* FETCH lines per search/size command */
 #define IMAP_LINE_COST 2048
+/* Of a message over max_message, its first bytes are kept: the headers
+ * and, as mail clients put the text before the attachments, usually the
+ * text - enough to answer the customer and tell staff what it is about. */
+#define IMAP_HEAD ((size_t)1 << 20)
 
 G_DEFINE_QUARK(complaintd-imap-error-quark, imap_error)
 
@@ -92,12 +96,14 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
 	if (!im->collect_body)
 		return len; /* copies of untagged lines: imapresp has them */
 	im->body_total += len;
-	if (im->body->len + len > im->max_message)
+	size_t head = MIN(IMAP_HEAD, im->max_message);
+	if (!im->body_over && im->body->len + len > im->max_message) {
 		im->body_over = true;
-	if (!im->body_over)
-		g_byte_array_append(im->body, (const guint8 *)buf, (guint)len);
-	else
-		g_byte_array_set_size(im->body, 0);
+		g_byte_array_set_size(im->body, (guint)MIN(im->body->len, head));
+	}
+	size_t keep = im->body_over ? MIN(len, head - MIN(head, im->body->len)) : len;
+	if (keep)
+		g_byte_array_append(im->body, (const guint8 *)buf, (guint)keep);
 	return len;
 }
 
@@ -167,7 +173,7 @@ struct imap *imap_new(const struct imap_params *p)
 	im->timeout_s = p->timeout_s ? p->timeout_s : IMAP_DEFAULT_TIMEOUT;
 	im->max_message = p->max_message ? p->max_message : IMAP_DEFAULT_MAX_MESSAGE;
 	im->batch = p->batch ? p->batch : IMAP_DEFAULT_BATCH;
-	im->rp = imapresp_new(im->max_message, IMAP_MAX_LINE);
+	im->rp = imapresp_new(im->max_message, IMAP_HEAD, IMAP_MAX_LINE);
 	im->body = g_byte_array_new();
 	im->feed_parser = true;
 	im->has_move = im->has_uidplus = -1;
@@ -509,13 +515,13 @@ struct fetch_ctx {
 };
 
 static int deliver(struct fetch_ctx *fc, uint32_t uid, int64_t date,
-		   const char *data, size_t len)
+		   const char *data, size_t len, size_t size)
 {
 	g_hash_table_insert(fc->want, GUINT_TO_POINTER(uid), GINT_TO_POINTER(DONE));
 	if (fc->stop)
 		return 0;
 	fc->delivered++;
-	if (fc->cb(uid, date == INT64_MIN ? 0 : date, data, len, fc->ctx) != 0)
+	if (fc->cb(uid, date == INT64_MIN ? 0 : date, data, len, size, fc->ctx) != 0)
 		fc->stop = true;
 	return 0;
 }
@@ -561,7 +567,8 @@ static int on_batch_fetch(const struct imapresp_fetch *f, void *ud)
 				    GINT_TO_POINTER(BROKEN));
 		return 0;
 	}
-	return deliver(fc, f->uid, f->internaldate, f->body, f->body_len);
+	return deliver(fc, f->uid, f->internaldate, f->body, f->body_len,
+		       f->body_oversized ? f->body_size : f->body_len);
 }
 
 /* fetch_cmd - one UID FETCH over a set; true when the response was read
@@ -621,11 +628,8 @@ static int fetch_robust(struct imap *im, struct fetch_ctx *fc, uint32_t uid,
 	g_free(q);
 	if (rc < 0)
 		return -1;
-	if (im->body_over)
-		deliver(fc, uid, m ? m->date : INT64_MIN, NULL, im->body_total);
-	else
-		deliver(fc, uid, m ? m->date : INT64_MIN,
-			(const char *)im->body->data, im->body->len);
+	deliver(fc, uid, m ? m->date : INT64_MIN, (const char *)im->body->data, im->body->len,
+		im->body_total);
 	return 0;
 }
 

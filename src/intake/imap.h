@@ -77,11 +77,13 @@ int imap_search_since_uid(struct imap *im, uint32_t after_uid, GArray *uids,
 			  GError **err);
 
 /* imap_msg_cb - one fetched message: its UID, INTERNALDATE (unix time, 0 if
- * the server gave none) and raw bytes, borrowed for the call. A message
- * over max_message comes with data NULL and len its size. Return non-zero
- * to stop (imap_fetch_uids then fails with IMAP_ERR_ABORTED). */
+ * the server gave none), its bytes (borrowed for the call) and its whole
+ * size. A message over max_message comes with len < size: data then holds
+ * only its first bytes (1 MiB at most; data may be NULL when none were
+ * kept). Return non-zero to stop (imap_fetch_uids then fails with
+ * IMAP_ERR_ABORTED). */
 typedef int (*imap_msg_cb)(uint32_t uid, int64_t internaldate,
-			   const char *data, size_t len, void *ctx);
+			   const char *data, size_t len, size_t size, void *ctx);
 
 /* imap_fetch_uids - fetch the given messages, calling cb for each in the
  * server's order. Messages that no longer exist are skipped silently.

@@ -15,12 +15,13 @@
 #define LITERAL_MAX_DIGITS 10
 
 struct literal {
-	GByteArray *data; /* NULL when over max_literal */
+	GByteArray *data; /* all of it, or its head when over max_literal; may be NULL then */
+	bool over;        /* longer than max_literal */
 	uint64_t size;
 };
 
 struct imapresp {
-	size_t max_literal, max_line;
+	size_t max_literal, max_head, max_line;
 	imapresp_fetch_cb cb;
 	void *ctx;
 
@@ -48,10 +49,11 @@ static void lits_clear(GArray *lits)
 	g_array_set_size(lits, 0);
 }
 
-struct imapresp *imapresp_new(size_t max_literal, size_t max_line)
+struct imapresp *imapresp_new(size_t max_literal, size_t max_head, size_t max_line)
 {
 	struct imapresp *p = g_new0(struct imapresp, 1);
 	p->max_literal = max_literal;
+	p->max_head = MIN(max_head, max_literal);
 	p->max_line = max_line < 64 ? 64 : max_line;
 	p->seg = g_string_new(NULL);
 	p->text = g_string_new(NULL);
@@ -252,8 +254,9 @@ static bool fetch_body(struct cur *c, struct fetch_state *st)
 	}
 	if ((l = literal(c)) != NULL) {
 		st->f.body = l->data ? (const char *)l->data->data : NULL;
-		st->f.body_len = l->data ? l->data->len : (size_t)l->size;
-		st->f.body_oversized = l->data == NULL;
+		st->f.body_len = l->data ? l->data->len : 0;
+		st->f.body_size = (size_t)l->size;
+		st->f.body_oversized = l->over;
 		return true;
 	}
 	if (atom(c, &a, &b) && atom_is(c, a, b, "NIL"))
@@ -444,8 +447,8 @@ static bool literal_size(const char *s, size_t n, uint64_t *size, size_t *brace)
 
 static void start_literal(struct imapresp *p, uint64_t size)
 {
-	struct literal l = { NULL, size };
-	if (size <= p->max_literal)
+	struct literal l = { .size = size, .over = size > p->max_literal };
+	if (!l.over || p->max_head)
 		l.data = g_byte_array_sized_new((guint)MIN(size, (uint64_t)(1u << 20)));
 	g_array_append_val(p->lits, l);
 	g_string_append_c(p->text, '\0');
@@ -484,8 +487,10 @@ int imapresp_feed(struct imapresp *p, const char *data, size_t len)
 			size_t take = (size_t)MIN((uint64_t)len, p->lit_left);
 			struct literal *l = &g_array_index(p->lits, struct literal,
 							   p->lits->len - 1);
-			if (l->data)
-				g_byte_array_append(l->data, (const guint8 *)data, (guint)take);
+			size_t keep = !l->data ? 0 : !l->over ? take
+				      : MIN(take, p->max_head - MIN(p->max_head, l->data->len));
+			if (keep)
+				g_byte_array_append(l->data, (const guint8 *)data, (guint)keep);
 			p->lit_left -= take;
 			p->in_literal = p->lit_left > 0;
 			data += take;

@@ -24,9 +24,12 @@ struct imapresp_fetch {
 	int64_t rfc822_size;     /* -1 if absent */
 	const char *flags;       /* FLAGS list contents ("\\Seen $X"); NULL if absent */
 	bool has_body;           /* a BODY[] item was present */
-	const char *body;        /* its bytes; NULL if NIL or over the limit */
-	size_t body_len;         /* bytes in body, or the literal size if over */
-	bool body_oversized;     /* literal longer than max_literal: dropped */
+	const char *body;        /* its bytes (only the first ones when oversized);
+				  * NULL if NIL, or oversized and no head kept */
+	size_t body_len;         /* bytes in body */
+	size_t body_size;        /* the literal's whole size */
+	bool body_oversized;     /* literal longer than max_literal: body holds
+				  * at most its first max_head bytes */
 };
 
 /* Return non-zero to tell the caller to stop; the parser itself goes on
@@ -35,9 +38,10 @@ typedef int (*imapresp_fetch_cb)(const struct imapresp_fetch *f, void *ctx);
 
 struct imapresp;
 
-/* imapresp_new - literals longer than max_literal are counted, not kept;
- * response text outside literals is limited to max_line bytes. */
-struct imapresp *imapresp_new(size_t max_literal, size_t max_line);
+/* imapresp_new - of literals longer than max_literal only the first
+ * max_head bytes are kept (0: none; never more than max_literal); response
+ * text outside literals is limited to max_line bytes. */
+struct imapresp *imapresp_new(size_t max_literal, size_t max_head, size_t max_line);
 void imapresp_free(struct imapresp **p);
 
 /* imapresp_set_fetch_cb - cb may be NULL to ignore FETCH responses. */

@@ -54,23 +54,39 @@ static void batch_clear(struct batch *b)
 	g_array_set_size(b->items, 0);
 }
 
+/* oversized - a mail over max_message_size: what its first bytes say
+ * (sender, subject, usually the text: the complaint is opened and
+ * answered like any other), without attachments, which are cut or were
+ * never read; a note tells staff where the whole mail is. Without even a
+ * head, a placeholder keeps the record, and it is not answered. */
+static struct message *oversized(struct batch *b, uint32_t uid, const char *data, size_t len,
+				 size_t size)
+{
+	struct message *m;
+	if (data && len) {
+		struct mime_limits lim = b->limits;
+		lim.max_attachments = 0;
+		m = mime_parse(data, len, &lim);
+	} else {
+		m = msg_new(MSG_CHANNEL_EMAIL);
+		msg_set_subject(m, "(message over the size limit, left on the IMAP server)");
+		msg_add_flags(m, MSG_F_PARSE_ERROR | MSG_F_NO_SENDER);
+	}
+	msg_add_flags(m, MSG_F_TRUNCATED);
+	msg_add_note(m, "message of %zu bytes exceeds max_message_size: %s; the whole "
+		     "message is in mailbox %s uid %u", size,
+		     len ? "only its first part was read and no attachment was kept"
+			 : "nothing of it was read", b->mb->name, uid);
+	log_warn("oversized mailbox=%s uid=%u size=%zu read=%zu", b->mb->name, uid, size, len);
+	return m;
+}
+
 static int on_message(uint32_t uid, int64_t internaldate, const char *data, size_t len,
-		      void *ctx)
+		      size_t size, void *ctx)
 {
 	struct batch *b = ctx;
 	struct pipeline_item it = { 0 };
-	if (!data) {
-		/* over max_message_size: IMAP kept it from us, so there is nothing
-		 * to parse; a placeholder keeps the record and it is not answered */
-		it.msg = msg_new(MSG_CHANNEL_EMAIL);
-		msg_set_subject(it.msg, "(message over the size limit, left on the IMAP server)");
-		msg_add_flags(it.msg, MSG_F_TRUNCATED | MSG_F_PARSE_ERROR | MSG_F_NO_SENDER);
-		msg_add_note(it.msg, "message of %zu bytes exceeds max_message_size; "
-			     "fetch it from mailbox %s uid %u", len, b->mb->name, uid);
-		log_warn("oversized mailbox=%s uid=%u size=%zu", b->mb->name, uid, len);
-	} else {
-		it.msg = mime_parse(data, len, &b->limits);
-	}
+	it.msg = len < size ? oversized(b, uid, data, len, size) : mime_parse(data, len, &b->limits);
 	it.mailbox = b->mb->name;
 	it.uidvalidity = b->uidvalidity;
 	it.uid = uid;

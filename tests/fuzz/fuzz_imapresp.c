@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	step = (size_t)data[0] % 64 + 1;
-	struct imapresp *p = imapresp_new(4096, 2048);
+	struct imapresp *p = imapresp_new(4096, 1024, 2048);
 	imapresp_set_fetch_cb(p, on_fetch, &sum);
 	for (size_t i = 1; i < size; i += step)
 		imapresp_feed(p, (const char *)data + i,

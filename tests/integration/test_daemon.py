@@ -11,6 +11,7 @@ import tempfile
 import imaplib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -983,6 +984,57 @@ def test_big_mail_never_stalls(srv, bindir):
         d.close()
 
 
+def oversized_complaint(size):
+    """A GBK complaint about a leaking kettle with a base64 video of about
+    size bytes after its text, as a phone's mail client sends it."""
+    import base64
+    text = "电水壶用了三天就漏水，底座有裂纹，要求退货。视频在附件里。\r\n".encode("gbk")
+    b64 = base64.encodebytes(random.randbytes(size * 3 // 4)).replace(b"\n", b"\r\n")
+    head = ("From: =?GBK?B?" + base64.b64encode("王女士".encode("gbk")).decode()
+            + "?= <wang.big@mail.example>\r\n"
+            f"To: {COMPANY_FROM}\r\n"
+            "Subject: =?GBK?B?" + base64.b64encode("电水壶漏水".encode("gbk")).decode() + "?=\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0800\r\n"
+            f"Message-ID: <huge.{random.getrandbits(48):x}@mail.example>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=HUGE\r\n\r\n"
+            "--HUGE\r\nContent-Type: text/plain; charset=GBK\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n").encode()
+    return (head + text + b"\r\n--HUGE\r\nContent-Type: video/mp4\r\n"
+            b"Content-Disposition: attachment; filename=\"leak.mp4\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"\r\n--HUGE--\r\n")
+
+
+def test_oversized_mail_answered(srv, bindir):
+    """A mail over max_message_size (a 3 MB video under a 1 MB limit) is
+    read from its first part: the complaint has the customer's sender,
+    subject, text and category, is acknowledged like any other, keeps no
+    attachment (it is cut), and its note says where the whole mail is. It
+    was a placeholder with no sender, subject or text: nobody could answer
+    it by mail."""
+    srv.dovecot.append_many("alice", "INBOX", [oversized_complaint(3 * 1024 * 1024)])
+    d = Daemon(srv, bindir, extra={"limits": {"max_message_size": "1M"}})
+    try:
+        d.migrate()
+        d.start()
+        wait_for("the complaint", lambda: complaints(srv) == 1, 120)
+        wait_for("seen", lambda: srv.dovecot.seen_count("alice") == 1, 60)
+        row = query(srv, "SELECT c.category, m.from_addr, m.subject, m.body, m.notes, "
+                    "(SELECT COUNT(*) FROM attachments a WHERE a.message_row_id = m.id) "
+                    "FROM complaints c JOIN messages m ON m.complaint_id = c.id")
+        assert len(row) == 1, row
+        category, sender, subject, body, notes, atts = row[0]
+        assert (category, sender, subject) == ("quality", "wang.big@mail.example", "电水壶漏水"), row
+        assert "底座有裂纹" in body, body[:200]
+        assert atts == 0
+        assert "exceeds max_message_size" in notes, notes
+        assert re.search(r"mailbox main uid \d+", notes), notes
+        wait_for("the acknowledgement", lambda: len(acks(srv)) == 1, 60)
+        assert acks(srv)[0].envelope["rcpt_tos"] == ["wang.big@mail.example"]
+        assert re.search(rb"oversized mailbox=main uid=\d+ size=\d+ read=1048576", d.log_text())
+    finally:
+        d.close()
+
+
 def test_unfetchable_uid_quarantined_alone(srv, bindir):
     """A message the IMAP server cannot deliver (its maildir file made
     unreadable) fails its batch; the batch is tried one by one, the others
@@ -1261,7 +1313,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_deadlock_is_not_the_mails_fault, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
          test_feedback_and_noreply_not_answered, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_database_host_list, test_log_pii,
-         test_big_mail_never_stalls, test_unfetchable_uid_quarantined_alone,
+         test_big_mail_never_stalls, test_oversized_mail_answered, test_unfetchable_uid_quarantined_alone,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
          test_smtp_down, test_sender_connections, test_hostile_mails, test_sighup_bad_rules_keep_old,

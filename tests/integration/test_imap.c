@@ -149,8 +149,10 @@ struct got {
 	int stop_after;
 };
 
-static int check_msg(uint32_t uid, int64_t date, const char *data, size_t len, void *ctx)
+static int check_msg(uint32_t uid, int64_t date, const char *data, size_t len, size_t size,
+		     void *ctx)
 {
+	assert_int_equal(len, size);
 	struct got *g = ctx;
 	struct fixture key = { uid, NULL, 0 };
 	guint idx;
@@ -211,10 +213,16 @@ static void test_fetch_stop(void **state)
 }
 
 static size_t biggest;
-static int note_size(uint32_t uid, int64_t date, const char *data, size_t len, void *ctx)
+static const char *big_head;  /* the oversized fixture's bytes */
+
+static int note_size(uint32_t uid, int64_t date, const char *data, size_t len, size_t size,
+		     void *ctx)
 {
-	if (!data)
-		biggest = len;
+	/* an oversized message: its size, and its first bytes as they are */
+	assert_true(len < size);
+	assert_int_equal(len, 1u << 20);
+	assert_memory_equal(data, big_head, len);
+	biggest = size;
 	return 0;
 }
 
@@ -229,6 +237,7 @@ static void test_fetch_oversized(void **state)
 		if (fx(i)->len > fx(big)->len)
 			big = i;
 	assert_true(fx(big)->len > (1u << 20));
+	big_head = fx(big)->data;
 	assert_int_equal(imap_fetch_uids(im, &fx(big)->uid, 1, note_size, NULL, &e), 1);
 	assert_int_equal(biggest, fx(big)->len);
 	imap_free(&im);
@@ -332,7 +341,8 @@ static void test_xoauth2(void **state)
 	expect_select_error(&p, IMAP_ERR_AUTH);
 }
 
-static int count_msg(uint32_t uid, int64_t date, const char *data, size_t len, void *ctx)
+static int count_msg(uint32_t uid, int64_t date, const char *data, size_t len, size_t size,
+		     void *ctx)
 {
 	size_t *bytes = ctx;
 	*bytes += len;

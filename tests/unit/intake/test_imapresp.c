@@ -15,6 +15,7 @@ struct seen {
 	int64_t date[8];
 	GString *body[8];
 	bool over[8];
+	size_t size[8];
 	char flags[8][64];
 };
 
@@ -27,6 +28,7 @@ static int on_fetch(const struct imapresp_fetch *f, void *ud)
 	s->date[s->n] = f->internaldate;
 	s->body[s->n] = f->body ? g_string_new_len(f->body, (gssize)f->body_len) : NULL;
 	s->over[s->n] = f->body_oversized;
+	s->size[s->n] = f->body_size;
 	g_strlcpy(s->flags[s->n], f->flags ? f->flags : "-", 64);
 	s->n++;
 	return 0;
@@ -43,7 +45,7 @@ static void clear(struct seen *s)
 /* feed - the whole input in slices of step bytes */
 static struct imapresp *feed(const char *in, size_t step, struct seen *s, int *rc)
 {
-	struct imapresp *p = imapresp_new(1000, 4096);
+	struct imapresp *p = imapresp_new(1000, 0, 4096);
 	size_t len = strlen(in);
 	imapresp_set_fetch_cb(p, on_fetch, s);
 	*rc = 0;
@@ -119,6 +121,30 @@ static void test_limits_and_garbage(void **state)
 	assert_null(s.body[0]);
 	clear(&s);
 	imapresp_free(&p);
+
+	/* with a head: its first bytes, in any slicing, and its whole size;
+	 * the literal after it is read whole again */
+	g_string_truncate(big, 0);
+	g_string_append(big, "* 1 FETCH (UID 3 BODY[] {2000}\r\n");
+	for (int i = 0; i < 2000; i++)
+		g_string_append_c(big, (char)('a' + i % 26));
+	g_string_append(big, ")\r\n* 2 FETCH (UID 4 BODY[] {5}\r\nhello)\r\n");
+	for (size_t step = 1; step < 700; step += 233) {
+		p = imapresp_new(1000, 300, 4096);
+		imapresp_set_fetch_cb(p, on_fetch, &s);
+		for (size_t i = 0; i < big->len; i += step)
+			assert_int_equal(imapresp_feed(p, big->str + i, MIN(step, big->len - i)), 0);
+		assert_int_equal(s.n, 2);
+		assert_true(s.over[0]);
+		assert_int_equal(s.size[0], 2000);
+		assert_int_equal(s.body[0]->len, 300);
+		assert_memory_equal(s.body[0]->str, strchr(big->str, '\n') + 1, 300);
+		assert_false(s.over[1]);
+		assert_int_equal(s.size[1], 5);
+		assert_string_equal(s.body[1]->str, "hello");
+		clear(&s);
+		imapresp_free(&p);
+	}
 	g_string_free(big, TRUE);
 
 	/* malformed FETCHes are counted and skipped */
