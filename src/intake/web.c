@@ -8,10 +8,18 @@
 #include "intake/webform.h"
 #include "intake/webpage.h"
 #include "intake/websurvey.h"
+#include "lib/batcher.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "workflow/channel.h"
 #include "workflow/pipeline.h"
+
+/* Posts stored together: up to WEB_BATCH in a transaction, WEB_LEADERS
+ * transactions at a time (while one waits for the server, the next batch
+ * is parsed and classified; more only make them wait for each other's
+ * locks). */
+#define WEB_BATCH 32
+#define WEB_LEADERS 2
 
 struct web {
 	struct webpage_site site;
@@ -72,9 +80,11 @@ struct web *web_start(const struct pipeline_env *env, const struct store_params 
 	const char *at = strrchr(cfg->company_from, '@');
 	web->id_domain = g_strdup(at ? at + 1 : "web.invalid");
 	web->site = (struct webpage_site){ .env = env, .cfg = cfg, .db = db,
-					   .id_domain = web->id_domain };
+					   .id_domain = web->id_domain,
+					   .batcher = batcher_new(WEB_BATCH, WEB_LEADERS) };
 	web->httpd = httpd_start(cfg, ROUTES, G_N_ELEMENTS(ROUTES), &web->site, err);
 	if (!web->httpd) {
+		batcher_free(&web->site.batcher);
 		g_free(web->id_domain);
 		g_free(web);
 		return NULL;
@@ -91,6 +101,7 @@ void web_stop(struct web **wp)
 	if (!web)
 		return;
 	httpd_stop(&web->httpd);
+	batcher_free(&web->site.batcher);
 	g_free(web->id_domain);
 	g_free(web);
 	*wp = NULL;

@@ -23,7 +23,7 @@ struct channel *webpage_channel(const struct webpage_site *s)
 {
 	struct channel *ch = g_private_get(&channel_key);
 	if (!ch) {
-		ch = channel_new(s->env, s->db);
+		ch = channel_new(s->env, s->db, s->batcher);
 		g_private_set(&channel_key, ch);
 	}
 	return ch;

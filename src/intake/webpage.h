@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <glib.h>
 
+struct batcher;
 struct channel;
 struct config;
 struct httpd_req;
@@ -22,6 +23,7 @@ struct webpage_site {
 	const struct config *cfg;
 	const struct store_params *db;
 	const char *id_domain;    /* for form Message-IDs: the domain of [company] from */
+	struct batcher *batcher;  /* the threads' posts committed together */
 };
 
 /* webpage_channel - this thread's channel (owned by the thread). */

@@ -109,6 +109,9 @@ static void render_web(GString *out)
 		counter(out, "complaintd_web_posts_total", l, metrics_get(posts[i].m));
 		g_free(l);
 	}
+	header(out, "complaintd_web_batches_total", "counter",
+	       "Transactions that stored web posts (under load several posts share one).");
+	counter(out, "complaintd_web_batches_total", NULL, metrics_get(METRIC_WEB_BATCHES));
 	header(out, "complaintd_http_requests_total", "counter", "HTTP responses by status code.");
 	for (unsigned i = 0; i < N_HTTP; i++) {
 		char *l = i + 1 < N_HTTP ? g_strdup_printf("code=\"%u\"", http_codes[i])

@@ -22,6 +22,7 @@ enum metric {
 	METRIC_WEB_POSTS_INVALID,    /* rejected by validation (400) */
 	METRIC_WEB_POSTS_HONEYPOT,   /* the hidden field was filled: a bot */
 	METRIC_WEB_POSTS_FAILED,     /* database unreachable or item failed */
+	METRIC_WEB_BATCHES,          /* transactions that stored web posts (group commit) */
 	METRIC_RELOAD_FAILURES,      /* SIGHUP reloads refused for errors */
 	METRIC_COUNT_
 };

@@ -1535,6 +1535,14 @@ int store_reserve_refs(struct store *s, const char *ref_prefix, int64_t now,
 	return 0;
 }
 
+unsigned store_refs_left(struct store *s, const char *ref_prefix, int64_t now)
+{
+	if (s->rsv_next == 0 || s->rsv_next > s->rsv_last || strcmp(s->rsv_prefix, ref_prefix) != 0 ||
+	    s->rsv_day != ref_day(s, now))
+		return 0;
+	return s->rsv_last - s->rsv_next + 1;
+}
+
 /* next_ref_no - a number from the reserved block, else from the counter. */
 static int next_ref_no(struct store *s, const char *prefix, int day,
 		       uint32_t *no, GError **err)

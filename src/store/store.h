@@ -272,6 +272,10 @@ int store_new_case(struct store *s, const struct message *m, const char *categor
 int store_reserve_refs(struct store *s, const char *ref_prefix, int64_t now,
 		       unsigned n, GError **err);
 
+/* store_refs_left - how many numbers store_reserve_refs keeps for
+ * (prefix, day of now) that are not used yet. */
+unsigned store_refs_left(struct store *s, const char *ref_prefix, int64_t now);
+
 /* store_add_message - insert the message (direction "in" or "out") with its
  * raw source and attachments; complaint_id 0 = none (e.g. quarantined).
  * The dedup key is store_dedup_key(m). Long values are bound, not copied. */

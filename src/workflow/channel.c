@@ -2,11 +2,13 @@
 #include "workflow/channel.h"
 
 #include "workflow/calendar.h"
+#include "lib/batcher.h"
 #include "lib/clock.h"
 #include "lib/config.h"
 #include "lib/holder.h"
 #include "lib/lifecycle.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "mail/template.h"
 #include "workflow/pipeline.h"
 #include "store/store.h"
@@ -25,17 +27,21 @@
 struct channel {
 	const struct pipeline_env *env;
 	const struct store_params *db;
+	struct batcher *batcher;  /* borrowed; NULL: each message alone */
 	struct store *store;
 	struct pipeline *pipeline;
-	unsigned refs_left;       /* reserved reference numbers not used yet */
-	int64_t refs_at;          /* when they were reserved */
+	int64_t refs_at;          /* when the connection's block was reserved */
+	bool refs_stale;          /* the connection may be new: reserve again */
 };
 
-struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db)
+struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db,
+			    struct batcher *batcher)
 {
 	struct channel *ch = g_new0(struct channel, 1);
 	ch->env = env;
 	ch->db = db;
+	ch->batcher = batcher;
+	ch->refs_stale = true;
 	return ch;
 }
 
@@ -67,14 +73,16 @@ int channel_ping(struct channel *ch, GError **err)
 	return open_store(ch, err) ? store_ping(ch->store, err) : -1;
 }
 
-static void reserve_refs(struct channel *ch, int64_t now)
+/* reserve_refs - numbers for n new complaints on the connection. */
+static void reserve_refs(struct channel *ch, unsigned n, int64_t now)
 {
-	if (ch->refs_left && now - ch->refs_at < REF_BLOCK_AGE)
+	const char *prefix = ch->env->cfg->ref_prefix;
+	if (!ch->refs_stale && now - ch->refs_at < REF_BLOCK_AGE &&
+	    store_refs_left(ch->store, prefix, now) >= n)
 		return;
-	ch->refs_left = 0;
 	GError *err = NULL;
-	if (store_reserve_refs(ch->store, ch->env->cfg->ref_prefix, now, REF_BLOCK, &err) == 0) {
-		ch->refs_left = REF_BLOCK;
+	if (store_reserve_refs(ch->store, prefix, now, MAX(n, REF_BLOCK), &err) == 0) {
+		ch->refs_stale = false;
 		ch->refs_at = now;
 	} else {
 		/* the post still gets a number, taken inside its transaction */
@@ -83,24 +91,58 @@ static void reserve_refs(struct channel *ch, int64_t now)
 	}
 }
 
-/* ingest - it through the pipeline, once more on a fresh connection when
- * the first try finds the database gone. */
-static int ingest(struct channel *ch, struct pipeline_item *it, int64_t now, GError **err)
+/* ingest - items[0..n) through the pipeline, once more on a fresh
+ * connection when the first try finds the database gone. */
+static int ingest(struct channel *ch, struct pipeline_item *items, unsigned n, int64_t now,
+		  GError **err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		g_clear_error(err);
 		if (!open_store(ch, err))
 			continue;
-		reserve_refs(ch, now);
-		if (pipeline_ingest(ch->pipeline, it, 1, now, err) == 0) {
-			if (it->outcome == PIPELINE_NEW && ch->refs_left)
-				ch->refs_left--;
+		reserve_refs(ch, n, now);
+		if (pipeline_ingest(ch->pipeline, items, n, now, err) == 0)
 			return 0;
-		}
-		ch->refs_left = 0;  /* the connection may be new: its block is gone */
+		ch->refs_stale = true;
 		store_ping(ch->store, NULL);  /* reconnect before the second try */
 	}
 	return -1;
+}
+
+/* A message handed to the batcher, and what its batch made of it. */
+struct submission {
+	struct pipeline_item it;
+	int64_t now;
+	int rc;
+	char *why;      /* rc < 0: the error (g_free) */
+};
+
+/* run_batch - the batcher's function: the posts of several threads in
+ * one transaction of this (the leading) thread's channel, at the latest
+ * of their times. */
+static void run_batch(void *ctx, void **subs, unsigned n)
+{
+	struct channel *ch = ctx;
+	struct pipeline_item *items = g_new(struct pipeline_item, n);
+	int64_t now = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct submission *s = subs[i];
+		items[i] = s->it;
+		now = MAX(now, s->now);
+	}
+	GError *err = NULL;
+	int rc = ingest(ch, items, n, now, &err);
+	if (ch->batcher)
+		metrics_inc(METRIC_WEB_BATCHES);
+	for (unsigned i = 0; i < n; i++) {
+		struct submission *s = subs[i];
+		s->it = items[i];  /* what the pipeline wrote goes back with it */
+		s->rc = rc;
+		if (rc < 0)
+			s->why = g_strdup(err ? err->message : "?");
+	}
+	g_clear_error(&err);
+	g_free(items);
 }
 
 /* iso_day - t as "YYYY-MM-DD" in the calendar's zone into out; "" for no
@@ -128,31 +170,41 @@ static int earlier(struct channel *ch, uint64_t id, struct channel_receipt *out)
 	return 1;
 }
 
+/* outcome - what the pipeline made of a submitted message, for its poster. */
+static enum channel_outcome outcome(struct channel *ch, struct submission *sub,
+				    struct channel_receipt *receipt, char **why)
+{
+	const struct pipeline_item *it = &sub->it;
+	if (sub->rc < 0) {
+		*why = g_steal_pointer(&sub->why);
+		return CHANNEL_UNAVAILABLE;
+	}
+	if (it->outcome == PIPELINE_NEW) {
+		g_strlcpy(receipt->ref, it->ref, sizeof receipt->ref);
+		iso_day(ch, it->answer_by, receipt->answer_by, sizeof receipt->answer_by);
+		return CHANNEL_NEW;
+	}
+	if (it->outcome == PIPELINE_DUPLICATE && it->complaint_id)
+		return earlier(ch, it->complaint_id, receipt) ? CHANNEL_DUPLICATE : CHANNEL_FAILED;
+	*why = g_strdup_printf("outcome=%s: %s", pipeline_outcome_name(it->outcome),
+			       it->error ? it->error : "-");
+	return CHANNEL_FAILED;
+}
+
 enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,
 				    struct channel_receipt *receipt, char **why)
 {
-	struct pipeline_item it = { .msg = m };
-	GError *err = NULL;
-	enum channel_outcome out = CHANNEL_FAILED;
+	struct submission sub = { .it = { .msg = m }, .now = now };
 	*receipt = (struct channel_receipt){ .ref = "" };
-	if (ingest(ch, &it, now, &err) < 0) {
-		*why = g_strdup(err ? err->message : "?");
-		out = CHANNEL_UNAVAILABLE;
-	} else if (it.outcome == PIPELINE_NEW) {
-		g_strlcpy(receipt->ref, it.ref, sizeof receipt->ref);
-		iso_day(ch, it.answer_by, receipt->answer_by, sizeof receipt->answer_by);
-		out = CHANNEL_NEW;
-	} else if (it.outcome == PIPELINE_DUPLICATE && it.complaint_id) {
-		if (earlier(ch, it.complaint_id, receipt))
-			out = CHANNEL_DUPLICATE;
-	} else {
-		*why = g_strdup_printf("outcome=%s: %s", pipeline_outcome_name(it.outcome),
-				       it.error ? it.error : "-");
-	}
-	if (it.ack_queued)
+	if (ch->batcher)
+		batcher_run(ch->batcher, &sub, run_batch, ch);
+	else
+		run_batch(ch, (void *[]){ &sub }, 1);
+	enum channel_outcome out = outcome(ch, &sub, receipt, why);
+	if (sub.it.ack_queued)
 		lifecycle_kick(LIFECYCLE_OUTBOX);
-	g_clear_error(&err);
-	pipeline_item_clear(&it);
+	pipeline_item_clear(&sub.it);
+	g_free(sub.why);
 	return out;
 }
 

@@ -17,6 +17,7 @@
 
 #include "store/store.h"
 
+struct batcher;
 struct message;
 struct pipeline_env;
 struct store_params;
@@ -26,9 +27,13 @@ struct channel;
 /* CHANNEL_REF_MAX - room for a reference with its NUL. */
 #define CHANNEL_REF_MAX STORE_REF_MAX
 
-/* channel_new - env and db are borrowed and must outlive the channel.
+/* channel_new - env, db and batcher are borrowed and must outlive the
+ * channel. With a batcher (may be NULL), channel_submit stores the
+ * messages that channels sharing it hand in at the same time in one
+ * transaction, on the connection of whichever thread leads the batch.
  * Connects on first use, so it does not fail. */
-struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db);
+struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db,
+			    struct batcher *batcher);
 /* channel_free - disconnect and free; NULL-safe, sets *ch to NULL. */
 void channel_free(struct channel **ch);
 
@@ -52,7 +57,7 @@ struct channel_receipt {
 };
 
 /* channel_submit - m (borrowed) as a new complaint at now, retried once
- * on a fresh connection. *out is filled for NEW and DUPLICATE (then the
+ * on a fresh connection; returns after the commit. *out is filled for NEW and DUPLICATE (then the
  * earlier complaint's); *why (g_free, may stay NULL) says what went wrong
  * otherwise. */
 enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,

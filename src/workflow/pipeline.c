@@ -633,7 +633,7 @@ static int reserve_refs(struct pipeline *p, unsigned n, int64_t now, GError **er
 	unsigned want = 0;
 	for (unsigned i = 0; i < n; i++)
 		want += g_ptr_array_index(p->verdicts, i) != NULL;
-	if (want < 2)
+	if (want < 2 || store_refs_left(p->store, p->env->cfg->ref_prefix, now) >= want)
 		return 0;
 	return store_reserve_refs(p->store, p->env->cfg->ref_prefix, now, want, err);
 }

@@ -315,6 +315,63 @@ def test_api_and_double_submit(srv, bindir):
         d.close()
 
 
+def test_posts_at_once_committed_together(srv, bindir):
+    """48 posts at once from 24 clients (of them 8 pairs of the same post,
+    the double click of an impatient customer, sent side by side): posts
+    share transactions (group commit) yet each is answered only after its
+    own commit with its own reference; the pairs get one complaint and one
+    reference each; every complaint is stored whole and acknowledged."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    d = start(srv, bindir, web={"threads": "32", "rate_limit": "0",
+                                "max_connections_per_ip": "0"},
+              extra={"acknowledge": {"max_per_sender_per_hour": "100000",
+                                     "max_per_domain_per_day": "0"}})
+    try:
+        posts = []
+        for i in range(32):
+            posts.append(dict(GOOD, name=f"客户{i}", email=f"c{i}@batch.example",
+                              order_no=f"SO-B-{i}", token="batch-" + uuid.uuid4().hex,
+                              description=f"第{i}号投诉：电水壶漏水，底座有裂纹。"))
+        pairs = posts[:8]
+        jobs = posts + pairs + pairs  # 48 posts; pairs sent three times
+        barrier = threading.Barrier(24)
+
+        def one(fields):
+            try:
+                barrier.wait(timeout=30)
+            except threading.BrokenBarrierError:
+                pass
+            return post_form(d, fields, timeout=120)
+        with ThreadPoolExecutor(24) as pool:
+            answers = list(pool.map(one, jobs))
+        assert all(st == 303 for st, _, _ in answers), [st for st, _, _ in answers]
+        refs = [ref_of_location(h["location"]) for _, h, _ in answers]
+        assert all(refs), refs
+        by_post = {}
+        for fields, ref in zip(jobs, refs):
+            by_post.setdefault(fields["token"], set()).add(ref)
+        assert all(len(r) == 1 for r in by_post.values()), by_post
+        assert len(set(refs)) == 32, len(set(refs))
+        assert complaints(srv) == 32
+        for fields, ref in zip(posts, refs):
+            _, addr, name, body, _, _, _ = stored(srv, ref)
+            assert (addr, name) == (fields["email"], fields["name"]), (ref, addr, name)
+            assert fields["description"] in body, (ref, body[:100])
+        batches = metric(d, "complaintd_web_batches_total")
+        new = metric(d, "complaintd_web_posts_total", 'outcome="new"')
+        dup = metric(d, "complaintd_web_posts_total", 'outcome="duplicate"')
+        assert (new, dup) == (32, 16), (new, dup)
+        # posts waiting while a transaction ran went into the next together
+        assert 1 <= batches < 48, batches
+        print(f"    (48 posts in {batches:.0f} transactions)")
+        wait_for("32 acknowledgements", lambda: len(acks(srv)) == 32, 60)
+        assert d.stop() == 0
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_api_language(srv, bindir):
     """An API post names its language with "lang" or Accept-Language; when
     it names none, the customer's own words choose the acknowledgement's
@@ -829,7 +886,7 @@ def test_stylesheet(srv, bindir):
 
 
 TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
-         test_validation_errors_kept_input, test_api_and_double_submit, test_api_language,
+         test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
          test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
