@@ -364,7 +364,7 @@ char *msg_flag_names(unsigned flags)
 	static const char *const names[] = {
 		"parse_error", "charset_guessed", "auto_submitted", "bounce",
 		"list", "html_only", "truncated", "nul_bytes", "no_sender", "staff",
-		"unverified_staff",
+		"unverified_staff", "generated",
 	};
 	GString *s = g_string_new(NULL);
 	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)

@@ -28,15 +28,21 @@ enum msg_channel {
 enum msg_flag {
 	MSG_F_PARSE_ERROR     = 1u << 0, /* not fully parsed; what was read is kept */
 	MSG_F_CHARSET_GUESSED = 1u << 1, /* a charset was missing or wrong */
-	MSG_F_AUTO_SUBMITTED  = 1u << 2, /* Auto-Submitted other than "no", OOO, ... */
+	MSG_F_AUTO_SUBMITTED  = 1u << 2, /* an automatic answer: auto-replied, OOO,
+					  * read receipt, abuse report (ARF) ... */
 	MSG_F_BOUNCE          = 1u << 3, /* delivery status notification / bounce */
-	MSG_F_LIST            = 1u << 4, /* List-Id, Precedence bulk/list/junk */
+	MSG_F_LIST            = 1u << 4, /* List-Id, Precedence: list */
 	MSG_F_HTML_ONLY       = 1u << 5, /* text was converted from HTML */
 	MSG_F_TRUNCATED       = 1u << 6, /* a limit cut something (size, depth, parts) */
 	MSG_F_NUL_BYTES       = 1u << 7, /* NUL bytes were removed from text */
 	MSG_F_NO_SENDER       = 1u << 8, /* no usable From address */
 	MSG_F_STAFF           = 1u << 9, /* a staff reply that proved itself */
 	MSG_F_UNVERIFIED_STAFF = 1u << 10, /* staff From without proof: not relayed */
+	MSG_F_GENERATED       = 1u << 11, /* sent by a program, not in answer to
+					  * anything: Auto-Submitted: auto-generated,
+					  * a no-reply sender, Precedence: bulk, a
+					  * List-Unsubscribe without List-Id (contact
+					  * forms, shop platforms, newsletters) */
 };
 
 /* One attachment. data is owned by the message. */

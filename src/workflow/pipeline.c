@@ -88,6 +88,30 @@ static bool machine_mail(const struct message *m)
 	return msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST);
 }
 
+/* program_mail - a program's own mail (MSG_F_GENERATED: a no-reply
+ * sender, Auto-Submitted: auto-generated, bulk): 1 when the rules find a
+ * complaint in its text - a website's contact form, a shop platform passing
+ * on a buyer's complaint: stored as one, never answered; -1 when they find
+ * none (a newsletter, a provider's notice): kept without a complaint, as
+ * machine mail; 0 for anyone else's mail. */
+static int program_mail(const struct config *cfg, const struct message *m,
+			const struct verdict *v)
+{
+	if (!(msg_flags(m) & MSG_F_GENERATED))
+		return 0;
+	/* our own notifications, escalations and reports say auto-generated
+	 * too, and quote complaints: one that comes back (a staff mailbox
+	 * redirecting to ours) must not open a complaint, whose notification
+	 * would come back again */
+	if (config_is_own_address(cfg, msg_from_addr(m)))
+		return -1;
+	/* automatic mail from staff is stored and otherwise ignored
+	 * (complaintd-staff(7)): staff complain through the web form */
+	if (config_is_staff(cfg, msg_from_addr(m)))
+		return -1;
+	return v && strcmp(verdict_category(v), "other") != 0 ? 1 : -1;
+}
+
 /* sent_to - 1 when message_id names a mail in our outbox to rcpt, 0 not. */
 static int sent_to(struct pipeline *p, const char *message_id, const char *rcpt, GError **err)
 {
@@ -213,6 +237,8 @@ static const char *ack_refused(const struct config *cfg, const struct pipeline_i
 		return "no sender address";
 	if (config_is_own_address(cfg, msg_from_addr(it->msg)) || config_is_own_address(cfg, to))
 		return "from our own address";
+	if (msg_flags(it->msg) & MSG_F_GENERATED)
+		return "sent by a program (no-reply sender, auto-generated or bulk)";
 	return NULL;
 }
 
@@ -520,12 +546,20 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 		/* the same mail again, e.g. delivered to two of our addresses */
 		it->outcome = PIPELINE_DUPLICATE;
 		it->complaint_id = known->complaint_id;
-	} else if (machine_mail(it->msg)) {
+	} else if (machine_mail(it->msg) || program_mail(p->env->cfg, it->msg, v) < 0) {
 		if (msg_flags(it->msg) & MSG_F_BOUNCE && handle_bounce(p, it->msg, now, err) < 0)
 			return -1;
 		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_STORED;
+	} else if (program_mail(p->env->cfg, it->msg, v) > 0) {
+		/* a complaint of its own: a program's mail follows no thread and
+		 * speaks for no staff member */
+		msg_add_note(it->msg, "sent by a program: opened as a complaint for what its "
+			     "text says; not acknowledged (the sender does not read answers)");
+		if (new_complaint(p, it, v, 0, now, row, err) < 0)
+			return -1;
+		it->outcome = PIPELINE_NEW;
 	} else if (thread(p, it, v, now, row, err) < 0) {
 		return -1;
 	}

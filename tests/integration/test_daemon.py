@@ -176,6 +176,64 @@ def plain_mail(sender, mid, subject, body):
             f"{body}\r\n").encode()
 
 
+def program_mail(headers, subject, text, sender="Shop Website <noreply@site.shop-web.example>"):
+    return (f"From: {sender}\r\nTo: {COMPANY_FROM}\r\n{headers}"
+            f"Subject: {subject}\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0800\r\n"
+            f"Message-ID: <prog.{random.getrandbits(48):x}@site.shop-web.example>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n" + text).encode()
+
+
+def test_program_mail_with_a_complaint(srv, bindir):
+    """A website's contact form sends the buyer's complaint from noreply@
+    with Auto-Submitted: auto-generated: it is a complaint (classified,
+    staff told, deadlines running) but never acknowledged. The same kind of
+    sender with no complaint in its text (a newsletter, a provider's
+    notice), answering something, or our own notification come back, opens
+    nothing - as before."""
+    form = program_mail("Auto-Submitted: auto-generated\r\n"
+                        "Reply-To: li.si@buyer-mail.example\r\n",
+                        "Contact form: new message",
+                        "姓名：李四\r\n电话：13800000000\r\n留言：买的电水壶用了两天就漏水，"
+                        "底座裂了，要求退货退款。\r\n")
+    newsletter = program_mail("List-Unsubscribe: <mailto:u@shop-web.example>\r\n"
+                              "Precedence: bulk\r\n", "Spring sale",
+                              "Big spring sale: everything 30% off this week.\r\n")
+    answer = program_mail("Auto-Submitted: auto-generated\r\n"
+                          "In-Reply-To: <ack.CMP-1.x@shop.example>\r\n",
+                          "Re: 电水壶漏水",
+                          "Ticket 4411 opened for: 电水壶漏水，底座裂了，要求退货。\r\n",
+                          sender="Helpdesk <helpdesk@buyer-corp.example>")
+    # our own notification come back (a staff mailbox redirecting to ours)
+    looped = program_mail("Auto-Submitted: auto-generated\r\n", "[投诉通知] 电水壶漏水",
+                          "客户来信：买的电水壶用了两天就漏水，底座裂了，要求退货退款。\r\n",
+                          sender=f"Complaints <{COMPANY_FROM}>")
+    srv.dovecot.append_many("alice", "INBOX", [form, newsletter, answer, looped])
+    d = Daemon(srv, bindir, extra={"routes": {"default": "dept@staff.shop.example"}})
+    try:
+        d.migrate()
+        d.start()
+        wait_for("4 messages stored", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 4)
+        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 4, 20)
+        wait_for("staff told", lambda: len(acks(srv, "notify")) == 1, 30)
+        wait_settled(srv)
+        rows = query(srv, "SELECT c.category, m.subject, m.notes FROM complaints c "
+                     "JOIN messages m ON m.complaint_id = c.id")
+        assert len(rows) == 1, rows
+        category, subject, notes = rows[0]
+        assert (category, subject) == ("quality", "Contact form: new message"), rows
+        assert "sent by a program" in notes, notes
+        assert acks(srv) == [], "a program's mail was answered"
+        assert scalar(srv, "SELECT COUNT(*) FROM outbox WHERE kind = 'ack'") == 0
+        assert scalar(srv, "SELECT due_feedback FROM complaints") is not None
+        assert b'reason="sent by a program' in d.log_text()
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_message_id_reuse(srv, bindir):
     """A mail from another sender (or with another text) under a Message-ID
     already stored is a new complaint, and the reuse is logged; the same mail
@@ -1311,7 +1369,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
 
 
 TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck, test_deadlock_is_not_the_mails_fault, test_stop_while_starting, test_sample_mails, test_machine_and_own_mail,
-         test_feedback_and_noreply_not_answered, test_message_id_reuse,
+         test_feedback_and_noreply_not_answered, test_program_mail_with_a_complaint, test_message_id_reuse,
          test_forged_and_genuine_bounce, test_tls_settings, test_database_host_list, test_log_pii,
          test_big_mail_never_stalls, test_oversized_mail_answered, test_unfetchable_uid_quarantined_alone,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,

@@ -313,23 +313,94 @@ static void test_bounce_details(void **state)
 	msg_free(&m);
 }
 
-/* ARF abuse reports and notices from no-reply addresses are machine mail
- * (issue 10.8); a person whose name merely starts alike is not. */
+/* ARF abuse reports are automatic answers, notices from no-reply
+ * addresses mail a program sent (issue 10.8); a person whose name merely
+ * starts alike is neither. */
 static void test_machine_notices(void **state)
 {
-	static const char *const machine[] = {
-		"arf_abuse_report.eml", "arf_no_report_type.eml", "noreply_notice.eml",
-		"donotreply_error.eml",
+	static const struct { const char *file; unsigned flag; } machine[] = {
+		{ "arf_abuse_report.eml", MSG_F_AUTO_SUBMITTED },
+		{ "arf_no_report_type.eml", MSG_F_AUTO_SUBMITTED },
+		{ "noreply_notice.eml", MSG_F_GENERATED },
+		{ "donotreply_error.eml", MSG_F_GENERATED },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(machine); i++) {
-		struct message *m = parse_file("machine", machine[i]);
-		if (!(msg_flags(m) & MSG_F_AUTO_SUBMITTED))
-			fail_msg("%s: not automatic, flags %#x", machine[i], msg_flags(m));
+		struct message *m = parse_file("machine", machine[i].file);
+		if (!(msg_flags(m) & machine[i].flag))
+			fail_msg("%s: flags %#x", machine[i].file, msg_flags(m));
 		msg_free(&m);
 	}
 	struct message *m = parse_file("machine", "person_noreen.eml");
 	assert_int_equal(msg_flags(m) & (MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST), 0);
 	msg_free(&m);
+}
+
+/* Who sent it, by the headers: an automatic answer, a bounce, list mail,
+ * or a program's own mail (which may carry a complaint: a contact form's
+ * gateway, a shop platform) - and a program's mail that answers something
+ * is an automatic answer. */
+static void test_sender_kinds(void **state)
+{
+	static const struct { const char *headers; unsigned want; } cases[] = {
+		{ "Auto-Submitted: auto-generated\r\n", MSG_F_GENERATED },
+		{ "Auto-Submitted:  Auto-Generated; owner-email=x@y\r\n", MSG_F_GENERATED },
+		{ "Auto-Submitted: auto-replied\r\n", MSG_F_AUTO_SUBMITTED },
+		{ "Auto-Submitted: auto-generatedx\r\n", MSG_F_AUTO_SUBMITTED },
+		{ "Auto-Submitted: no\r\n", 0 },
+		{ "Auto-Submitted: auto-generated\r\nIn-Reply-To: <a@b.example>\r\n",
+		  MSG_F_AUTO_SUBMITTED },
+		{ "Auto-Submitted: auto-generated\r\nReferences: <a@b.example>\r\n",
+		  MSG_F_AUTO_SUBMITTED },
+		{ "Auto-Submitted: auto-generated\r\nSubject: =?UTF-8?B?5Zue5aSN77ya5oqV6K+J?=\r\n",
+		  MSG_F_AUTO_SUBMITTED },  /* 回复：投诉 */
+		{ "Auto-Submitted: auto-generated\r\nSubject: Out of office\r\n",
+		  MSG_F_AUTO_SUBMITTED },
+		{ "Precedence: bulk\r\n", MSG_F_GENERATED },
+		{ "Precedence: junk\r\n", MSG_F_GENERATED },
+		{ "Precedence: list\r\n", MSG_F_LIST },
+		{ "List-Id: <offers.shop.example>\r\n", MSG_F_LIST },
+		{ "List-Unsubscribe: <mailto:u@shop.example>\r\n", MSG_F_GENERATED },
+		{ "Reply-To: no-reply@platform.example\r\n", MSG_F_GENERATED },
+		{ "Return-Path: <>\r\n", MSG_F_BOUNCE },
+		{ "Return-Path: <>\r\nAuto-Submitted: auto-generated\r\n", MSG_F_GENERATED },
+		{ "X-Autoreply: yes\r\n", MSG_F_AUTO_SUBMITTED },
+		{ "", 0 },
+	};
+	static const unsigned kinds = MSG_F_AUTO_SUBMITTED | MSG_F_BOUNCE | MSG_F_LIST |
+				      MSG_F_GENERATED;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		bool subject = strstr(cases[i].headers, "Subject:") != NULL;
+		char *mail = g_strdup_printf("From: Shop Platform <notify@platform.example>\r\n"
+					     "To: complaints@shop.example\r\n%s%s"
+					     "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+					     "买家投诉：电水壶漏水。\r\n", cases[i].headers,
+					     subject ? "" : "Subject: Buyer complaint 12345\r\n");
+		struct message *m = mime_parse(mail, strlen(mail), NULL);
+		if ((msg_flags(m) & kinds) != cases[i].want)
+			fail_msg("case %zu (%s): flags %#x, want %#x", i, cases[i].headers,
+				 msg_flags(m) & kinds, cases[i].want);
+		msg_free(&m);
+		g_free(mail);
+	}
+	/* the sender's own address */
+	static const struct { const char *from; unsigned want; } senders[] = {
+		{ "noreply@platform.example", MSG_F_GENERATED },
+		{ "DoNotReply@hosting.example", MSG_F_GENERATED },
+		{ "bounces-123@lists.example", MSG_F_BOUNCE },
+		{ "bounce@mail.example", MSG_F_BOUNCE },
+		{ "noreen@customer.example", 0 },
+		{ "bouncer.fan@customer.example", 0 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(senders); i++) {
+		char *mail = g_strdup_printf("From: %s\r\nTo: complaints@shop.example\r\n"
+					     "Subject: kettle\r\n\r\nIt leaks.\r\n", senders[i].from);
+		struct message *m = mime_parse(mail, strlen(mail), NULL);
+		if ((msg_flags(m) & kinds) != senders[i].want)
+			fail_msg("%s: flags %#x, want %#x", senders[i].from,
+				 msg_flags(m) & kinds, senders[i].want);
+		msg_free(&m);
+		g_free(mail);
+	}
 }
 
 static void test_threading_fields(void **state)
@@ -796,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_html_only_drops_markup),
 		cmocka_unit_test(test_bounce_details),
 		cmocka_unit_test(test_machine_notices),
+		cmocka_unit_test(test_sender_kinds),
 		cmocka_unit_test(test_threading_fields),
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_all_hostile),
