@@ -132,7 +132,7 @@ static void print_receipt(const struct channel_receipt *r, bool dup, bool json)
 /* submit - m through the daemon's pipeline on a connection of our own. */
 static int submit(struct daemon *d, struct message *m, int64_t now, bool json)
 {
-	struct channel *ch = channel_new(&d->env, &d->db, NULL);
+	struct channel *ch = channel_new(&d->env, &d->db);
 	struct channel_receipt r;
 	char *why = NULL;
 	enum channel_outcome out = channel_submit(ch, m, now, &r, &why);

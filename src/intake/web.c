@@ -17,12 +17,15 @@
 /* Posts stored together: up to WEB_BATCH in a transaction, WEB_LEADERS
  * transactions at a time (while one waits for the server, the next batch
  * is parsed and classified; more only make them wait for each other's
- * locks). */
+ * locks). WEB_IDLE database connections stay open between requests: the
+ * leaders', and some for survey pages and health checks. */
 #define WEB_BATCH 32
 #define WEB_LEADERS 2
+#define WEB_IDLE 4
 
 struct web {
 	struct webpage_site site;
+	struct batcher *batcher;
 	char *id_domain;
 	struct httpd *httpd;
 };
@@ -30,8 +33,12 @@ struct web {
 /* health - 200 when this thread's database connection answers. */
 static bool health(void *site, struct httpd_req *r)
 {
+	const struct webpage_site *s = site;
 	GError *err = NULL;
-	if (channel_ping(webpage_channel(site), &err) == 0)
+	struct channel *ch = channels_take(s->channels);
+	int rc = channel_ping(ch, &err);
+	channels_give(s->channels, ch);
+	if (rc == 0)
 		return httpd_text(r, 200, "ok\n", NULL);
 	/* the server's error names hosts, users and versions: it goes to our
 	 * log, the (perhaps public) client gets a plain word */
@@ -79,12 +86,14 @@ struct web *web_start(const struct pipeline_env *env, const struct store_params 
 	struct web *web = g_new0(struct web, 1);
 	const char *at = strrchr(cfg->company_from, '@');
 	web->id_domain = g_strdup(at ? at + 1 : "web.invalid");
+	web->batcher = batcher_new(WEB_BATCH, WEB_LEADERS);
 	web->site = (struct webpage_site){ .env = env, .cfg = cfg, .db = db,
 					   .id_domain = web->id_domain,
-					   .batcher = batcher_new(WEB_BATCH, WEB_LEADERS) };
+					   .channels = channels_new(env, db, web->batcher, WEB_IDLE) };
 	web->httpd = httpd_start(cfg, ROUTES, G_N_ELEMENTS(ROUTES), &web->site, err);
 	if (!web->httpd) {
-		batcher_free(&web->site.batcher);
+		channels_free(&web->site.channels);
+		batcher_free(&web->batcher);
 		g_free(web->id_domain);
 		g_free(web);
 		return NULL;
@@ -101,7 +110,8 @@ void web_stop(struct web **wp)
 	if (!web)
 		return;
 	httpd_stop(&web->httpd);
-	batcher_free(&web->site.batcher);
+	channels_free(&web->site.channels);
+	batcher_free(&web->batcher);
 	g_free(web->id_domain);
 	g_free(web);
 	*wp = NULL;

@@ -122,7 +122,7 @@ static bool submit(const struct webpage_site *s, struct httpd_req *r, const stru
 	struct message *m = taken_to_message(t, name, s->id_domain, now);
 	struct channel_receipt receipt;
 	char *why = NULL;
-	enum channel_outcome out = channel_submit(webpage_channel(s), m, now, &receipt, &why);
+	enum channel_outcome out = channels_submit(s->channels, m, now, &receipt, &why);
 	bool dup = out == CHANNEL_DUPLICATE, rc;
 	if (out == CHANNEL_NEW || dup) {
 		log_info("api post ref=%s key=%s channel=%s client=%s%s", receipt.ref, name,

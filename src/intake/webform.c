@@ -168,7 +168,7 @@ static unsigned submit(const struct webpage_site *s, struct httpd_req *r, const 
 	int64_t now = clock_now();
 	struct message *m = form_to_message(f, lang, s->id_domain, now);
 	char *why = NULL;
-	enum channel_outcome out = channel_submit(webpage_channel(s), m, now, rc, &why);
+	enum channel_outcome out = channels_submit(s->channels, m, now, rc, &why);
 	const char *ref = rc->ref;
 	const char *client = httpd_client(r);
 	unsigned status = out == CHANNEL_UNAVAILABLE ? 503 : out == CHANNEL_FAILED ? 500 : 0;

@@ -11,24 +11,6 @@
 #include "workflow/channel.h"
 #include "workflow/pipeline.h"
 
-static void channel_destroy(gpointer p)
-{
-	struct channel *ch = p;
-	channel_free(&ch);
-}
-
-static GPrivate channel_key = G_PRIVATE_INIT(channel_destroy);
-
-struct channel *webpage_channel(const struct webpage_site *s)
-{
-	struct channel *ch = g_private_get(&channel_key);
-	if (!ch) {
-		ch = channel_new(s->env, s->db, s->batcher);
-		g_private_set(&channel_key, ch);
-	}
-	return ch;
-}
-
 /* accept_lang - "zh" or "en", whichever Accept-Language weighs more; NULL
  * when it names neither. */
 static const char *accept_lang(const char *header)

@@ -9,8 +9,7 @@
 #include <stdbool.h>
 #include <glib.h>
 
-struct batcher;
-struct channel;
+struct channels;
 struct config;
 struct httpd_req;
 struct pipeline_env;
@@ -23,11 +22,8 @@ struct webpage_site {
 	const struct config *cfg;
 	const struct store_params *db;
 	const char *id_domain;    /* for form Message-IDs: the domain of [company] from */
-	struct batcher *batcher;  /* the threads' posts committed together */
+	struct channels *channels; /* the database connections the threads share */
 };
-
-/* webpage_channel - this thread's channel (owned by the thread). */
-struct channel *webpage_channel(const struct webpage_site *s);
 
 /* webpage_lang - "zh" or "en": ?lang=, else Accept-Language, else [general]
  * default language (then *asked is false). Static strings. */

@@ -44,8 +44,11 @@ static bool page_as(const struct webpage_site *s, struct httpd_req *r, unsigned 
 	/* the page names the complaint it asks about */
 	char ref[CHANNEL_REF_MAX] = "";
 	bool open = false;
-	if (id)
-		channel_survey(webpage_channel(s), id, ref, sizeof ref, &open, NULL);
+	if (id) {
+		struct channel *ch = channels_take(s->channels);
+		channel_survey(ch, id, ref, sizeof ref, &open, NULL);
+		channels_give(s->channels, ch);
+	}
 	g_hash_table_insert(vars, g_strdup("ref"), g_strdup(ref));
 	g_hash_table_replace(vars, g_strdup("form_url"), webpage_url(s, "/survey"));
 	static const char *const faults[] = {
@@ -94,7 +97,9 @@ bool websurvey_get(void *site, struct httpd_req *r)
 	GError *err = NULL;
 	char ref[CHANNEL_REF_MAX] = "";
 	bool open = false;
-	int found = channel_survey(webpage_channel(s), id, ref, sizeof ref, &open, &err);
+	struct channel *ch = channels_take(s->channels);
+	int found = channel_survey(ch, id, ref, sizeof ref, &open, &err);
+	channels_give(s->channels, ch);
 	g_clear_error(&err);
 	if (found < 0)
 		return httpd_text(r, 503, UNAVAILABLE, NULL);
@@ -108,7 +113,9 @@ bool websurvey_get(void *site, struct httpd_req *r)
 static int record(const struct webpage_site *s, uint64_t id, unsigned rating, const char *comment)
 {
 	GError *err = NULL;
-	int rc = channel_survey_answer(webpage_channel(s), id, rating, comment, clock_now(), &err);
+	struct channel *ch = channels_take(s->channels);
+	int rc = channel_survey_answer(ch, id, rating, comment, clock_now(), &err);
+	channels_give(s->channels, ch);
 	if (rc < 0)
 		log_warn("survey answer not stored survey=%" G_GUINT64_FORMAT ": %s", id,
 			 err ? err->message : "?");

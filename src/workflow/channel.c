@@ -27,20 +27,17 @@
 struct channel {
 	const struct pipeline_env *env;
 	const struct store_params *db;
-	struct batcher *batcher;  /* borrowed; NULL: each message alone */
 	struct store *store;
 	struct pipeline *pipeline;
 	int64_t refs_at;          /* when the connection's block was reserved */
 	bool refs_stale;          /* the connection may be new: reserve again */
 };
 
-struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db,
-			    struct batcher *batcher)
+struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db)
 {
 	struct channel *ch = g_new0(struct channel, 1);
 	ch->env = env;
 	ch->db = db;
-	ch->batcher = batcher;
 	ch->refs_stale = true;
 	return ch;
 }
@@ -117,12 +114,10 @@ struct submission {
 	char *why;      /* rc < 0: the error (g_free) */
 };
 
-/* run_batch - the batcher's function: the posts of several threads in
- * one transaction of this (the leading) thread's channel, at the latest
- * of their times. */
-static void run_batch(void *ctx, void **subs, unsigned n)
+/* run_batch - the submissions subs[0..n) (of one thread or, batched, of
+ * several) in one transaction on ch, at the latest of their times. */
+static void run_batch(struct channel *ch, void **subs, unsigned n)
 {
-	struct channel *ch = ctx;
 	struct pipeline_item *items = g_new(struct pipeline_item, n);
 	int64_t now = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -132,8 +127,6 @@ static void run_batch(void *ctx, void **subs, unsigned n)
 	}
 	GError *err = NULL;
 	int rc = ingest(ch, items, n, now, &err);
-	if (ch->batcher)
-		metrics_inc(METRIC_WEB_BATCHES);
 	for (unsigned i = 0; i < n; i++) {
 		struct submission *s = subs[i];
 		s->it = items[i];  /* what the pipeline wrote goes back with it */
@@ -147,9 +140,9 @@ static void run_batch(void *ctx, void **subs, unsigned n)
 
 /* iso_day - t as "YYYY-MM-DD" in the calendar's zone into out; "" for no
  * deadline. */
-static void iso_day(struct channel *ch, int64_t t, char *out, size_t size)
+static void iso_day(const struct pipeline_env *env, int64_t t, char *out, size_t size)
 {
-	struct calendar *cal = holder_get(ch->env->calendar);
+	struct calendar *cal = holder_get(env->calendar);
 	int y, m, d;
 	out[0] = '\0';
 	if (t && t != INT64_MAX && calendar_local_date(cal, t, &y, &m, &d))
@@ -165,14 +158,17 @@ static int earlier(struct channel *ch, uint64_t id, struct channel_receipt *out)
 	if (!open_store(ch, NULL) || store_case_get(ch->store, id, NULL, &c, NULL) != 1)
 		return 0;
 	g_strlcpy(out->ref, c->ref, sizeof out->ref);
-	iso_day(ch, c->due[STORE_DUE_FEEDBACK], out->answer_by, sizeof out->answer_by);
+	iso_day(ch->env, c->due[STORE_DUE_FEEDBACK], out->answer_by, sizeof out->answer_by);
 	store_case_free(c);
 	return 1;
 }
 
-/* outcome - what the pipeline made of a submitted message, for its poster. */
-static enum channel_outcome outcome(struct channel *ch, struct submission *sub,
-				    struct channel_receipt *receipt, char **why)
+/* outcome - what the pipeline made of a submitted message, for its
+ * poster; ch (may be NULL but for a duplicate) reads the earlier
+ * complaint of a duplicate. */
+static enum channel_outcome outcome(const struct pipeline_env *env, struct channel *ch,
+				    struct submission *sub, struct channel_receipt *receipt,
+				    char **why)
 {
 	const struct pipeline_item *it = &sub->it;
 	if (sub->rc < 0) {
@@ -181,14 +177,28 @@ static enum channel_outcome outcome(struct channel *ch, struct submission *sub,
 	}
 	if (it->outcome == PIPELINE_NEW) {
 		g_strlcpy(receipt->ref, it->ref, sizeof receipt->ref);
-		iso_day(ch, it->answer_by, receipt->answer_by, sizeof receipt->answer_by);
+		iso_day(env, it->answer_by, receipt->answer_by, sizeof receipt->answer_by);
 		return CHANNEL_NEW;
 	}
 	if (it->outcome == PIPELINE_DUPLICATE && it->complaint_id)
-		return earlier(ch, it->complaint_id, receipt) ? CHANNEL_DUPLICATE : CHANNEL_FAILED;
+		return ch && earlier(ch, it->complaint_id, receipt) ? CHANNEL_DUPLICATE
+								    : CHANNEL_FAILED;
 	*why = g_strdup_printf("outcome=%s: %s", pipeline_outcome_name(it->outcome),
 			       it->error ? it->error : "-");
 	return CHANNEL_FAILED;
+}
+
+/* submitted - the poster's answer, and the sender woken for the mail. */
+static enum channel_outcome submitted(const struct pipeline_env *env, struct channel *ch,
+				      struct submission *sub, struct channel_receipt *receipt,
+				      char **why)
+{
+	enum channel_outcome out = outcome(env, ch, sub, receipt, why);
+	if (sub->it.ack_queued)
+		lifecycle_kick(LIFECYCLE_OUTBOX);
+	pipeline_item_clear(&sub->it);
+	g_free(sub->why);
+	return out;
 }
 
 enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64_t now,
@@ -196,16 +206,8 @@ enum channel_outcome channel_submit(struct channel *ch, struct message *m, int64
 {
 	struct submission sub = { .it = { .msg = m }, .now = now };
 	*receipt = (struct channel_receipt){ .ref = "" };
-	if (ch->batcher)
-		batcher_run(ch->batcher, &sub, run_batch, ch);
-	else
-		run_batch(ch, (void *[]){ &sub }, 1);
-	enum channel_outcome out = outcome(ch, &sub, receipt, why);
-	if (sub.it.ack_queued)
-		lifecycle_kick(LIFECYCLE_OUTBOX);
-	pipeline_item_clear(&sub.it);
-	g_free(sub.why);
-	return out;
+	run_batch(ch, (void *[]){ &sub }, 1);
+	return submitted(ch->env, ch, &sub, receipt, why);
 }
 
 int channel_survey(struct channel *ch, uint64_t id, char *ref, size_t ref_size, bool *open,
@@ -252,4 +254,90 @@ int channel_survey_answer(struct channel *ch, uint64_t id, unsigned rating, cons
 	if (rc == 1)
 		lifecycle_kick(LIFECYCLE_OUTBOX);
 	return rc;
+}
+
+/* ---- a pool of channels ---------------------------------------------------- */
+
+struct channels {
+	const struct pipeline_env *env;
+	const struct store_params *db;
+	struct batcher *batcher;  /* borrowed */
+	unsigned keep;
+	GMutex lock;
+	GPtrArray *idle;          /* struct channel, connected or not */
+};
+
+struct channels *channels_new(const struct pipeline_env *env, const struct store_params *db,
+			      struct batcher *batcher, unsigned keep)
+{
+	struct channels *p = g_new0(struct channels, 1);
+	p->env = env;
+	p->db = db;
+	p->batcher = batcher;
+	p->keep = keep;
+	g_mutex_init(&p->lock);
+	p->idle = g_ptr_array_new();
+	return p;
+}
+
+void channels_free(struct channels **pp)
+{
+	struct channels *p = *pp;
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->idle->len; i++) {
+		struct channel *ch = g_ptr_array_index(p->idle, i);
+		channel_free(&ch);
+	}
+	g_ptr_array_free(p->idle, TRUE);
+	g_mutex_clear(&p->lock);
+	g_free(p);
+	*pp = NULL;
+}
+
+struct channel *channels_take(struct channels *p)
+{
+	g_mutex_lock(&p->lock);
+	struct channel *ch = p->idle->len ? g_ptr_array_steal_index(p->idle, p->idle->len - 1)
+					  : NULL;
+	g_mutex_unlock(&p->lock);
+	return ch ? ch : channel_new(p->env, p->db);
+}
+
+void channels_give(struct channels *p, struct channel *ch)
+{
+	if (!ch)
+		return;
+	g_mutex_lock(&p->lock);
+	if (p->idle->len < p->keep) {
+		g_ptr_array_add(p->idle, ch);
+		ch = NULL;
+	}
+	g_mutex_unlock(&p->lock);
+	channel_free(&ch);  /* beyond keep: its connection closes */
+}
+
+/* pool_batch - the batcher's function: the leading thread takes a
+ * channel for the batch and gives it back after the commit. */
+static void pool_batch(void *ctx, void **subs, unsigned n)
+{
+	struct channels *p = ctx;
+	struct channel *ch = channels_take(p);
+	run_batch(ch, subs, n);
+	channels_give(p, ch);
+	metrics_inc(METRIC_WEB_BATCHES);
+}
+
+enum channel_outcome channels_submit(struct channels *p, struct message *m, int64_t now,
+				     struct channel_receipt *receipt, char **why)
+{
+	struct submission sub = { .it = { .msg = m }, .now = now };
+	*receipt = (struct channel_receipt){ .ref = "" };
+	batcher_run(p->batcher, &sub, pool_batch, p);
+	/* a channel only to read the complaint a duplicate repeats */
+	bool dup = sub.rc == 0 && sub.it.outcome == PIPELINE_DUPLICATE;
+	struct channel *ch = dup ? channels_take(p) : NULL;
+	enum channel_outcome out = submitted(p->env, ch, &sub, receipt, why);
+	channels_give(p, ch);
+	return out;
 }

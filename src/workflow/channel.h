@@ -27,13 +27,9 @@ struct channel;
 /* CHANNEL_REF_MAX - room for a reference with its NUL. */
 #define CHANNEL_REF_MAX STORE_REF_MAX
 
-/* channel_new - env, db and batcher are borrowed and must outlive the
- * channel. With a batcher (may be NULL), channel_submit stores the
- * messages that channels sharing it hand in at the same time in one
- * transaction, on the connection of whichever thread leads the batch.
+/* channel_new - env and db are borrowed and must outlive the channel.
  * Connects on first use, so it does not fail. */
-struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db,
-			    struct batcher *batcher);
+struct channel *channel_new(const struct pipeline_env *env, const struct store_params *db);
 /* channel_free - disconnect and free; NULL-safe, sets *ch to NULL. */
 void channel_free(struct channel **ch);
 
@@ -74,5 +70,29 @@ int channel_survey(struct channel *ch, uint64_t id, char *ref, size_t ref_size, 
  * transaction. 1 recorded, 0 answered before, -1 with err. */
 int channel_survey_answer(struct channel *ch, uint64_t id, unsigned rating, const char *comment,
 			  int64_t now, GError **err);
+
+/* channels - a pool of channels for many threads (the web's): a thread
+ * takes a channel for what it has to do and gives it back, so the
+ * database connections follow the work, not the number of threads; at
+ * most keep idle ones stay open. Thread-safe. */
+struct channels;
+
+/* channels_new - env, db and batcher are borrowed and must outlive the
+ * pool. */
+struct channels *channels_new(const struct pipeline_env *env, const struct store_params *db,
+			      struct batcher *batcher, unsigned keep);
+/* channels_free - NULL-safe; sets *p to NULL; no channel may be taken. */
+void channels_free(struct channels **p);
+/* channels_take - an idle channel, or a new one (never NULL). */
+struct channel *channels_take(struct channels *p);
+/* channels_give - ch back to the pool (NULL-safe), or freed beyond keep. */
+void channels_give(struct channels *p, struct channel *ch);
+
+/* channels_submit - channel_submit, with the messages that threads hand
+ * in at the same time stored in one transaction (the pool's batcher):
+ * the thread that leads a batch takes a channel for it. Each caller
+ * returns after the commit of the batch that holds its message. */
+enum channel_outcome channels_submit(struct channels *p, struct message *m, int64_t now,
+				     struct channel_receipt *out, char **why);
 
 #endif
