@@ -18,7 +18,6 @@ struct batcher {
 	GQueue waiting;       /* struct entry not taken yet, oldest first */
 	unsigned leaders;     /* batches running */
 	unsigned max_batch, max_leaders;
-	unsigned long batches, items;
 };
 
 struct batcher *batcher_new(unsigned max_batch, unsigned max_leaders)
@@ -71,8 +70,6 @@ static void lead(struct batcher *b, batcher_fn fn, void *ctx)
 	fn(ctx, items, n);
 	g_mutex_lock(&b->lock);
 	b->leaders--;
-	b->batches++;
-	b->items += n;
 	for (unsigned i = 0; i < n; i++) {
 		taken[i]->done = true;
 		g_cond_signal(&taken[i]->cond);
@@ -98,12 +95,10 @@ void batcher_run(struct batcher *b, void *item, batcher_fn fn, void *ctx)
 	g_cond_clear(&e.cond);
 }
 
-void batcher_counts(struct batcher *b, unsigned long *batches, unsigned long *items,
-		    unsigned *waiting)
+unsigned batcher_waiting(struct batcher *b)
 {
 	g_mutex_lock(&b->lock);
-	*batches = b->batches;
-	*items = b->items;
-	*waiting = g_queue_get_length(&b->waiting);
+	unsigned n = g_queue_get_length(&b->waiting);
 	g_mutex_unlock(&b->lock);
+	return n;
 }

@@ -34,9 +34,8 @@ void batcher_free(struct batcher **b);
  * with that thread's ctx (every caller must pass the same fn). */
 void batcher_run(struct batcher *b, void *item, batcher_fn fn, void *ctx);
 
-/* batcher_counts - for metrics and tests: batches run, the items in them,
- * and items waiting for a batch now. */
-void batcher_counts(struct batcher *b, unsigned long *batches, unsigned long *items,
-		    unsigned *waiting);
+/* batcher_waiting - items handed in and not yet in a running batch
+ * (for tests). */
+unsigned batcher_waiting(struct batcher *b);
 
 #endif

@@ -536,6 +536,7 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 		      const struct store_known *known, int64_t now, uint64_t *row, GError **err)
 {
 	*row = known->msg_row;
+	int program = program_mail(p->env->cfg, it->msg, v);
 	if (known->found == 1) {
 		/* this very mailbox UID was stored before: nothing to do */
 		it->outcome = PIPELINE_DUPLICATE;
@@ -546,13 +547,13 @@ static int ingest_one(struct pipeline *p, struct pipeline_item *it, const struct
 		/* the same mail again, e.g. delivered to two of our addresses */
 		it->outcome = PIPELINE_DUPLICATE;
 		it->complaint_id = known->complaint_id;
-	} else if (machine_mail(it->msg) || program_mail(p->env->cfg, it->msg, v) < 0) {
+	} else if (machine_mail(it->msg) || program < 0) {
 		if (msg_flags(it->msg) & MSG_F_BOUNCE && handle_bounce(p, it->msg, now, err) < 0)
 			return -1;
 		if (store_add_message(p->store, 0, it->msg, "in", now, false, row, err) < 0)
 			return -1;
 		it->outcome = PIPELINE_STORED;
-	} else if (program_mail(p->env->cfg, it->msg, v) > 0) {
+	} else if (program > 0) {
 		/* a complaint of its own: a program's mail follows no thread and
 		 * speaks for no staff member */
 		msg_add_note(it->msg, "sent by a program: opened as a complaint for what its "

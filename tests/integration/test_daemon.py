@@ -62,6 +62,14 @@ def synthetic_mail(i, size=4096, sender=None):
     return (raw.encode() + body.encode().replace(b"\n", b"\r\n"))[:size + 400]
 
 
+def wait_stored_and_seen(srv, n):
+    """Until n incoming messages are stored and their sources in alice's
+    INBOX are \\Seen (acknowledged to IMAP only after the commit)."""
+    wait_for(f"{n} messages stored", lambda: scalar(
+        srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == n)
+    wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == n, 20)
+
+
 # ---------------------------------------------------------------------------
 
 def test_sample_mails(srv, bindir):
@@ -128,9 +136,7 @@ def test_machine_and_own_mail(srv, bindir):
     try:
         d.migrate()
         d.start()
-        wait_for("5 messages stored", lambda: scalar(
-            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 5)
-        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 5, 20)
+        wait_stored_and_seen(srv, 5)
         wait_settled(srv)  # the sender had every chance to do anything wrong
         assert acks(srv) == [], "machine or own mail was answered"
         assert scalar(srv, "SELECT COUNT(*) FROM outbox") == 0
@@ -154,9 +160,7 @@ def test_feedback_and_noreply_not_answered(srv, bindir):
     try:
         d.migrate()
         d.start()
-        wait_for("5 messages stored", lambda: scalar(
-            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 5)
-        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 5, 20)
+        wait_stored_and_seen(srv, 5)
         wait_for("the person's acknowledgement", lambda: len(acks(srv)) >= 1, 30)
         wait_settled(srv)
         to = [a["To"] for a in acks(srv)]
@@ -214,9 +218,7 @@ def test_program_mail_with_a_complaint(srv, bindir):
     try:
         d.migrate()
         d.start()
-        wait_for("4 messages stored", lambda: scalar(
-            srv, "SELECT COUNT(*) FROM messages WHERE direction='in'") == 4)
-        wait_for("sources seen", lambda: srv.dovecot.seen_count("alice") == 4, 20)
+        wait_stored_and_seen(srv, 4)
         wait_for("staff told", lambda: len(acks(srv, "notify")) == 1, 30)
         wait_settled(srv)
         rows = query(srv, "SELECT c.category, m.subject, m.notes FROM complaints c "
