@@ -37,7 +37,7 @@ G_DEFINE_QUARK(complaintd-store-error-quark, store_error)
 enum st {
 	ST_FIND_SOURCE, ST_FIND_DEDUP, ST_ADD_SOURCE, ST_FIND_THREAD,
 	ST_FIND_REF, ST_REF_NEXT, ST_NEW_COMPLAINT, ST_ADD_MESSAGE,
-	ST_ADD_ATTACHMENT, ST_ADD_HIT, ST_ADD_EVENT, ST_SET_STATUS,
+	ST_ADD_RAW, ST_ADD_ATTACHMENT, ST_ADD_HIT, ST_ADD_EVENT, ST_SET_STATUS,
 	ST_OUTBOX_ADD, ST_OUTBOX_COUNT_SINCE, ST_OUTBOX_COUNT_SINCE_ANY,
 	ST_OUTBOX_BY_MID, ST_OUTBOX_LAST_TO, ST_OUTBOX_CLAIM_DUE,
 	ST_OUTBOX_CLAIM_STALE, ST_OUTBOX_RETRY, ST_OUTBOX_END,
@@ -83,9 +83,11 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_ADD_MESSAGE] =
 		"INSERT INTO messages (complaint_id, direction, channel, message_id,"
 		" dedup_key, in_reply_to, reference_ids, from_addr, from_name,"
-		" recipients, subject, body, lang, flags, notes, raw, raw_sha256,"
+		" recipients, subject, body, lang, flags, notes, raw_sha256,"
 		" sent_at, received_at, quarantined) VALUES (?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_ADD_RAW] =
+		"INSERT INTO message_raw (message_row_id, raw) VALUES (?, ?)",
 	[ST_ADD_ATTACHMENT] =
 		"INSERT INTO attachments (message_row_id, filename, content_type,"
 		" size, sha256, content) VALUES (?, ?, ?, ?, ?, ?)",
@@ -220,13 +222,13 @@ static const char *const ids_head[IDS_KINDS] = {
 };
 
 /* Flushed in this order, so that rows come after the rows they refer to. */
-enum defer_kind { DEFER_HIT, DEFER_EVENT, DEFER_SOURCE, DEFER_FACT, DEFER_ACK, DEFER_OUTBOX,
-		  DEFER_KINDS };
+enum defer_kind { DEFER_RAW, DEFER_HIT, DEFER_EVENT, DEFER_SOURCE, DEFER_FACT, DEFER_ACK,
+		  DEFER_OUTBOX, DEFER_KINDS };
 #define DEFER_CHUNK 32
 #define DEFER_MAXCOLS 8
-/* an outbox mail bigger than this is inserted at once, so that a multi-row
- * statement stays far below max_allowed_packet */
-#define DEFER_OUTBOX_MAX (64u << 10)
+/* an outbox mail or raw source bigger than this is inserted at once, so
+ * that a multi-row statement stays far below max_allowed_packet */
+#define DEFER_BLOB_MAX (64u << 10)
 
 /* One deferred row: ids, times, and up to 5 owned strings with lengths. */
 struct drow {
@@ -241,6 +243,7 @@ static const struct {
 	const char *row;   /* one row's placeholders */
 	unsigned cols;
 } defer_sql[DEFER_KINDS] = {
+	[DEFER_RAW] = { "INSERT INTO message_raw (message_row_id, raw) VALUES ", "(?, ?)", 2 },
 	[DEFER_HIT] = { "INSERT INTO rule_hits (complaint_id, message_row_id,"
 			" rule, field, matched, effect) VALUES ",
 			"(?, ?, ?, ?, ?, ?)", 6 },
@@ -815,7 +818,11 @@ static void mb_time(MYSQL_BIND *b, MYSQL_TIME *t)
 /* drow_bind - the row's columns in the order of defer_sql[k].row. */
 static void drow_bind(enum defer_kind k, struct drow *r, MYSQL_BIND *b)
 {
-	if (k == DEFER_SOURCE) {
+	if (k == DEFER_RAW) {
+		mb_u64(&b[0], &r->id[0], false);
+		mb_str(&b[1], r->str[0], &r->len[0]);
+		b[1].buffer_type = MYSQL_TYPE_BLOB;
+	} else if (k == DEFER_SOURCE) {
 		mb_str(&b[0], r->str[0], &r->len[0]);
 		mb_u64(&b[1], &r->id[1], false);
 		mb_u64(&b[2], &r->id[2], false);
@@ -1702,6 +1709,25 @@ static void fit_packet(struct store *s, const void **raw, gsize *raw_len,
 	*notes = joined;
 }
 
+/* add_raw - the message's raw source into message_raw: with the
+ * transaction's other rows at its commit, or at once when big or outside a
+ * transaction. */
+static int add_raw(struct store *s, uint64_t row, const void *raw, size_t len,
+		   GError **err)
+{
+	if (s->in_txn && len <= DEFER_BLOB_MAX) {
+		struct drow *r = g_new0(struct drow, 1);
+		r->id[0] = row;
+		drow_str(r, 0, raw, len);
+		defer_add(s, DEFER_RAW, r);
+		return 0;
+	}
+	struct pb p = { .nb = 0 };
+	pb_u64(&p, row);
+	pb_blob(&p, raw, len);
+	return exec(s, ST_ADD_RAW, &p, err) ? 0 : -1;
+}
+
 int store_add_message(struct store *s, uint64_t complaint_id,
 		      const struct message *m, const char *direction,
 		      int64_t now, bool quarantined, uint64_t *msg_row,
@@ -1737,7 +1763,6 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 	pb_chars(&p, msg_lang(m), LEN_LANG);
 	pb_u64(&p, msg_flags(m));
 	pb_text(&p, notes, TEXT_BYTES);
-	pb_blob(&p, raw_data ? raw_data : (raw ? "" : NULL), raw_len);
 	pb_str(&p, *msg_raw_sha256(m) ? msg_raw_sha256(m) : NULL);
 	if (msg_date(m) > 0)
 		pb_time(&p, msg_date(m));
@@ -1752,7 +1777,10 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 		uint64_t row = mysql_stmt_insert_id(st);
 		if (msg_row)
 			*msg_row = row;
-		rc = add_attachments(s, m, row, err);
+		/* no row when there is none, or fit_packet left it out */
+		rc = raw_data && raw_len ? add_raw(s, row, raw_data, raw_len, err) : 0;
+		if (rc == 0)
+			rc = add_attachments(s, m, row, err);
 	}
 	g_free(dedup);
 	g_free(refs);
@@ -1885,7 +1913,7 @@ int store_outbox_add(struct store *s, uint64_t complaint_id, const char *kind,
 			    store_outbox_max(s), s->server_packet);
 		return -1;
 	}
-	if (s->in_txn && len <= DEFER_OUTBOX_MAX) {
+	if (s->in_txn && len <= DEFER_BLOB_MAX) {
 		struct drow *r = g_new0(struct drow, 1);
 		r->id[0] = complaint_id;
 		drow_str(r, 0, kind, clip_chars(kind, LEN_KIND));
@@ -2579,8 +2607,9 @@ int store_get_message(struct store *s, uint64_t msg_row,
 	struct pb p = { .nb = 0 };
 	pb_u64(&p, msg_row);
 	MYSQL_STMT *st = store_oneshot(s,
-		"SELECT channel, raw, subject, body, from_addr, from_name"
-		" FROM messages WHERE id = ?", &p, err);
+		"SELECT m.channel, r.raw, m.subject, m.body, m.from_addr, m.from_name"
+		" FROM messages m LEFT JOIN message_raw r ON r.message_row_id = m.id"
+		" WHERE m.id = ?", &p, err);
 	if (!st)
 		return -1;
 	struct rb r = { .n = 0 };

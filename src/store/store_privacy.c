@@ -167,14 +167,19 @@ struct erase_step {
 };
 
 #define COUNT(f) offsetof(struct store_erased, f)
+/* a step whose rows are counted by the next one (a message's raw source
+ * goes with the rest of the message: one message erased, not two) */
+#define UNCOUNTED SIZE_MAX
 
 static const struct erase_step case_steps[] = {
 	{ "UPDATE complaints SET customer_addr = '', customer_name = '', customer_phone = '',"
 	  " subject = '' WHERE id = ?", COUNT(complaints) },
 	/* Message-IDs too: a customer's may spell the address; ours stay in
 	 * the outbox, so replies to our mail still find the complaint */
+	{ "DELETE r FROM message_raw r JOIN messages m ON m.id = r.message_row_id"
+	  " WHERE m.complaint_id = ?", UNCOUNTED },
 	{ "UPDATE messages SET from_name = '', recipients = NULL, subject = NULL,"
-	  " body = NULL, notes = NULL, raw = NULL, raw_sha256 = NULL, message_id = NULL,"
+	  " body = NULL, notes = NULL, raw_sha256 = NULL, message_id = NULL,"
 	  " in_reply_to = NULL, reference_ids = NULL WHERE complaint_id = ?", COUNT(messages) },
 	{ "DELETE a FROM attachments a JOIN messages m ON m.id = a.message_row_id"
 	  " WHERE m.complaint_id = ?", COUNT(attachments) },
@@ -195,8 +200,11 @@ static const struct erase_step case_steps[] = {
 
 /* The same for a customer's rows outside any complaint, by address. */
 static const struct erase_step loose_steps[] = {
+	/* before the sender is erased: that is how the rows are found */
+	{ "DELETE r FROM message_raw r JOIN messages m ON m.id = r.message_row_id"
+	  " WHERE m.complaint_id IS NULL AND m.from_addr = ?", UNCOUNTED },
 	{ "UPDATE messages SET from_addr = '', from_name = '', recipients = NULL,"
-	  " subject = NULL, body = NULL, notes = NULL, raw = NULL, raw_sha256 = NULL,"
+	  " subject = NULL, body = NULL, notes = NULL, raw_sha256 = NULL,"
 	  " message_id = NULL, in_reply_to = NULL, reference_ids = NULL"
 	  " WHERE complaint_id IS NULL AND from_addr = ?", COUNT(messages) },
 	{ "UPDATE outbox SET raw = '', last_error = NULL, rcpt = ''"
@@ -206,7 +214,8 @@ static const struct erase_step loose_steps[] = {
 
 static uint64_t *counter(struct store_erased *n, size_t off)
 {
-	return (uint64_t *)((char *)n + off);
+	static _Thread_local uint64_t uncounted;
+	return off == UNCOUNTED ? &uncounted : (uint64_t *)((char *)n + off);
 }
 
 /* cancel - mail not sent yet, of the complaint (id) or to the address
@@ -342,7 +351,8 @@ int store_retention_take(struct store *s, int64_t cutoff, unsigned max, GArray *
 }
 
 static const struct erase_step purge_steps[] = {
-	{ "UPDATE messages SET raw = NULL WHERE complaint_id = ?", COUNT(messages) },
+	{ "DELETE r FROM message_raw r JOIN messages m ON m.id = r.message_row_id"
+	  " WHERE m.complaint_id = ?", COUNT(messages) },
 	{ "UPDATE attachments a JOIN messages m ON m.id = a.message_row_id"
 	  " SET a.content = NULL WHERE m.complaint_id = ?", COUNT(attachments) },
 	/* a mail not sent yet keeps its source: the sender still needs it */

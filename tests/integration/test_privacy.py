@@ -94,8 +94,9 @@ def sources(srv, refs):
     args = tuple(refs)
     marks = ", ".join(["%s"] * len(refs))
     ids = f"(SELECT id FROM complaints WHERE ref IN ({marks}))"
-    return (scalar(srv, f"SELECT COUNT(*) FROM messages WHERE complaint_id IN {ids}"
-                   " AND (raw IS NOT NULL OR body IS NOT NULL)", args),
+    return (scalar(srv, f"SELECT COUNT(*) FROM messages m WHERE complaint_id IN {ids}"
+                   " AND (body IS NOT NULL OR EXISTS (SELECT 1 FROM message_raw r"
+                   " WHERE r.message_row_id = m.id))", args),
             scalar(srv, f"SELECT COUNT(*) FROM outbox WHERE complaint_id IN {ids}"
                    " AND raw <> ''", args),
             scalar(srv, "SELECT COUNT(*) FROM attachments a JOIN messages m ON"
@@ -341,8 +342,8 @@ def purged(srv, ref):
     """(raw sources left, attachment contents left, sent mail sources left,
     purged_at set, bodies left) of complaint ref."""
     cid = scalar(srv, "SELECT id FROM complaints WHERE ref = %s", (ref,))
-    return (scalar(srv, "SELECT COUNT(*) FROM messages WHERE complaint_id = %s"
-                   " AND raw IS NOT NULL", (cid,)),
+    return (scalar(srv, "SELECT COUNT(*) FROM message_raw r JOIN messages m"
+                   " ON m.id = r.message_row_id WHERE m.complaint_id = %s", (cid,)),
             scalar(srv, "SELECT COUNT(*) FROM attachments a JOIN messages m ON"
                    " m.id = a.message_row_id WHERE m.complaint_id = %s"
                    " AND a.content IS NOT NULL", (cid,)),

@@ -88,8 +88,9 @@ def seed(conn):
             c.execute("UPDATE complaints SET staff_decided = %s WHERE id = %s",
                       (STAFF_DECIDED.get(f"T-{i:04d}", ""), cid))
             c.execute("INSERT INTO messages (complaint_id, direction, channel,"
-                      " raw, received_at) VALUES (%s, 'in', 'email', %s, %s)",
-                      (cid, raw, created))
+                      " received_at) VALUES (%s, 'in', 'email', %s)", (cid, created))
+            c.execute("INSERT INTO message_raw (message_row_id, raw) VALUES (%s, %s)",
+                      (c.lastrowid, raw))
             # a later outbound message must not be the one classified
             c.execute("INSERT INTO messages (complaint_id, direction, channel,"
                       " body, received_at) VALUES (%s, 'out', 'email',"

@@ -109,8 +109,9 @@ def ref_of_location(loc):
 
 
 def stored(srv, ref):
-    rows = query(srv, "SELECT c.channel, c.customer_addr, c.customer_name, m.body, m.raw, "
+    rows = query(srv, "SELECT c.channel, c.customer_addr, c.customer_name, m.body, r.raw, "
                  "m.subject, m.id FROM complaints c JOIN messages m ON m.complaint_id = c.id "
+                 "LEFT JOIN message_raw r ON r.message_row_id = m.id "
                  "WHERE c.ref = %s AND m.direction = 'in'", (ref,))
     assert len(rows) == 1, f"{ref}: {len(rows)} stored messages"
     return rows[0]
