@@ -390,7 +390,7 @@ static GVariant *number(const char *key, GVariant *v)
 static char *without_text(const struct mailout *m)
 {
 	size_t len = m->body ? strlen(m->body) : 0;
-	if (!m->text_row || m->text_at > len || m->text_len > len - m->text_at)
+	if (!m->text_row || !m->body || m->text_at > len || m->text_len > len - m->text_at)
 		return NULL;
 	GString *rest = g_string_new_len(m->body, (gssize)m->text_at);
 	g_string_append(rest, m->body + m->text_at + m->text_len);
@@ -476,7 +476,9 @@ static bool with_text(GVariant *dict, const char *body, const char *text, char *
 	*out = NULL;
 	if (!g_variant_lookup(dict, "text_row", "t", &at))
 		return true;
-	size_t len = body ? strlen(body) : 0;
+	if (!body)
+		body = "";  /* a row without a body: only at 0 is in it */
+	size_t len = strlen(body);
 	if (!g_variant_lookup(dict, "text_at", "t", &at) || at > len)
 		return false;
 	GString *s = g_string_new_len(body, (gssize)at);

@@ -453,7 +453,8 @@ static GBytes *packed_by_hand(const char *body, guint64 text_row, guint64 text_a
 	g_variant_dict_insert(&d, "from", "^ay", "a@shop.example");
 	g_variant_dict_insert(&d, "to", "^ay", "b@example.com");
 	g_variant_dict_insert(&d, "message_id", "^ay", "h.1@shop.example");
-	g_variant_dict_insert(&d, "body", "^ay", body);
+	if (body)
+		g_variant_dict_insert(&d, "body", "^ay", body);
 	g_variant_dict_insert(&d, "text_row", "t", text_row);
 	g_variant_dict_insert(&d, "text_at", "t", text_at);
 	g_variant_dict_insert(&d, "date", "x", (gint64)1795000000);
@@ -546,6 +547,20 @@ static void test_outbox_text_left_out(void **state)
 				     "short+tail"));
 	g_bytes_unref(sent);
 	g_bytes_unref(end);
+	/* a damaged row without a body (the fuzzer's find): the text alone
+	 * at 0, an error anywhere else */
+	GBytes *nobody = packed_by_hand(NULL, 7, 0);
+	sent = mailout_outbox_mail(nobody, "only the text", &err);
+	assert_non_null(sent);
+	assert_non_null(g_strstr_len(g_bytes_get_data(sent, NULL), g_bytes_get_size(sent),
+				     "only the text"));
+	g_bytes_unref(sent);
+	g_bytes_unref(nobody);
+	nobody = packed_by_hand(NULL, 7, 1);
+	assert_null(mailout_outbox_mail(nobody, "text", &err));
+	assert_non_null(strstr(err->message, "beyond"));
+	g_clear_error(&err);
+	g_bytes_unref(nobody);
 
 	g_bytes_unref(whole_row);
 	g_bytes_unref(row);
