@@ -27,7 +27,7 @@ struct rules {
 	hs_database_t *pf_db; /* prefilter (see below); NULL when off */
 	guint8 *pf_in;        /* per rule: screened by pf_db */
 	unsigned npf;         /* rules screened */
-	gint pf_gen;          /* numbers pf_db for thread_scratch */
+	struct scratch_pool *pool; /* vectorscan scratches for pf_db */
 	bool pf_cached;       /* pf_db came from the cache (pfcache.h) */
 	hs_error_t (*pf_scan)(const hs_database_t *, const char *, unsigned,
 			      unsigned, hs_scratch_t *, match_event_handler,
@@ -79,11 +79,30 @@ static struct rules *rules_alloc(const struct rules_limits *lim)
 	return r;
 }
 
+/* The scratches a rule set's scans gave back (see scratch_take). */
+struct scratch_pool {
+	GMutex lock;
+	hs_scratch_t **free;
+	unsigned n, size;
+};
+
+static void pool_free(struct scratch_pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n; i++)
+		hs_free_scratch(p->free[i]);
+	g_free(p->free);
+	g_mutex_clear(&p->lock);
+	g_free(p);
+}
+
 static void rules_destroy(struct rules *r)
 {
 	rf_set_clear(&r->set);
 	g_free(r->order);
 	pcre2_match_context_free(r->mctx);
+	pool_free(r->pool);
 	hs_free_database(r->pf_db);
 	g_free(r->pf_in);
 	g_free(r);
@@ -417,7 +436,6 @@ static void link_rules(struct rules *r, struct rf_diag *d)
 #define PF_NOTHING "(?:)"
 #define PF_MAX_RETRIES 8 /* patterns refused only by hs_compile_multi */
 
-static gint pf_generation; /* numbers databases for thread_scratch */
 
 /* Debian's vectorscan 5.4.9 is built as a "fat runtime": hs_scan picks
  * its AVX-512 variant on CPUs that have it, and that variant misses
@@ -837,7 +855,8 @@ static void prefilter_build(struct rules *r, struct rf_diag *d)
 		for (unsigned k = 0; k < in.ids->len; k++)
 			r->pf_in[g_array_index(in.ids, unsigned, k)] = 1;
 		r->npf = in.ids->len;
-		r->pf_gen = g_atomic_int_add(&pf_generation, 1) + 1;
+		r->pool = g_new0(struct scratch_pool, 1);
+		g_mutex_init(&r->pool->lock);
 	}
 	g_free(key);
 	g_ptr_array_unref(in.pats);
@@ -1130,36 +1149,34 @@ static pcre2_match_data *thread_md2(void)
 	return md;
 }
 
-/* One vectorscan scratch per thread, likewise. A scratch serves every
- * database it was (re)allocated for; hs_alloc_scratch grows it when a
- * thread meets a new database (a reload), so gen remembers the last. */
-struct pf_scratch {
-	hs_scratch_t *s;
-	gint gen;
-};
-
-static void pf_scratch_free(gpointer p)
+/* A scan needs a vectorscan scratch of its own. One per thread, kept in
+ * the thread, made every thread that ever classified hold one: any of the
+ * 32 web threads may lead a batch, and with connections spread over all
+ * of them the scratches took 5-6 MB of a 45 MB daemon, while the scans
+ * that run at once are a few. So each rule set keeps the scratches its
+ * scans gave back, and a scan takes one (or makes one when all are in
+ * use): as many as ever ran at once. */
+static hs_scratch_t *scratch_take(const struct rules *r)
 {
-	struct pf_scratch *ps = p;
-	hs_free_scratch(ps->s);
-	g_free(ps);
+	struct scratch_pool *p = r->pool;
+	g_mutex_lock(&p->lock);
+	hs_scratch_t *s = p->n ? p->free[--p->n] : NULL;
+	g_mutex_unlock(&p->lock);
+	if (!s && hs_alloc_scratch(r->pf_db, &s) != HS_SUCCESS)
+		return NULL;
+	return s;
 }
 
-static GPrivate scratch_key = G_PRIVATE_INIT(pf_scratch_free);
-
-static hs_scratch_t *thread_scratch(const struct rules *r)
+static void scratch_give(const struct rules *r, hs_scratch_t *s)
 {
-	struct pf_scratch *ps = g_private_get(&scratch_key);
-	if (ps == NULL) {
-		ps = g_new0(struct pf_scratch, 1);
-		g_private_set(&scratch_key, ps);
+	struct scratch_pool *p = r->pool;
+	g_mutex_lock(&p->lock);
+	if (p->n == p->size) {
+		p->size = p->size ? p->size * 2 : 4;
+		p->free = g_renew(hs_scratch_t *, p->free, p->size);
 	}
-	if (ps->gen != r->pf_gen) {
-		if (hs_alloc_scratch(r->pf_db, &ps->s) != HS_SUCCESS)
-			return NULL;
-		ps->gen = r->pf_gen;
-	}
-	return ps->s;
+	p->free[p->n++] = s;
+	g_mutex_unlock(&p->lock);
 }
 
 static int pf_on_match(unsigned id, unsigned long long from,
@@ -1174,11 +1191,13 @@ static int pf_on_match(unsigned id, unsigned long long from,
 static void pf_scan(const struct rules *r, const char *s, size_t len,
 		    guint8 *cand)
 {
-	hs_scratch_t *sc = thread_scratch(r);
+	hs_scratch_t *sc = scratch_take(r);
 	if (sc == NULL || len > UINT_MAX ||
 	    r->pf_scan(r->pf_db, s, (unsigned)len, 0, sc, pf_on_match,
 		       cand) != HS_SUCCESS)
 		memset(cand, 1, r->n);
+	if (sc)
+		scratch_give(r, sc);
 }
 
 /* may_match - false when the prefilter shows rule i cannot match the text
