@@ -65,7 +65,7 @@ static struct message *oversized(struct batch *b, uint32_t uid, const char *data
 	struct message *m;
 	if (data && len) {
 		struct mime_limits lim = b->limits;
-		lim.max_attachments = 0;
+		lim.head_only = true;
 		m = mime_parse(data, len, &lim);
 	} else {
 		m = msg_new(MSG_CHANNEL_EMAIL);

@@ -24,6 +24,7 @@ void mime_limits_default(struct mime_limits *lim)
 	lim->max_attachments = 50;
 	lim->max_attachment_size = 20u * 1024 * 1024;
 	lim->max_header_len = 64u * 1024;
+	lim->head_only = false;
 }
 
 static gpointer init_once(gpointer unused)
@@ -319,6 +320,8 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code,
 		{ GMIME_WARN_INVALID_CONTENT_TYPE, "invalid content type", false },
 		{ GMIME_WARN_INVALID_ADDRESS_LIST, "invalid address list", false },
 	};
+	if (code == GMIME_WARN_TRUNCATED_MESSAGE && c->lim->head_only)
+		return;  /* a known cut, not a damaged mail */
 	for (size_t i = 0; i < G_N_ELEMENTS(w); i++) {
 		if (w[i].code != code)
 			continue;
@@ -464,6 +467,8 @@ static char *content_type_of(GMimeObject *obj)
 static void add_attachment(struct ctx *c, const char *name, const char *type,
 			   GBytes *data)
 {
+	if (c->lim->head_only)
+		return;
 	if (c->attachments >= c->lim->max_attachments) {
 		truncated(c, &c->atts_noted, "attachment count");
 		return;

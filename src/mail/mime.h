@@ -22,6 +22,11 @@ struct mime_limits {
 	unsigned max_attachments;   /* attachments kept (incl. from winmail.dat) */
 	size_t max_attachment_size; /* decoded bytes; bigger ones are dropped */
 	size_t max_header_len;      /* bytes of one raw header value */
+	/* the input is the first part of a bigger mail (an oversized one read
+	 * in part): no attachment is kept, and neither its cut end nor the
+	 * attachments left out make a note or a parse error - the caller
+	 * says once what happened */
+	bool head_only;
 };
 
 /* mime_limits_default - 25 MB message, depth 20, 500 parts, 50 attachments,

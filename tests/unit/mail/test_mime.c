@@ -644,6 +644,48 @@ static void test_limits(void **state)
 	msg_free(&m);
 }
 
+static bool any_note(const struct message *m, const char *part)
+{
+	for (unsigned i = 0; i < msg_note_count(m); i++)
+		if (strstr(msg_note(m, i), part))
+			return true;
+	return false;
+}
+
+/* The first part of a bigger mail (head_only): the text and sender as
+ * usual, no attachment, and no note or parse error for the cut end or the
+ * attachments left out; the same bytes parsed as a whole mail say both. */
+static void test_head_only(void **state)
+{
+	(void)state;
+	GString *s = g_string_new("From: Wang <wang@mail.example>\r\nSubject: leak\r\n"
+				  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+				  "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+				  "The kettle leaks.\r\n--b\r\nContent-Type: image/jpeg\r\n"
+				  "Content-Disposition: attachment; filename=a.jpg\r\n"
+				  "Content-Transfer-Encoding: base64\r\n\r\n");
+	for (int i = 0; i < 200; i++)
+		g_string_append(s, "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////\r\n");
+	struct mime_limits lim;
+	mime_limits_default(&lim);
+	lim.max_attachments = 0;
+	struct message *whole = mime_parse(s->str, s->len, &lim);
+	assert_true(any_note(whole, "parser: truncated message"));
+	assert_true(any_note(whole, "limit reached: attachment count"));
+	assert_true(msg_flags(whole) & MSG_F_PARSE_ERROR);
+	msg_free(&whole);
+	mime_limits_default(&lim);
+	lim.head_only = true;
+	struct message *m = mime_parse(s->str, s->len, &lim);
+	assert_string_equal(msg_from_addr(m), "wang@mail.example");
+	assert_non_null(strstr(msg_text(m), "The kettle leaks."));
+	assert_int_equal(msg_attachment_count(m), 0);
+	assert_int_equal(msg_note_count(m), 0);
+	assert_false(msg_flags(m) & MSG_F_PARSE_ERROR);
+	msg_free(&m);
+	g_string_free(s, TRUE);
+}
+
 /* ---- RFC 2047 ------------------------------------------------------------------------ */
 
 static void check_decode(const char *raw, const char *fallback, const char *want)
@@ -875,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_content),
 		cmocka_unit_test(test_ten_megabyte_line),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_head_only),
 		cmocka_unit_test(test_many_headers_and_recipients),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_subject_says_away),
