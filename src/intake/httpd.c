@@ -1,7 +1,6 @@
 /* httpd - listening, limits, client trust, rate limiting, routing and
  * responses over libmicrohttpd; no complaint in sight. */
 #include "intake/httpd.h"
-#include "intake/acceptor.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -96,7 +95,6 @@ struct httpd {
 	size_t n_routes;
 	void *app;
 	struct MHD_Daemon *mhd;
-	struct acceptor *acceptor;
 	unsigned port;
 	struct ratelimit rl;
 	char *tls_cert, *tls_key; /* PEM contents */
@@ -623,8 +621,7 @@ static bool read_pem(const char *path, char **out, GError **err)
 	return g_file_get_contents(path, out, NULL, err);
 }
 
-static int listen_addr(const struct config *cfg, struct sockaddr_storage *ss, socklen_t *len,
-		       unsigned *flags)
+static int listen_addr(const struct config *cfg, struct sockaddr_storage *ss, unsigned *flags)
 {
 	memset(ss, 0, sizeof *ss);
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
@@ -632,20 +629,19 @@ static int listen_addr(const struct config *cfg, struct sockaddr_storage *ss, so
 	if (inet_pton(AF_INET, cfg->web_listen, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)cfg->web_port);
-		*len = sizeof *v4;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, cfg->web_listen, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)cfg->web_port);
-		*len = sizeof *v6;
 		*flags |= MHD_USE_IPv6;
 		return 0;
 	}
 	return -1;
 }
 
-static struct MHD_Daemon *start_mhd(struct httpd *h, unsigned flags)
+static struct MHD_Daemon *start_mhd(struct httpd *h, const struct sockaddr_storage *ss,
+				    unsigned flags)
 {
 	const struct config *cfg = h->cfg;
 	struct MHD_OptionItem tls[] = {
@@ -657,26 +653,19 @@ static struct MHD_Daemon *start_mhd(struct httpd *h, unsigned flags)
 		flags |= MHD_USE_TLS;
 	else
 		tls[0].option = MHD_OPTION_END;
-	/* MHD does not listen: the acceptor hands it the connections */
-	return MHD_start_daemon(flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, answer, h,
+	return MHD_start_daemon(flags, (uint16_t)cfg->web_port, NULL, NULL, answer, h,
 		/* first, so that MHD logs nothing on its own before it */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->web_threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->web_connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->web_max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->web_max_connections_per_ip,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->web_connection_memory,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_NOTIFY_COMPLETED, request_completed, h,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
-}
-
-/* hand_over - the acceptor's callback: MHD takes the socket (and closes it
- * when every worker is at its share of [web] max_connections). */
-static void hand_over(void *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
-{
-	struct httpd *h = ctx;
-	MHD_add_connection(h->mhd, fd, addr, addrlen);
 }
 
 static void httpd_free(struct httpd *h)
@@ -710,29 +699,14 @@ struct httpd *httpd_start(const struct config *cfg, const struct httpd_route *ro
 		httpd_free(h);
 		return NULL;
 	}
-	socklen_t len = 0;
-	if (listen_addr(cfg, &ss, &len, &flags) < 0) {
-		g_set_error(err, HTTPD_ERROR, 1, "cannot listen on %s: not an IP address",
-			    cfg->web_listen);
+	if (listen_addr(cfg, &ss, &flags) < 0 || !(h->mhd = start_mhd(h, &ss, flags))) {
+		g_set_error(err, HTTPD_ERROR, 1, "cannot listen on %s port %lld",
+			    cfg->web_listen, (long long)cfg->web_port);
 		httpd_free(h);
 		return NULL;
 	}
-	if (!(h->mhd = start_mhd(h, flags))) {
-		g_set_error(err, HTTPD_ERROR, 1, "cannot start the HTTP server");
-		httpd_free(h);
-		return NULL;
-	}
-	GError *e = NULL;
-	h->acceptor = acceptor_start((struct sockaddr *)&ss, len, 1024, hand_over, h, &e);
-	if (!h->acceptor) {
-		g_set_error(err, HTTPD_ERROR, 1, "cannot listen on %s port %lld: %s",
-			    cfg->web_listen, (long long)cfg->web_port, e->message);
-		g_error_free(e);
-		MHD_stop_daemon(h->mhd);
-		httpd_free(h);
-		return NULL;
-	}
-	h->port = acceptor_port(h->acceptor);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di ? di->port : (unsigned)cfg->web_port;
 	return h;
 }
 
@@ -741,7 +715,6 @@ void httpd_stop(struct httpd **hp)
 	struct httpd *h = *hp;
 	if (!h)
 		return;
-	acceptor_stop(&h->acceptor);  /* first: it hands connections to MHD */
 	MHD_stop_daemon(h->mhd);
 	httpd_free(h);
 	*hp = NULL;

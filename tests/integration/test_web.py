@@ -451,25 +451,6 @@ def test_tls_listener(srv, bindir):
         d.close()
 
 
-def test_port_in_use(srv, bindir):
-    """Another program on the form's port: complaintd does not start, and
-    says which address, which port and why (not a bare "cannot start")."""
-    d = Daemon(srv, bindir, mailboxes=[], web=True)
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        holder.bind((servers.LOOPBACK, d.web_port))
-        holder.listen(1)
-        d.migrate()
-        d.start()
-        assert d.proc.wait(60) != 0
-        log = d.log_text().decode("utf-8", "replace")
-        want = f"cannot listen on {servers.LOOPBACK} port {d.web_port}: Address already in use"
-        assert want in log, log[-2000:]
-    finally:
-        holder.close()
-        d.close()
-
-
 INJECTIONS = ["Robert'); DROP TABLE complaints;--", "<script>alert('x')</script>",
               '"><img src=x onerror=alert(1)>', "{{ref}} ${jndi:ldap://x} %s%n\\x00",
               "1' OR '1'='1"]
@@ -918,7 +899,7 @@ TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_p
          test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
-         test_health_metrics_and_db_outage, test_tls_listener, test_port_in_use, test_answer_day_on_confirmation]
+         test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
 
 
 def main():
