@@ -436,7 +436,6 @@ static void link_rules(struct rules *r, struct rf_diag *d)
 #define PF_NOTHING "(?:)"
 #define PF_MAX_RETRIES 8 /* patterns refused only by hs_compile_multi */
 
-
 /* Debian's vectorscan 5.4.9 is built as a "fat runtime": hs_scan picks
  * its AVX-512 variant on CPUs that have it, and that variant misses
  * matches (^[^0-9A-Za-z_]+$ with the multiline flag, after 64 bytes of
