@@ -451,56 +451,6 @@ def test_tls_listener(srv, bindir):
         d.close()
 
 
-def test_burst_spread_over_threads(srv, bindir):
-    """Connections opened in a burst go to different threads: while a post
-    on the first one waits for the database (a lock held by the test), the
-    form page is served on each of the others. (Each thread serves its own
-    connections one request at a time, so a page on a connection that
-    landed in the waiting post's thread would wait for the lock too.)"""
-    import threading
-    d = start(srv, bindir, web={"rate_limit": "0", "max_connections_per_ip": "0"})
-    conns = []
-    lock = srv.db.connect()
-    try:
-        conns = [socket.create_connection((servers.LOOPBACK, d.web_port), timeout=60)
-                 for _ in range(8)]
-        with lock.cursor() as c:
-            c.execute("BEGIN")
-            c.execute("SELECT * FROM ref_counters FOR UPDATE")
-        body = urllib.parse.urlencode(dict(GOOD, token=uuid.uuid4().hex)).encode()
-        post = ("POST /complaint HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                "application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-        answer = []
-        waiter = threading.Thread(target=lambda: answer.append(conns[0].recv(200)))
-        conns[0].sendall(post)
-        waiter.start()
-        root = srv.db._root_conn()  # the lock waits need PROCESS
-
-        def waiting():
-            with root.cursor() as c:
-                c.execute("SELECT COUNT(*) FROM information_schema.innodb_lock_waits")
-                return c.fetchone()[0] > 0
-        try:
-            wait_for("the post waiting for the lock", waiting, 30)
-        finally:
-            root.close()
-        for s in conns[1:]:
-            s.sendall(b"GET /complaint?lang=en HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert s.recv(100).startswith(b"HTTP/1.1 200"), "page held up by another's post"
-        assert not answer, "the post was answered before its commit"
-        lock.rollback()
-        waiter.join(60)
-        assert answer and answer[0].startswith(b"HTTP/1.1 303"), answer
-        assert d.stop() == 0
-        d.assert_clean_log()
-    finally:
-        lock.close()
-        for s in conns:
-            s.close()
-        d.close()
-
-
 INJECTIONS = ["Robert'); DROP TABLE complaints;--", "<script>alert('x')</script>",
               '"><img src=x onerror=alert(1)>', "{{ref}} ${jndi:ldap://x} %s%n\\x00",
               "1' OR '1'='1"]
@@ -949,8 +899,7 @@ TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_p
          test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
-         test_health_metrics_and_db_outage, test_tls_listener, test_burst_spread_over_threads,
-         test_answer_day_on_confirmation]
+         test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
 
 
 def main():
