@@ -144,8 +144,10 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 {
 	struct httpd *h = cls;
 	struct httpd_req *r = *con_cls;
-	if (r && r->held)
+	if (r && r->held) {
 		g_atomic_pointer_add(&h->held, -(gssize)r->held);
+		metrics_add_gauge(METRIC_GAUGE_WEB_BODY_BYTES, -(int64_t)r->held);
+	}
 	req_free(r);
 	*con_cls = NULL;
 }
@@ -515,6 +517,7 @@ static bool hold(struct httpd *h, struct httpd_req *r, size_t n)
 		return false;
 	}
 	r->held += n;
+	metrics_add_gauge(METRIC_GAUGE_WEB_BODY_BYTES, (int64_t)n);
 	return true;
 }
 

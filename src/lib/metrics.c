@@ -41,6 +41,12 @@ void metrics_set_gauge(enum metric_gauge g, int64_t v)
 		atomic_store_explicit(&gauges[g], v, memory_order_relaxed);
 }
 
+void metrics_add_gauge(enum metric_gauge g, int64_t delta)
+{
+	if ((unsigned)g < METRIC_GAUGE_COUNT_)
+		atomic_fetch_add_explicit(&gauges[g], delta, memory_order_relaxed);
+}
+
 static unsigned index_of(const char *const *names, unsigned n, const char *name)
 {
 	for (unsigned i = 0; i + 1 < n; i++)
@@ -142,6 +148,10 @@ void metrics_render(GString *out)
 	header(out, "complaintd_outbox_depth", "gauge", "Outbox mails pending or being sent.");
 	g_string_append_printf(out, "complaintd_outbox_depth %" G_GINT64_FORMAT "\n",
 			       atomic_load(&gauges[METRIC_GAUGE_OUTBOX_DEPTH]));
+	header(out, "complaintd_web_body_bytes_held", "gauge",
+	       "Body bytes of web requests in hand (limited to 8 x [web] max_body_size).");
+	g_string_append_printf(out, "complaintd_web_body_bytes_held %" G_GINT64_FORMAT "\n",
+			       atomic_load(&gauges[METRIC_GAUGE_WEB_BODY_BYTES]));
 	header(out, "complaintd_outbox_sent_total", "counter", "Mails delivered.");
 	counter(out, "complaintd_outbox_sent_total", NULL, metrics_get(METRIC_OUTBOX_SENT));
 	header(out, "complaintd_outbox_retries_total", "counter", "Delivery attempts to retry.");

@@ -29,6 +29,7 @@ enum metric {
 
 enum metric_gauge {
 	METRIC_GAUGE_OUTBOX_DEPTH,   /* outbox rows pending or sending */
+	METRIC_GAUGE_WEB_BODY_BYTES, /* web body bytes held by requests in hand */
 	METRIC_GAUGE_COUNT_
 };
 
@@ -37,6 +38,9 @@ void metrics_inc(enum metric m);
 void metrics_add(enum metric m, uint64_t n);
 /* metrics_set_gauge - set a gauge to its current value. */
 void metrics_set_gauge(enum metric_gauge g, int64_t v);
+/* metrics_add_gauge - move a gauge by delta (for a value several threads
+ * change at once). */
+void metrics_add_gauge(enum metric_gauge g, int64_t delta);
 
 /* metrics_ingested - one incoming message stored (any outcome but failed);
  * channel "email" or "web" (anything else counts as "other"). */

@@ -15,6 +15,8 @@ static gpointer hammer(gpointer data)
 		metrics_inc(METRIC_WEB_POSTS_NEW);
 		metrics_http(201);
 		metrics_complaint("price", 'B');
+		metrics_add_gauge(METRIC_GAUGE_WEB_BODY_BYTES, 3);
+		metrics_add_gauge(METRIC_GAUGE_WEB_BODY_BYTES, -1);
 	}
 	return NULL;
 }
@@ -34,6 +36,7 @@ static void test_threads(void **state)
 	assert_non_null(strstr(out->str,
 		"complaintd_complaints_total{category=\"price\",severity=\"B\"} 40000\n"));
 	assert_non_null(strstr(out->str, "complaintd_http_requests_total{code=\"201\"} 40000\n"));
+	assert_non_null(strstr(out->str, "complaintd_web_body_bytes_held 80000\n"));
 	g_string_free(out, TRUE);
 }
 
