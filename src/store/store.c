@@ -858,14 +858,36 @@ static void drow_bind(enum defer_kind k, struct drow *r, MYSQL_BIND *b)
 	}
 }
 
-/* defer_flush - write every deferred row, DEFER_CHUNK rows a statement. */
+/* defer_fitting - how many rows from i go in one statement: at most
+ * DEFER_CHUNK, and past the first no more bytes than half the server's
+ * max_allowed_packet. 32 sources of 64 KB make a 2 MB statement, which a
+ * server set to 1 MB refuses by dropping the connection. */
+static unsigned defer_fitting(const struct store *s, const GPtrArray *rows, unsigned i)
+{
+	size_t budget = s->server_packet / 2, used = 0;
+	unsigned n = 0;
+	while (n < DEFER_CHUNK && i + n < rows->len) {
+		const struct drow *r = rows->pdata[i + n];
+		size_t bytes = 64;  /* ids, times, the placeholders' framing */
+		for (unsigned c = 0; c < G_N_ELEMENTS(r->len); c++)
+			bytes += r->len[c];
+		if (n && used + bytes > budget)
+			break;
+		used += bytes;
+		n++;
+	}
+	return n;
+}
+
+/* defer_flush - write every deferred row, up to DEFER_CHUNK rows a
+ * statement (defer_fitting). */
 static int defer_flush(struct store *s, GError **err)
 {
 	for (unsigned k = 0; k < DEFER_KINDS; k++) {
 		GPtrArray *rows = s->defer[k];
 		unsigned cols = defer_sql[k].cols;
 		for (unsigned i = 0; rows && i < rows->len;) {
-			unsigned n = MIN(DEFER_CHUNK, rows->len - i);
+			unsigned n = defer_fitting(s, rows, i);
 			MYSQL_STMT *st = multi_get(s, k, n, err);
 			if (!st)
 				return -1;

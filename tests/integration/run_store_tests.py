@@ -42,9 +42,10 @@ def main():
     with MariaDB() as db, tempfile.TemporaryDirectory(prefix="ctd-restart-") as tmp:
         conn = db._root_conn()
         with conn.cursor() as c:
-            # the lost-connection test kills its own session from a second one
+            # the lost-connection test kills its own session from a second
+            # one; the packet-limit test sets a small max_allowed_packet
             for host in ("127.0.0.1", "localhost"):
-                c.execute(f"GRANT CONNECTION ADMIN ON *.* TO '{db.user}'@'{host}'")
+                c.execute(f"GRANT CONNECTION ADMIN, SUPER ON *.* TO '{db.user}'@'{host}'")
         conn.close()
         ask, done = os.path.join(tmp, "ask"), os.path.join(tmp, "done")
         os.mkfifo(ask)

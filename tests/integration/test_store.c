@@ -620,6 +620,48 @@ static void test_find_known(void **state)
 	store_close(&s);
 }
 
+/* A server with max_allowed_packet 1 MB: 24 deferred sources of ~60 KB
+ * (1.4 MB together) are split into statements that fit; in one statement
+ * the server would drop the connection and the transaction fail. */
+static void test_deferred_packet_limit(void **state)
+{
+	char *was = raw_get("SELECT @@GLOBAL.max_allowed_packet", NULL);
+	raw_exec("SET GLOBAL max_allowed_packet = 1048576");
+	struct store *s = open_store();
+	GError *err = NULL;
+	char ref[STORE_REF_MAX];
+	uint64_t cid;
+	enum { N = 24, SIZE = 60 * 1024 };
+	char *body = g_malloc(SIZE + 1);
+	memset(body, 'p', SIZE);
+	body[SIZE] = '\0';
+	struct message *m[N];
+	for (unsigned i = 0; i < N; i++) {
+		char mid[32];
+		g_snprintf(mid, sizeof mid, "packet-%u@t", i);
+		m[i] = mk_msg(mid, "packet", body);
+	}
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_new_complaint(s, m[0], "quality", 'B', NULL, "PK", T0, &cid,
+					     ref, sizeof ref, &err), 0);
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(store_add_message(s, cid, m[i], "in", T0, false, NULL, &err), 0);
+	int rc = store_commit(s, &err);
+	char *restore = g_strdup_printf("SET GLOBAL max_allowed_packet = %s", was);
+	raw_exec(restore);
+	g_free(restore);
+	if (rc < 0)
+		fail_msg("commit: %s", err->message);
+	assert_int_equal(raw_count("SELECT COUNT(*) FROM message_raw r JOIN messages m"
+				   " ON m.id = r.message_row_id WHERE m.complaint_id = %llu"
+				   " AND LENGTH(r.raw) > %d", (unsigned long long)cid, SIZE), N);
+	for (unsigned i = 0; i < N; i++)
+		msg_free(&m[i]);
+	g_free(body);
+	g_free(was);
+	store_close(&s);
+}
+
 static void test_deferred_rows(void **state)
 {
 	struct store *s = open_store();
@@ -1657,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_find_known),
 		cmocka_unit_test(test_deferred_rows),
+		cmocka_unit_test(test_deferred_packet_limit),
 		cmocka_unit_test(test_mid_reuse_many),
 		cmocka_unit_test(test_ack_counts),
 		cmocka_unit_test(test_facts_deferred),
