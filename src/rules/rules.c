@@ -1049,12 +1049,90 @@ static bool is_outlook_header(const char *line, const char *next)
 	return f && s;
 }
 
+/* is_forward_separator - the line above a forwarded mail: dashes around
+ * "Forwarded message" (Gmail, Thunderbird, and the text complaintd makes
+ * of a mail forwarded as an attachment) or a Chinese forward phrase, or
+ * Apple Mail's "Begin forwarded message:". */
+static bool is_forward_separator(const char *line, size_t len)
+{
+	const char *l = line;
+	size_t n = len;
+	while (n > 0 && g_ascii_isspace(l[0])) {
+		l++;
+		n--;
+	}
+	if (line_starts(l, n, "Begin forwarded message"))
+		return true;
+	return line_starts(l, n, "--") &&
+	       (line_has(l, n, "Forwarded message") || line_has(l, n, "Forwarded Message") ||
+		line_has(l, n, "转发") || line_has(l, n, "轉寄"));
+}
+
+/* is_head_line - a line of the block a client prints above a forwarded
+ * mail: "From: ...", "发件人：..." (ASCII or full-width colon). */
+static bool is_head_line(const char *l, size_t n)
+{
+	static const char *const names[] = {
+		"From", "Date", "Sent", "To", "Cc", "Subject", "Reply-To",
+		"发件人", "发送时间", "时间", "日期", "收件人", "抄送", "主题",
+		"寄件者", "寄件日期", "收件者", "副本", "主旨",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		size_t k = strlen(names[i]);
+		if (n < k || memcmp(l, names[i], k) != 0)
+			continue;
+		while (k < n && (l[k] == ' ' || l[k] == '\t'))
+			k++;
+		if (line_starts(l + k, n - k, ":") || line_starts(l + k, n - k, "："))
+			return true;
+	}
+	return false;
+}
+
+/* is_rule_line - OWA's line of underscores above its header block. */
+static bool is_rule_line(const char *l, size_t n)
+{
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (l[i] == '_')
+			u++;
+		else if (!g_ascii_isspace(l[i]))
+			return false;
+	}
+	return u >= 10;
+}
+
+/* forward_subject - "Fw:", "Fwd:", "转发:" and the like start the subject:
+ * the mail passes another on, so the Outlook header block and the
+ * "Original Message" line that a forward shares with a reply stand above
+ * the complaint, not above a quoted history. */
+static bool forward_subject(const char *s)
+{
+	static const char *const pre[] = { "fw:", "fwd:", "fw：", "fwd：", "转发:", "转发：",
+					   "轉寄:", "轉寄：", "轉發:", "轉發：" };
+	if (!s)
+		return false;
+	while (g_ascii_isspace(*s))
+		s++;
+	for (size_t i = 0; i < G_N_ELEMENTS(pre); i++)
+		if (g_ascii_strncasecmp(s, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+enum fresh_state { FRESH_TEXT, FRESH_HEAD, FRESH_SIGNATURE };
+
 /* fresh_text - the body without quoted lines ('>') and without what
- * follows a reply or forward separator: the text the writer added now. */
-static char *fresh_text(const char *body, size_t len)
+ * follows a reply separator: the text the writer added now. A forwarded
+ * mail is text added now too (a colleague or a shop passing a customer's
+ * complaint on): its separator and header block are left out and its
+ * text kept, also after the forwarder's signature. */
+static char *fresh_text(const char *body, size_t len, bool forward)
 {
 	GString *out = g_string_sized_new(len < 4096 ? len : 4096);
 	bool content = false;
+	enum fresh_state st = FRESH_TEXT;
+	unsigned heads = 0;  /* header lines seen since the separator */
 	size_t pos = 0;
 	while (pos < len) {
 		const char *nl = memchr(body + pos, '\n', len - pos);
@@ -1064,16 +1142,47 @@ static char *fresh_text(const char *body, size_t len)
 		const char *next = nl && end + 1 < len ? body + end + 1 : NULL;
 		pos = nl ? end + 1 : len;
 		size_t k = 0;
-		while (k < ll && (line[k] == ' ' || line[k] == '\t'))
+		while (k < ll && g_ascii_isspace(line[k]))
 			k++;
-		if (is_reply_separator(line, ll) || is_outlook_header(line + k, next))
+		if (st == FRESH_HEAD) {
+			if (k == ll) {  /* the blank line after the block ends it */
+				st = heads ? FRESH_TEXT : FRESH_HEAD;
+				continue;
+			}
+			if (is_head_line(line + k, ll - k)) {
+				heads++;
+				continue;
+			}
+			if (is_rule_line(line, ll))
+				continue;
+			st = FRESH_TEXT;
+		}
+		size_t e = ll;
+		while (e > k && g_ascii_isspace(line[e - 1]))
+			e--;
+		bool sig = e - k == 2 && line[k] == '-' && line[k + 1] == '-';  /* "-- " */
+		bool outlook = is_outlook_header(line + k, next);
+		bool reply = !sig && is_reply_separator(line, ll);
+		if (is_forward_separator(line, ll) ||
+		    (forward && (outlook || is_rule_line(line, ll) ||
+				 (reply && line_has(line, ll, "--"))))) {
+			st = FRESH_HEAD;
+			heads = outlook;  /* the block's From line is this one */
+			continue;
+		}
+		if (st == FRESH_SIGNATURE)
+			continue;
+		if (sig) {
+			st = FRESH_SIGNATURE;  /* a forwarded mail may follow */
+			continue;
+		}
+		if (reply || outlook)
 			break;
 		if (k < ll && line[k] == '>')
 			continue;
 		g_string_append_len(out, line, (gssize)ll);
 		g_string_append_c(out, '\n');
-		for (size_t i = k; i < ll && !content; i++)
-			content = !g_ascii_isspace(line[i]);
+		content = content || k < ll;
 	}
 	if (!content) { /* all quoted: a bare forward; the quote is the text */
 		g_string_free(out, TRUE);
@@ -1101,7 +1210,7 @@ static void texts_fresh(struct texts *t)
 	if (t->fresh_done)
 		return;
 	t->fresh_done = true;
-	char *f = fresh_text(t->body, t->body_len);
+	char *f = fresh_text(t->body, t->body_len, forward_subject(msg_subject(t->m)));
 	if (f == NULL) {
 		t->fresh = t->body;
 		t->fresh_len = t->body_len;

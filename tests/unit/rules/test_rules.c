@@ -380,6 +380,74 @@ static void test_eval_cancel_chain(void **state)
 	rules_unref(&r);
 }
 
+/* fresh_fires - whether a rule on the fresh text matched subject + body. */
+static bool fresh_fires(struct rules *r, const char *rule, const char *subject,
+			const char *body)
+{
+	struct message *m = msg_new(MSG_CHANNEL_EMAIL);
+	msg_set_subject(m, subject);
+	msg_set_text(m, body);
+	struct verdict *v = rules_classify(r, m);
+	bool fired = verdict_fired(v, rule);
+	verdict_free(&v);
+	msg_free(&m);
+	return fired;
+}
+
+/* A forwarded mail is text added now: its separator and header block are
+ * left out of fresh, its text kept; a reply's quote still is not. */
+static void test_fresh_forwards(void **state)
+{
+	struct rules *r = load_ok(
+		"rule TEXT fresh /kettle leaks/\n tag t\n"
+		"rule HEAD fresh /tom@mail|Sent:|Date:|Forwarded|forwarded|发件人/\n tag h\n"
+		"rule NOTE fresh /see below/\n tag n\n"
+		"rule SIG fresh /Platform desk/\n tag s\n");
+	static const char *const forwards[][2] = {
+		/* Gmail, bare (and the text complaintd makes of an attached mail) */
+		{ "Fwd: kettle", "---------- Forwarded message ---------\r\n"
+		  "From: Tom <tom@mail.example>\r\nDate: Tue, Dec 1, 2026\r\n"
+		  "Subject: kettle\r\nTo: <shop@x.example>\r\n\r\nThe kettle leaks.\r\n" },
+		/* Thunderbird inline, a note above */
+		{ "Fwd: kettle", "see below\n\n-------- Forwarded Message --------\n"
+		  "Subject: \tkettle\nDate: \tTue, 1 Dec 2026\nFrom: \tTom <tom@mail.example>\n"
+		  "\n\nThe kettle leaks.\n" },
+		/* Apple Mail: a blank line before the block */
+		{ "Fwd: kettle", "Begin forwarded message:\n\nFrom: Tom <tom@mail.example>\n"
+		  "Subject: kettle\nDate: 1 December 2026\nTo: shop\n\nThe kettle leaks.\n" },
+		/* Outlook: FW: subject, OWA rule and a From/Sent block */
+		{ "FW: kettle", "see below\r\n\r\n________________________________\r\n"
+		  "From: Tom <tom@mail.example>\r\nSent: Tuesday, 1 December 2026\r\n"
+		  "To: shop\r\nSubject: kettle\r\n\r\nThe kettle leaks.\r\n" },
+		/* Chinese Outlook, 转发： subject, "-----原始邮件-----" */
+		{ "转发：水壶", "见下。\n-----原始邮件-----\n发件人: Tom <tom@mail.example>\n"
+		  "发送时间: 2026年12月1日\n主题: 水壶\n\nThe kettle leaks.\n" },
+		/* after the forwarder's signature */
+		{ "Fwd: kettle", "see below\n-- \nPlatform desk\n\n"
+		  "---------- Forwarded message ----------\nFrom: tom@mail.example\n\n"
+		  "The kettle leaks.\n" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(forwards); i++) {
+		const char *subj = forwards[i][0], *body = forwards[i][1];
+		if (!fresh_fires(r, "TEXT", subj, body))
+			fail_msg("forward %zu: forwarded text not fresh", i);
+		if (fresh_fires(r, "HEAD", subj, body))
+			fail_msg("forward %zu: separator or header block in fresh", i);
+		if (strstr(body, "see below") && !fresh_fires(r, "NOTE", subj, body))
+			fail_msg("forward %zu: the forwarder's note lost", i);
+		assert_false(fresh_fires(r, "SIG", subj, body));
+	}
+	/* the same blocks in a reply are a quoted history */
+	assert_false(fresh_fires(r, "TEXT", "RE: kettle", forwards[3][1]));
+	assert_false(fresh_fires(r, "TEXT", "回复：水壶", forwards[4][1]));
+	assert_false(fresh_fires(r, "TEXT", "Re: kettle",
+				 "ok\n-- \nPlatform desk\n\nOn 1 Dec, Tom <tom@mail.example> wrote:\n"
+				 "The kettle leaks.\n"));
+	/* text after a signature is not fresh unless a forward follows */
+	assert_false(fresh_fires(r, "TEXT", "kettle", "hi\n-- \nThe kettle leaks.\n"));
+	rules_unref(&r);
+}
+
 static void test_eval_fields(void **state)
 {
 	struct rules *r = load_ok(
@@ -1185,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_eval_meta_cancel_severity),
 		cmocka_unit_test(test_eval_cancel_chain),
 		cmocka_unit_test(test_eval_fields),
+		cmocka_unit_test(test_fresh_forwards),
 		cmocka_unit_test(test_eval_utf8),
 		cmocka_unit_test(test_limits_catastrophic_jit),
 		cmocka_unit_test(test_limits_catastrophic_interp),
