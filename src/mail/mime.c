@@ -267,7 +267,9 @@ struct ctx {
 	GMimeParserOptions *opts;
 	unsigned parts, attachments, headers;
 	GString *plain, *html;
+	GString *forwarded;   /* text of mails forwarded as attachments */
 	bool in_report;
+	bool in_forward;      /* inside such a mail: its attachments stay in its .eml */
 	char *body_charset;   /* first declared non-UTF-8 text charset */
 	bool depth_noted, parts_noted, atts_noted;
 	unsigned parser_warnings;
@@ -800,12 +802,16 @@ static void leaf_part(struct ctx *c, GMimePart *part)
 		return;
 	}
 	char *name = part_filename(c, obj);
-	if (is_type(obj, "message", "feedback-report"))
+	if (!c->in_forward && is_type(obj, "message", "feedback-report"))
 		msg_add_flags(c->m, MSG_F_AUTO_SUBMITTED); /* ARF without its report-type */
 	bool attach = is_attachment_disposition(obj) || *name;
 	bool plain = is_type(obj, "text", "plain"), html = is_type(obj, "text", "html");
 	if ((plain || html) && !attach) {
 		text_part(c, part, html);
+		g_free(name);
+		return;
+	}
+	if (c->in_forward) {  /* kept whole in the forwarded mail's .eml */
 		g_free(name);
 		return;
 	}
@@ -823,9 +829,67 @@ static void leaf_part(struct ctx *c, GMimePart *part)
 	g_free(name);
 }
 
+static bool text_nonblank(const GString *s);
+
+/* forwarded_header - "Name: value" of the forwarded mail, decoded, one
+ * line (clean() turns folding and control characters into spaces). */
+static void forwarded_header(struct ctx *c, GMimeMessage *inner, const char *name,
+			     GString *out)
+{
+	char *raw = raw_header(GMIME_OBJECT(inner), name);
+	if (!raw)
+		return;
+	size_t len = MIN(strlen(raw), c->lim->max_header_len);
+	char *v = decode_header(raw, len, c->body_charset, NULL);
+	if (*v)
+		g_string_append_printf(out, "%s: %s\n", name, v);
+	g_free(v);
+	g_free(raw);
+}
+
+/* forwarded_text - the text of a mail forwarded as an attachment
+ * (Outlook's and Thunderbird's "forward as attachment", a shop platform
+ * or a colleague passing a customer's mail on) goes after the mail's own
+ * text under the separator Gmail writes for an inline forward. Without
+ * it a complaint forwarded that way was classified on "see attached"
+ * alone. The rules' fresh text keeps what follows that separator; a
+ * staff reply's (replytext) ends there, so nothing in a forwarded mail
+ * is read as a #command or relayed to a customer. */
+static void forwarded_text(struct ctx *c, GMimeMessage *inner, unsigned depth)
+{
+	GString *plain = c->plain, *html = c->html, *fwd = c->forwarded;
+	bool was = c->in_forward;
+	c->plain = g_string_new(NULL);
+	c->html = g_string_new(NULL);
+	c->forwarded = g_string_new(NULL);
+	c->in_forward = true;
+	walk(c, g_mime_message_get_mime_part(inner), depth + 1);
+	c->in_forward = was;
+	GString *text = text_nonblank(c->plain) ? c->plain : c->html;
+	if (text_nonblank(text) || text_nonblank(c->forwarded)) {
+		if (fwd->len)
+			g_string_append(fwd, "\n\n");
+		g_string_append(fwd, "---------- Forwarded message ----------\n");
+		forwarded_header(c, inner, "From", fwd);
+		forwarded_header(c, inner, "Date", fwd);
+		forwarded_header(c, inner, "Subject", fwd);
+		g_string_append_c(fwd, '\n');
+		g_string_append_len(fwd, text->str, text->len);
+		if (c->forwarded->len)  /* mails forwarded inside this one */
+			g_string_append_printf(fwd, "\n\n%s", c->forwarded->str);
+	}
+	g_string_free(c->plain, TRUE);
+	g_string_free(c->html, TRUE);
+	g_string_free(c->forwarded, TRUE);
+	c->plain = plain;
+	c->html = html;
+	c->forwarded = fwd;
+}
+
 /* A forwarded or bounced mail. Inside a report only its Message-ID is
- * wanted; elsewhere it is kept as an .eml attachment. */
-static void message_part(struct ctx *c, GMimeMessagePart *mp)
+ * wanted; elsewhere it is kept as an .eml attachment and its text read
+ * (forwarded_text). */
+static void message_part(struct ctx *c, GMimeMessagePart *mp, unsigned depth)
 {
 	GMimeMessage *inner = g_mime_message_part_get_message(mp);
 	if (c->in_report) {
@@ -835,17 +899,20 @@ static void message_part(struct ctx *c, GMimeMessagePart *mp)
 	}
 	if (!inner)
 		return;
-	char *s = g_mime_object_to_string(GMIME_OBJECT(inner), NULL);
-	size_t n = strlen(s);
-	if (n > c->lim->max_attachment_size) {
-		truncated(c, &c->atts_noted, "attachment size (message/rfc822)");
-	} else {
-		GBytes *b = g_bytes_new_take(s, n);
-		s = NULL;
-		add_attachment(c, "message.eml", "message/rfc822", b);
-		g_bytes_unref(b);
+	if (!c->in_forward) {  /* one inside a forwarded mail is in that .eml */
+		char *s = g_mime_object_to_string(GMIME_OBJECT(inner), NULL);
+		size_t n = strlen(s);
+		if (n > c->lim->max_attachment_size) {
+			truncated(c, &c->atts_noted, "attachment size (message/rfc822)");
+		} else {
+			GBytes *b = g_bytes_new_take(s, n);
+			s = NULL;
+			add_attachment(c, "message.eml", "message/rfc822", b);
+			g_bytes_unref(b);
+		}
+		g_free(s);
 	}
-	g_free(s);
+	forwarded_text(c, inner, depth);
 }
 
 static bool text_nonblank(const GString *s)
@@ -880,7 +947,9 @@ static void multipart(struct ctx *c, GMimeMultipart *mp, unsigned depth)
 {
 	GMimeObject *obj = GMIME_OBJECT(mp);
 	bool was_report = c->in_report;
-	if (is_type(obj, "multipart", "report")) {
+	/* a report inside a forwarded mail is what a customer forwards (the
+	 * bounce they got), not a report about our mail */
+	if (!c->in_forward && is_type(obj, "multipart", "report")) {
 		const char *rt = g_mime_object_get_content_type_parameter(obj, "report-type");
 		if (rt && g_ascii_strcasecmp(rt, "delivery-status") == 0) {
 			msg_add_flags(c->m, MSG_F_BOUNCE);
@@ -930,7 +999,7 @@ static void walk(struct ctx *c, GMimeObject *obj, unsigned depth)
 	if (GMIME_IS_MULTIPART(obj))
 		multipart(c, GMIME_MULTIPART(obj), depth);
 	else if (GMIME_IS_MESSAGE_PART(obj))
-		message_part(c, GMIME_MESSAGE_PART(obj));
+		message_part(c, GMIME_MESSAGE_PART(obj), depth);
 	else if (GMIME_IS_PART(obj))
 		leaf_part(c, GMIME_PART(obj));
 }
@@ -1323,16 +1392,34 @@ static void headers(struct ctx *c, GMimeMessage *gm)
 	}
 }
 
+static void trim_end(GString *s)
+{
+	while (s->len && g_ascii_isspace(s->str[s->len - 1]))
+		g_string_truncate(s, s->len - 1);
+}
+
+/* choose_text - the plain text if it says something, else the HTML's;
+ * then the text of forwarded mails. */
 static void choose_text(struct ctx *c)
 {
-	while (c->plain->len && g_ascii_isspace(c->plain->str[c->plain->len - 1]))
-		g_string_truncate(c->plain, c->plain->len - 1);
+	GString *own = NULL;
 	if (text_nonblank(c->plain)) {
-		msg_set_text(c->m, c->plain->str);
+		own = c->plain;
 	} else if (text_nonblank(c->html)) {
-		msg_set_text(c->m, c->html->str);
+		own = c->html;
 		msg_add_flags(c->m, MSG_F_HTML_ONLY);
 	}
+	if (own) {
+		trim_end(own);
+		if (c->forwarded->len)
+			g_string_append(own, "\n\n");
+	}
+	if (c->forwarded->len) {
+		trim_end(c->forwarded);
+		own = own ? g_string_append(own, c->forwarded->str) : c->forwarded;
+	}
+	if (own)
+		msg_set_text(c->m, own->str);
 }
 
 /* unparsable - gmime gave up: keep the bytes as text so nothing is lost. */
@@ -1431,7 +1518,8 @@ struct message *mime_parse(const char *data, size_t len,
 	if (!data)
 		len = 0;
 	struct ctx c = { .m = msg_new(MSG_CHANNEL_EMAIL), .lim = lim,
-			 .plain = g_string_new(NULL), .html = g_string_new(NULL) };
+			 .plain = g_string_new(NULL), .html = g_string_new(NULL),
+			 .forwarded = g_string_new(NULL) };
 	/* the archive copy; msg_set_raw gets it when parsing is over */
 	GByteArray *copy = g_byte_array_sized_new((guint)len);
 	if (len)
@@ -1478,6 +1566,7 @@ struct message *mime_parse(const char *data, size_t len,
 	g_mime_parser_options_free(c.opts);
 	g_string_free(c.plain, TRUE);
 	g_string_free(c.html, TRUE);
+	g_string_free(c.forwarded, TRUE);
 	g_free(c.body_charset);
 	g_free(nonul);
 	return c.m;

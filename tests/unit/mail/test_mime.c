@@ -455,6 +455,87 @@ static void test_attachments(void **state)
 	msg_free(&m);
 }
 
+/* has_in_order - every needle in text, each after the one before. */
+static void has_in_order(const char *text, const char *const *needles, size_t n)
+{
+	const char *p = text;
+	for (size_t i = 0; i < n; i++) {
+		const char *q = strstr(p, needles[i]);
+		if (!q)
+			fail_msg("[%s] not (in order) in:\n%s", needles[i], text);
+		p = q + strlen(needles[i]);
+	}
+}
+
+/* A mail forwarded as an attachment: kept as an .eml, its text read after
+ * the mail's own under a forward separator; its attachments stay inside
+ * the .eml; a report's attached mail is not text. */
+static void test_forwarded_attachment(void **state)
+{
+	struct message *m = parse_file("mail", "zh_quality_forward_attached.eml");
+	static const char *const fwd[] = {
+		"买家投诉见附件", "平台客服 小李", "\n\n---------- Forwarded message ----------\n",
+		"From: 王女士 <wang.nvshi@mail.example>\n", "Subject: 电饭煲内胆涂层脱落\n\n",
+		"内胆涂层就大片脱落", "订单号 DF-20261103-88" };
+	has_in_order(msg_text(m), fwd, G_N_ELEMENTS(fwd));
+	assert_string_equal(msg_from_addr(m), "service@mall-platform.example");
+	assert_int_equal(msg_attachment_count(m), 1);  /* the .eml, not its photo too */
+	assert_string_equal(msg_attachment(m, 0)->filename, "message.eml");
+	msg_free(&m);
+
+	/* a whole mail that is one forwarded mail; HTML-only text and a
+	 * forward inside the forward, in order */
+	const char *mail =
+		"From: a@shop.example\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+		"--o\r\nContent-Type: text/html\r\n\r\n<p>outer <b>note</b></p>\r\n"
+		"--o\r\nContent-Type: message/rfc822\r\n\r\n"
+		"From: b@x.example\r\nSubject: middle\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+		"--m\r\nContent-Type: text/plain\r\n\r\nmiddle text\r\n"
+		"--m\r\nContent-Type: message/rfc822\r\n\r\n"
+		"From: c@y.example\r\nSubject: =?UTF-8?B?5p2v5a2Q?=\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n杯子有裂纹\r\n"
+		"--m--\r\n--o--\r\n";
+	m = mime_parse(mail, strlen(mail), NULL);
+	static const char *const nested[] = {
+		"outer note", "---------- Forwarded message ----------\nFrom: b@x.example\n",
+		"middle text", "---------- Forwarded message ----------\nFrom: c@y.example\n",
+		"Subject: 杯子\n\n杯子有裂纹" };
+	has_in_order(msg_text(m), nested, G_N_ELEMENTS(nested));
+	assert_true(msg_flags(m) & MSG_F_HTML_ONLY);
+	assert_int_equal(msg_attachment_count(m), 1);
+	msg_free(&m);
+
+	const char *top = "From: a@shop.example\r\nSubject: x\r\nContent-Type: message/rfc822\r\n\r\n"
+			  "From: c@y.example\r\nSubject: inner\r\n\r\nThe kettle leaks.\r\n";
+	m = mime_parse(top, strlen(top), NULL);
+	assert_string_equal(msg_text(m), "---------- Forwarded message ----------\n"
+			    "From: c@y.example\nSubject: inner\n\nThe kettle leaks.");
+	msg_free(&m);
+
+	/* a customer forwarding the bounce they got: not a bounce itself */
+	const char *fwd_bounce =
+		"From: a@shop.example\r\nSubject: Fwd: failure\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+		"--o\r\nContent-Type: text/plain\r\n\r\nMy mail to you bounced.\r\n"
+		"--o\r\nContent-Type: message/rfc822\r\n\r\n"
+		"From: postmaster@relay.example\r\nSubject: failure\r\nContent-Type: multipart/report;"
+		" report-type=delivery-status; boundary=r\r\n\r\n"
+		"--r\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+		"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay\r\n\r\n"
+		"Final-Recipient: rfc822; x@shop.example\r\nStatus: 5.1.1\r\n"
+		"--r--\r\n--o--\r\n";
+	m = mime_parse(fwd_bounce, strlen(fwd_bounce), NULL);
+	assert_int_equal(msg_flags(m) & (MSG_F_BOUNCE | MSG_F_AUTO_SUBMITTED), 0);
+	assert_null(msg_header(m, "X-Complaintd-Bounce-Status"));
+	assert_non_null(strstr(msg_text(m), "Delivery failed."));
+	msg_free(&m);
+
+	m = parse_file("mail", "sp_bounce_rfc822.eml");  /* our own mail, bounced */
+	assert_null(strstr(msg_text(m), "Forwarded"));
+	msg_free(&m);
+}
+
 /* ---- hostile mail ----------------------------------------------------------------- */
 
 static void test_all_hostile(void **state)
@@ -912,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_sender_kinds),
 		cmocka_unit_test(test_threading_fields),
 		cmocka_unit_test(test_attachments),
+		cmocka_unit_test(test_forwarded_attachment),
 		cmocka_unit_test(test_all_hostile),
 		cmocka_unit_test(test_hostile_flags),
 		cmocka_unit_test(test_hostile_content),

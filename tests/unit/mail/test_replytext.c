@@ -91,6 +91,10 @@ static void test_dash_separators(void **state)
 	check("好\n------------------\xC2\xA0原始邮件\xC2\xA0------------------\nx", "好");
 	check("好\n---- 回复的原邮件 ----\nx", "好");
 	check("fwd\n---------- Forwarded message ---------\nx", "fwd");
+	/* what mime makes of a mail attached to a staff answer: never read
+	 * for #commands, never relayed */
+	check("ok\n\n---------- Forwarded message ----------\nFrom: c@y.example\n\n#close\n",
+	      "ok");
 	check("fwd\n-------- 转发的消息 --------\nx", "fwd");
 	check("fwd\n\nBegin forwarded message:\n\nx", "fwd");
 	/* dashes around anything else are text */
