@@ -1136,6 +1136,52 @@ def test_unfetchable_uid_quarantined_alone(srv, bindir):
         d.close()
 
 
+def test_fetch_ahead_failures(srv, bindir):
+    """The next batch is fetched while one is stored. A batch the database
+    refuses (a poison mail) drops what was fetched ahead, and a batch that
+    cannot be fetched ahead (an unreadable mail) is fetched again in its
+    own turn: each bad mail is quarantined alone, the 28 others become
+    complaints acknowledged once each, every mail ends \\Seen, and the poll
+    never fails."""
+    mails = [synthetic_mail(100 + i) for i in range(30)]
+    mails[7] = mails[7].replace(b"Subject: ", b"Subject: POISON ")  # second batch
+    marker = b"Subject: " + mails[13].split(b"Subject: ")[1].split(b"\r\n")[0]  # third
+    srv.dovecot.append_many("alice", "INBOX", mails)
+    maildir = os.path.join(srv.dovecot.root, "mail", "alice", "Maildir")
+    bad = [os.path.join(maildir, sub, name) for sub in ("new", "cur")
+           for name in os.listdir(os.path.join(maildir, sub))
+           if marker in open(os.path.join(maildir, sub, name), "rb").read()]
+    assert len(bad) == 1, bad
+    os.chmod(bad[0], 0)
+    d = Daemon(srv, bindir, extra={"limits": {"quarantine_after": "2"}},
+               mailboxes=[("main", "alice", "INBOX", {"batch": "5"})])
+    try:
+        d.migrate()
+        conn = srv.db.connect(autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
+                        "IF NEW.subject LIKE '%POISON%' THEN "
+                        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison for the test'; "
+                        "END IF")
+        conn.close()
+        d.start()
+        wait_for("28 complaints", lambda: complaints(srv) == 28, 90)
+        wait_for("2 quarantined", lambda: scalar(
+            srv, "SELECT COUNT(*) FROM quarantine") == 2, 90)
+        wait_for("all seen", lambda: srv.dovecot.seen_count("alice") == 30, 30)
+        wait_for("28 acknowledgements", lambda: len(acks(srv)) >= 28, 60)
+        got = [msgid(a["In-Reply-To"]) for a in acks(srv)]
+        assert len(got) == len(set(got)) == 28, sorted(got)
+        log = d.log_text()
+        assert b"(fetched with the batch before)" in log, "nothing was fetched ahead"
+        assert b"fetch ahead failed" in log, "the unreadable mail was never fetched ahead"
+        assert b"poison for the test" in log
+        assert b"poll failed" not in log, log[-3000:]
+        d.assert_clean_log()
+    finally:
+        d.close()
+
+
 def test_sighup_bad_rules_keep_old(srv, bindir):
     """SIGHUP with a broken rule file keeps the rules in force and logs
     file:line; a good change is taken."""
@@ -1380,6 +1426,7 @@ TESTS = [test_config_check, test_operating_check, test_unrecorded_send_not_stuck
          test_big_mail_never_stalls, test_oversized_mail_answered, test_unfetchable_uid_quarantined_alone,
          test_same_mail_two_mailboxes, test_same_mail_twice_in_one_batch, test_historic_import,
          test_processed_folder_and_uidvalidity, test_poison_message_quarantined,
+         test_fetch_ahead_failures,
          test_smtp_down, test_sender_connections, test_hostile_mails, test_sighup_bad_rules_keep_old,
          test_failing_mailbox_isolated, test_xoauth2_login,
          test_sender_rate_limit_and_suppression, test_ctl_parse_hostile,
