@@ -1016,16 +1016,22 @@ static bool line_has(const char *l, size_t n, const char *needle)
 	return memmem(l, n, needle, strlen(needle)) != NULL;
 }
 
+/* trim - *l and *n without the white space at either end. */
+static void trim(const char **l, size_t *n)
+{
+	while (*n > 0 && g_ascii_isspace((*l)[0])) {
+		(*l)++;
+		(*n)--;
+	}
+	while (*n > 0 && g_ascii_isspace((*l)[*n - 1]))
+		(*n)--;
+}
+
 static bool is_reply_separator(const char *line, size_t len)
 {
 	const char *l = line;
 	size_t n = len;
-	while (n > 0 && g_ascii_isspace(l[0])) {
-		l++;
-		n--;
-	}
-	while (n > 0 && g_ascii_isspace(l[n - 1]))
-		n--;
+	trim(&l, &n);
 	/* cheap tests first: memmem only runs on lines that start right */
 	return (line_starts(l, n, "--") && line_has(l, n, "Original Message")) ||
 	       (n > 0 && (l[0] == '-' || l[0] == '=') && line_has(l, n, "原始邮件")) ||
@@ -1057,10 +1063,7 @@ static bool is_forward_separator(const char *line, size_t len)
 {
 	const char *l = line;
 	size_t n = len;
-	while (n > 0 && g_ascii_isspace(l[0])) {
-		l++;
-		n--;
-	}
+	trim(&l, &n);
 	if (line_starts(l, n, "Begin forwarded message"))
 		return true;
 	return line_starts(l, n, "--") &&

@@ -729,19 +729,39 @@ def test_historic_import(srv, bindir):
         d.close()
 
 
+def poison_trigger(srv):
+    """The database refuses every message whose subject holds POISON."""
+    conn = srv.db.connect(autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
+                    "IF NEW.subject LIKE '%POISON%' THEN "
+                    "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison for the test'; "
+                    "END IF")
+    conn.close()
+
+
+def make_unreadable(srv, marker):
+    """chmod 0 the one maildir file of alice's that holds marker: the IMAP
+    server (running unprivileged) cannot deliver that mail."""
+    maildir = os.path.join(srv.dovecot.root, "mail", "alice", "Maildir")
+    found = []
+    for sub in ("new", "cur"):
+        for name in os.listdir(os.path.join(maildir, sub)):
+            path = os.path.join(maildir, sub, name)
+            with open(path, "rb") as f:
+                if marker in f.read():
+                    found.append(path)
+    assert len(found) == 1, found
+    os.chmod(found[0], 0)
+
+
 def test_poison_message_quarantined(srv, bindir):
     """A message the database refuses is quarantined and flagged on the
     server; the messages around it are stored."""
     d = Daemon(srv, bindir)
     try:
         d.migrate()
-        conn = srv.db.connect(autocommit=True)
-        with conn.cursor() as cur:
-            cur.execute("CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
-                        "IF NEW.subject LIKE '%POISON%' THEN "
-                        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison for the test'; "
-                        "END IF")
-        conn.close()
+        poison_trigger(srv)
         raws = [synthetic_mail(30), synthetic_mail(31).replace(b"Subject: ", b"Subject: POISON "),
                 synthetic_mail(32)]
         srv.dovecot.append_many("alice", "INBOX", raws)
@@ -1107,16 +1127,7 @@ def test_unfetchable_uid_quarantined_alone(srv, bindir):
     mails = [synthetic_mail(60 + i) for i in range(4)]
     marker = b"Subject: " + synthetic_mail(61).split(b"Subject: ")[1].split(b"\r\n")[0]
     srv.dovecot.append_many("alice", "INBOX", mails)
-    maildir = os.path.join(srv.dovecot.root, "mail", "alice", "Maildir")
-    bad = None
-    for sub in ("new", "cur"):
-        for name in os.listdir(os.path.join(maildir, sub)):
-            path = os.path.join(maildir, sub, name)
-            with open(path, "rb") as f:
-                if marker in f.read():
-                    bad = path
-    assert bad, "the second mail's file"
-    os.chmod(bad, 0)     # the mail processes run unprivileged: read fails
+    make_unreadable(srv, marker)
     d = Daemon(srv, bindir, extra={"limits": {"quarantine_after": "2"}},
                mailboxes=[("main", "alice", "INBOX", {"batch": "10"})])
     try:
@@ -1147,23 +1158,12 @@ def test_fetch_ahead_failures(srv, bindir):
     mails[7] = mails[7].replace(b"Subject: ", b"Subject: POISON ")  # second batch
     marker = b"Subject: " + mails[13].split(b"Subject: ")[1].split(b"\r\n")[0]  # third
     srv.dovecot.append_many("alice", "INBOX", mails)
-    maildir = os.path.join(srv.dovecot.root, "mail", "alice", "Maildir")
-    bad = [os.path.join(maildir, sub, name) for sub in ("new", "cur")
-           for name in os.listdir(os.path.join(maildir, sub))
-           if marker in open(os.path.join(maildir, sub, name), "rb").read()]
-    assert len(bad) == 1, bad
-    os.chmod(bad[0], 0)
+    make_unreadable(srv, marker)
     d = Daemon(srv, bindir, extra={"limits": {"quarantine_after": "2"}},
                mailboxes=[("main", "alice", "INBOX", {"batch": "5"})])
     try:
         d.migrate()
-        conn = srv.db.connect(autocommit=True)
-        with conn.cursor() as cur:
-            cur.execute("CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW "
-                        "IF NEW.subject LIKE '%POISON%' THEN "
-                        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison for the test'; "
-                        "END IF")
-        conn.close()
+        poison_trigger(srv)
         d.start()
         wait_for("28 complaints", lambda: complaints(srv) == 28, 90)
         wait_for("2 quarantined", lambda: scalar(
