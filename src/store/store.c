@@ -137,9 +137,16 @@ static const char *const st_sql[ST_COUNT] = {
 		"  AND e.status IN ('pending', 'sending'))"
 		" ORDER BY next_attempt_at, id LIMIT ?"
 		" FOR UPDATE SKIP LOCKED",
+	/* a lease run out, or a claim in the claimant's own name: each
+	 * sender claims, sends and records one claim at a time, so a row it
+	 * still holds when it claims again is one whose outcome it could not
+	 * record. release_own_claims hands those back after the error, but a
+	 * claim whose COMMIT reached a Galera cluster while its answer was
+	 * lost with the node can reach the node the sender moved to only
+	 * after that release: without this it would wait out the lease */
 	[ST_OUTBOX_CLAIM_STALE] =
 		"SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"
-		" AND claimed_until < ? LIMIT ? FOR UPDATE SKIP LOCKED",
+		" AND (claimed_until < ? OR claimed_by = ?) LIMIT ? FOR UPDATE SKIP LOCKED",
 	[ST_OUTBOX_RETRY] =
 		"UPDATE outbox SET status = 'pending', next_attempt_at = ?,"
 		" last_error = ?, claimed_by = DEFAULT, claimed_until = DEFAULT"
@@ -2059,11 +2066,13 @@ void outbox_item_free(struct outbox_item *it)
 }
 
 /* claim_select - run one of the claim queries, appending the rows. */
-static int claim_select(struct store *s, enum st id, int64_t now,
+static int claim_select(struct store *s, enum st id, int64_t now, const char *owner,
 			unsigned max, GPtrArray *items, GError **err)
 {
 	struct pb p = { .nb = 0 };
 	pb_time(&p, now);
+	if (owner)
+		pb_chars(&p, owner, LEN_OWNER);
 	pb_u64(&p, max);
 	MYSQL_STMT *st = exec(s, id, &p, err);
 	if (!st)
@@ -2099,10 +2108,10 @@ static int claim_locked(struct store *s, const char *owner, int64_t now,
 			int64_t lease_seconds, unsigned max, GPtrArray *items,
 			GError **err)
 {
-	if (claim_select(s, ST_OUTBOX_CLAIM_DUE, now, max, items, err) < 0)
+	if (claim_select(s, ST_OUTBOX_CLAIM_DUE, now, NULL, max, items, err) < 0)
 		return -1;
 	if (items->len < max &&
-	    claim_select(s, ST_OUTBOX_CLAIM_STALE, now, max - items->len,
+	    claim_select(s, ST_OUTBOX_CLAIM_STALE, now, owner, max - items->len,
 			 items, err) < 0)
 		return -1;
 	uint64_t ids[IDS_CHUNK];

@@ -347,7 +347,9 @@ int store_message_texts(struct store *s, const uint64_t *rows, unsigned n, char 
 
 /* store_outbox_claim - in its own transaction (not inside store_begin):
  * lock up to max due rows (pending with next_attempt_at <= now, or
- * 'sending' whose lease ran out) with FOR UPDATE SKIP LOCKED, so that
+ * 'sending' whose lease ran out or that owner itself holds: an owner
+ * claims again only after recording its last claim, so what it still
+ * holds is unrecorded) with FOR UPDATE SKIP LOCKED, so that
  * several senders never get the same row; mark them 'sending', claimed by
  * owner until now + lease_seconds, attempts + 1; commit. Appends
  * struct outbox_item * to out (caller sets the free func); returns the

@@ -13,6 +13,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -504,6 +505,18 @@ def _fail_recording(srv, n):
         conn.close()
 
 
+def sender_owner(pid, worker=0):
+    """The name the daemon's outbox sender number worker claims mail under:
+    host (':', '%', '_' made '-', 32 bytes at most), pid, the process's
+    start time in ticks (field 22 of /proc/PID/stat) and the worker."""
+    host = socket.gethostname()[:32]
+    for c in ":%_":
+        host = host.replace(c, "-")
+    with open(f"/proc/{pid}/stat") as f:
+        start = f.read().rsplit(")", 1)[1].split()[19]
+    return f"{host}:{pid}:{start}:{worker}"
+
+
 def test_unrecorded_send_not_stuck(srv, bindir):
     """The relay took a mail but recording that failed (the database chose
     the sender's transaction as a deadlock victim): the record is run again;
@@ -534,6 +547,18 @@ def test_unrecorded_send_not_stuck(srv, bindir):
         assert b"whose sending was not recorded goes again" in d.log_text()
         # the unrecorded sends of the second mail are not said: two mails recorded
         assert d.log_text().count(b" sent outbox=") == 2, d.log_text()[-3000:]
+
+        # a claim in the sender's own name that shows up only after it
+        # handed its claims back (its COMMIT reached a Galera cluster, the
+        # answer was lost with the node): its next claim takes the mail
+        # again, not the end of the 300 s lease
+        first = scalar(srv, "SELECT MIN(id) FROM outbox")
+        execute_sql(srv, "UPDATE outbox SET status = 'sending', claimed_by = %s, "
+                    "claimed_until = UTC_TIMESTAMP() + INTERVAL 1 HOUR WHERE id = %s",
+                    (sender_owner(d.proc.pid), first))
+        wait_for("own unrecorded claim sent again", lambda: scalar(
+            srv, "SELECT status FROM outbox WHERE id = %s", (first,)) == "sent", 30)
+        assert len(acks(srv)) == len(ids) + 1
         assert d.stop() == 0
         d.assert_clean_log()
     finally:
