@@ -441,9 +441,9 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 	g_array_free(uids, TRUE);
 	/* what the batches were parsed into is free now, but the malloc
 	 * arenas of the fetch threads and the lanes keep the pages: 41 MB
-	 * resident after a backlog of 10,000 mails where 32 are in use. Given
-	 * back once a poll (2-3 ms); after every batch it cost a quarter of
-	 * the ingest rate (arena locks, pages faulted in again) */
+	 * resident after a backlog of 10,000 mails, 32 once given back. Once
+	 * a poll (2-3 ms): after every batch it cost a quarter of the ingest
+	 * rate (arena locks held, the pages faulted in again) */
 	if (handled > 0)
 		malloc_trim(0);
 	return handled;
