@@ -1520,10 +1520,10 @@ struct message *mime_parse(const char *data, size_t len,
 	struct ctx c = { .m = msg_new(MSG_CHANNEL_EMAIL), .lim = lim,
 			 .plain = g_string_new(NULL), .html = g_string_new(NULL),
 			 .forwarded = g_string_new(NULL) };
-	/* the archive copy; msg_set_raw gets it when parsing is over */
-	GByteArray *copy = g_byte_array_sized_new((guint)len);
-	if (len)
-		g_byte_array_append(copy, (const guint8 *)data, (guint)len);
+	/* the archive copy; msg_set_raw gets it when parsing is over. Exactly
+	 * len bytes: g_byte_array_sized_new rounds up to a power of two, which
+	 * held up to twice the mail for as long as the message lived. */
+	GByteArray *copy = g_byte_array_new_take(len ? g_memdup2(data, len) : NULL, len);
 	if (len > lim->max_message_size) {
 		msg_add_flags(c.m, MSG_F_TRUNCATED);
 		note(&c, "message of %zu bytes cut to %zu", len, lim->max_message_size);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
@@ -665,6 +666,28 @@ static void test_ten_megabyte_line(void **state)
 	g_string_free(s, TRUE);
 }
 
+/* The archive copy a parsed message keeps is the mail's size, not the
+ * next power of two: a batch holds hundreds of them, a big mail one. */
+static void test_raw_copy_exact(void **state)
+{
+	static const size_t sizes[] = { 4100, 3047, (1u << 20) + 1 };
+	for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+		GString *s = g_string_new("From: a@example.com\nSubject: size\n\n");
+		while (s->len < sizes[k] - 1)
+			g_string_append_c(s, (char)('a' + s->len % 26));
+		g_string_append_c(s, '\n');
+		struct message *m = mime_parse(s->str, s->len, NULL);
+		gsize len;
+		const void *raw = g_bytes_get_data(msg_raw(m), &len);
+		assert_int_equal(len, sizes[k]);
+		assert_memory_equal(raw, s->str, len);
+		assert_true(malloc_usable_size((void *)raw) < len + 64);
+		assert_string_equal(msg_subject(m), "size");
+		msg_free(&m);
+		g_string_free(s, TRUE);
+	}
+}
+
 static void test_many_headers_and_recipients(void **state)
 {
 	GString *s = g_string_new("From: a@example.com\n");
@@ -998,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_flags),
 		cmocka_unit_test(test_hostile_content),
 		cmocka_unit_test(test_ten_megabyte_line),
+		cmocka_unit_test(test_raw_copy_exact),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_head_only),
 		cmocka_unit_test(test_many_headers_and_recipients),
