@@ -243,6 +243,7 @@ struct drow {
 	MYSQL_TIME at[2];
 	char *str[5];
 	unsigned long len[5];
+	GBytes *held;  /* when set, str[0] is borrowed from it, not owned */
 };
 
 static const struct {
@@ -724,8 +725,10 @@ static void drop_statements(struct store *s)
 static void drow_free(gpointer p)
 {
 	struct drow *r = p;
-	for (unsigned i = 0; i < G_N_ELEMENTS(r->str); i++)
+	for (unsigned i = r->held ? 1 : 0; i < G_N_ELEMENTS(r->str); i++)
 		g_free(r->str[i]);
+	if (r->held)
+		g_bytes_unref(r->held);
 	g_free(r);
 }
 
@@ -1738,16 +1741,19 @@ static void fit_packet(struct store *s, const void **raw, gsize *raw_len,
 	*notes = joined;
 }
 
-/* add_raw - the message's raw source into message_raw: with the
- * transaction's other rows at its commit, or at once when big or outside a
- * transaction. */
-static int add_raw(struct store *s, uint64_t row, const void *raw, size_t len,
-		   GError **err)
+/* add_raw - the message's raw source (len bytes at raw, inside held) into
+ * message_raw: with the transaction's other rows at its commit, or at once
+ * when big or outside a transaction. A deferred row holds a reference to
+ * held instead of a copy: a batch's mails are all in memory already. */
+static int add_raw(struct store *s, uint64_t row, GBytes *held, const void *raw,
+		   size_t len, GError **err)
 {
 	if (s->in_txn && len <= DEFER_BLOB_MAX) {
 		struct drow *r = g_new0(struct drow, 1);
 		r->id[0] = row;
-		drow_str(r, 0, raw, len);
+		r->str[0] = (char *)raw;
+		r->len[0] = (unsigned long)len;
+		r->held = g_bytes_ref(held);
 		defer_add(s, DEFER_RAW, r);
 		return 0;
 	}
@@ -1807,7 +1813,7 @@ int store_add_message(struct store *s, uint64_t complaint_id,
 		if (msg_row)
 			*msg_row = row;
 		/* no row when there is none, or fit_packet left it out */
-		rc = raw_data && raw_len ? add_raw(s, row, raw_data, raw_len, err) : 0;
+		rc = raw_data && raw_len ? add_raw(s, row, raw, raw_data, raw_len, err) : 0;
 		if (rc == 0)
 			rc = add_attachments(s, m, row, err);
 	}
