@@ -167,27 +167,70 @@ static int acknowledge_source(struct imap *imap, const struct config_mailbox *mb
  * is the fetch's alone until fetch_wait; the source is acknowledged only
  * after that, and only for the batch that was committed. */
 struct fetch_job {
+	struct fetcher *fe;
 	struct batch *b;          /* empty when started */
 	struct imap *imap;
 	const uint32_t *uids;
 	unsigned n;
 	int rc;
 	GError *err;
+	bool started;
+};
+
+/* fetcher - the one thread that fetches ahead for a mailbox, for as long
+ * as its poller runs. A thread per batch landed in another malloc arena
+ * each time (glibc hands a new thread the next arena in turn), and every
+ * arena kept a batch's worth of freed pages: the peak resident size in a
+ * backlog was 2.5 MB higher than with one thread that reuses its own. */
+struct fetcher {
 	GThread *thread;
+	GAsyncQueue *todo, *done;   /* struct fetch_job; NULL b: stop */
 };
 
 static gpointer fetch_thread(gpointer data)
 {
-	struct fetch_job *j = data;
-	j->rc = imap_fetch_uids(j->imap, j->uids, j->n, on_message, j->b, &j->err) < 0 ? -1 : 0;
+	struct fetcher *fe = data;
+	for (;;) {
+		struct fetch_job *j = g_async_queue_pop(fe->todo);
+		if (!j->b)
+			break;
+		j->rc = imap_fetch_uids(j->imap, j->uids, j->n, on_message, j->b,
+					&j->err) < 0 ? -1 : 0;
+		g_async_queue_push(fe->done, j);
+	}
 	return NULL;
+}
+
+static void fetcher_init(struct fetcher *fe, const char *mailbox)
+{
+	fe->todo = g_async_queue_new();
+	fe->done = g_async_queue_new();
+	char *name = g_strdup_printf("fetch-%s", mailbox);
+	fe->thread = g_thread_new(name, fetch_thread, fe);
+	g_free(name);
+}
+
+static void fetcher_clear(struct fetcher *fe)
+{
+	static struct fetch_job stop;  /* b NULL */
+	g_async_queue_push(fe->todo, &stop);
+	g_thread_join(fe->thread);
+	g_async_queue_unref(fe->todo);
+	g_async_queue_unref(fe->done);
+}
+
+static void fetch_start(struct fetch_job *j)
+{
+	j->started = true;
+	g_async_queue_push(j->fe->todo, j);
 }
 
 static void fetch_wait(struct fetch_job *j)
 {
-	if (j && j->thread) {
-		g_thread_join(j->thread);
-		j->thread = NULL;
+	if (j && j->started) {
+		struct fetch_job *got = g_async_queue_pop(j->fe->done);
+		g_assert(got == j);  /* one job at a time */
+		j->started = false;
 	}
 }
 
@@ -203,7 +246,7 @@ static int process_batch(struct batch *b, struct imap *imap, struct store *store
 		return -1;
 	gint64 t1 = g_get_monotonic_time();
 	if (next)
-		next->thread = g_thread_new("fetch", fetch_thread, next);
+		fetch_start(next);
 	struct pipeline_item *items = (struct pipeline_item *)(void *)b->items->data;
 	int stored = ingest_batch(ig, items, b->items->len, now, err);
 	fetch_wait(next);
@@ -362,7 +405,7 @@ static int mailbox_state(struct store *store, const struct config_mailbox *mb,
 
 static int poll_once(const struct pipeline_env *env, const struct config_mailbox *mb,
 		     struct imap *imap, struct store *store, struct ingest *ig,
-		     struct strikes *st, int64_t now, GError **err)
+		     struct fetcher *fe, struct strikes *st, int64_t now, GError **err)
 {
 	uint32_t uidvalidity = 0, uidnext = 0, exists = 0, last_uid = 0;
 	int64_t attached_at = 0;
@@ -393,8 +436,8 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 	for (unsigned off = 0; off < uids->len; off += (unsigned)mb->batch) {
 		unsigned n = MIN((unsigned)mb->batch, uids->len - off);
 		unsigned noff = off + n, nn = MIN((unsigned)mb->batch, uids->len - noff);
-		struct fetch_job next = { .b = &b[cur ^ 1], .imap = imap, .uids = all + noff,
-					  .n = nn };
+		struct fetch_job next = { .fe = fe, .b = &b[cur ^ 1], .imap = imap,
+					  .uids = all + noff, .n = nn };
 		/* a batch with a mail that failed before goes one by one */
 		bool ahead = nn && !any_struck(st, all + noff, nn);
 		if (run_batch(&b[cur], imap, store, ig, all + off, n, fetched, ahead ? &next : NULL,
@@ -440,7 +483,7 @@ static int poll_once(const struct pipeline_env *env, const struct config_mailbox
 	g_array_free(b[1].items, TRUE);
 	g_array_free(uids, TRUE);
 	/* what the batches were parsed into is free now, but the malloc
-	 * arenas of the fetch threads and the lanes keep the pages: 41 MB
+	 * arenas of the fetch thread and the lanes keep the pages: 41 MB
 	 * resident after a backlog of 10,000 mails, 32 once given back. Once
 	 * a poll (2-3 ms): after every batch it cost a quarter of the ingest
 	 * rate (arena locks held, the pages faulted in again) */
@@ -509,6 +552,8 @@ static gpointer poller_thread(gpointer data)
 	struct ingest *ig = NULL;
 	int64_t backoff = 0;
 	struct strikes strikes = { .n = g_hash_table_new(g_direct_hash, g_direct_equal) };
+	struct fetcher fetcher;
+	fetcher_init(&fetcher, mb->name);
 	while (!lifecycle_stopping()) {
 		char *error = NULL;
 		GError *err = NULL;
@@ -518,7 +563,7 @@ static gpointer poller_thread(gpointer data)
 			ig = ingest_new(p->env, p->db, store, (unsigned)mb->db_connections);
 		if (!error && !imap)
 			imap = connect_mailbox(p->env->cfg, mb, &error);
-		if (!error && poll_once(p->env, mb, imap, store, ig, &strikes,
+		if (!error && poll_once(p->env, mb, imap, store, ig, &fetcher, &strikes,
 					clock_now(), &err) < 0)
 			error = g_strdup(err ? err->message : "poll failed");
 		g_clear_error(&err);
@@ -542,6 +587,7 @@ static gpointer poller_thread(gpointer data)
 		lifecycle_sleep(LIFECYCLE_GENERAL, wait * 1000);
 	}
 	g_hash_table_unref(strikes.n);
+	fetcher_clear(&fetcher);
 	ingest_free(&ig);
 	imap_free(&imap);
 	store_close(&store);
