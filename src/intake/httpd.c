@@ -660,7 +660,7 @@ static struct MHD_Daemon *start_mhd(struct httpd *h, const struct sockaddr_stora
 		/* first, so that MHD logs nothing on its own before it */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->web_threads,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->web_threads, /* 0: none */
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->web_connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->web_max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->web_max_connections_per_ip,
@@ -696,17 +696,20 @@ struct httpd *httpd_start(const struct config *cfg, const struct httpd_route *ro
 	h->rl.limit = (unsigned)cfg->web_rate_limit;
 	h->rl.seconds = cfg->web_rate_window;
 	struct sockaddr_storage ss;
-	/* poll(), not epoll: every worker of the pool waits on the shared
+	/* threads = 0 (the default): a thread for each connection, up to
+	 * max_connections. In a pool, a post that waits for its commit holds
+	 * its worker, and with it every other keep-alive connection the worker
+	 * serves: their requests wait although the database is free, and the
+	 * waits show in the tail (bench, 32 connections: p99 84-94 ms against
+	 * 129-329 ms with a pool of 32, 3.1 statements a post against 3.5-4.9).
+	 * With a pool, poll(), not epoll: every worker waits on the shared
 	 * listening socket, and an epoll worker, once woken, accepts up to ten
-	 * connections in a row. Keep-alive connections opened in a burst (a
-	 * proxy, a load balancer) then all landed on three or four of the
-	 * threads: a post waited behind another's commit in the same thread
-	 * while others idled, and posts that could have gone into one commit
-	 * went one by one (9 statements a post instead of 3.5, in 3 of 7 bench
-	 * runs). A poll worker accepts one connection a wake-up, so a burst is
-	 * spread over the pool. A worker holds a few connections
-	 * (max_connections / threads), which poll handles as cheaply. */
-	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	 * connections in a row, so a burst of keep-alive connections (a proxy,
+	 * a load balancer) landed on three or four of the workers; a poll
+	 * worker accepts one a wake-up. */
+	unsigned flags = cfg->web_threads ? MHD_USE_POLL_INTERNAL_THREAD
+		: MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	flags |= MHD_USE_ERROR_LOG;
 	if (!read_pem(cfg->web_tls_cert_file, &h->tls_cert, err) ||
 	    !read_pem(cfg->web_tls_key_file, &h->tls_key, err)) {
 		httpd_free(h);

@@ -98,9 +98,11 @@ struct web *web_start(const struct pipeline_env *env, const struct store_params 
 		g_free(web);
 		return NULL;
 	}
-	log_info("web form listening address=%s port=%u tls=%s threads=%lld", cfg->web_listen,
-		 httpd_port(web->httpd), httpd_tls(web->httpd) ? "yes" : "no",
-		 (long long)cfg->web_threads);
+	char threads[24] = "per-connection";
+	if (cfg->web_threads)
+		g_snprintf(threads, sizeof(threads), "%lld", (long long)cfg->web_threads);
+	log_info("web form listening address=%s port=%u tls=%s threads=%s", cfg->web_listen,
+		 httpd_port(web->httpd), httpd_tls(web->httpd) ? "yes" : "no", threads);
 	return web;
 }
 

@@ -1403,7 +1403,8 @@ def test_stop_while_starting(srv, bindir):
 
 
 def test_valgrind_clean_shutdown(srv, bindir):
-    """The optimised daemon under valgrind: a few mails in, SIGTERM, no
+    """The optimised daemon under valgrind: a few mails and a web post in,
+    SIGTERM with a keep-alive connection still open (its thread), no
     invalid accesses and nothing definitely lost."""
     plain = os.path.join(ROOT, "build")
     if not os.path.exists(os.path.join(plain, "complaintd")):
@@ -1416,7 +1417,8 @@ def test_valgrind_clean_shutdown(srv, bindir):
     for name in ("00-defaults.rules", "40-infringement.rules"):
         shutil.copy(os.path.join(ROOT, "rules", name), rules)
     # PCRE2's JIT code confuses valgrind (unknown frames, false reports)
-    d = Daemon(srv, plain, extra={"limits": {"rules_jit": "false"}}, rules_dir=rules)
+    d = Daemon(srv, plain, extra={"limits": {"rules_jit": "false"}}, rules_dir=rules,
+               web=True)
     vlog = os.path.join(d.dir, "valgrind.log")
     try:
         d.migrate()
@@ -1435,8 +1437,20 @@ def test_valgrind_clean_shutdown(srv, bindir):
         # machine loading the rules alone takes minutes, so wait for its
         # readiness first, then give the mail its own time
         assert d.wait_ready(900), "complaintd under valgrind ended before it was ready"
-        wait_for("3 acknowledgements", lambda: len(acks(srv)) == 3, 300)
+        d.wait_web(300)
+        import http.client
+        import urllib.parse
+        keep = http.client.HTTPConnection(servers.LOOPBACK, d.web_port, timeout=600)
+        keep.request("POST", "/complaint", urllib.parse.urlencode(
+            {"name": "张三", "email": "zhang.san@customer.example",
+             "description": "电水壶用了三天就漏水，底座还有裂纹。"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        r = keep.getresponse()
+        r.read()
+        assert r.status == 303, r.status
+        wait_for("4 acknowledgements", lambda: len(acks(srv)) == 4, 300)
         rc = d.stop(600)
+        keep.close()
         report = open(vlog).read()
         assert rc == 0, f"exit {rc} under valgrind:\n{report[-4000:]}"
         assert "ERROR SUMMARY: 0 errors" in report, report[-4000:]

@@ -321,14 +321,24 @@ def test_posts_at_once_committed_together(srv, bindir):
     the double click of an impatient customer, sent side by side): posts
     share transactions (group commit) yet each is answered only after its
     own commit with its own reference; the pairs get one complaint and one
-    reference each; every complaint is stored whole and acknowledged."""
+    reference each; every complaint is stored whole and acknowledged.
+    With a thread for each connection (the default)."""
+    posts_at_once(srv, bindir, {}, "per-connection")
+
+
+def test_posts_at_once_pool(srv, bindir):
+    """The same with a pool of 32 HTTP workers ([web] threads = 32)."""
+    posts_at_once(srv, bindir, {"threads": "32"}, "32")
+
+
+def posts_at_once(srv, bindir, web, threads):
     import threading
     from concurrent.futures import ThreadPoolExecutor
-    d = start(srv, bindir, web={"threads": "32", "rate_limit": "0",
-                                "max_connections_per_ip": "0"},
+    d = start(srv, bindir, web=dict(web, rate_limit="0", max_connections_per_ip="0"),
               extra={"acknowledge": {"max_per_sender_per_hour": "100000",
                                      "max_per_domain_per_day": "0"}})
     try:
+        assert f"threads={threads}" in d.log_text().decode(), d.log_text()[-2000:]
         posts = []
         for i in range(32):
             posts.append(dict(GOOD, name=f"客户{i}", email=f"c{i}@batch.example",
@@ -365,7 +375,7 @@ def test_posts_at_once_committed_together(srv, bindir):
         assert (new, dup) == (32, 16), (new, dup)
         # posts waiting while a transaction ran went into the next together
         assert 1 <= batches < 48, batches
-        # the 32 threads share a few database connections: the leaders',
+        # the web threads share a few database connections: the leaders',
         # the idle ones kept, and the pollers', sender's and scheduler's
         # (channels beyond the idle ones close when given back; the server
         # may take a moment to drop them: wait, with the thread-per-channel
@@ -897,7 +907,7 @@ def test_stylesheet(srv, bindir):
 
 
 TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
-         test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_api_language,
+         test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_posts_at_once_pool, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
          test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
