@@ -87,7 +87,7 @@ static const struct ckey global_keys[] = {
 	{ "web", "port", C_INT, CF(web_port), "0", 0, 65535 },
 	{ "web", "tls_cert_file", C_STR, CF(web_tls_cert_file), "", 0, 0 },
 	{ "web", "tls_key_file", C_STR, CF(web_tls_key_file), "", 0, 0 },
-	{ "web", "threads", C_INT, CF(web_threads), "0", 0, 256 },
+	{ "web", "threads", C_INT, CF(web_threads), "32", 0, 256 },
 	{ "web", "connection_timeout", C_DUR, CF(web_connection_timeout), "15s", 1, 3600 },
 	{ "web", "request_timeout", C_DUR, CF(web_request_timeout), "60s", 1, 3600 },
 	{ "web", "max_connections", C_INT, CF(web_max_connections), "512", 1, 100000 },

@@ -1418,7 +1418,7 @@ def test_valgrind_clean_shutdown(srv, bindir):
         shutil.copy(os.path.join(ROOT, "rules", name), rules)
     # PCRE2's JIT code confuses valgrind (unknown frames, false reports)
     d = Daemon(srv, plain, extra={"limits": {"rules_jit": "false"}}, rules_dir=rules,
-               web=True)
+               web={"threads": "0"})
     vlog = os.path.join(d.dir, "valgrind.log")
     try:
         d.migrate()

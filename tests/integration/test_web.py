@@ -322,13 +322,13 @@ def test_posts_at_once_committed_together(srv, bindir):
     share transactions (group commit) yet each is answered only after its
     own commit with its own reference; the pairs get one complaint and one
     reference each; every complaint is stored whole and acknowledged.
-    With a thread for each connection (the default)."""
-    posts_at_once(srv, bindir, {}, "per-connection")
+    With the default pool of 32 HTTP workers."""
+    posts_at_once(srv, bindir, {}, "32")
 
 
-def test_posts_at_once_pool(srv, bindir):
-    """The same with a pool of 32 HTTP workers ([web] threads = 32)."""
-    posts_at_once(srv, bindir, {"threads": "32"}, "32")
+def test_posts_at_once_per_connection(srv, bindir):
+    """The same with a thread for each connection ([web] threads = 0)."""
+    posts_at_once(srv, bindir, {"threads": "0"}, "per-connection")
 
 
 def posts_at_once(srv, bindir, web, threads):
@@ -907,7 +907,7 @@ def test_stylesheet(srv, bindir):
 
 
 TESTS = [test_form_facts, test_stylesheet, test_form_page_languages, test_form_post_to_ack, test_multipart_with_attachment,
-         test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_posts_at_once_pool, test_api_language,
+         test_validation_errors_kept_input, test_api_and_double_submit, test_posts_at_once_committed_together, test_posts_at_once_per_connection, test_api_language,
          test_injection_stored_verbatim_rendered_escaped, test_invalid_utf8,
          test_body_limits, test_bodies_held_bounded, test_rate_limit_and_honeypot, test_slow_clients,
          test_health_metrics_and_db_outage, test_tls_listener, test_answer_day_on_confirmation]
